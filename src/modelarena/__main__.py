@@ -1,0 +1,3 @@
+from modelarena.cli.main import main
+
+main()

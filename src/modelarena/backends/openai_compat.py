@@ -1,0 +1,334 @@
+"""Any OpenAI-compatible chat completions server, streamed through the official SDK.
+
+One class serves OpenAI, DeepSeek, DashScope, Moonshot, Zhipu, MiniMax, OpenRouter, vLLM,
+SGLang, Ollama and llama.cpp: they differ only in ``base_url``, the model name and the key.
+
+Error messages are shown to voters, so they are generic on purpose: they never contain the
+API key, the model name or the server's address (which would reveal the provider in a blind
+battle).  The original exception stays chained (``raise ... from exc``) for the logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+
+from modelarena.backends.base import (
+    AnswerStats,
+    BackendAuthError,
+    BackendBadStream,
+    BackendError,
+    BackendRateLimited,
+    BackendServerError,
+    BackendTimeout,
+    BackendUnavailable,
+    Chunk,
+    GenerationSettings,
+    Message,
+)
+
+# Local servers (llama.cpp, Ollama, vLLM without --api-key) ignore the key, but the SDK
+# insists on one.
+NO_KEY = "not-needed"
+
+
+
+class OpenAICompatBackend:
+    """Streams chat completions from one model on one OpenAI-compatible server."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        http_client: Any = None,
+        max_retries: int = 2,
+    ) -> None:
+        """``http_client``: an ``httpx.AsyncClient`` (or ``httpx2`` for openai>=3), e.g.
+        one on an ``httpx.MockTransport`` in tests.  Closing the backend closes it."""
+        self.model = model
+        self._key = api_key or NO_KEY
+        # Key and URL always passed explicitly: the SDK would otherwise fall back to
+        # OPENAI_API_KEY / OPENAI_BASE_URL, and a contestant uses only its own config.
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=self._key,
+            http_client=http_client,
+            max_retries=max_retries,
+        )
+        # Compatibility knobs learnt from the server's 400 answers (see _adapt).
+        self._send_stream_options = True
+        self._max_tokens_field = "max_tokens"
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def stream(
+        self, messages: list[Message], settings: GenerationSettings
+    ) -> AsyncIterator[Chunk]:
+        return self._stream(messages, settings)
+
+    async def _stream(
+        self, messages: list[Message], settings: GenerationSettings
+    ) -> AsyncIterator[Chunk]:
+        started = time.perf_counter()
+        deadline = started + settings.timeout_s
+        response = await self._open(messages, settings, deadline)
+        state = _StreamState()
+        try:
+            iterator = response.__aiter__()
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    raise BackendTimeout(f"no complete answer within {settings.timeout_s:g} s")
+                try:
+                    # The timeout wraps one read only, never a yield, so it cannot fire
+                    # while the consumer holds the answer.
+                    async with asyncio.timeout(remaining):
+                        raw = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
+                except TimeoutError as exc:
+                    raise BackendTimeout(
+                        f"no complete answer within {settings.timeout_s:g} s"
+                    ) from exc
+                chunk = state.take(raw)
+                if chunk is not None:
+                    if state.first_token_at is None:
+                        state.first_token_at = time.perf_counter()
+                    yield chunk
+        except BackendError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, mid_answer=True) from exc
+        finally:
+            await response.close()
+        if state.finish_reason is None:
+            raise BackendBadStream("the answer stream ended before the answer was finished")
+        yield Chunk(final=state.stats(started))
+
+    async def _open(
+        self, messages: list[Message], settings: GenerationSettings, deadline: float
+    ) -> openai.AsyncStream[Any]:
+        """Start the request; retry once without a knob the server rejects."""
+        for _attempt in range(3):
+            try:
+                return await self._client.chat.completions.create(
+                    **self._request(messages, settings, deadline)
+                )
+            except openai.BadRequestError as exc:
+                if not self._adapt(exc):
+                    raise self._translate(exc) from exc
+            except Exception as exc:
+                raise self._translate(exc) from exc
+        raise BackendError("the server rejected the request", reason="bad_request")
+
+    def _request(
+        self, messages: list[Message], settings: GenerationSettings, deadline: float
+    ) -> dict[str, Any]:
+        remaining = max(deadline - time.perf_counter(), 0.001)
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+            self._max_tokens_field: settings.max_tokens,
+            "timeout": remaining,
+        }
+        if self._send_stream_options:
+            request["stream_options"] = {"include_usage": True}
+        if settings.temperature is not None:
+            request["temperature"] = settings.temperature
+        if settings.top_p is not None:
+            request["top_p"] = settings.top_p
+        if settings.seed is not None:
+            request["seed"] = settings.seed
+        return request
+
+    def _adapt(self, exc: openai.BadRequestError) -> bool:
+        """Learn from a 400 that names a parameter some servers do not support."""
+        text = str(exc).lower()
+        if self._send_stream_options and "stream_options" in text:
+            self._send_stream_options = False
+            return True
+        if self._max_tokens_field == "max_tokens" and "max_completion_tokens" in text:
+            # Newer OpenAI reasoning models accept only max_completion_tokens.
+            self._max_tokens_field = "max_completion_tokens"
+            return True
+        return False
+
+    def _translate(self, exc: BaseException, *, mid_answer: bool = False) -> BackendError:
+        """Map SDK / transport errors onto the BackendError family, with safe messages.
+
+        ``mid_answer``: the answer had started, so a broken connection is a broken stream.
+        """
+        if isinstance(exc, BackendError):
+            return exc
+        if isinstance(
+            exc, (openai.APITimeoutError, TimeoutError, *_http_errors("TimeoutException"))
+        ):
+            return BackendTimeout("the model's server did not answer in time")
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return BackendAuthError(
+                f"the model's server refused the credentials (HTTP {exc.status_code}); "
+                "check the API key variable"
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return BackendRateLimited("the model's server is rate limiting us (HTTP 429)")
+        if isinstance(exc, openai.NotFoundError):
+            return BackendUnavailable(
+                "the model's server does not know the configured model name or path (HTTP 404)"
+            )
+        if isinstance(exc, openai.InternalServerError):
+            return BackendServerError(
+                f"the model's server failed (HTTP {exc.status_code}): {self._safe(exc)}"
+            )
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code >= 500:
+                return BackendServerError(f"the model's server failed (HTTP {exc.status_code})")
+            error = BackendError(
+                f"the model's server rejected the request (HTTP {exc.status_code}): "
+                f"{self._safe(exc)}",
+                reason="bad_request",
+            )
+            error.retryable = False  # the same request would be rejected again
+            return error
+        broken = (openai.APIConnectionError, *_http_errors("TransportError"))
+        if mid_answer and isinstance(exc, broken):
+            return BackendBadStream("the connection broke in the middle of the answer")
+        if isinstance(exc, openai.APIConnectionError):
+            # Connection refused, DNS failure, TLS error: often transient (a server
+            # restarting), so a server error (retryable) rather than "unavailable".
+            return BackendServerError(
+                "could not connect to the model's server", reason="unreachable"
+            )
+        if isinstance(exc, openai.APIError):
+            # An error event inside the stream (OpenRouter sends these mid-answer).
+            return BackendServerError(f"the model's server reported an error: {self._safe(exc)}")
+        if isinstance(exc, _http_errors("TransportError")):
+            return BackendServerError(
+                "could not connect to the model's server", reason="unreachable"
+            )
+        if isinstance(exc, ValueError | TypeError | AttributeError | KeyError | IndexError):
+            # json.JSONDecodeError is a ValueError: an unparseable chunk.
+            return BackendBadStream("the server sent a chunk that is not valid")
+        return BackendError(f"unexpected error from the model's server: {type(exc).__name__}")
+
+    def _safe(self, exc: BaseException, limit: int = 200) -> str:
+        """The server's own words, with the key and the model name blanked out."""
+        message = getattr(exc, "message", None) or str(exc)
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            inner = body.get("error", body)
+            if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+                message = inner["message"]
+        text = str(message)
+        for secret, mask in ((self._key, "***"), (self.model, "<model>")):
+            if secret and secret != NO_KEY:
+                text = text.replace(secret, mask)
+        return text[:limit]
+
+
+class _StreamState:
+    """What we learn while reading one answer stream."""
+
+    def __init__(self) -> None:
+        self.first_token_at: float | None = None
+        self.finish_reason: str | None = None
+        self.usage: Any = None
+        # Fallback token counts when the server sends no usage: one delta ~ one token.
+        self.text_deltas = 0
+        self.reasoning_deltas = 0
+
+    def take(self, raw: Any) -> Chunk | None:
+        """Turn one SDK chunk into a Chunk (or None if it carried no text)."""
+        if getattr(raw, "usage", None) is not None:
+            self.usage = raw.usage
+        choices = raw.choices or []
+        if not isinstance(choices, list):
+            raise BackendBadStream("the server sent a chunk that is not valid")
+        text = reasoning = ""
+        for choice in choices:
+            if getattr(choice, "index", 0) not in (0, None):
+                continue
+            if choice.finish_reason is not None:
+                self.finish_reason = str(choice.finish_reason)
+            delta = choice.delta
+            if delta is None:
+                continue
+            text = _as_text(delta.content)
+            reasoning = _reasoning(delta)
+        if text:
+            self.text_deltas += 1
+        if reasoning:
+            self.reasoning_deltas += 1
+        return Chunk(text=text, reasoning=reasoning) if text or reasoning else None
+
+    def stats(self, started: float) -> AnswerStats:
+        now = time.perf_counter()
+        ttft = None if self.first_token_at is None else self.first_token_at - started
+        usage = self.usage
+        if usage is None:
+            return AnswerStats(
+                prompt_tokens=None,
+                completion_tokens=self.text_deltas + self.reasoning_deltas,
+                reasoning_tokens=self.reasoning_deltas or None,
+                time_to_first_token_s=ttft,
+                total_time_s=now - started,
+                finish_reason=self.finish_reason,
+                tokens_estimated=True,
+            )
+        details = getattr(usage, "completion_tokens_details", None)
+        reasoning_tokens = getattr(details, "reasoning_tokens", None) if details else None
+        if reasoning_tokens is None and self.reasoning_deltas:
+            reasoning_tokens = self.reasoning_deltas
+        return AnswerStats(
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+            reasoning_tokens=reasoning_tokens,
+            time_to_first_token_s=ttft,
+            total_time_s=now - started,
+            finish_reason=self.finish_reason,
+        )
+
+
+def _reasoning(delta: Any) -> str:
+    """Thinking text: ``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning``
+    (OpenRouter).  Some servers send both with the same text, so take one."""
+    extra = getattr(delta, "model_extra", None) or {}
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None) if name not in extra else extra[name]
+        text = _as_text(value)
+        if text:
+            return text
+    return ""
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    # A number or a structure where a string belongs: we cannot read this chunk.
+    raise BackendBadStream("the server sent a chunk that is not valid")
+
+
+def _http_errors(name: str) -> tuple[type[BaseException], ...]:
+    """An exception class from httpx and httpx2, whichever are loaded.
+
+    Errors after the response has started (a read timeout, a dropped connection) reach us
+    unwrapped by the SDK.  openai<3 is built on httpx, openai>=3 on httpx2 and accepts
+    either client; a module that is not loaded cannot have raised.
+    """
+    found: list[type[BaseException]] = []
+    for module_name in ("httpx2", "httpx"):
+        module = sys.modules.get(module_name)
+        error = getattr(module, name, None)
+        if isinstance(error, type) and issubclass(error, BaseException):
+            found.append(error)
+    return tuple(found)

@@ -1,0 +1,64 @@
+"""What every command shares: the console, loading the arena, and turning errors into text."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    str | None,
+    typer.Option("--config", "-c", help="Config file (TOML). Default: $ARENA_CONFIG or ./arena.toml"),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL. Default: $ARENA_DATABASE_URL or sqlite:///arena.db"),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one clear line instead of a traceback."""
+    from modelarena.arena import ArenaError
+    from modelarena.backends.base import BackendError
+    from modelarena.battles.categories import UnknownCategory
+    from modelarena.battles.pairing import NotEnoughModels
+    from modelarena.catalog import CatalogError
+    from modelarena.config import ConfigError
+    from modelarena.store import BattleNotFound, StoreError, VoteRejected
+
+    try:
+        yield
+    except (ConfigError, CatalogError, StoreError, ArenaError, UnknownCategory,
+            NotEnoughModels, BattleNotFound, VoteRejected, BackendError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def load_arena(config: str | None, db: str | None = None):  # type: ignore[no-untyped-def]
+    from modelarena.arena import Arena
+    from modelarena.config import load_settings
+    from modelarena.store import Store
+
+    settings = load_settings(config)
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    return Arena(settings, Store.open(settings.database_url))
+
+
+def is_tty() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

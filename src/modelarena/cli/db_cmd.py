@@ -1,0 +1,48 @@
+"""``arena db``: schema migrations and rebuilding derived tables."""
+
+from __future__ import annotations
+
+import typer
+
+from modelarena.cli.common import ConfigOption, DatabaseOption, console, user_errors
+
+db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+
+
+def _url(config: str | None, db: str | None) -> str:
+    from modelarena.config import load_settings
+
+    return db or load_settings(config).database_url
+
+
+@db_app.command("upgrade")
+def upgrade(config: ConfigOption = None, db: DatabaseOption = None) -> None:
+    """Create or migrate the database schema to the latest version."""
+    with user_errors():
+        from modelarena.store import migrate
+        from modelarena.store.engine import make_engine
+
+        engine = make_engine(_url(config, db))
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+        engine.dispose()
+        if before == after:
+            console.print(f"database is up to date (revision {after})")
+        else:
+            console.print(f"database upgraded: {before or 'empty'} -> {after}")
+
+
+@db_app.command("rebuild")
+def rebuild(config: ConfigOption = None, db: DatabaseOption = None) -> None:
+    """Recompute the pair-count cache from the vote log."""
+    with user_errors():
+        from modelarena.store import Store
+
+        store = Store.open(_url(config, db))
+        total = store.rebuild_pair_counts()
+        console.print(f"pair counts rebuilt from {total} counted votes")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,31 @@
+"""The ``arena`` command. Each command group lives in its own module and registers here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="arena",
+    help="modelarena: blind pairwise battles between AI models, and an honest leaderboard.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # one line per command module; each defines register(app)
+    from modelarena.cli import battle_cmd, db_cmd, leaderboard_cmd, models_cmd
+
+    for module in (models_cmd, battle_cmd, leaderboard_cmd, db_cmd):
+        module.register(app)
+    from modelarena.cli import io_cmd
+
+    io_cmd.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

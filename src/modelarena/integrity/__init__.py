@@ -1,0 +1,1 @@
+"""Integrity: rate limits, voter anomaly detection, and the integrity report."""
