@@ -118,7 +118,7 @@ class LocalGGUFBackend:
                 yield Chunk(text=item)
         finally:
             # Consumer stopped, timed out or failed: the worker stops at its next token.
-            pass
+            job.stop.set()
         yield Chunk(
             final=AnswerStats(
                 prompt_tokens=job.prompt_tokens,

@@ -54,7 +54,7 @@ def open_log(path: Path, fmt: Format) -> RowSource:
     if size == 0:
         raise VoteLogError(f"{path}: the file is empty")
     if fmt is Format.PARQUET:
-        pq = _pyarrow_parquet()
+        pq = pyarrow_parquet()
         try:
             meta = pq.ParquetFile(path)
         except Exception as exc:  # pyarrow raises several types for a corrupt file
@@ -69,7 +69,7 @@ def open_log(path: Path, fmt: Format) -> RowSource:
     return RowSource(path, fmt, None, None)
 
 
-def _pyarrow_parquet() -> Any:
+def pyarrow_parquet() -> Any:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -159,7 +159,7 @@ def _csv_rows(src: RowSource) -> Iterator[tuple[str, Row]]:
 
 
 def _parquet_rows(src: RowSource) -> Iterator[tuple[str, Row]]:
-    pq = _pyarrow_parquet()
+    pq = pyarrow_parquet()
     pf = pq.ParquetFile(src.path)
     names = pf.schema_arrow.names
     columns = [c for c in names if src.wanted is None or c in src.wanted]

@@ -1,0 +1,403 @@
+"""Anomalous voters: a per-voter test of their votes against the fitted leaderboard.
+
+Two published tests (see ``docs/security.md``), both computed for every voter at once with
+numpy, never a Python loop over votes:
+
+* **Likelihood-ratio test** (the decision rule). Under the null a voter's votes follow the
+  fitted Bradley-Terry model (ties as half a win). Two alternatives, each one extra
+  parameter:
+
+  - *favour*: the voter adds ``delta`` to one model ``m``'s strength in every vote that
+    involves ``m`` (a rank rigger pushing a target up, or a competitor down). Fitted for
+    every model the voter voted on; ``delta`` is capped at ``MAX_SHIFT``;
+  - *temperature*: the voter's votes follow ``sigmoid(beta * d)`` instead of
+    ``sigmoid(d)`` (``beta`` near 0 is a random bot, ``beta < 0`` a contrarian one).
+
+  Each ``2 * (loglik(alternative) - loglik(null))`` is referred to chi-square with one
+  degree of freedom; the voter's p-value is the smallest of them times their number
+  (Bonferroni over the voter's models plus one). Ties as half a win make the vote
+  variance smaller than the Bernoulli one, so the test is conservative for honest voters.
+
+* **Fisher's method on per-vote p-values against the pair's history** (reported as
+  evidence, and usable as the rule with ``method="fisher"``). Each vote gets the
+  probability, under the pair's own outcome shares (add-one smoothed), of an outcome no
+  more likely than the one cast; ``-2 * sum(log p)`` is chi-square with ``2k`` degrees of
+  freedom. It only reacts to upsets, so it misses a rigger whose target is mid-table.
+
+Flags carry a reason code and the numbers behind it; :func:`apply_flags` stores them and
+stops the voter's votes from counting (reason ``flagged_voter``). Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, log_expit
+from scipy.stats import chi2
+from sqlalchemy import select
+
+from modelarena.battles.records import VoteReason
+from modelarena.ratings.bradley_terry import fit_bradley_terry
+from modelarena.ratings.counts import aggregate
+from modelarena.ratings.graph import connected_components
+from modelarena.store import HUMAN, Store
+from modelarena.store.schema import voters as voters_table
+from modelarena.store.schema import votes as votes_table
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+REASON = "anomalous_votes"
+"""The voters-table reason code of a voter flagged by the scan."""
+CLEARED = "cleared"
+"""Flag reason of a voter an admin reviewed and cleared: the scan leaves them alone."""
+
+ALPHA = 1e-4
+"""Default threshold on the voter's Bonferroni-corrected p-value."""
+MIN_VOTES = 10
+"""Voters with fewer scanned votes are not tested (too little evidence either way)."""
+MAX_SHIFT = math.log(10.0) * 2.0
+"""Largest favour shift fitted, in natural-log units (800 rating points)."""
+_LN10_400 = math.log(10.0) / 400.0
+_SCORE = {"a": 1.0, "b": 0.0, "tie": 0.5, "both_bad": 0.5}
+
+Method = Literal["lrt", "fisher", "both"]
+
+
+@dataclass(frozen=True)
+class VoterTests:
+    """Per-voter results, indexed like the voter ids passed in."""
+
+    votes: IntArray
+    p_value: FloatArray  # likelihood-ratio test, Bonferroni-corrected, in [0, 1]
+    favoured: IntArray  # model index of the strongest favour effect (-1 if none)
+    shift: FloatArray  # its fitted delta, in rating points (+ favours, - disfavours)
+    beta: FloatArray  # fitted temperature (1 = like the population)
+    fisher_p: FloatArray  # Fisher's method on per-vote p-values vs the pair's history
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One voter whose votes do not fit the leaderboard, and why."""
+
+    voter: str
+    reason: str
+    p_value: float
+    votes: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def detail_text(self) -> str:
+        return json.dumps({"p_value": self.p_value, "votes": self.votes, **self.detail},
+                          sort_keys=True)
+
+
+# ------------------------------------------------------------------ the tests, pure
+def _group_newton(
+    group: IntArray, x: FloatArray, s: FloatArray, n_groups: int, cap: float
+) -> FloatArray:
+    """Per group, the shift ``delta`` maximising sum s log sig(x+delta) + (1-s) log sig(-x-delta)."""
+    delta = np.zeros(n_groups)
+    for _ in range(30):
+        p = expit(x + delta[group])
+        grad = np.bincount(group, s - p, n_groups)
+        curv = np.bincount(group, p * (1.0 - p), n_groups)
+        step = grad / np.maximum(curv, 1e-12)
+        delta = np.clip(delta + np.clip(step, -2.0, 2.0), -cap, cap)
+        if float(np.max(np.abs(step), initial=0.0)) < 1e-8:
+            break
+    return delta
+
+
+def _loglik(x: FloatArray, s: FloatArray) -> FloatArray:
+    return np.asarray(s * log_expit(x) + (1.0 - s) * log_expit(-x), dtype=np.float64)
+
+
+def _favour_tests(
+    voter: IntArray, a: IntArray, b: IntArray, d: FloatArray, y: FloatArray,
+    n_voters: int, n_models: int,
+) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    """Per voter: smallest favour-test p, its model, its shift, and the models tested."""
+    # Each vote enters twice, once from each model's point of view.
+    g_voter = np.concatenate([voter, voter])
+    g_model = np.concatenate([a, b])
+    x = np.concatenate([d, -d])
+    s = np.concatenate([y, 1.0 - y])
+    keys, group = np.unique(g_voter * n_models + g_model, return_inverse=True)
+    group = group.astype(np.int64)
+    delta = _group_newton(group, x, s, keys.size, MAX_SHIFT)
+    gain = np.bincount(group, _loglik(x + delta[group], s) - _loglik(x, s), keys.size)
+    p = chi2.sf(np.maximum(2.0 * gain, 0.0), 1)
+    owner = keys // n_models
+    best_p = np.ones(n_voters)
+    best_model = -np.ones(n_voters, dtype=np.int64)
+    best_shift = np.zeros(n_voters)
+    # the group with the smallest p for each voter
+    order = np.lexsort((p, owner))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = owner[order[1:]] != owner[order[:-1]]
+    pick = order[first]
+    best_p[owner[pick]] = p[pick]
+    best_model[owner[pick]] = keys[pick] % n_models
+    best_shift[owner[pick]] = delta[pick] / _LN10_400
+    tested = np.bincount(owner, minlength=n_voters).astype(np.int64)
+    return best_p, best_model, best_shift, tested
+
+
+def _temperature_tests(
+    voter: IntArray, d: FloatArray, y: FloatArray, n_voters: int
+) -> tuple[FloatArray, FloatArray]:
+    beta = np.ones(n_voters)
+    for _ in range(30):
+        p = expit(beta[voter] * d)
+        grad = np.bincount(voter, (y - p) * d, n_voters)
+        curv = np.bincount(voter, p * (1.0 - p) * d * d, n_voters)
+        step = grad / np.maximum(curv, 1e-12)
+        beta = np.clip(beta + np.clip(step, -2.0, 2.0), -3.0, 3.0)
+        if float(np.max(np.abs(step), initial=0.0)) < 1e-8:
+            break
+    gain = np.bincount(voter, _loglik(beta[voter] * d, y) - _loglik(d, y), n_voters)
+    return chi2.sf(np.maximum(2.0 * gain, 0.0), 1), beta
+
+
+def _kinds(a: IntArray, b: IntArray, y: FloatArray, n_models: int) -> tuple[IntArray, IntArray]:
+    """Unordered pair key and outcome kind (0 low index won, 1 high won, 2 tie) per vote."""
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    lo_score = np.where(a == lo, y, 1.0 - y)
+    kind = np.where(y == 0.5, 2, np.where(lo_score == 1.0, 0, 1)).astype(np.int64)
+    return lo * n_models + hi, kind
+
+
+def _fisher_tests(
+    voter: IntArray, a: IntArray, b: IntArray, y: FloatArray, n_voters: int, n_models: int,
+    history: tuple[IntArray, IntArray, FloatArray],
+) -> FloatArray:
+    """Fisher's method on per-vote p-values against each pair's outcome shares."""
+    pair, kind = _kinds(a, b, y, n_models)
+    h_pair, h_kind = _kinds(*history, n_models)
+    pairs = np.unique(np.concatenate([pair, h_pair]))
+    table = np.ones((pairs.size, 3))  # add-one smoothing
+    np.add.at(table, (np.searchsorted(pairs, h_pair), h_kind), 1.0)
+    shares = table / table.sum(axis=1, keepdims=True)
+    mine = shares[np.searchsorted(pairs, pair)]
+    observed = mine[np.arange(kind.size), kind]
+    # P(an outcome no more likely than the one cast)
+    p_vote = np.where(mine <= observed[:, None] + 1e-12, mine, 0.0).sum(axis=1)
+    stat = np.bincount(voter, -2.0 * np.log(np.clip(p_vote, 1e-300, 1.0)), n_voters)
+    dof = 2 * np.bincount(voter, minlength=n_voters)
+    return np.where(dof > 0, chi2.sf(stat, np.maximum(dof, 1)), 1.0)
+
+
+def voter_tests(
+    voter: IntArray,
+    model_a: IntArray,
+    model_b: IntArray,
+    score: FloatArray,
+    ratings: FloatArray,
+    n_voters: int,
+    history: tuple[IntArray, IntArray, FloatArray] | None = None,
+) -> VoterTests:
+    """Test every voter's votes against fitted ``ratings`` (Elo-like points, scale 400).
+
+    ``score`` is 1 when model A won, 0 when B won, 0.5 for a tie (or both bad).
+    ``history`` (model_a, model_b, score) is the vote log the Fisher per-vote p-values are
+    taken against; by default the tested votes themselves.
+    """
+    voter = np.asarray(voter, dtype=np.int64)
+    a = np.asarray(model_a, dtype=np.int64)
+    b = np.asarray(model_b, dtype=np.int64)
+    y = np.asarray(score, dtype=np.float64)
+    theta = np.asarray(ratings, dtype=np.float64) * _LN10_400
+    n_models = int(theta.size)
+    counts = np.bincount(voter, minlength=n_voters).astype(np.int64)
+    if voter.size == 0:
+        ones = np.ones(n_voters)
+        return VoterTests(counts, ones, -np.ones(n_voters, dtype=np.int64),
+                          np.zeros(n_voters), np.ones(n_voters), ones.copy())
+    d = theta[a] - theta[b]
+    fav_p, fav_model, fav_shift, tested = _favour_tests(voter, a, b, d, y, n_voters, n_models)
+    temp_p, beta = _temperature_tests(voter, d, y, n_voters)
+    p = np.minimum(1.0, (tested + 1) * np.minimum(fav_p, temp_p))
+    hist = (a, b, y) if history is None else tuple(np.asarray(h) for h in history)
+    fisher_p = _fisher_tests(voter, a, b, y, n_voters, n_models, hist)  # type: ignore[arg-type]
+    return VoterTests(counts, p, fav_model, fav_shift, beta, fisher_p)
+
+
+def fit_ratings(
+    model_a: IntArray, model_b: IntArray, outcome: IntArray, n_models: int
+) -> FloatArray:
+    """Bradley-Terry ratings (half ties) of the largest connected component; nan elsewhere."""
+    counts = aggregate(model_a, model_b, outcome, n_models)
+    out = np.full(n_models, np.nan)
+    if counts.n_pairs == 0:
+        return out
+    main = max(connected_components(counts), key=len)
+    keep = np.zeros(n_models, dtype=bool)
+    keep[main] = True
+    remap = -np.ones(n_models, dtype=np.int64)
+    remap[main] = np.arange(main.size)
+    mask = keep[model_a] & keep[model_b]
+    if main.size < 2:
+        return out
+    sub = aggregate(remap[model_a[mask]], remap[model_b[mask]], outcome[mask], int(main.size))
+    out[main] = fit_bradley_terry(sub).ratings
+    return out
+
+
+def decide(
+    tests: VoterTests, *, alpha: float = ALPHA, min_votes: int = MIN_VOTES,
+    method: Method = "lrt",
+) -> NDArray[np.bool_]:
+    """Which voters to flag."""
+    enough = tests.votes >= min_votes
+    if method == "lrt":
+        hit = tests.p_value < alpha
+    elif method == "fisher":
+        hit = tests.fisher_p < alpha
+    elif method == "both":
+        hit = (tests.p_value < alpha) | (tests.fisher_p < alpha)
+    else:
+        raise ValueError("method must be 'lrt', 'fisher' or 'both'")
+    return np.asarray(enough & hit)
+
+
+# ------------------------------------------------------------------ against the store
+@dataclass(frozen=True)
+class _Log:
+    voters: list[str]
+    models: list[str]
+    voter: IntArray  # -1 for votes without a voter
+    model_a: IntArray
+    model_b: IntArray
+    outcome: IntArray  # 0 a, 1 b, 2 tie, 3 both bad
+    counted: NDArray[np.bool_]
+    scan: NDArray[np.bool_]  # votes the scan looks at
+
+
+_OUTCOME = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
+
+
+def _read_log(store: Store, sources: Sequence[str]) -> _Log:
+    v = votes_table.c
+    query = select(v.voter, v.model_a, v.model_b, v.verdict, v.counted, v.reason).where(
+        v.source.in_(list(sources))
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+        cleared = {
+            r[0] for r in conn.execute(
+                select(voters_table.c.id).where(voters_table.c.flag_reason == CLEARED)
+            )
+        }
+    voter_names = sorted({r[0] for r in rows if r[0] is not None})
+    vindex = {name: i for i, name in enumerate(voter_names)}
+    models = sorted({r[1] for r in rows} | {r[2] for r in rows})
+    mindex = {name: i for i, name in enumerate(models)}
+    n = len(rows)
+    voter = np.fromiter((vindex.get(r[0], -1) if r[0] is not None else -1 for r in rows),
+                        dtype=np.int64, count=n)
+    counted = np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=n)
+    flagged = VoteReason.FLAGGED_VOTER.value
+    scan = np.fromiter(
+        ((r[0] is not None and r[0] not in cleared and (bool(r[4]) or r[5] == flagged))
+         for r in rows), dtype=bool, count=n,
+    )
+    return _Log(
+        voters=voter_names,
+        models=models,
+        voter=voter,
+        model_a=np.fromiter((mindex[r[1]] for r in rows), dtype=np.int64, count=n),
+        model_b=np.fromiter((mindex[r[2]] for r in rows), dtype=np.int64, count=n),
+        outcome=np.fromiter((_OUTCOME[r[3]] for r in rows), dtype=np.int64, count=n),
+        counted=counted,
+        scan=scan,
+    )
+
+
+def detect_anomalous_voters(
+    store: Store,
+    *,
+    alpha: float = ALPHA,
+    min_votes: int = MIN_VOTES,
+    method: Method = "lrt",
+    sources: Sequence[str] = (HUMAN,),
+    rounds: int = 2,
+) -> list[Flag]:
+    """Test every voter's votes against the leaderboard fitted on the counted votes.
+
+    The scan looks at each voter's counted votes and their votes already uncounted as
+    ``flagged_voter`` (so a flag can be confirmed or dropped as the board moves); voters an
+    admin cleared are skipped. With ``rounds`` > 1 the board is refitted without the voters
+    flagged so far and everyone is tested again, so a large attack cannot hide by having
+    moved the fit it is tested against. Returns flags, most significant first.
+    """
+    log = _read_log(store, sources)
+    if not log.voters or len(log.models) < 2:
+        return []
+    score = np.array([1.0, 0.0, 0.5, 0.5])[log.outcome]
+    excluded = np.zeros(len(log.voters), dtype=bool)
+    tests: VoterTests | None = None
+    flagged = excluded
+    for _ in range(max(1, rounds)):
+        voter_ok = np.ones(log.voter.size, dtype=bool)
+        has_voter = log.voter >= 0
+        voter_ok[has_voter] = ~excluded[log.voter[has_voter]]
+        fit_mask = (log.counted | log.scan) & voter_ok
+        if not fit_mask.any():
+            break
+        ratings = fit_ratings(log.model_a[fit_mask], log.model_b[fit_mask],
+                              log.outcome[fit_mask], len(log.models))
+        rated = np.isfinite(ratings)
+        mask = log.scan & rated[log.model_a] & rated[log.model_b]
+        hist = fit_mask & rated[log.model_a] & rated[log.model_b]
+        tests = voter_tests(log.voter[mask], log.model_a[mask], log.model_b[mask],
+                            score[mask], np.nan_to_num(ratings), len(log.voters),
+                            history=(log.model_a[hist], log.model_b[hist], score[hist]))
+        flagged = decide(tests, alpha=alpha, min_votes=min_votes, method=method)
+        if np.array_equal(flagged, excluded):
+            break
+        excluded = flagged
+    if tests is None:
+        return []
+    out = []
+    for i in np.flatnonzero(flagged):
+        model = int(tests.favoured[i])
+        out.append(
+            Flag(
+                voter=log.voters[i],
+                reason=REASON,
+                p_value=float(tests.p_value[i]),
+                votes=int(tests.votes[i]),
+                detail={
+                    "test": "likelihood_ratio" if method != "fisher" else "fisher",
+                    "favoured_model": log.models[model] if model >= 0 else None,
+                    "shift_points": round(float(tests.shift[i]), 1),
+                    "temperature": round(float(tests.beta[i]), 3),
+                    "fisher_p": float(tests.fisher_p[i]),
+                    "alpha": alpha,
+                },
+            )
+        )
+    out.sort(key=lambda f: (f.p_value, f.voter))
+    return out
+
+
+def apply_flags(store: Store, flags: Sequence[Flag], *, actor: str = "scan") -> int:
+    """Store each flag on its voter and stop their votes from counting. Returns votes uncounted.
+
+    Votes are kept with ``counted = false`` and reason ``flagged_voter``; an admin can
+    clear the voter (``arena admin unban``) to count them again. Running the scan again
+    uncounts any votes a flagged voter cast since.
+    """
+    total = 0
+    for flag in flags:
+        store.set_voter_status(flag.voter, flag_reason=flag.reason,
+                               flag_detail=flag.detail_text(), actor=actor)
+        total += store.set_votes_counted(voter=flag.voter, counted=False,
+                                         reason=VoteReason.FLAGGED_VOTER.value, actor=actor)
+    return total

@@ -1,0 +1,213 @@
+"""Sessions, CSRF and security headers: one small ASGI middleware and two helpers.
+
+- The session is a signed cookie (itsdangerous) holding a random session id and a CSRF
+  token. Nothing else lives in it, and nothing in it names a model.
+- CSRF: double submit. The page carries the token (a ``<meta>`` tag); its JavaScript echoes
+  it in ``X-CSRF-Token`` on every state-changing request, and the server compares it with
+  the token in the signed cookie. A cross-site form cannot read the token, so it cannot
+  forge the header.
+- Every response gets the security headers (CSP, frame-ancestors, nosniff, referrer policy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "arena_session"
+CSRF_HEADER = "x-csrf-token"
+SESSION_MAX_AGE_S = 60 * 60 * 24 * 365
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# Pages that embed generated designs: the sandboxed ``srcdoc`` frames inherit the page's
+# policy (CSP3 policy container), so inline scripts must be allowed here for the designs to
+# run at all. The frames add their own stricter policy (no network) on top. Every other
+# page keeps ``script-src 'self'``.
+_BASE_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "frame-src": "'self' about: data: blob:",
+    "child-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+# The policy written into every generated document (and, with the sandbox attribute,
+# what keeps it in its box): no network at all, inline code only.
+DESIGN_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:; "
+    "connect-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; "
+    "object-src 'none'; manifest-src 'none'; form-action 'none'; base-uri 'none'"
+)
+
+
+def page_csp(*, allow_design_scripts: bool = False) -> str:
+    policy = dict(_BASE_CSP)
+    if allow_design_scripts:
+        policy["script-src"] = "'self' 'unsafe-inline' 'unsafe-eval'"
+    return "; ".join(f"{k} {v}" for k, v in policy.items())
+
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+# ------------------------------------------------------------------ the secret key
+def resolve_secret_key(configured: str | None, database_url: str) -> tuple[str, str]:
+    """The key that signs session cookies, and where it came from.
+
+    Configured (``secret_key`` / ``ARENA_SECRET_KEY``) wins. Otherwise, for a file-backed
+    SQLite database, a key is generated once and kept in ``<database>.secret`` (mode 0600)
+    next to it, so sessions survive restarts. Otherwise (PostgreSQL, in-memory SQLite) a
+    key is generated for this process only; several workers must then be given one key.
+    """
+    if configured:
+        return configured, "configured"
+    try:
+        url = make_url(database_url)
+    except Exception:  # noqa: BLE001 - an odd URL only means "no file to keep a key in"
+        url = None
+    db_file = url.database if url is not None and url.drivername.startswith("sqlite") else None
+    if db_file and db_file != ":memory:" and not db_file.startswith("file::memory"):
+        path = Path(db_file + ".secret")
+        try:
+            if path.is_file():
+                key = path.read_text("ascii").strip()
+                if len(key) >= 32:
+                    return key, str(path)
+            key = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(key + "\n")
+            return key, str(path)
+        except OSError as exc:
+            log.warning("cannot keep the session key next to the database (%s)", exc)
+    return secrets.token_urlsafe(48), "generated for this process"
+
+
+# ------------------------------------------------------------------------ sessions
+@dataclass
+class Session:
+    id: str
+    csrf: str
+    new: bool = False
+
+
+class SessionCodec:
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeSerializer(secret_key, salt="modelarena.session")
+        self._ip_key = hashlib.sha256(b"modelarena.ip:" + secret_key.encode()).digest()
+
+    def dumps(self, session: Session) -> str:
+        return str(self._serializer.dumps({"sid": session.id, "csrf": session.csrf}))
+
+    def loads(self, raw: str | None) -> Session | None:
+        if not raw:
+            return None
+        try:
+            data = self._serializer.loads(raw)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        sid, csrf = data.get("sid"), data.get("csrf")
+        if not (isinstance(sid, str) and isinstance(csrf, str) and sid and csrf):
+            return None
+        return Session(sid, csrf)
+
+    def hash_ip(self, ip: str | None) -> str | None:
+        """A keyed hash of the client address: limits and audits without storing the IP."""
+        if not ip:
+            return None
+        return hmac.new(self._ip_key, ip.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def new_session() -> Session:
+    return Session(secrets.token_urlsafe(18), secrets.token_urlsafe(24), new=True)
+
+
+def csrf_ok(session: Session, header_value: str | None) -> bool:
+    return bool(header_value) and hmac.compare_digest(session.csrf, header_value or "")
+
+
+class SecurityMiddleware:
+    """Loads or creates the session, and adds the security headers to every response."""
+
+    def __init__(self, app: ASGIApp, codec: SessionCodec, *, secure_cookies: bool = False) -> None:
+        self.app = app
+        self.codec = codec
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = None
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                cookie: SimpleCookie = SimpleCookie()
+                try:
+                    cookie.load(value.decode("latin-1"))
+                except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+                    continue
+                if SESSION_COOKIE in cookie:
+                    raw = cookie[SESSION_COOKIE].value
+        session = self.codec.loads(raw) or new_session()
+        scope.setdefault("state", {})["session"] = session
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for key, value in SECURITY_HEADERS.items():
+                    if key.encode() not in present:
+                        headers.append((key.encode(), value.encode()))
+                if b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", page_csp().encode()))
+                if session.new:
+                    parts = [
+                        f"{SESSION_COOKIE}={self.codec.dumps(session)}",
+                        "Path=/",
+                        f"Max-Age={SESSION_MAX_AGE_S}",
+                        "HttpOnly",
+                        "SameSite=Lax",
+                    ]
+                    if self.secure_cookies:
+                        parts.append("Secure")
+                    headers.append((b"set-cookie", "; ".join(parts).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,167 @@
+"""The store on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from modelarena.battles.records import Answer, BattleStatus, Verdict
+from modelarena.battles.style import style_counts
+from modelarena.store import BattleNotFound, ImportedBattle, Store, VoteRejected
+from modelarena.store import migrate
+
+
+def _complete_battle(store: Store, a: str = "m1", b: str = "m2", prompt: str = "hi") -> str:
+    battle = store.create_battle(category="chat", model_a=a, model_b=b, pair_probability=0.25,
+                                 prompt=prompt)
+    store.save_answers(battle.id, [
+        Answer("a", 0, prompt, "# Title\n- x\n- y", style=style_counts("# Title\n- x\n- y")),
+        Answer("b", 0, prompt, "plain answer", style=style_counts("plain answer")),
+    ])
+    return battle.id
+
+
+def test_migrations_reach_head_and_are_idempotent(db_url: str) -> None:
+    store = Store.open(db_url)
+    assert migrate.current_revision(store.engine) == migrate.head_revision(store.engine)
+    Store.open(db_url)  # a second upgrade is a no-op
+    migrate.downgrade(store.engine, "base")
+    assert migrate.current_revision(store.engine) is None
+    migrate.upgrade(store.engine)
+    assert migrate.current_revision(store.engine) == "0001"
+
+
+def test_vote_is_stored_counted_and_cached(db_url: str) -> None:
+    store = Store.open(db_url)
+    bid = _complete_battle(store)
+    vote = store.record_vote(bid, Verdict.A, voter="alice")
+    assert vote.counted and vote.reason is None
+    cells = store.pair_cells()
+    assert cells.models == ["m1", "m2"]
+    assert (cells.wins_a.tolist(), cells.wins_b.tolist(), cells.ties.tolist()) == ([1], [0], [0])
+    arrays = store.vote_arrays()
+    assert arrays.outcome.tolist() == [0]
+    assert arrays.pair_probability.tolist() == [0.25]
+    assert arrays.style_a[0].tolist() == [style_counts("# Title\n- x\n- y").tokens, 1, 2, 0]
+    assert store.get_battle(bid).anonymous is False  # the vote revealed it
+
+
+def test_one_vote_per_battle(db_url: str) -> None:
+    store = Store.open(db_url)
+    bid = _complete_battle(store)
+    store.record_vote(bid, Verdict.B, voter="alice")
+    with pytest.raises(VoteRejected) as info:
+        store.record_vote(bid, Verdict.A, voter="bob")
+    assert info.value.code == "duplicate"
+    assert len(store.votes_for_battle(bid)) == 1
+    # a judge verdict is a different source and may coexist with the human vote
+    store.record_vote(bid, Verdict.A, voter=None, source="judge:x", reveal=False)
+    assert len(store.votes_for_battle(bid)) == 2
+
+
+def test_concurrent_votes_on_one_battle_store_exactly_one(db_url: str) -> None:
+    store = Store.open(db_url)
+    bid = _complete_battle(store)
+    outcomes: list[str] = []
+
+    def vote(i: int) -> None:
+        try:
+            store.record_vote(bid, Verdict.A, voter=f"v{i}")
+            outcomes.append("ok")
+        except VoteRejected:
+            outcomes.append("rejected")
+
+    threads = [threading.Thread(target=vote, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 1
+    assert store.pair_cells().wins_a.tolist() == [1]
+
+
+def test_vote_rules_keep_uncounted_votes_with_reason(db_url: str) -> None:
+    store = Store.open(db_url)
+    pending = store.create_battle(category="chat", model_a="m1", model_b="m2")
+    with pytest.raises(VoteRejected) as info:
+        store.record_vote(pending.id, Verdict.A, voter="x")
+    assert info.value.code == "incomplete"
+    assert store.votes_for_battle(pending.id) == []
+
+    revealed = _complete_battle(store)
+    store.reveal(revealed)
+    vote = store.record_vote(revealed, Verdict.A, voter="x")
+    assert (vote.counted, vote.reason) == (False, "not_anonymous")
+
+    leaked = store.create_battle(category="chat", model_a="m1", model_b="m2")
+    store.save_answers(leaked.id, [Answer("a", 0, "p", "I am Claude"), Answer("b", 0, "p", "hi")],
+                       identity_leak="claude")
+    vote = store.record_vote(leaked.id, Verdict.A, voter="x")
+    assert (vote.counted, vote.reason) == (False, "identity_leak")
+
+    failed = store.create_battle(category="chat", model_a="m1", model_b="m2")
+    battle = store.save_answers(failed.id, [Answer("a", 0, "p", "", error="timeout"),
+                                            Answer("b", 0, "p", "ok")])
+    assert battle.status is BattleStatus.FAILED and battle.failure_reason == "timeout"
+    vote = store.record_vote(failed.id, Verdict.B, voter="x")
+    assert (vote.counted, vote.reason) == (False, "battle_failed")
+
+    store.set_voter_status("mallory", banned=True, actor="test")
+    vote = store.record_vote(_complete_battle(store), Verdict.A, voter="mallory")
+    assert (vote.counted, vote.reason) == (False, "banned_voter")
+    assert store.pair_cells().models == []  # nothing counted so far
+    summary = store.filtered_vote_summary()
+    assert summary == {"not_anonymous": 1, "identity_leak": 1, "battle_failed": 1,
+                       "banned_voter": 1}
+
+
+def test_unknown_battle(db_url: str) -> None:
+    store = Store.open(db_url)
+    with pytest.raises(BattleNotFound):
+        store.get_battle("nope")
+    with pytest.raises(BattleNotFound):
+        store.record_vote("nope", Verdict.A, voter="x")
+
+
+def test_pair_count_cache_rebuilds_from_the_vote_log(db_url: str) -> None:
+    store = Store.open(db_url)
+    for verdict in (Verdict.A, Verdict.A, Verdict.B, Verdict.TIE, Verdict.BOTH_BAD):
+        store.record_vote(_complete_battle(store), verdict, voter="v")
+    store.record_vote(_complete_battle(store, "m2", "m3"), Verdict.A, voter="v")
+    before = store.pair_cells()
+    assert store.rebuild_pair_counts() == 6
+    after = store.pair_cells()
+    assert before.models == after.models
+    for field in ("a", "b", "wins_a", "wins_b", "ties"):
+        assert getattr(before, field).tolist() == getattr(after, field).tolist()
+    assert store.vote_totals() == {"m1": 5, "m2": 6, "m3": 1}
+
+
+def test_import_is_all_or_nothing(db_url: str) -> None:
+    store = Store.open(db_url)
+    good = [ImportedBattle("m1", "m2", Verdict.A, prompt="p", answer_a="x", answer_b="y")] * 3
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield from good
+        raise RuntimeError("the file broke half-way")
+
+    with pytest.raises(RuntimeError):
+        store.import_battles(rows())
+    assert store.pair_cells().models == []
+    assert store.vote_arrays(counted_only=False).outcome.size == 0
+    assert store.import_battles(good + [ImportedBattle("m1", "m2", Verdict.B, anonymous=False)]) == 4
+    assert store.pair_cells().wins_a.tolist() == [3]
+    assert store.filtered_vote_summary() == {"counted": 3, "imported_non_anonymous": 1}
+
+
+def test_voter_uncount_and_recount(db_url: str) -> None:
+    store = Store.open(db_url)
+    for _ in range(3):
+        store.record_vote(_complete_battle(store), Verdict.A, voter="bot")
+    store.record_vote(_complete_battle(store), Verdict.B, voter="human")
+    assert store.set_votes_counted(voter="bot", counted=False, reason="flagged_voter") == 3
+    cells = store.pair_cells()
+    assert (cells.wins_a.tolist(), cells.wins_b.tolist()) == ([0], [1])
+    assert store.set_votes_counted(voter="bot", counted=True, reason="flagged_voter") == 3
+    assert store.pair_cells().wins_a.tolist() == [3]
