@@ -84,9 +84,7 @@ def llama_server(bundled_gguf: Path) -> Iterator[LlamaServer]:
                 process.wait(timeout=10)
 
 
-def _wait_until_serving(
-    process: subprocess.Popen[bytes], base_url: str, log: Any
-) -> str:
+def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, log: Any) -> str:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     last_error = "no answer yet"
     while time.monotonic() < deadline:

@@ -15,8 +15,13 @@ from modelarena.config import ModelConfig
 
 def openai_cfg(**extra: object) -> ModelConfig:
     return ModelConfig.model_validate(
-        {"id": "remote", "backend": "openai", "base_url": "http://127.0.0.1:9/v1",
-         "model": "m", **extra}
+        {
+            "id": "remote",
+            "backend": "openai",
+            "base_url": "http://127.0.0.1:9/v1",
+            "model": "m",
+            **extra,
+        }
     )
 
 

@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from modelarena.backends import BackendTimeout, BackendUnavailable, GenerationSettings, Message
-from modelarena.backends import local_gguf
+from modelarena.backends import (
+    BackendTimeout,
+    BackendUnavailable,
+    GenerationSettings,
+    Message,
+    local_gguf,
+)
 from modelarena.backends.local_gguf import THREAD_NAME, LocalGGUFBackend
 
 pytestmark = pytest.mark.llama

@@ -24,8 +24,11 @@ HELLO = [Message("user", "Say hello.")]
 QUICK = GenerationSettings(max_tokens=24, temperature=0.0, seed=1, timeout_s=30.0)
 
 
-async def collect(backend: OpenAICompatBackend, messages: list[Message] = HELLO,
-                  settings: GenerationSettings = QUICK) -> tuple[list[Chunk], AnswerStats]:
+async def collect(
+    backend: OpenAICompatBackend,
+    messages: list[Message] = HELLO,
+    settings: GenerationSettings = QUICK,
+) -> tuple[list[Chunk], AnswerStats]:
     chunks = [chunk async for chunk in backend.stream(messages, settings)]
     final = chunks[-1].final
     assert final is not None, "the last chunk must carry the stats"
@@ -116,9 +119,22 @@ async def test_429_is_rate_limited(scripted_openai: ScriptedOpenAI) -> None:
 
 async def test_500_is_a_server_error(scripted_openai: ScriptedOpenAI) -> None:
     backend, _ = scripted_openai.backend(scripted_openai.status(500, "boom"))
-    with pytest.raises(BackendServerError) as caught:
+    with pytest.raises(BackendServerError, match="boom") as caught:
         await collect(backend)
     assert caught.value.reason == "server_error"
+
+
+@pytest.mark.parametrize("code", [400, 422, 500])
+async def test_server_words_are_shown_without_key_or_model(
+    scripted_openai: ScriptedOpenAI, code: int
+) -> None:
+    # Servers quote the request back; the quote must not reveal the key or the model.
+    echo = f"bad request for {scripted_openai.model} with key {scripted_openai.api_key}"
+    backend, _ = scripted_openai.backend(scripted_openai.status(code, echo))
+    with pytest.raises(BackendError, match="bad request for") as caught:
+        await collect(backend)
+    assert scripted_openai.api_key not in str(caught.value)
+    assert scripted_openai.model not in str(caught.value)
 
 
 async def test_404_unknown_model_is_unavailable_and_does_not_name_it(
@@ -161,8 +177,11 @@ async def test_stream_ending_without_finish_is_bad_stream(
 
 @pytest.mark.parametrize(
     "bad",
-    ['{"choices": [{"index": 0, "delta": {"content": "Hi"', '{"choices": "oops"}',
-     '{"choices": [{"index": 0, "delta": {"content": 42}, "finish_reason": null}]}'],
+    [
+        '{"choices": [{"index": 0, "delta": {"content": "Hi"',
+        '{"choices": "oops"}',
+        '{"choices": [{"index": 0, "delta": {"content": 42}, "finish_reason": null}]}',
+    ],
     ids=["truncated-json", "choices-not-a-list", "content-not-text"],
 )
 async def test_malformed_chunk_is_bad_stream(scripted_openai: ScriptedOpenAI, bad: str) -> None:
@@ -186,16 +205,22 @@ async def test_error_event_inside_stream_is_a_server_error(
 
 async def test_reasoning_is_kept_apart_from_the_answer(scripted_openai: ScriptedOpenAI) -> None:
     chunk = scripted_openai.chunk
-    usage = {"prompt_tokens": 5, "completion_tokens": 9, "total_tokens": 14,
-             "completion_tokens_details": {"reasoning_tokens": 6}}
+    usage = {
+        "prompt_tokens": 5,
+        "completion_tokens": 9,
+        "total_tokens": 14,
+        "completion_tokens_details": {"reasoning_tokens": 6},
+    }
     backend, _ = scripted_openai.backend(
-        scripted_openai.sse([
-            chunk(reasoning_content="Let me think. "),
-            chunk(reasoning="OpenRouter style."),  # OpenRouter's field name
-            chunk("The answer"),
-            chunk(" is 4.", finish_reason="stop"),
-            chunk(usage=usage),
-        ])
+        scripted_openai.sse(
+            [
+                chunk(reasoning_content="Let me think. "),
+                chunk(reasoning="OpenRouter style."),  # OpenRouter's field name
+                chunk("The answer"),
+                chunk(" is 4.", finish_reason="stop"),
+                chunk(usage=usage),
+            ]
+        )
     )
     chunks, stats = await collect(backend)
     assert "".join(c.text for c in chunks) == "The answer is 4."
@@ -244,7 +269,8 @@ async def test_real_server_system_prompt_and_multi_turn(llama_server: LlamaServe
 @pytest.mark.llama
 async def test_real_server_wrong_port_is_a_clear_error(llama_server: LlamaServer) -> None:
     backend = OpenAICompatBackend(
-        base_url=f"http://127.0.0.1:{free_port()}/v1", model=llama_server.model_name,
+        base_url=f"http://127.0.0.1:{free_port()}/v1",
+        model=llama_server.model_name,
         max_retries=0,
     )
     with pytest.raises(BackendError, match="could not connect"):

@@ -24,15 +24,15 @@ def _simulate(n_votes: int, seed: int, beta_len: float):  # type: ignore[no-unty
     rng = np.random.default_rng(seed)
     n = 8
     truth = true_ratings(n, seed=seed, sd=100.0)
-    verbosity = np.linspace(200, 1200, n)[rng.permutation(n)]  # mean tokens per model
+    verbosity = np.linspace(200, 1200, n)[rng.permutation(n)]  # typical tokens per model
     a = rng.integers(0, n, n_votes)
     b = (a + rng.integers(1, n, n_votes)) % n
     stats_a = np.stack(
-        [rng.poisson(verbosity[a]), rng.poisson(2, n_votes), rng.poisson(3, n_votes), rng.poisson(1, n_votes)],
+        [np.round(verbosity[a] * rng.lognormal(0.0, 0.8, n_votes)), rng.poisson(2, n_votes), rng.poisson(3, n_votes), rng.poisson(1, n_votes)],
         axis=1,
     )
     stats_b = np.stack(
-        [rng.poisson(verbosity[b]), rng.poisson(2, n_votes), rng.poisson(3, n_votes), rng.poisson(1, n_votes)],
+        [np.round(verbosity[b] * rng.lognormal(0.0, 0.8, n_votes)), rng.poisson(2, n_votes), rng.poisson(3, n_votes), rng.poisson(1, n_votes)],
         axis=1,
     )
     feats = style_features(stats_a, stats_b)

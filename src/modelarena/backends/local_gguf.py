@@ -56,7 +56,8 @@ def import_llama_cpp() -> Any:
     try:
         import llama_cpp
     except ImportError as exc:
-        raise BackendUnavailable(f"local GGUF models need llama-cpp-python: {INSTALL_HINT}") from exc
+        message = f"local GGUF models need llama-cpp-python: {INSTALL_HINT}"
+        raise BackendUnavailable(message) from exc
     return llama_cpp
 
 
@@ -76,9 +77,7 @@ class LocalGGUFBackend:
         # Loaded instances stay in the process-wide pool for other contestants.
         return None
 
-    def stream(
-        self, messages: list[Message], settings: GenerationSettings
-    ) -> AsyncIterator[Chunk]:
+    def stream(self, messages: list[Message], settings: GenerationSettings) -> AsyncIterator[Chunk]:
         return self._stream(messages, settings)
 
     async def _stream(

@@ -37,7 +37,6 @@ from modelarena.backends.base import (
 NO_KEY = "not-needed"
 
 
-
 class OpenAICompatBackend:
     """Streams chat completions from one model on one OpenAI-compatible server."""
 
@@ -69,9 +68,7 @@ class OpenAICompatBackend:
     async def aclose(self) -> None:
         await self._client.close()
 
-    def stream(
-        self, messages: list[Message], settings: GenerationSettings
-    ) -> AsyncIterator[Chunk]:
+    def stream(self, messages: list[Message], settings: GenerationSettings) -> AsyncIterator[Chunk]:
         return self._stream(messages, settings)
 
     async def _stream(
@@ -119,9 +116,10 @@ class OpenAICompatBackend:
         """Start the request; retry once without a knob the server rejects."""
         for _attempt in range(3):
             try:
-                return await self._client.chat.completions.create(
+                stream: openai.AsyncStream[Any] = await self._client.chat.completions.create(
                     **self._request(messages, settings, deadline)
                 )
+                return stream
             except openai.BadRequestError as exc:
                 if not self._adapt(exc):
                     raise self._translate(exc) from exc
@@ -198,7 +196,10 @@ class OpenAICompatBackend:
             )
             error.retryable = False  # the same request would be rejected again
             return error
-        broken = (openai.APIConnectionError, *_http_errors("TransportError"))
+        broken: tuple[type[BaseException], ...] = (
+            openai.APIConnectionError,
+            *_http_errors("TransportError"),
+        )
         if mid_answer and isinstance(exc, broken):
             return BackendBadStream("the connection broke in the middle of the answer")
         if isinstance(exc, openai.APIConnectionError):

@@ -319,6 +319,54 @@ def _read_log(store: Store, sources: Sequence[str]) -> _Log:
     )
 
 
+def scan_votes(
+    voter: IntArray,
+    model_a: IntArray,
+    model_b: IntArray,
+    outcome: IntArray,
+    *,
+    fit_mask: NDArray[np.bool_],
+    scan_mask: NDArray[np.bool_],
+    n_voters: int,
+    n_models: int,
+    alpha: float = ALPHA,
+    min_votes: int = MIN_VOTES,
+    method: Method = "lrt",
+    rounds: int = 2,
+) -> tuple[NDArray[np.bool_], VoterTests | None]:
+    """The scan on arrays: fit on ``fit_mask`` votes, test each voter's ``scan_mask`` votes.
+
+    ``voter`` is -1 for votes without a voter (they inform the fit, are never tested).
+    With ``rounds`` > 1 the board is refitted without the voters flagged so far and everyone
+    is tested again, so a large attack cannot hide by having moved the fit it is tested
+    against. Returns (flagged per voter, the last round's tests).
+    """
+    score = np.array([1.0, 0.0, 0.5, 0.5])[outcome]
+    excluded = np.zeros(n_voters, dtype=bool)
+    flagged = excluded
+    tests: VoterTests | None = None
+    has_voter = voter >= 0
+    for _ in range(max(1, rounds)):
+        voter_ok = np.ones(voter.size, dtype=bool)
+        voter_ok[has_voter] = ~excluded[voter[has_voter]]
+        fit = fit_mask & voter_ok
+        if not fit.any():
+            break
+        ratings = fit_ratings(model_a[fit], model_b[fit], outcome[fit], n_models)
+        rated = np.isfinite(ratings)
+        both = rated[model_a] & rated[model_b]
+        mask = scan_mask & has_voter & both
+        hist = fit & both
+        tests = voter_tests(voter[mask], model_a[mask], model_b[mask], score[mask],
+                            np.nan_to_num(ratings), n_voters,
+                            history=(model_a[hist], model_b[hist], score[hist]))
+        flagged = decide(tests, alpha=alpha, min_votes=min_votes, method=method)
+        if np.array_equal(flagged, excluded):
+            break
+        excluded = flagged
+    return flagged, tests
+
+
 def detect_anomalous_voters(
     store: Store,
     *,
@@ -331,37 +379,18 @@ def detect_anomalous_voters(
     """Test every voter's votes against the leaderboard fitted on the counted votes.
 
     The scan looks at each voter's counted votes and their votes already uncounted as
-    ``flagged_voter`` (so a flag can be confirmed or dropped as the board moves); voters an
-    admin cleared are skipped. With ``rounds`` > 1 the board is refitted without the voters
-    flagged so far and everyone is tested again, so a large attack cannot hide by having
-    moved the fit it is tested against. Returns flags, most significant first.
+    ``flagged_voter`` (so a flag is confirmed, or dropped, as the board moves); voters an
+    admin cleared are skipped. Returns flags, most significant first.
     """
     log = _read_log(store, sources)
     if not log.voters or len(log.models) < 2:
         return []
-    score = np.array([1.0, 0.0, 0.5, 0.5])[log.outcome]
-    excluded = np.zeros(len(log.voters), dtype=bool)
-    tests: VoterTests | None = None
-    flagged = excluded
-    for _ in range(max(1, rounds)):
-        voter_ok = np.ones(log.voter.size, dtype=bool)
-        has_voter = log.voter >= 0
-        voter_ok[has_voter] = ~excluded[log.voter[has_voter]]
-        fit_mask = (log.counted | log.scan) & voter_ok
-        if not fit_mask.any():
-            break
-        ratings = fit_ratings(log.model_a[fit_mask], log.model_b[fit_mask],
-                              log.outcome[fit_mask], len(log.models))
-        rated = np.isfinite(ratings)
-        mask = log.scan & rated[log.model_a] & rated[log.model_b]
-        hist = fit_mask & rated[log.model_a] & rated[log.model_b]
-        tests = voter_tests(log.voter[mask], log.model_a[mask], log.model_b[mask],
-                            score[mask], np.nan_to_num(ratings), len(log.voters),
-                            history=(log.model_a[hist], log.model_b[hist], score[hist]))
-        flagged = decide(tests, alpha=alpha, min_votes=min_votes, method=method)
-        if np.array_equal(flagged, excluded):
-            break
-        excluded = flagged
+    flagged, tests = scan_votes(
+        log.voter, log.model_a, log.model_b, log.outcome,
+        fit_mask=log.counted | log.scan, scan_mask=log.scan,
+        n_voters=len(log.voters), n_models=len(log.models),
+        alpha=alpha, min_votes=min_votes, method=method, rounds=rounds,
+    )
     if tests is None:
         return []
     out = []
@@ -374,7 +403,7 @@ def detect_anomalous_voters(
                 p_value=float(tests.p_value[i]),
                 votes=int(tests.votes[i]),
                 detail={
-                    "test": "likelihood_ratio" if method != "fisher" else "fisher",
+                    "test": "fisher" if method == "fisher" else "likelihood_ratio",
                     "favoured_model": log.models[model] if model >= 0 else None,
                     "shift_points": round(float(tests.shift[i]), 1),
                     "temperature": round(float(tests.beta[i]), 3),

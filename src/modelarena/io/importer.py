@@ -52,14 +52,23 @@ class ImportReport:
 class _Progress:
     start: ProgressStart | None = None
     advance: ProgressAdvance | None = None
+    pending: int = 0
+    every: int = 1000  # report in steps: a call per row would cost more than the row
 
     def begin(self, phase: str, total: int | None) -> None:
+        self.flush()
         if self.start:
             self.start(phase, total)
 
-    def step(self, n: int = 1) -> None:
-        if self.advance:
-            self.advance(n)
+    def step(self) -> None:
+        self.pending += 1
+        if self.pending >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.advance and self.pending:
+            self.advance(self.pending)
+        self.pending = 0
 
 
 def import_file(
@@ -99,7 +108,7 @@ def import_file(
     report = ImportReport(path=path, format=source.format, dry_run=dry_run)
 
     progress.begin("checking", source.total)
-    mapper = RowMapper(catalog.resolve, category_default=category_default)
+    mapper = RowMapper(catalog.resolve, category_default=category_default, text_style=False)
     for raw_a, raw_b, item in _mapped(source, mapper, progress):
         report.rows += 1
         if isinstance(item, Skip):
@@ -121,6 +130,7 @@ def import_file(
     if not dry_run and report.imported:
         assert store is not None
         progress.begin("storing", report.rows)
+        mapper.text_style = True
         battles = (item for _, _, item in _mapped(source, mapper, progress)
                    if isinstance(item, ImportedBattle))
         # a row that fails now (the file changed) raises inside the transaction: rolled back
@@ -139,3 +149,4 @@ def _mapped(
             raise VoteLogError(f"{source.path}, {where}: {exc}") from None
         progress.step()
         yield str(row["model_a"]).strip(), str(row["model_b"]).strip(), item
+    progress.flush()

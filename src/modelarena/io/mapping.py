@@ -64,10 +64,14 @@ class RowMapper:
         resolve: Callable[[str], str | None],
         *,
         category_default: str = "chat",
+        text_style: bool = True,
     ) -> None:
         self._resolve = resolve
         self._names: dict[str, str | None] = {}
         self.category_default = category_default
+        # False: leave style None where it would be computed from the answer text (a
+        # checking pass that does not need it, and regexes over every answer are slow)
+        self.text_style = text_style
 
     def resolve(self, name: str) -> str | None:
         """The catalog id for a name, or None when the catalog does not know it."""
@@ -97,7 +101,7 @@ class RowMapper:
             return Skip("same_catalog_model")
         anonymous = _flag(row, "anony", default=True) and _flag(row, "counted", default=True)
         prompt, texts_a, texts_b = _texts(row)
-        style_a, style_b = _styles(row.get("conv_metadata"), texts_a, texts_b)
+        style_a, style_b = _styles(row.get("conv_metadata"), texts_a, texts_b, self.text_style)
         extra = {}
         language = row.get("language")
         if isinstance(language, str) and language:
@@ -356,19 +360,25 @@ _COUNT_KEYS = {
 
 
 def _styles(
-    metadata: object, texts_a: list[str], texts_b: list[str]
+    metadata: object, texts_a: list[str], texts_b: list[str], from_text: bool
 ) -> tuple[StyleCounts | None, StyleCounts | None]:
     meta = _decode("conv_metadata", metadata)
     if meta is not None and not isinstance(meta, Mapping):
         raise RowError(f"conv_metadata must be an object, not {_describe(meta)}")
     meta = meta or {}
-    return _style(meta, "a", texts_a), _style(meta, "b", texts_b)
+    if not meta and not from_text:
+        return None, None
+    return _style(meta, "a", texts_a, from_text), _style(meta, "b", texts_b, from_text)
 
 
-def _style(meta: Mapping[str, Any], side: str, texts: list[str]) -> StyleCounts | None:
+def _style(
+    meta: Mapping[str, Any], side: str, texts: list[str], from_text: bool
+) -> StyleCounts | None:
     """Counts from conv_metadata where it has them, else from all of this side's answers."""
     tokens = _meta_count(meta, _TOKEN_KEYS, side)
     counts = {name: _meta_count(meta, keys, side) for name, keys in _COUNT_KEYS.items()}
+    if not from_text:
+        return None
     text = "\n\n".join(t for t in texts if t)
     if tokens is None and all(v is None for v in counts.values()):
         return style_counts(text) if text else None

@@ -60,7 +60,7 @@ _BASE_CSP = {
 # The policy written into every generated document (and, with the sandbox attribute,
 # what keeps it in its box): no network at all, inline code only.
 DESIGN_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "default-src 'none'; script-src 'unsafe-inline'; "
     "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:; "
     "connect-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; "
     "object-src 'none'; manifest-src 'none'; form-action 'none'; base-uri 'none'"
@@ -70,7 +70,7 @@ DESIGN_CSP = (
 def page_csp(*, allow_design_scripts: bool = False) -> str:
     policy = dict(_BASE_CSP)
     if allow_design_scripts:
-        policy["script-src"] = "'self' 'unsafe-inline' 'unsafe-eval'"
+        policy["script-src"] = "'self' 'unsafe-inline'"
     return "; ".join(f"{k} {v}" for k, v in policy.items())
 
 

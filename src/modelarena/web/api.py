@@ -1,0 +1,275 @@
+"""The JSON API. Everything the pages do goes through it (schema at ``/openapi.json``).
+
+State-changing requests (every POST) need the CSRF token of the session in the
+``X-CSRF-Token`` header: ``GET /api/session`` returns it (the pages carry it in a meta tag).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from modelarena.arena import ArenaError
+from modelarena.battles.categories import CATEGORIES, UnknownCategory, get_category
+from modelarena.battles.pairing import NotEnoughModels
+from modelarena.battles.records import Battle, BattleStatus, Verdict
+from modelarena.integrity.ratelimit import RateLimited
+from modelarena.store import BattleNotFound, VoteRejected
+from modelarena.web.app import WebContext, get_ctx
+from modelarena.web.boards import (
+    FilterError,
+    leaderboard_payload,
+    opponent_record,
+    parse_filters,
+    rating_history,
+)
+from modelarena.web.errors import ApiError
+from modelarena.web.security import SAFE_METHODS, CSRF_HEADER, Session, csrf_ok
+from modelarena.web.sse import format_sse
+from modelarena.web.views import battle_view, has_human_vote, model_card, reveal_view
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+# ------------------------------------------------------------------- plumbing
+def session_of(request: Request) -> Session:
+    session: Session = request.state.session
+    return session
+
+
+def client_ip(request: Request, ctx: WebContext) -> str | None:
+    if ctx.trust_proxy:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else None
+
+
+def require_csrf(request: Request) -> Session:
+    session = session_of(request)
+    if request.method not in SAFE_METHODS and not csrf_ok(session, request.headers.get(CSRF_HEADER)):
+        raise ApiError(403, "csrf", "missing or wrong CSRF token: send the session's token "
+                                    "(GET /api/session) in the X-CSRF-Token header")
+    return session
+
+
+def load_battle(ctx: WebContext, battle_id: str) -> Battle:
+    if not (0 < len(battle_id) <= 64):
+        raise ApiError(404, "battle_not_found", "no such battle")
+    try:
+        return ctx.arena.store.get_battle(battle_id)
+    except BattleNotFound:
+        raise ApiError(404, "battle_not_found", "no such battle") from None
+
+
+def require_owner(battle: Battle, session: Session) -> None:
+    if battle.session_id != session.id:
+        raise ApiError(403, "not_your_battle", "only the person who started this battle can "
+                                               "continue it or vote on it")
+
+
+def rate_limited(exc: RateLimited) -> ApiError:
+    return ApiError(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after_s)})
+
+
+# ---------------------------------------------------------------------- models
+class NewBattle(BaseModel):
+    prompt: str = Field(description="What to ask both models", examples=["Explain DNS."])
+    category: str = Field("chat", description="One of the categories (GET /api/categories)")
+
+
+class NewTurn(BaseModel):
+    prompt: str = Field(description="The follow-up, sent to both models")
+
+
+class NewVote(BaseModel):
+    verdict: str = Field(description="a, b, tie or both_bad", examples=["a"])
+
+
+class Created(BaseModel):
+    id: str
+    category: str
+    turn: int
+    status: str
+    stream_url: str
+    battle_url: str
+
+
+# --------------------------------------------------------------------- routes
+@router.get("/session", summary="The session's CSRF token (sets the session cookie)")
+def get_session(request: Request) -> dict[str, str]:
+    return {"csrf_token": session_of(request).csrf}
+
+
+@router.get("/categories", summary="Battle categories")
+def get_categories() -> list[dict[str, Any]]:
+    return [{"id": c.id, "label": c.label, "design": c.design, "example": c.example}
+            for c in CATEGORIES.values()]
+
+
+@router.post("/battles", status_code=201, response_model=Created,
+             summary="Start a battle: two anonymous models answer the prompt")
+async def create_battle(body: NewBattle, request: Request,
+                        session: Session = Depends(require_csrf),
+                        ctx: WebContext = Depends(get_ctx)) -> Created:
+    arena = ctx.arena
+    try:
+        get_category(body.category)
+        prompt = arena.validate_prompt(body.prompt)
+    except UnknownCategory as exc:
+        raise ApiError(400, "unknown_category", str(exc)) from None
+    except ArenaError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
+    try:
+        ctx.limiter.hit_battle(session.id, client_ip(request, ctx))
+    except RateLimited as exc:
+        raise rate_limited(exc) from None
+    try:
+        battle = arena.start_battle(body.category, prompt, session_id=session.id)
+    except NotEnoughModels as exc:
+        raise ApiError(503, "not_enough_models", str(exc)) from None
+    except ArenaError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
+    ctx.turns.start(battle.id, 0, prompt)
+    return Created(id=battle.id, category=battle.category, turn=0, status="pending",
+                   stream_url=f"/api/battles/{battle.id}/stream",
+                   battle_url=f"/battles/{battle.id}")
+
+
+@router.get("/battles/{battle_id}", summary="One battle (no identities until it is revealed)")
+def get_battle(battle_id: str, request: Request,
+               ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    battle = load_battle(ctx, battle_id)
+    view = battle_view(ctx.arena, battle, owner=battle.session_id == session_of(request).id)
+    view["generating"] = ctx.turns.active(battle.id)
+    return view
+
+
+@router.get("/battles/{battle_id}/stream", summary="Both answers as they are generated (SSE)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def stream_battle(battle_id: str, ctx: WebContext = Depends(get_ctx)) -> StreamingResponse:
+    load_battle(ctx, battle_id)
+
+    async def body() -> AsyncIterator[str]:
+        async for name, data in ctx.turns.events(battle_id):
+            yield format_sse(name, data)
+
+    return StreamingResponse(body(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.post("/battles/{battle_id}/turns", status_code=202, response_model=Created,
+             summary="Ask both models a follow-up (then read the stream again)")
+async def follow_up(battle_id: str, body: NewTurn, request: Request,
+                    session: Session = Depends(require_csrf),
+                    ctx: WebContext = Depends(get_ctx)) -> Created:
+    arena = ctx.arena
+    battle = load_battle(ctx, battle_id)
+    require_owner(battle, session)
+    try:
+        prompt = arena.validate_prompt(body.prompt)
+    except ArenaError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
+    if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
+        raise ApiError(409, "turn_in_progress", "wait until both answers are complete")
+    if battle.status is BattleStatus.FAILED:
+        raise ApiError(409, "battle_failed", "this battle failed; start a new one")
+    if not battle.anonymous or has_human_vote(arena, battle_id):
+        raise ApiError(409, "battle_voted", "this battle is over; start a new one")
+    try:
+        ctx.limiter.hit_battle(session.id, client_ip(request, ctx))
+    except RateLimited as exc:
+        raise rate_limited(exc) from None
+    ctx.turns.start(battle_id, battle.turns, prompt)
+    return Created(id=battle_id, category=battle.category, turn=battle.turns,
+                   status="pending", stream_url=f"/api/battles/{battle_id}/stream",
+                   battle_url=f"/battles/{battle_id}")
+
+
+@router.post("/battles/{battle_id}/vote",
+             summary="Vote (once, after both answers are complete); returns the reveal")
+async def vote(battle_id: str, body: NewVote, request: Request,
+               session: Session = Depends(require_csrf),
+               ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    arena = ctx.arena
+    try:
+        verdict = Verdict.parse(body.verdict)
+    except ValueError as exc:
+        raise ApiError(400, "unknown_verdict", str(exc)) from None
+    battle = load_battle(ctx, battle_id)
+    require_owner(battle, session)
+    if has_human_vote(arena, battle_id):
+        raise ApiError(409, "duplicate", "this battle already has a vote")
+    if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
+        raise ApiError(409, "incomplete", "the answers are not complete yet")
+    ip = client_ip(request, ctx)
+    try:
+        ctx.limiter.hit_vote(session.id, ip)
+    except RateLimited as exc:
+        raise rate_limited(exc) from None
+    try:
+        record = arena.vote(battle_id, verdict, voter=session.id, ip_hash=ctx.codec.hash_ip(ip))
+    except VoteRejected as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    battle = arena.store.get_battle(battle_id)
+    return {
+        "verdict": record.verdict.value,
+        "counted": record.counted,
+        "not_counted_reason": record.reason,
+        "reveal": reveal_view(arena, battle) if not battle.anonymous else None,
+    }
+
+
+@router.get("/battles/{battle_id}/reveal",
+            summary="Who was who: only once the battle has a vote (409 before)")
+def reveal(battle_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    battle = load_battle(ctx, battle_id)
+    if battle.anonymous:
+        raise ApiError(409, "not_revealed", "vote first: identities are shown after the vote")
+    return reveal_view(ctx.arena, battle)
+
+
+@router.get("/leaderboard", summary="Ratings with 95% intervals, filters as query parameters")
+def leaderboard(request: Request, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    try:
+        filters = parse_filters(request.query_params)
+    except FilterError as exc:
+        raise ApiError(400, "bad_filter", str(exc)) from None
+    return leaderboard_payload(ctx.arena, filters)
+
+
+@router.get("/models", summary="The configured models and their catalog facts")
+def models(ctx: WebContext = Depends(get_ctx)) -> list[dict[str, Any]]:
+    # Sorted by id: the order says nothing about any battle.
+    return [model_card(ctx.arena, m) for m in sorted(ctx.arena.contestants)]
+
+
+@router.get("/models/{model_id:path}", summary="One model: facts, rating history, record")
+def model(model_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    from modelarena.web.boards import leaderboard_payload as _lp  # noqa: F401
+    from modelarena.leaderboard import compute_leaderboard
+
+    arena = ctx.arena
+    board = compute_leaderboard(arena.store, arena.model_info)
+    known = model_id in arena.contestants or model_id in board.models
+    if not known:
+        raise ApiError(404, "model_not_found", "no such model")
+    row = next((r.to_dict() for r in board.rows if r.model == model_id), None)
+    return {
+        "model": model_card(arena, model_id),
+        "rating": row,
+        "history": rating_history(arena, model_id),
+        "record": opponent_record(board, model_id, lambda m: arena.model_info(m).display_name),
+        "battles": [b.id for b in arena.store.recent_battles(model=model_id, limit=10)
+                    if not b.anonymous],
+    }
+
+
+@router.get("/health", summary="Liveness and model health (no identities of battles)")
+def health(ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    return {"ok": True, "models": len(ctx.arena.contestants)}

@@ -1,0 +1,89 @@
+"""The web application: ``create_app(arena)`` returns a FastAPI app serving the pages,
+the JSON API (with its OpenAPI schema at ``/openapi.json``) and the static files."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from modelarena.arena import Arena
+from modelarena.integrity.ratelimit import Limits, RateLimiter
+from modelarena.web.errors import install_error_handlers
+from modelarena.web.security import SecurityMiddleware, SessionCodec, resolve_secret_key
+from modelarena.web.sse import TurnManager
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+
+@dataclass
+class WebContext:
+    arena: Arena
+    turns: TurnManager
+    limiter: RateLimiter
+    codec: SessionCodec
+    templates: Jinja2Templates
+    secret_source: str
+    trust_proxy: bool = False
+
+
+def create_app(
+    arena: Arena,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    trust_proxy: bool = False,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The whole web app around one :class:`Arena`.
+
+    ``trust_proxy``: take the client address from ``X-Forwarded-For`` (behind a reverse
+    proxy only). ``secure_cookies``: mark the session cookie ``Secure`` (HTTPS deployments).
+    """
+    settings = arena.settings
+    secret, source = resolve_secret_key(settings.secret_key, settings.database_url)
+    limiter = rate_limiter or RateLimiter(
+        Limits(settings.battles_per_minute, settings.votes_per_day),
+        storage_url=settings.redis_url,
+    )
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.autoescape = True
+    ctx = WebContext(arena, TurnManager(arena), limiter, SessionCodec(secret), templates,
+                     source, trust_proxy)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await ctx.turns.aclose()
+        await arena.aclose()
+
+    app = FastAPI(
+        title="modelarena",
+        summary="Blind pairwise battles between AI models, and an honest leaderboard.",
+        version="1",
+        docs_url=None,  # the stock docs page loads scripts from a CDN; see /api
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+
+    from modelarena.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure_cookies)
+    log.info("session key: %s", source)
+    return app
+
+
+def get_ctx(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx

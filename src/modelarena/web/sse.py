@@ -1,0 +1,206 @@
+"""Generating a turn in the background, and streaming it to the page as Server-Sent Events.
+
+``POST /api/battles`` (or ``/turns``) starts a :class:`TurnRun`: a task that drives
+:meth:`Arena.stream_turn` and appends anonymous events to a buffer. ``GET .../stream``
+replays the buffer and follows it live, so a reload or a late connection loses nothing, and
+a client that goes away does not stop the battle. One stream carries both sides' events.
+
+Events (``event:`` name, JSON ``data:``), none of which names a model:
+
+- ``start``      ``{turn, design}``
+- ``delta``      ``{side, text, tokens, elapsed_s}`` (``thinking: true`` while a model reasons;
+  the reasoning itself is withheld until the reveal)
+- ``render``     ``{side, html}``: the chat answer so far as sanitised HTML (throttled)
+- ``side_done``  ``{side, ok, tokens, elapsed_s, error, ...rendering}``
+- ``done``       ``{status, can_vote, flagged, error}``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from modelarena.arena import ArenaError
+from modelarena.battles.categories import get_category
+from modelarena.battles.records import BattleStatus
+from modelarena.web.views import answer_view, error_message, rendered
+
+if TYPE_CHECKING:
+    from modelarena.arena import Arena
+
+log = logging.getLogger(__name__)
+
+RENDER_EVERY_S = 0.25
+KEEP_FINISHED_S = 600.0
+KEEPALIVE_S = 15.0
+
+
+@dataclass
+class TurnRun:
+    battle_id: str
+    turn: int
+    prompt: str
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    done: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    def emit(self, name: str, data: dict[str, Any]) -> None:
+        self.events.append((name, data))
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+    async def follow(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        i = 0
+        while True:
+            while i < len(self.events):
+                yield self.events[i]
+                i += 1
+            if self.done:
+                return
+            waiter = self.changed
+            try:
+                await asyncio.wait_for(waiter.wait(), KEEPALIVE_S)
+            except TimeoutError:
+                yield ("keepalive", {})
+
+
+class TurnManager:
+    """The turns being generated in this process, by battle id."""
+
+    def __init__(self, arena: Arena) -> None:
+        self.arena = arena
+        self.runs: dict[str, TurnRun] = {}
+
+    def active(self, battle_id: str) -> bool:
+        run = self.runs.get(battle_id)
+        return run is not None and not run.done
+
+    def start(self, battle_id: str, turn: int, prompt: str) -> TurnRun:
+        run = TurnRun(battle_id, turn, prompt)
+        self.runs[battle_id] = run
+        run.task = asyncio.get_running_loop().create_task(self._drive(run))
+        return run
+
+    async def aclose(self) -> None:
+        tasks = [r.task for r in self.runs.values() if r.task and not r.task.done()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _drive(self, run: TurnRun) -> None:
+        arena = self.arena
+        try:
+            battle = arena.store.get_battle(run.battle_id)
+            design = get_category(battle.category).design
+            run.emit("start", {"turn": run.turn, "design": design})
+            started = time.perf_counter()
+            text = {"a": [], "b": []}  # type: dict[str, list[str]]
+            tokens = {"a": 0, "b": 0}
+            last_render = {"a": 0.0, "b": 0.0}
+            async for event in arena.stream_turn(run.battle_id, run.prompt):
+                side = event.side
+                elapsed = round(time.perf_counter() - started, 2)
+                if event.answer is not None:
+                    answer = event.answer
+                    view = answer_view(battle.category, answer) or {}
+                    view.pop("content", None)
+                    view.update(side=side, elapsed_s=elapsed,
+                                tokens=answer.stats.completion_tokens or tokens[side],
+                                error=error_message(answer.error) if answer.error else None)
+                    run.emit("side_done", view)
+                    continue
+                if event.text:
+                    tokens[side] += 1
+                    text[side].append(event.text)
+                    run.emit("delta", {"side": side, "text": event.text,
+                                       "tokens": tokens[side], "elapsed_s": elapsed})
+                    now = time.perf_counter()
+                    if not design and now - last_render[side] >= RENDER_EVERY_S:
+                        last_render[side] = now
+                        run.emit("render", {"side": side,
+                                            **rendered(battle.category, "".join(text[side]))})
+                elif event.reasoning:
+                    tokens[side] += 1
+                    run.emit("delta", {"side": side, "text": "", "thinking": True,
+                                       "tokens": tokens[side], "elapsed_s": elapsed})
+            battle = arena.store.get_battle(run.battle_id)
+            run.emit("done", _done_data(battle))
+        except ArenaError as exc:
+            run.emit("done", {"status": "failed", "can_vote": False, "flagged": False,
+                              "error": str(exc).capitalize() + ".", "code": exc.code})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("turn %s of battle %s failed", run.turn, run.battle_id)
+            try:
+                arena.store.fail_battle(run.battle_id, "server_error", "the server failed")
+            except Exception:  # noqa: BLE001
+                log.exception("cannot mark battle %s failed", run.battle_id)
+            run.emit("done", {"status": "failed", "can_vote": False, "flagged": False,
+                              "error": "Something went wrong on the server.",
+                              "code": "server_error"})
+        finally:
+            run.done = True
+            run.changed.set()
+            loop = asyncio.get_running_loop()
+            loop.call_later(KEEP_FINISHED_S, self._forget, run)
+
+    def _forget(self, run: TurnRun) -> None:
+        if self.runs.get(run.battle_id) is run:
+            del self.runs[run.battle_id]
+
+    async def events(self, battle_id: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        run = self.runs.get(battle_id)
+        if run is not None:
+            async for item in run.follow():
+                yield item
+            return
+        # Not generated here (or long finished): replay the stored last turn.
+        async for item in self._replay(battle_id):
+            yield item
+
+    async def _replay(self, battle_id: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        battle = self.arena.store.get_battle(battle_id)
+        design = get_category(battle.category).design
+        turn = max(battle.turns - 1, 0)
+        yield ("start", {"turn": turn, "design": design, "replay": True})
+        for side in "ab":
+            answer = battle.answer(turn, side)
+            if answer is None:
+                continue
+            view = answer_view(battle.category, answer) or {}
+            view.pop("content", None)
+            view.update(side=side, elapsed_s=view.get("time_s"))
+            yield ("delta", {"side": side, "text": answer.content,
+                             "tokens": answer.stats.completion_tokens or 0,
+                             "elapsed_s": view.get("time_s") or 0})
+            yield ("side_done", view)
+        if battle.status is BattleStatus.PENDING:
+            yield ("done", {"status": "failed", "can_vote": False, "flagged": False,
+                            "code": "lost",
+                            "error": "This turn is not being generated any more (the server "
+                                     "restarted). Start a new battle."})
+            return
+        yield ("done", _done_data(battle))
+
+
+def _done_data(battle: Any) -> dict[str, Any]:
+    failed = battle.status is BattleStatus.FAILED
+    return {
+        "status": battle.status.value,
+        "can_vote": battle.complete and battle.anonymous,
+        "flagged": battle.identity_leak is not None,
+        "error": error_message(battle.failure_reason) if failed else None,
+    }
+
+
+def format_sse(name: str, data: dict[str, Any]) -> str:
+    if name == "keepalive":
+        return ": keepalive\n\n"
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
