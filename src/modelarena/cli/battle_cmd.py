@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Group
-from rich.layout import Layout
 from rich.live import Live
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -51,7 +50,7 @@ class _Pane:
         return Panel(
             content,
             title=f"[bold]Model {self.side.upper()}[/]",
-            subtitle=f"{status} · {self.tokens} chunks · {self.elapsed:.1f}s",
+            subtitle=f"{status} · {self.tokens} tokens · {self.elapsed:.1f}s",
             height=height,
         )
 
@@ -60,11 +59,12 @@ async def _stream(arena, battle_id: str, prompt: str, history_height: int | None
     panes = {"a": _Pane("a"), "b": _Pane("b")}
     errors: list[str] = []
 
-    def layout() -> Layout:
-        root = Layout()
-        root.split_row(Layout(panes["a"].render(history_height)),
-                       Layout(panes["b"].render(history_height)))
-        return root
+    def layout() -> Table:
+        grid = Table.grid(expand=True, padding=(0, 1))
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+        grid.add_row(panes["a"].render(None), panes["b"].render(None))
+        return grid
 
     with Live(layout(), console=console, refresh_per_second=8, transient=False) as live:
         async for event in arena.stream_turn(battle_id, prompt):
@@ -75,10 +75,12 @@ async def _stream(arena, battle_id: str, prompt: str, history_height: int | None
             if event.answer is not None:
                 pane.done = True
                 pane.elapsed = event.answer.stats.total_time_s or pane.elapsed
+                pane.tokens = event.answer.stats.completion_tokens or pane.tokens
                 if event.answer.error:
                     pane.error = event.error or "the model failed"
                     errors.append(pane.error)
             live.update(layout())
+    console.print()
     return errors
 
 

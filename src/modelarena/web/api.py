@@ -251,7 +251,6 @@ def models(ctx: WebContext = Depends(get_ctx)) -> list[dict[str, Any]]:
 
 @router.get("/models/{model_id:path}", summary="One model: facts, rating history, record")
 def model(model_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
-    from modelarena.web.boards import leaderboard_payload as _lp  # noqa: F401
     from modelarena.leaderboard import compute_leaderboard
 
     arena = ctx.arena

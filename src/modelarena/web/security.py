@@ -31,6 +31,7 @@ SESSION_COOKIE = "arena_session"
 CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE_S = 60 * 60 * 24 * 365
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_BODY_BYTES = 256 * 1024  # a request body larger than this is refused with 413
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -184,6 +185,10 @@ class SecurityMiddleware:
                     continue
                 if SESSION_COOKIE in cookie:
                     raw = cookie[SESSION_COOKIE].value
+        length = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            await _too_large(send)
+            return
         session = self.codec.loads(raw) or new_session()
         scope.setdefault("state", {})["session"] = session
 
@@ -211,3 +216,13 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def _too_large(send: Send) -> None:
+    body = (b'{"error":{"code":"too_large","message":"the request body is larger than '
+            + str(MAX_BODY_BYTES).encode() + b' bytes"}}')
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+    headers.append((b"content-security-policy", page_csp().encode()))
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
