@@ -3,8 +3,9 @@
     python benchmarks/bench_ratings.py
 
 Times are medians of a few runs (time.perf_counter) on in-memory vote arrays. Peak memory
-runs the 1M-vote pipeline in a fresh subprocess and reports ru_maxrss minus the ru_maxrss
-of a subprocess that only imports numpy (and, separately, minus one that also imports
+runs the 1M-vote pipeline in a fresh subprocess and reports its peak resident set (VmHWM;
+ru_maxrss is polluted by the parent through fork) minus that of a subprocess that only
+imports numpy (and, separately, minus one that also imports
 scipy and modelarena.ratings and loads the vote arrays).
 """
 
@@ -43,7 +44,7 @@ def pipeline(a: np.ndarray, b: np.ndarray, out: np.ndarray, n: int) -> None:
 
 
 _CHILD = """
-import resource, sys
+import sys
 import numpy as np
 stage = sys.argv[1]
 if stage != "numpy":
@@ -55,7 +56,10 @@ if stage != "numpy":
         counts = aggregate(a, b, out, 100)
         fit = fit_bradley_terry(counts)
         sandwich_intervals(counts, fit)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM: peak resident set of this process image. (ru_maxrss would also count the
+# parent's memory, inherited through fork/vfork before exec.)
+with open("/proc/self/status") as fh:
+    print(next(line.split()[1] for line in fh if line.startswith("VmHWM:")))
 """
 
 
@@ -73,7 +77,7 @@ def peak_memory_mb(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> tuple[float
                 capture_output=True,
                 text=True,
             )
-            return int(res.stdout.strip()) / 1024.0  # ru_maxrss is in KiB on Linux
+            return int(res.stdout.strip()) / 1024.0  # VmHWM is in KiB
 
         fit, base_numpy, base_loaded = rss("fit"), rss("numpy"), rss("loaded")
     return fit, fit - base_numpy, fit - base_loaded

@@ -188,6 +188,16 @@ class ScriptedOpenAI:
         return reply
 
     @staticmethod
+    def hang(seconds: float = 30.0) -> Reply:
+        """The server accepts the request and says nothing for ``seconds``."""
+
+        async def reply(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(seconds)
+            return httpx.Response(504)
+
+        return reply
+
+    @staticmethod
     def refused() -> Reply:
         """Nothing listens on the port."""
 

@@ -70,6 +70,7 @@ def test_missing_llama_cpp_extra_says_how_to_install(
         build_backend(cfg, environ={})
 
 
+@pytest.mark.llama
 def test_default_configs_are_one_model_honestly_labelled(bundled_gguf: Path) -> None:
     configs = default_model_configs()
     assert len(configs) == 2

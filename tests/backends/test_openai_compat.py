@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fixtures_llama import LlamaServer, ScriptedOpenAI, free_port
 
@@ -79,6 +81,14 @@ async def test_timeout_before_answer(scripted_openai: ScriptedOpenAI) -> None:
     backend, _ = scripted_openai.backend(scripted_openai.timeout())
     with pytest.raises(BackendTimeout):
         await collect(backend)
+
+
+async def test_silent_server_times_out_at_the_deadline(scripted_openai: ScriptedOpenAI) -> None:
+    backend, _ = scripted_openai.backend(scripted_openai.hang(30.0))
+    started = time.perf_counter()
+    with pytest.raises(BackendTimeout):
+        await collect(backend, settings=GenerationSettings(timeout_s=0.3))
+    assert time.perf_counter() - started < 2.0
 
 
 async def test_stalled_stream_times_out_at_the_deadline(scripted_openai: ScriptedOpenAI) -> None:

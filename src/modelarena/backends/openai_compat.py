@@ -69,6 +69,12 @@ class OpenAICompatBackend:
         await self._client.close()
 
     def stream(self, messages: list[Message], settings: GenerationSettings) -> AsyncIterator[Chunk]:
+        """Answer chunks, then one final chunk with the stats.
+
+        ``time_to_first_token_s`` counts the first token of either kind (answer or
+        reasoning).  Without usage from the server, token counts are one per delta and
+        ``tokens_estimated`` is set.
+        """
         return self._stream(messages, settings)
 
     async def _stream(
@@ -76,7 +82,12 @@ class OpenAICompatBackend:
     ) -> AsyncIterator[Chunk]:
         started = time.perf_counter()
         deadline = started + settings.timeout_s
-        response = await self._open(messages, settings, deadline)
+        try:
+            # Bounds the SDK's own retries too: timeout_s is for the whole answer.
+            async with asyncio.timeout(settings.timeout_s):
+                response = await self._open(messages, settings, deadline)
+        except TimeoutError as exc:
+            raise BackendTimeout(f"no answer within {settings.timeout_s:g} s") from exc
         state = _StreamState()
         try:
             iterator = response.__aiter__()

@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit
+from scipy.special import erfc, expit, log_expit
 from scipy.stats import chi2
 from sqlalchemy import select
 
@@ -98,24 +98,65 @@ class Flag:
 
 
 # ------------------------------------------------------------------ the tests, pure
-def _group_newton(
-    group: IntArray, x: FloatArray, s: FloatArray, n_groups: int, cap: float
-) -> FloatArray:
-    """Per group, the shift ``delta`` maximising sum s log sig(x+delta) + (1-s) log sig(-x-delta)."""
-    delta = np.zeros(n_groups)
-    for _ in range(30):
-        p = expit(x + delta[group])
-        grad = np.bincount(group, s - p, n_groups)
-        curv = np.bincount(group, p * (1.0 - p), n_groups)
-        step = grad / np.maximum(curv, 1e-12)
-        delta = np.clip(delta + np.clip(step, -2.0, 2.0), -cap, cap)
-        if float(np.max(np.abs(step), initial=0.0)) < 1e-8:
-            break
-    return delta
+SCREEN = 5.0
+"""Score statistics below this skip the exact likelihood ratio (their p is the score test's).
+
+The likelihood ratio is at most about twice the score statistic for these one-parameter
+alternatives, and the smallest ratio that can flag anyone is far above ``2 * SCREEN``."""
+
+
+def _chi2_sf1(x: FloatArray) -> FloatArray:
+    """Upper tail of chi-square with one degree of freedom (fast, vectorised)."""
+    return np.asarray(erfc(np.sqrt(np.maximum(x, 0.0) / 2.0)), dtype=np.float64)
 
 
 def _loglik(x: FloatArray, s: FloatArray) -> FloatArray:
     return np.asarray(s * log_expit(x) + (1.0 - s) * log_expit(-x), dtype=np.float64)
+
+
+def _group_ids(keys: IntArray, n_keys: int) -> tuple[IntArray, IntArray]:
+    """Compact group ids for ``keys`` in [0, n_keys): (distinct keys, group of each entry)."""
+    if n_keys <= 50_000_000:
+        present = np.bincount(keys, minlength=n_keys) > 0
+        distinct = np.flatnonzero(present).astype(np.int64)
+        lookup = np.cumsum(present) - 1
+        return distinct, lookup[keys].astype(np.int64)
+    distinct, group = np.unique(keys, return_inverse=True)
+    return distinct.astype(np.int64), group.astype(np.int64)
+
+
+def _shift_lrt(
+    group: IntArray, x: FloatArray, s: FloatArray, n_groups: int, cap: float
+) -> tuple[FloatArray, FloatArray]:
+    """Per group, the fitted shift ``delta`` of the logit and the LR statistic for it.
+
+    Model: P(score) = sigmoid(x + delta). Groups whose score statistic is below ``SCREEN``
+    get the score statistic and a one-step estimate instead of the exact fit.
+    """
+    p0 = expit(x)
+    u = np.bincount(group, s - p0, n_groups)
+    info = np.bincount(group, p0 * (1.0 - p0), n_groups)
+    stat = u * u / np.maximum(info, 1e-12)
+    delta = np.clip(u / np.maximum(info, 1e-12), -cap, cap)
+    big = np.flatnonzero(stat >= SCREEN)
+    if big.size:
+        remap = -np.ones(n_groups, dtype=np.int64)
+        remap[big] = np.arange(big.size)
+        sel = remap[group] >= 0
+        g, xs, ss = remap[group[sel]], x[sel], s[sel]
+        d = np.zeros(big.size)
+        for _ in range(40):
+            p = expit(xs + d[g])
+            grad = np.bincount(g, ss - p, big.size)
+            curv = np.bincount(g, p * (1.0 - p), big.size)
+            step = np.clip(grad / np.maximum(curv, 1e-12), -2.0, 2.0)
+            d = np.clip(d + step, -cap, cap)
+            if float(np.max(np.abs(step), initial=0.0)) < 1e-9:
+                break
+        gain = np.bincount(g, _loglik(xs + d[g], ss) - _loglik(xs, ss), big.size)
+        stat[big] = np.maximum(2.0 * gain, 0.0)
+        delta[big] = d
+    return delta, stat
 
 
 def _favour_tests(
@@ -124,45 +165,53 @@ def _favour_tests(
 ) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
     """Per voter: smallest favour-test p, its model, its shift, and the models tested."""
     # Each vote enters twice, once from each model's point of view.
-    g_voter = np.concatenate([voter, voter])
-    g_model = np.concatenate([a, b])
+    keys, group = _group_ids(
+        np.concatenate([voter * n_models + a, voter * n_models + b]), n_voters * n_models
+    )
     x = np.concatenate([d, -d])
     s = np.concatenate([y, 1.0 - y])
-    keys, group = np.unique(g_voter * n_models + g_model, return_inverse=True)
-    group = group.astype(np.int64)
-    delta = _group_newton(group, x, s, keys.size, MAX_SHIFT)
-    gain = np.bincount(group, _loglik(x + delta[group], s) - _loglik(x, s), keys.size)
-    p = chi2.sf(np.maximum(2.0 * gain, 0.0), 1)
+    delta, stat = _shift_lrt(group, x, s, keys.size, MAX_SHIFT)
     owner = keys // n_models
-    best_p = np.ones(n_voters)
+    # the group with the largest statistic for each voter
+    best_stat = np.zeros(n_voters)
+    np.maximum.at(best_stat, owner, stat)
+    is_best = stat >= best_stat[owner]
     best_model = -np.ones(n_voters, dtype=np.int64)
     best_shift = np.zeros(n_voters)
-    # the group with the smallest p for each voter
-    order = np.lexsort((p, owner))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = owner[order[1:]] != owner[order[:-1]]
-    pick = order[first]
-    best_p[owner[pick]] = p[pick]
-    best_model[owner[pick]] = keys[pick] % n_models
-    best_shift[owner[pick]] = delta[pick] / _LN10_400
+    best_model[owner[is_best]] = keys[is_best] % n_models
+    best_shift[owner[is_best]] = delta[is_best] / _LN10_400
     tested = np.bincount(owner, minlength=n_voters).astype(np.int64)
-    return best_p, best_model, best_shift, tested
+    return _chi2_sf1(best_stat), best_model, best_shift, tested
 
 
 def _temperature_tests(
     voter: IntArray, d: FloatArray, y: FloatArray, n_voters: int
 ) -> tuple[FloatArray, FloatArray]:
-    beta = np.ones(n_voters)
-    for _ in range(30):
-        p = expit(beta[voter] * d)
-        grad = np.bincount(voter, (y - p) * d, n_voters)
-        curv = np.bincount(voter, p * (1.0 - p) * d * d, n_voters)
-        step = grad / np.maximum(curv, 1e-12)
-        beta = np.clip(beta + np.clip(step, -2.0, 2.0), -3.0, 3.0)
-        if float(np.max(np.abs(step), initial=0.0)) < 1e-8:
-            break
-    gain = np.bincount(voter, _loglik(beta[voter] * d, y) - _loglik(d, y), n_voters)
-    return chi2.sf(np.maximum(2.0 * gain, 0.0), 1), beta
+    """Per voter: p of the temperature test, and the fitted temperature ``beta``."""
+    p0 = expit(d)
+    u = np.bincount(voter, (y - p0) * d, n_voters)
+    info = np.bincount(voter, p0 * (1.0 - p0) * d * d, n_voters)
+    stat = u * u / np.maximum(info, 1e-12)
+    beta = 1.0 + np.clip(u / np.maximum(info, 1e-12), -4.0, 2.0)
+    big = np.flatnonzero(stat >= SCREEN)
+    if big.size:
+        remap = -np.ones(n_voters, dtype=np.int64)
+        remap[big] = np.arange(big.size)
+        sel = remap[voter] >= 0
+        g, ds, ys = remap[voter[sel]], d[sel], y[sel]
+        bt = np.ones(big.size)
+        for _ in range(40):
+            p = expit(bt[g] * ds)
+            grad = np.bincount(g, (ys - p) * ds, big.size)
+            curv = np.bincount(g, p * (1.0 - p) * ds * ds, big.size)
+            step = np.clip(grad / np.maximum(curv, 1e-12), -2.0, 2.0)
+            bt = np.clip(bt + step, -3.0, 3.0)
+            if float(np.max(np.abs(step), initial=0.0)) < 1e-9:
+                break
+        gain = np.bincount(g, _loglik(bt[g] * ds, ys) - _loglik(ds, ys), big.size)
+        stat[big] = np.maximum(2.0 * gain, 0.0)
+        beta[big] = bt
+    return _chi2_sf1(stat), beta
 
 
 def _kinds(a: IntArray, b: IntArray, y: FloatArray, n_models: int) -> tuple[IntArray, IntArray]:
@@ -180,11 +229,10 @@ def _fisher_tests(
     """Fisher's method on per-vote p-values against each pair's outcome shares."""
     pair, kind = _kinds(a, b, y, n_models)
     h_pair, h_kind = _kinds(*history, n_models)
-    pairs = np.unique(np.concatenate([pair, h_pair]))
-    table = np.ones((pairs.size, 3))  # add-one smoothing
-    np.add.at(table, (np.searchsorted(pairs, h_pair), h_kind), 1.0)
+    cells = n_models * n_models * 3
+    table = np.bincount(h_pair * 3 + h_kind, minlength=cells).reshape(-1, 3) + 1.0  # add-one
     shares = table / table.sum(axis=1, keepdims=True)
-    mine = shares[np.searchsorted(pairs, pair)]
+    mine = shares[pair]
     observed = mine[np.arange(kind.size), kind]
     # P(an outcome no more likely than the one cast)
     p_vote = np.where(mine <= observed[:, None] + 1e-12, mine, 0.0).sum(axis=1)

@@ -105,6 +105,14 @@ def newton(
             return x, it, False
         slope = float(grad @ step)
         alpha = 1.0
+        if slope <= 1e-11 * max(1.0, abs(value)):
+            # The predicted gain is below the rounding noise of the objective: near the
+            # optimum the quadratic model is exact, so take the full step unchecked.
+            x = x + step
+            value = objective(x)
+            if size <= tol:
+                return x, it, True
+            continue
         for _ in range(40):
             trial = x + alpha * step
             new = objective(trial)
