@@ -220,11 +220,19 @@ class Arena:
                 raise ArenaError("bad_models", "name two different configured models")
             a, b, prob = models[0], models[1], None
         else:
+            excluded = self.excluded_models() | {
+                m for m, c in self.contestants.items() if c.weight <= 0}
+            matrix = None
+            if self.settings.pairing == "adaptive":
+                from modelarena.adaptive_pairing import adaptive_pair_matrix
+
+                matrix = adaptive_pair_matrix(self.store, list(self.contestants), excluded)
             pairing = draw_pair(
                 list(self.contestants),
                 weights={m: c.weight for m, c in self.contestants.items()},
                 votes=self.store.vote_totals(),
-                excluded=self.excluded_models(),
+                excluded=excluded,
+                pair_matrix=matrix,
             )
             a, b, prob = pairing.model_a, pairing.model_b, pairing.probability
         return self.store.create_battle(

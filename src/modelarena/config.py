@@ -113,6 +113,7 @@ class Settings(BaseModel):
     battles_per_minute: int = 20
     votes_per_day: int = 1000
     votes_per_prompt: int = 50
+    pairing: Literal["weighted", "adaptive"] = "weighted"
     source_path: str | None = None  # where these settings were read from
 
     def model(self, model_id: str) -> ModelConfig | None:
@@ -130,6 +131,7 @@ _ENV_FIELDS: dict[str, type] = {
     "battles_per_minute": int,
     "votes_per_day": int,
     "votes_per_prompt": int,
+    "pairing": str,
 }
 
 

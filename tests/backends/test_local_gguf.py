@@ -53,7 +53,7 @@ async def test_streams_text_then_stats(bundled_gguf: Path) -> None:
 
 async def test_system_prompt_reaches_the_chat_template(bundled_gguf: Path) -> None:
     backend = LocalGGUFBackend(bundled_gguf, n_ctx=1024)
-    settings = GenerationSettings(max_tokens=8, temperature=0.0)
+    settings = GenerationSettings(max_tokens=2, temperature=0.0)
     hello = [Message("user", "Hi")]
     with_system = [Message("system", "You are a pirate. " * 30), *hello]
     short = [c async for c in backend.stream(hello, settings)][-1].final

@@ -264,8 +264,9 @@ async def test_real_server_system_prompt_and_multi_turn(llama_server: LlamaServe
         Message("assistant", "Nice to meet you, Ada."),
         Message("user", "What is my name?"),
     ]
-    chunks, stats = await collect(backend, conversation)
-    alone, _ = await collect(backend, conversation[-1:])
+    short = GenerationSettings(max_tokens=12, temperature=0.0, seed=1)
+    chunks, stats = await collect(backend, conversation, short)
+    alone, _ = await collect(backend, conversation[-1:], short)
     await backend.aclose()
     answer = "".join(c.text for c in chunks)
     assert answer.strip() and stats.finish_reason in {"stop", "length"}

@@ -20,7 +20,7 @@ from modelarena.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from modelarena.io import ImportReport
 
@@ -55,7 +55,7 @@ def import_cmd(
         arena = load_arena(config, db)
         try:
             with _progress() as bar:
-                task: list[int] = []
+                task: list[TaskID] = []
 
                 def start(phase: str, total: int | None) -> None:
                     if task:
@@ -141,9 +141,9 @@ def _print_report(r: ImportReport) -> None:
         console.print(f"  skipped, {SKIP_REASONS.get(code, code)}: {n:,}", highlight=False)
     if r.unknown_models:
         console.print(
-            f"  {len(r.unknown_models)} model names not in the catalog (kept as they are; "
+            f"  model names not in the catalog ({len(r.unknown_models)}; kept as they are, "
             "add an alias or a [[catalog]] entry to map them):",
-            highlight=False,
+            highlight=False, markup=False,
         )
         for name, n in r.unknown_models.most_common():
             console.print(f"    {name}: {n:,} battles", highlight=False)

@@ -101,7 +101,9 @@ class RowMapper:
             return Skip("same_catalog_model")
         anonymous = _flag(row, "anony", default=True) and _flag(row, "counted", default=True)
         prompt, texts_a, texts_b = _texts(row)
-        style_a, style_b = _styles(row.get("conv_metadata"), texts_a, texts_b, self.text_style)
+        style_a, style_b = _styles(
+            row.get("conv_metadata"), texts_a, texts_b, self.text_style
+        )
         extra = {}
         language = row.get("language")
         if isinstance(language, str) and language:
@@ -375,8 +377,11 @@ def _style(
     meta: Mapping[str, Any], side: str, texts: list[str], from_text: bool
 ) -> StyleCounts | None:
     """Counts from conv_metadata where it has them, else from all of this side's answers."""
-    tokens = _meta_count(meta, _TOKEN_KEYS, side)
-    counts = {name: _meta_count(meta, keys, side) for name, keys in _COUNT_KEYS.items()}
+    tokens: int | None = None
+    counts: dict[str, int | None] = dict.fromkeys(_COUNT_KEYS)
+    if meta:
+        tokens = _meta_count(meta, _TOKEN_KEYS, side)
+        counts = {name: _meta_count(meta, keys, side) for name, keys in _COUNT_KEYS.items()}
     if not from_text:
         return None
     text = "\n\n".join(t for t in texts if t)

@@ -35,7 +35,7 @@ from .counts import FloatArray, IntArray, PairCounts
 from .intervals import Intervals, fitted_information, z_value
 
 _CHORD_ITERATIONS = 40
-_CHORD_TOL = 1e-9  # natural-log units, ~2e-7 rating points
+_CHORD_TOL = 1e-8  # natural-log units, ~2e-6 rating points
 _CHUNK = 250  # rounds per batch at most
 _CHUNK_CELLS = 4_000_000  # cell-outcomes per batch: bounds memory to ~100 MB per worker
 
@@ -74,7 +74,7 @@ def _chord_half(
     """Refit all rounds of the half-tie model; returns theta (R, n) and converged flags."""
     rounds = draws.shape[0]
     wins = draws[:, :, 0] + 0.5 * draws[:, :, 2]
-    n_votes = draws.sum(axis=2)
+    n_votes = (draws[:, :, 0] + draws[:, :, 1] + draws[:, :, 2]).astype(np.float64)
     theta = np.repeat(theta0[None, :], rounds, axis=0)
     done = np.zeros(rounds, dtype=bool)
     ai, bi = counts.a, counts.b
@@ -104,8 +104,8 @@ def _chord_davidson(
     n = counts.n_models
     rounds = draws.shape[0]
     diff = 0.5 * (draws[:, :, 0] - draws[:, :, 1])
-    n_votes = draws.sum(axis=2)
-    ties = draws[:, :, 2].sum(axis=1)
+    n_votes = draws.sum(axis=2).astype(np.float64)
+    ties = draws[:, :, 2].sum(axis=1).astype(np.float64)
     x = np.repeat(x0[None, :], rounds, axis=0)
     done = np.zeros(rounds, dtype=bool)
     ai, bi = counts.a, counts.b
@@ -131,6 +131,7 @@ def _chord_davidson(
 
 def _exact(counts: PairCounts, draws: FloatArray, ties: str, ridge: float) -> FloatArray:
     """Refit one resample exactly (fallback); NaN where the resample cannot be fitted."""
+    draws = np.asarray(draws, dtype=np.float64)
     keep = draws.sum(axis=1) > 0
     sub = PairCounts(
         a=counts.a[keep],
@@ -198,10 +199,8 @@ def bootstrap_ratings(
         start = starts[index]
         size = min(chunk, rounds - start)
         rng = np.random.default_rng(seeds[index])
-        draws = rng.multinomial(total, probs, size=size).astype(np.float64)
-        if weighted:
-            draws *= unit
-        draws = draws.reshape(size, counts.n_pairs, 3)
+        raw = rng.multinomial(total, probs, size=size).reshape(size, counts.n_pairs, 3)
+        draws = raw * unit.reshape(counts.n_pairs, 3) if weighted else raw
         if davidson:
             x, done = _chord_davidson(x0, counts, draws, factor, inc_t, fit.ridge)
             theta = x[:, :n]

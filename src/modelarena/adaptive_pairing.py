@@ -1,0 +1,69 @@
+"""Adaptive pairing for the live arena: pair where a vote shrinks the intervals most.
+
+Refits the board on the cached pair counts (cheap: it costs O(models^2), not O(votes)) and
+hands the ratings and their covariance to :func:`modelarena.ratings.adaptive_pair_probabilities`.
+A model without votes, or outside the main comparison graph, is treated as unknown, which
+pairs it broadly first and then with the neighbours of its estimate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from modelarena import ratings
+from modelarena.store import Store
+
+
+def adaptive_pair_matrix(
+    store: Store, models: Sequence[str], excluded: frozenset[str] = frozenset()
+) -> dict[tuple[str, str], float]:
+    """Probability of each unordered pair {a, b} (keyed a < b by position in ``models``)."""
+    n = len(models)
+    index = {m: i for i, m in enumerate(models)}
+    rating = np.full(n, np.nan)
+    cov = np.full((n, n), np.nan)
+    votes = np.zeros(n)
+    cells = store.pair_cells()
+    keep = [k for k in range(len(cells.a))
+            if cells.models[cells.a[k]] in index and cells.models[cells.b[k]] in index]
+    if keep:
+        local = sorted({cells.models[cells.a[k]] for k in keep}
+                       | {cells.models[cells.b[k]] for k in keep})
+        pos = {m: i for i, m in enumerate(local)}
+        counts = ratings.pair_counts_from_cells(
+            np.array([pos[cells.models[cells.a[k]]] for k in keep]),
+            np.array([pos[cells.models[cells.b[k]]] for k in keep]),
+            cells.wins_a[keep], cells.wins_b[keep], cells.ties[keep], len(local),
+        )
+        per_model = counts.votes_per_model()
+        for m, i in pos.items():
+            votes[index[m]] = per_model[i]
+        components = ratings.connected_components(counts)
+        main = max(components, key=len)
+        if len(main) >= 2:
+            sub_models = [local[i] for i in main]
+            remap = -np.ones(len(local), dtype=np.int64)
+            remap[main] = np.arange(len(main))
+            mask = (remap[counts.a] >= 0) & (remap[counts.b] >= 0)
+            sub = ratings.PairCounts(
+                a=remap[counts.a[mask]], b=remap[counts.b[mask]],
+                wins_a=counts.wins_a[mask], wins_b=counts.wins_b[mask],
+                ties=counts.ties[mask], n_models=len(main),
+            )
+            fit = ratings.fit_bradley_terry(sub)
+            sub_cov = ratings.sandwich_covariance(sub, fit)
+            where = np.array([index[m] for m in sub_models])
+            rating[where] = fit.ratings
+            cov[np.ix_(where, where)] = sub_cov
+    active = np.array([m not in excluded for m in models], dtype=bool)
+    if active.sum() < 2:
+        return {}
+    probs = ratings.adaptive_pair_probabilities(rating, cov, votes, active=active)
+    out = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            if probs[i, j] > 0:
+                out[(models[i], models[j])] = float(probs[i, j])
+    return out

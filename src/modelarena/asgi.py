@@ -1,0 +1,34 @@
+"""A no-argument app factory for ASGI servers running several worker processes.
+
+    uvicorn --factory modelarena.asgi:app_factory --workers 4 --host 0.0.0.0 --port 8000
+
+Each worker reads the same settings (``ARENA_CONFIG`` / ``./arena.toml`` and the ``ARENA_*``
+variables), opens its own connection pool on the shared database and, with
+``ARENA_REDIS_URL``, shares rate-limit counters through Redis. Workers hold no state that
+matters between requests, so every one serves the same leaderboard. Give them one
+``ARENA_SECRET_KEY`` so a session cookie signed by one is valid on the others.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+def app_factory() -> FastAPI:
+    from modelarena.arena import Arena
+    from modelarena.web import create_app
+    from modelarena.web_admin import admin_router
+
+    arena = Arena.from_config(os.environ.get("ARENA_CONFIG") or None)
+    app = create_app(
+        arena,
+        trust_proxy=os.environ.get("ARENA_TRUST_PROXY", "") in ("1", "true", "yes"),
+        secure_cookies=os.environ.get("ARENA_SECURE_COOKIES", "") in ("1", "true", "yes"),
+    )
+    if not any(getattr(r, "path", "").startswith("/api/admin") for r in app.routes):
+        app.include_router(admin_router(arena))
+    return app
