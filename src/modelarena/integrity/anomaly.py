@@ -471,10 +471,24 @@ def apply_flags(store: Store, flags: Sequence[Flag], *, actor: str = "scan") -> 
     clear the voter (``arena admin unban``) to count them again. Running the scan again
     uncounts any votes a flagged voter cast since.
     """
+    if not flags:
+        return 0
+    current = {r["id"]: r for r in store.voters(flagged_or_banned=True)}
+    v = votes_table.c
+    with store.engine.connect() as conn:
+        still_counted = {
+            r[0] for r in conn.execute(
+                select(v.voter).where(v.voter.in_([f.voter for f in flags]),
+                                      v.counted.is_(True)).distinct()
+            )
+        }
     total = 0
     for flag in flags:
-        store.set_voter_status(flag.voter, flag_reason=flag.reason,
-                               flag_detail=flag.detail_text(), actor=actor)
-        total += store.set_votes_counted(voter=flag.voter, counted=False,
-                                         reason=VoteReason.FLAGGED_VOTER.value, actor=actor)
+        if (current.get(flag.voter) or {}).get("flag_reason") != flag.reason:
+            store.set_voter_status(flag.voter, flag_reason=flag.reason,
+                                   flag_detail=flag.detail_text(), actor=actor)
+        if flag.voter in still_counted:
+            total += store.set_votes_counted(voter=flag.voter, counted=False,
+                                             reason=VoteReason.FLAGGED_VOTER.value,
+                                             actor=actor)
     return total
