@@ -51,22 +51,22 @@ def admin_router(arena: Arena) -> APIRouter:
     def authorised(request: Request) -> str:
         return _authorise(arena, request)
 
-    Actor = Annotated[str, Depends(authorised)]
+    actor_dep = Depends(authorised)
     router = APIRouter(prefix=PREFIX, tags=["admin"])
     store = arena.store
 
     @router.get("/voters", summary="Flagged, banned and cleared voters")
-    async def voters(actor: Actor, all: bool = False) -> list[dict[str, Any]]:  # noqa: A002
+    async def voters(all: bool = False, actor: str = actor_dep) -> list[dict[str, Any]]:  # noqa: A002
         views = await run_in_threadpool(admin.list_voters, store, all_voters=all)
         return [v.to_dict() for v in views]
 
     @router.post("/voters/{voter_id}/ban", summary="Ban a voter: their votes stop counting")
-    async def ban(voter_id: VoterId, actor: Actor) -> dict[str, Any]:
+    async def ban(voter_id: VoterId, actor: str = actor_dep) -> dict[str, Any]:
         return await _action(admin.ban, voter_id, actor)
 
     @router.post("/voters/{voter_id}/unban",
                  summary="Lift a ban or clear a flag: the voter's votes count again")
-    async def unban(voter_id: VoterId, actor: Actor) -> dict[str, Any]:
+    async def unban(voter_id: VoterId, actor: str = actor_dep) -> dict[str, Any]:
         return await _action(admin.unban, voter_id, actor)
 
     async def _action(fn: Any, voter_id: str, actor: str) -> dict[str, Any]:
@@ -77,17 +77,17 @@ def admin_router(arena: Arena) -> APIRouter:
         return dict(result.to_dict())
 
     @router.post("/recount", summary="Rebuild the pair counts from the vote log")
-    async def recount(actor: Actor) -> dict[str, Any]:
+    async def recount(actor: str = actor_dep) -> dict[str, Any]:
         total = await run_in_threadpool(admin.recount, store)
         return {"counted_votes": total}
 
     @router.get("/integrity", summary="The integrity report")
-    async def integrity(actor: Actor) -> dict[str, Any]:
+    async def integrity(actor: str = actor_dep) -> dict[str, Any]:
         rep = await run_in_threadpool(integrity_report, store)
         return rep.to_dict()
 
     @router.post("/scan", summary="Scan for anomalous voters; apply=true flags them")
-    async def scan(actor: Actor, apply: bool = False) -> dict[str, Any]:
+    async def scan(apply: bool = False, actor: str = actor_dep) -> dict[str, Any]:
         from modelarena.integrity.anomaly import apply_flags, detect_anomalous_voters
 
         flags = await run_in_threadpool(detect_anomalous_voters, store)

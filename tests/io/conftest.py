@@ -56,8 +56,9 @@ def write_csv(path: Path, rows: Rows) -> Path:
         w = csv.DictWriter(f, fieldnames=columns)
         w.writeheader()
         for r in rows:
-            w.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v
-                        for k, v in r.items()})
+            w.writerow(
+                {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()}
+            )
     return path
 
 
@@ -84,8 +85,14 @@ def conversation(prompt: str, answer: str) -> list[dict[str, str]]:
 def battle_33k(i: int, model_a: str, model_b: str, winner: str, **extra: Any) -> dict[str, Any]:
     """A row shaped like chatbot_arena_conversations."""
     return {
-        "question_id": f"q{i}", "model_a": model_a, "model_b": model_b, "winner": winner,
-        "judge": f"arena_user_{i}", "turn": 1, "anony": True, "language": "English",
+        "question_id": f"q{i}",
+        "model_a": model_a,
+        "model_b": model_b,
+        "winner": winner,
+        "judge": f"arena_user_{i}",
+        "turn": 1,
+        "anony": True,
+        "language": "English",
         "tstamp": 1682351591.1322 + i,
         "conversation_a": conversation(f"prompt {i}", f"answer A{i}"),
         "conversation_b": conversation(f"prompt {i}", f"answer B{i}"),

@@ -39,16 +39,20 @@ def test_a_bad_row_names_file_line_and_reason_and_imports_nothing(
 
 @pytest.mark.parametrize(
     ("change", "reason"),
-    [({"winner": 3.5}, r"winner must be text .* not 3\.5 \(float\)"),
-     ({"model_a": None}, r"model_a is empty \(null\)"),
-     ({"model_b": "  "}, "model_b is an empty model name"),
-     ({"model_a": 7}, r"model_a must be a model name \(text\), not 7 \(int\)"),
-     ({"model_b": "vicuna-13b"}, "model_a and model_b are the same model"),
-     ({"anony": "perhaps"}, "anony must be true or false"),
-     ({"tstamp": "yesterday"}, "tstamp 'yesterday' is neither a unix time"),
-     ({"conversation_a": "just text"}, "conversation_a must be a list"),
-     ({"conv_metadata": {"sum_assistant_a_tokens": "many"}},
-      r"conv_metadata.sum_assistant_a_tokens must be a count")],
+    [
+        ({"winner": 3.5}, r"winner must be text .* not 3\.5 \(float\)"),
+        ({"model_a": None}, r"model_a is empty \(null\)"),
+        ({"model_b": "  "}, "model_b is an empty model name"),
+        ({"model_a": 7}, r"model_a must be a model name \(text\), not 7 \(int\)"),
+        ({"model_b": "vicuna-13b"}, "model_a and model_b are the same model"),
+        ({"anony": "perhaps"}, "anony must be true or false"),
+        ({"tstamp": "yesterday"}, "tstamp 'yesterday' is neither a unix time"),
+        ({"conversation_a": "just text"}, "conversation_a must be a list"),
+        (
+            {"conv_metadata": {"sum_assistant_a_tokens": "many"}},
+            r"conv_metadata.sum_assistant_a_tokens must be a count",
+        ),
+    ],
 )
 def test_wrong_values(
     change: dict[str, Any], reason: str, tmp_path: Path, store: Store, catalog: Catalog
@@ -59,11 +63,18 @@ def test_wrong_values(
 
 
 def test_one_hot_with_two_winners(tmp_path: Path, store: Store, catalog: Catalog) -> None:
-    row = {"id": 1, "model_a": "a-model", "model_b": "b-model", "winner_model_a": 1,
-           "winner_model_b": 1, "winner_tie": 0}
+    row = {
+        "id": 1,
+        "model_a": "a-model",
+        "model_b": "b-model",
+        "winner_model_a": 1,
+        "winner_model_b": 1,
+        "winner_tie": 0,
+    }
     path = write_csv(tmp_path / "train.csv", [row])
-    import_fails(path, store, catalog, match="line 2: the one-hot winner columns must hold "
-                 "exactly one 1")
+    import_fails(
+        path, store, catalog, match="line 2: the one-hot winner columns must hold exactly one 1"
+    )
 
 
 def test_missing_column_in_header(tmp_path: Path, store: Store, catalog: Catalog) -> None:
@@ -88,8 +99,12 @@ def test_empty_file(fmt: str, tmp_path: Path, store: Store, catalog: Catalog) ->
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("empty.json", "[]"), ("data.json", '{"data": []}'), ("blank.jsonl", "\n\n"),
-     ("header.csv", "model_a,model_b,winner\n")],
+    [
+        ("empty.json", "[]"),
+        ("data.json", '{"data": []}'),
+        ("blank.jsonl", "\n\n"),
+        ("header.csv", "model_a,model_b,winner\n"),
+    ],
 )
 def test_file_without_rows(
     name: str, content: str, tmp_path: Path, store: Store, catalog: Catalog

@@ -22,9 +22,7 @@ ROWS = [
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "parquet"])
-def test_every_format_imports(
-    fmt: str, tmp_path: Path, store: Store, catalog: Catalog
-) -> None:
+def test_every_format_imports(fmt: str, tmp_path: Path, store: Store, catalog: Catalog) -> None:
     path = WRITERS[fmt](tmp_path / f"log.{fmt}", ROWS)
     report = import_file(path, catalog=catalog, store=store)
     assert report.format == Format(fmt)
@@ -46,8 +44,13 @@ def test_json_object_with_data_key(tmp_path: Path, store: Store, catalog: Catalo
 
 @pytest.mark.parametrize(
     ("winner", "verdict"),
-    [("model_a", Verdict.A), ("model_b", Verdict.B), ("tie", Verdict.TIE),
-     ("tie (bothbad)", Verdict.BOTH_BAD), ("both_bad", Verdict.BOTH_BAD)],
+    [
+        ("model_a", Verdict.A),
+        ("model_b", Verdict.B),
+        ("tie", Verdict.TIE),
+        ("tie (bothbad)", Verdict.BOTH_BAD),
+        ("both_bad", Verdict.BOTH_BAD),
+    ],
 )
 def test_winner_encodings(
     winner: str, verdict: Verdict, tmp_path: Path, store: Store, catalog: Catalog
@@ -58,19 +61,24 @@ def test_winner_encodings(
     assert [v.verdict for v in store.votes_for_battle(battle.id)] == [verdict]
 
 
-@pytest.mark.parametrize(
-    ("one_hot", "outcome"), [((1, 0, 0), 0), ((0, 1, 0), 1), ((0, 0, 1), 2)]
-)
+@pytest.mark.parametrize(("one_hot", "outcome"), [((1, 0, 0), 0), ((0, 1, 0), 1), ((0, 0, 1), 2)])
 def test_one_hot_winner_columns_55k_csv(
-    one_hot: tuple[int, int, int], outcome: int, tmp_path: Path, store: Store,
+    one_hot: tuple[int, int, int],
+    outcome: int,
+    tmp_path: Path,
+    store: Store,
     catalog: Catalog,
 ) -> None:
     row = {
-        "id": 30192, "model_a": "gpt-4-1106-preview", "model_b": "gpt-4-0613",
+        "id": 30192,
+        "model_a": "gpt-4-1106-preview",
+        "model_b": "gpt-4-0613",
         "prompt": json.dumps(["Is it morally right?", "And now?"]),
         "response_a": json.dumps(["# Yes\n- **one**\n- two", "second turn"]),
         "response_b": json.dumps([None, "only later"]),
-        "winner_model_a": one_hot[0], "winner_model_b": one_hot[1], "winner_tie": one_hot[2],
+        "winner_model_a": one_hot[0],
+        "winner_model_b": one_hot[1],
+        "winner_tie": one_hot[2],
     }
     path = write_csv(tmp_path / "train.csv", [row])
     import_file(path, catalog=catalog, store=store)

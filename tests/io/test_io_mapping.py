@@ -16,7 +16,9 @@ from modelarena.store import Store
 def test_aliases_map_to_catalog_ids(tmp_path: Path, store: Store, catalog: Catalog) -> None:
     expected = catalog.resolve("gpt-4")
     assert expected is not None and catalog.resolve("gpt-4-0613") == expected
-    path = write_jsonl(tmp_path / "log.jsonl", [battle_33k(0, "gpt-4-0613", "vicuna-13b", "model_a")])
+    path = write_jsonl(
+        tmp_path / "log.jsonl", [battle_33k(0, "gpt-4-0613", "vicuna-13b", "model_a")]
+    )
     report = import_file(path, catalog=catalog, store=store)
     arrays = store.vote_arrays()
     assert arrays.models[arrays.model_a[0]] == expected
@@ -37,8 +39,10 @@ def test_unknown_names_are_kept_and_reported(
 def test_non_anonymous_votes_are_stored_but_not_counted(
     tmp_path: Path, store: Store, catalog: Catalog
 ) -> None:
-    rows = [battle_33k(0, "vicuna-13b", "koala-13b", "model_a", anony=False),
-            battle_33k(1, "vicuna-13b", "koala-13b", "model_b")]
+    rows = [
+        battle_33k(0, "vicuna-13b", "koala-13b", "model_a", anony=False),
+        battle_33k(1, "vicuna-13b", "koala-13b", "model_b"),
+    ]
     report = import_file(write_jsonl(tmp_path / "l.jsonl", rows), catalog=catalog, store=store)
     assert (report.counted, report.not_counted) == (1, 1)
     assert store.filtered_vote_summary() == {"counted": 1, "imported_non_anonymous": 1}
@@ -59,16 +63,24 @@ def test_33k_multi_turn_conversation(tmp_path: Path, store: Store, catalog: Cata
 
 def row_140k(i: int, **extra: object) -> dict[str, object]:
     """A row shaped like arena-human-preference-140k: content as a list of parts."""
+
     def conv(text: str) -> list[dict[str, object]]:
         return [
             {"role": "user", "content": [{"type": "text", "text": "make a list", "image": None}]},
             {"role": "assistant", "content": [{"type": "text", "text": text, "image": None}]},
         ]
+
     return {
-        "id": f"id-{i}", "model_a": "vicuna-13b", "model_b": "koala-13b", "winner": "both_bad",
-        "conversation_a": conv("plain answer"), "conversation_b": conv("# H\n- a\n- b"),
+        "id": f"id-{i}",
+        "model_a": "vicuna-13b",
+        "model_b": "koala-13b",
+        "winner": "both_bad",
+        "conversation_a": conv("plain answer"),
+        "conversation_b": conv("# H\n- a\n- b"),
         "conv_metadata": {
-            "sum_user_tokens": 3, "sum_assistant_a_tokens": 321, "sum_assistant_b_tokens": 45,
+            "sum_user_tokens": 3,
+            "sum_assistant_a_tokens": 321,
+            "sum_assistant_b_tokens": 45,
             "header_count_a": {"h1": 2, "h2": 1, "h3": 0, "h4": 0, "h5": 0, "h6": 0},
             "list_count_a": {"ordered": 4, "unordered": 5},
             "bold_count_a": {"**": 6, "__": 1},
@@ -77,7 +89,8 @@ def row_140k(i: int, **extra: object) -> dict[str, object]:
             "bold_count_b": {"**": 0, "__": 0},
         },
         "category_tag": {"criteria_v0.1": {"complexity": False}},
-        "language": "en", "timestamp": datetime(2025, 3, 1, 12, 30, tzinfo=UTC),
+        "language": "en",
+        "timestamp": datetime(2025, 3, 1, 12, 30, tzinfo=UTC),
     } | extra
 
 
@@ -92,8 +105,9 @@ def test_140k_conv_metadata_becomes_style_counts(
     assert arrays.outcome.tolist() == [3]
     assert arrays.style_a[0].tolist() == [321, 3, 9, 7]  # tokens, headers, lists, bold
     assert arrays.style_b[0].tolist() == [45, 0, 0, 0]  # from metadata, not from the text
-    assert arrays.day[0] == (datetime(2025, 3, 1, tzinfo=UTC) - datetime(1970, 1, 1,
-                                                                         tzinfo=UTC)).days
+    assert (
+        arrays.day[0] == (datetime(2025, 3, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).days
+    )
     battle = store.recent_battles(limit=1)[0]
     assert battle.conversation("b") == [("make a list", "# H\n- a\n- b")]
     assert battle.created_at == datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
@@ -110,10 +124,12 @@ def test_style_falls_back_to_the_text(tmp_path: Path, store: Store, catalog: Cat
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1682351591.5, datetime(2023, 4, 24, 15, 53, 11, 500000, tzinfo=UTC)),
-     ("2024-05-01T10:00:00Z", datetime(2024, 5, 1, 10, tzinfo=UTC)),
-     ("2024-05-01T12:00:00+02:00", datetime(2024, 5, 1, 10, tzinfo=UTC)),
-     ("2024-05-01 10:00:00", datetime(2024, 5, 1, 10, tzinfo=UTC))],
+    [
+        (1682351591.5, datetime(2023, 4, 24, 15, 53, 11, 500000, tzinfo=UTC)),
+        ("2024-05-01T10:00:00Z", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+        ("2024-05-01T12:00:00+02:00", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+        ("2024-05-01 10:00:00", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+    ],
 )
 def test_timestamps_become_utc(
     value: object, expected: datetime, tmp_path: Path, store: Store, catalog: Catalog
@@ -127,16 +143,28 @@ def test_timestamps_become_utc(
 
 @pytest.mark.parametrize(
     ("tag", "default", "expected"),
-    [("website", "chat", "website"), ("Game", "chat", "game"), ("coding", "chat", "chat"),
-     (None, "svg", "svg")],
+    [
+        ("website", "chat", "website"),
+        ("Game", "chat", "game"),
+        ("coding", "chat", "chat"),
+        (None, "svg", "svg"),
+    ],
 )
 def test_category(
-    tag: str | None, default: str, expected: str, tmp_path: Path, store: Store,
+    tag: str | None,
+    default: str,
+    expected: str,
+    tmp_path: Path,
+    store: Store,
     catalog: Catalog,
 ) -> None:
     row = battle_33k(0, "vicuna-13b", "koala-13b", "model_a", category_tag=tag)
-    import_file(write_jsonl(tmp_path / "l.jsonl", [row]), catalog=catalog, store=store,
-                category_default=default)
+    import_file(
+        write_jsonl(tmp_path / "l.jsonl", [row]),
+        catalog=catalog,
+        store=store,
+        category_default=default,
+    )
     assert store.recent_battles(limit=1)[0].category == expected
 
 
@@ -145,18 +173,19 @@ def test_same_catalog_model_on_both_sides_is_skipped(
 ) -> None:
     # gpt-4-0314 and gpt-4-0613 are both the catalog's gpt-4: not a battle between two models
     assert catalog.resolve("gpt-4-0314") == catalog.resolve("gpt-4-0613")
-    rows = [battle_33k(0, "gpt-4-0314", "gpt-4-0613", "model_a"),
-            battle_33k(1, "gpt-4-0314", "vicuna-13b", "model_a")]
-    report = import_file(WRITERS["json"](tmp_path / "l.json", rows), catalog=catalog,
-                         store=store)
-    assert (report.rows, report.imported, dict(report.skipped)) == (
-        2, 1, {"same_catalog_model": 1})
+    rows = [
+        battle_33k(0, "gpt-4-0314", "gpt-4-0613", "model_a"),
+        battle_33k(1, "gpt-4-0314", "vicuna-13b", "model_a"),
+    ]
+    report = import_file(WRITERS["json"](tmp_path / "l.json", rows), catalog=catalog, store=store)
+    assert (report.rows, report.imported, dict(report.skipped)) == (2, 1, {"same_catalog_model": 1})
     assert len(store.vote_arrays().outcome) == 1
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, store: Store, catalog: Catalog) -> None:
     rows = [battle_33k(i, "vicuna-13b", "koala-13b", "model_a") for i in range(5)]
-    report = import_file(write_jsonl(tmp_path / "l.jsonl", rows), catalog=catalog,
-                         store=store, dry_run=True)
+    report = import_file(
+        write_jsonl(tmp_path / "l.jsonl", rows), catalog=catalog, store=store, dry_run=True
+    )
     assert (report.imported, report.dry_run) == (5, True)
     assert store.filtered_vote_summary() == {}

@@ -155,11 +155,14 @@ class _Job:
     def run(self) -> None:
         try:
             with _POOL.borrow(self.key) as llama:
-                self._generate(llama)
+                finish_reason = self._generate(llama)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer to raise
             self._send(exc)
+            return
+        # Sent only once the model is back in the pool, so the next turn can reuse it.
+        self._send(_Done(finish_reason))
 
-    def _generate(self, llama: Any) -> None:
+    def _generate(self, llama: Any) -> str | None:
         kwargs: dict[str, Any] = {
             "messages": self.messages,
             "stream": True,
@@ -177,7 +180,7 @@ class _Job:
         try:
             for chunk in chunks:
                 if self.stop.is_set():
-                    return
+                    return finish_reason
                 choice = chunk["choices"][0]
                 text = choice.get("delta", {}).get("content")
                 if text:
@@ -186,7 +189,7 @@ class _Job:
         finally:
             # Closing the generator runs llama-cpp's own cleanup now, in this thread.
             chunks.close()
-        self._send(_Done(finish_reason))
+        return finish_reason
 
     def _count(self, input_ids: Any, scores: Any) -> Any:
         # A logits processor runs once before each sampled token, so it gives exact token

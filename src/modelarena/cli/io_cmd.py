@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 FormatOption = Annotated[
     str,
-    typer.Option("--format", "-f", help="auto (by extension, then content), json, jsonl, csv "
-                 "or parquet."),
+    typer.Option(
+        "--format", "-f", help="auto (by extension, then content), json, jsonl, csv or parquet."
+    ),
 ]
 
 
@@ -63,9 +64,14 @@ def import_cmd(
                     task[:] = [bar.add_task(f"{phase} {file.name}", total=total)]
 
                 report = import_file(
-                    file, catalog=arena.catalog, store=arena.store, fmt=fmt,
-                    category_default=category_default, dry_run=dry_run,
-                    on_start=start, on_advance=lambda n: bar.advance(task[0], n),
+                    file,
+                    catalog=arena.catalog,
+                    store=arena.store,
+                    fmt=fmt,
+                    category_default=category_default,
+                    dry_run=dry_run,
+                    on_start=start,
+                    on_advance=lambda n: bar.advance(task[0], n),
                 )
         except VoteLogError as exc:
             fail(f"{exc}\nnothing was imported")
@@ -94,14 +100,22 @@ def export_cmd(
         try:
             with _progress() as bar:
                 task = bar.add_task(f"writing {file.name}", total=None)
-                n = export_file(arena.store, file, fmt=fmt, counted_only=counted_only,
-                                on_advance=lambda k: bar.advance(task, k))
+                n = export_file(
+                    arena.store,
+                    file,
+                    fmt=fmt,
+                    counted_only=counted_only,
+                    on_advance=lambda k: bar.advance(task, k),
+                )
         except VoteLogError as exc:
             fail(str(exc))
         finally:
             arena.store.close()
-    console.print(f"exported {n:,} votes to {file} in {time.perf_counter() - began:.1f}s",
-                  highlight=False)
+    console.print(
+        f"exported {n:,} votes to {file} in {time.perf_counter() - began:.1f}s",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @contextlib.contextmanager
@@ -116,8 +130,12 @@ def _progress() -> Iterator[Progress]:
     )
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err_console, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
         disable=not err_console.is_terminal,
     ) as bar:
         yield bar
@@ -131,23 +149,29 @@ def _print_report(r: ImportReport) -> None:
         f"{verb} {r.imported:,} of {r.rows:,} rows from {r.path} ({r.format.value}) "
         f"in {r.seconds:.1f}s",
         highlight=False,
+        soft_wrap=True,
     )
-    console.print(f"  counted: {r.counted:,}", highlight=False)
+    console.print(f"  counted: {r.counted:,}", highlight=False, soft_wrap=True)
     console.print(
         f"  not counted (not anonymous, reason imported_non_anonymous): {r.not_counted:,}",
         highlight=False,
+        soft_wrap=True,
     )
     for code, n in sorted(r.skipped.items()):
-        console.print(f"  skipped, {SKIP_REASONS.get(code, code)}: {n:,}", highlight=False)
+        console.print(
+            f"  skipped, {SKIP_REASONS.get(code, code)}: {n:,}", highlight=False, soft_wrap=True
+        )
     if r.unknown_models:
         console.print(
             f"  model names not in the catalog ({len(r.unknown_models)}; kept as they are, "
             "add an alias or a [[catalog]] entry to map them):",
-            highlight=False, markup=False,
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
         )
         for name, n in r.unknown_models.most_common():
-            console.print(f"    {name}: {n:,} battles", highlight=False)
+            console.print(f"    {name}: {n:,} battles", highlight=False, soft_wrap=True)
     else:
-        console.print("  every model name is in the catalog", highlight=False)
+        console.print("  every model name is in the catalog", highlight=False, soft_wrap=True)
     if r.dry_run:
-        console.print("dry run: nothing was written", highlight=False)
+        console.print("dry run: nothing was written", highlight=False, soft_wrap=True)

@@ -25,6 +25,9 @@ def _register() -> None:
     from modelarena.cli import integrity_cmd
 
     integrity_cmd.register(app)
+    from modelarena.cli import serve_cmd
+
+    serve_cmd.register(app)
 
 
 _register()

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -125,6 +125,24 @@ def _group_ids(keys: IntArray, n_keys: int) -> tuple[IntArray, IntArray]:
     return distinct.astype(np.int64), group.astype(np.int64)
 
 
+def _bisect(
+    gradient: Callable[[FloatArray], FloatArray], size: int, low: float, high: float
+) -> FloatArray:
+    """Per group, the maximiser in [low, high] of a concave function, from its gradient.
+
+    The gradient is decreasing, so bisection on its sign converges for every group at once
+    (Newton steps can oscillate when the maximum sits at a bound).
+    """
+    lo = np.full(size, low)
+    hi = np.full(size, high)
+    for _ in range(45):
+        mid = 0.5 * (lo + hi)
+        up = gradient(mid) > 0
+        lo = np.where(up, mid, lo)
+        hi = np.where(up, hi, mid)
+    return 0.5 * (lo + hi)
+
+
 def _shift_lrt(
     group: IntArray, x: FloatArray, s: FloatArray, n_groups: int, cap: float
 ) -> tuple[FloatArray, FloatArray]:
@@ -144,15 +162,8 @@ def _shift_lrt(
         remap[big] = np.arange(big.size)
         sel = remap[group] >= 0
         g, xs, ss = remap[group[sel]], x[sel], s[sel]
-        d = np.zeros(big.size)
-        for _ in range(40):
-            p = expit(xs + d[g])
-            grad = np.bincount(g, ss - p, big.size)
-            curv = np.bincount(g, p * (1.0 - p), big.size)
-            step = np.clip(grad / np.maximum(curv, 1e-12), -2.0, 2.0)
-            d = np.clip(d + step, -cap, cap)
-            if float(np.max(np.abs(step), initial=0.0)) < 1e-9:
-                break
+        d = _bisect(lambda t: np.bincount(g, ss - expit(xs + t[g]), big.size),
+                    big.size, -cap, cap)
         gain = np.bincount(g, _loglik(xs + d[g], ss) - _loglik(xs, ss), big.size)
         stat[big] = np.maximum(2.0 * gain, 0.0)
         delta[big] = d
@@ -199,15 +210,8 @@ def _temperature_tests(
         remap[big] = np.arange(big.size)
         sel = remap[voter] >= 0
         g, ds, ys = remap[voter[sel]], d[sel], y[sel]
-        bt = np.ones(big.size)
-        for _ in range(40):
-            p = expit(bt[g] * ds)
-            grad = np.bincount(g, (ys - p) * ds, big.size)
-            curv = np.bincount(g, p * (1.0 - p) * ds * ds, big.size)
-            step = np.clip(grad / np.maximum(curv, 1e-12), -2.0, 2.0)
-            bt = np.clip(bt + step, -3.0, 3.0)
-            if float(np.max(np.abs(step), initial=0.0)) < 1e-9:
-                break
+        bt = _bisect(lambda t: np.bincount(g, (ys - expit(t[g] * ds)) * ds, big.size),
+                     big.size, -3.0, 3.0)
         gain = np.bincount(g, _loglik(bt[g] * ds, ys) - _loglik(ds, ys), big.size)
         stat[big] = np.maximum(2.0 * gain, 0.0)
         beta[big] = bt

@@ -18,8 +18,21 @@ from modelarena.io.readers import pyarrow_parquet
 from modelarena.store import Store
 
 COLUMNS = (
-    "id", "model_a", "model_b", "winner", "source", "counted", "reason", "category",
-    "voter", "tstamp", "prompt", "answer_a", "answer_b", "conv_metadata", "external_id",
+    "id",
+    "model_a",
+    "model_b",
+    "winner",
+    "source",
+    "counted",
+    "reason",
+    "category",
+    "voter",
+    "tstamp",
+    "prompt",
+    "answer_a",
+    "answer_b",
+    "conv_metadata",
+    "external_id",
 )
 WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
 # conv_metadata keys as in arena-human-preference-140k, with totals instead of breakdowns
@@ -86,9 +99,9 @@ def export_row(m: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _counting(rows: Iterable[dict[str, Any]], on_advance: Advance | None) -> Iterator[
-    dict[str, Any]
-]:
+def _counting(
+    rows: Iterable[dict[str, Any]], on_advance: Advance | None
+) -> Iterator[dict[str, Any]]:
     for row in rows:
         yield row
         if on_advance:
@@ -126,9 +139,11 @@ def _write_csv(path: Path, rows: Iterable[dict[str, Any]]) -> int:
             meta = row["conv_metadata"]
             writer.writerow(
                 row
-                | {"counted": "true" if row["counted"] else "false",
-                   "tstamp": repr(row["tstamp"]),
-                   "conv_metadata": json.dumps(meta) if meta is not None else None}
+                | {
+                    "counted": "true" if row["counted"] else "false",
+                    "tstamp": repr(row["tstamp"]),
+                    "conv_metadata": json.dumps(meta) if meta is not None else None,
+                }
             )
             n += 1
     return n
@@ -139,14 +154,25 @@ def _write_parquet(path: Path, rows: Iterable[dict[str, Any]]) -> int:
 
     pq = pyarrow_parquet()
     text = pa.string()
-    schema = pa.schema([
-        ("id", text), ("model_a", text), ("model_b", text), ("winner", text),
-        ("source", text), ("counted", pa.bool_()), ("reason", text), ("category", text),
-        ("voter", text), ("tstamp", pa.float64()), ("prompt", text), ("answer_a", text),
-        ("answer_b", text),
-        ("conv_metadata", pa.struct([(k, pa.int64()) for k in META_KEYS])),
-        ("external_id", text),
-    ])
+    schema = pa.schema(
+        [
+            ("id", text),
+            ("model_a", text),
+            ("model_b", text),
+            ("winner", text),
+            ("source", text),
+            ("counted", pa.bool_()),
+            ("reason", text),
+            ("category", text),
+            ("voter", text),
+            ("tstamp", pa.float64()),
+            ("prompt", text),
+            ("answer_a", text),
+            ("answer_b", text),
+            ("conv_metadata", pa.struct([(k, pa.int64()) for k in META_KEYS])),
+            ("external_id", text),
+        ]
+    )
     n = 0
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict[str, Any]] = []

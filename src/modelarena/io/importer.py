@@ -131,8 +131,11 @@ def import_file(
         assert store is not None
         progress.begin("storing", report.rows)
         mapper.text_style = True
-        battles = (item for _, _, item in _mapped(source, mapper, progress)
-                   if isinstance(item, ImportedBattle))
+        battles = (
+            item
+            for _, _, item in _mapped(source, mapper, progress)
+            if isinstance(item, ImportedBattle)
+        )
         # a row that fails now (the file changed) raises inside the transaction: rolled back
         store.import_battles(battles, source_label=SOURCE_LABEL)
     report.seconds = time.perf_counter() - began

@@ -24,12 +24,32 @@ TIME_COLUMNS = ("tstamp", "timestamp", "created_at")
 VOTER_COLUMNS = ("voter", "judge")
 
 # Every column the mapper reads (Parquet reads only these).
-KNOWN_COLUMNS = frozenset({
-    "model_a", "model_b", "winner", *ONE_HOT, *_ONE_HOT_BOTH_BAD, *ID_COLUMNS,
-    *TIME_COLUMNS, *VOTER_COLUMNS, "conversation_a", "conversation_b", "prompt",
-    "response_a", "response_b", "answer_a", "answer_b", "conv_metadata", "category",
-    "category_tag", "anony", "counted", "source", "language",
-})
+KNOWN_COLUMNS = frozenset(
+    {
+        "model_a",
+        "model_b",
+        "winner",
+        *ONE_HOT,
+        *_ONE_HOT_BOTH_BAD,
+        *ID_COLUMNS,
+        *TIME_COLUMNS,
+        *VOTER_COLUMNS,
+        "conversation_a",
+        "conversation_b",
+        "prompt",
+        "response_a",
+        "response_b",
+        "answer_a",
+        "answer_b",
+        "conv_metadata",
+        "category",
+        "category_tag",
+        "anony",
+        "counted",
+        "source",
+        "language",
+    }
+)
 
 
 class RowError(ValueError):
@@ -101,9 +121,7 @@ class RowMapper:
             return Skip("same_catalog_model")
         anonymous = _flag(row, "anony", default=True) and _flag(row, "counted", default=True)
         prompt, texts_a, texts_b = _texts(row)
-        style_a, style_b = _styles(
-            row.get("conv_metadata"), texts_a, texts_b, self.text_style
-        )
+        style_a, style_b = _styles(row.get("conv_metadata"), texts_a, texts_b, self.text_style)
         extra = {}
         language = row.get("language")
         if isinstance(language, str) and language:
@@ -293,14 +311,16 @@ def _conversation(key: str, value: object) -> tuple[list[str], list[str]]:
     if value is None:
         return [], []
     if not isinstance(value, list):
-        raise RowError(f"{key} must be a list of {{role, content}} messages, not "
-                       f"{_describe(value)}")
+        raise RowError(
+            f"{key} must be a list of {{role, content}} messages, not {_describe(value)}"
+        )
     users: list[str] = []
     assistants: list[str] = []
     for message in value:
         if not isinstance(message, Mapping):
-            raise RowError(f"{key} must be a list of {{role, content}} messages; found "
-                           f"{_describe(message)}")
+            raise RowError(
+                f"{key} must be a list of {{role, content}} messages; found {_describe(message)}"
+            )
         role = message.get("role")
         text = _content(key, message.get("content"))
         if role == "user":
@@ -389,8 +409,9 @@ def _style(
         return style_counts(text) if text else None
     if any(v is None for v in counts.values()):
         computed = style_counts(text, tokens)
-        counts = {name: (v if v is not None else getattr(computed, name))
-                  for name, v in counts.items()}
+        counts = {
+            name: (v if v is not None else getattr(computed, name)) for name, v in counts.items()
+        }
     return StyleCounts(
         tokens=tokens if tokens is not None else approx_tokens(text),
         headers=counts["headers"] or 0,

@@ -150,8 +150,10 @@ def _csv_rows(src: RowSource) -> Iterator[tuple[str, Row]]:
                     )
                 values += [""] * (len(header) - len(values))
                 # an empty CSV cell is a missing value
-                yield where, {k: (v if v != "" else None) for k, v in zip(header, values,
-                                                                          strict=True)}
+                yield (
+                    where,
+                    {k: (v if v != "" else None) for k, v in zip(header, values, strict=True)},
+                )
     except UnicodeDecodeError:
         raise VoteLogError(f"{src.path}: not UTF-8 text") from None
     except csv.Error as exc:
@@ -171,6 +173,12 @@ def _parquet_rows(src: RowSource) -> Iterator[tuple[str, Row]]:
 
 
 def _json_type(value: object) -> str:
-    names = {list: "an array", str: "a string", int: "a number", float: "a number",
-             bool: "a boolean", type(None): "null"}
+    names = {
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)

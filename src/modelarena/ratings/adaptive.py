@@ -2,20 +2,22 @@
 
 One more vote between i and j adds Fisher information ``q_ij = p(1 - p)`` to both models,
 which shrinks model i's standard error by about ``se_i^3 * q_ij / 2`` (from
-``se' = (1/se^2 + q)^-1/2``). We sample pairs in proportion to that expected shrinkage,
-summed over the two models:
+``se' = (1/se^2 + q)^-1/2``). The sampler works in two stages, like deployed arenas:
 
-    benefit_ij = E[q_ij] * (boost_i * se_i^3 + boost_j * se_j^3)
+1. pick the first model with probability proportional to ``boost_i * se_i^3``, the rate at
+   which a vote shrinks its interval. Wide intervals (new models) get most of the votes;
+   ``boost = new_model_boost`` while the model is provisional (fewer than
+   ``provisional_votes`` votes or a 95% half-width above ``PROVISIONAL_MAX_HALF_WIDTH``);
+2. pick its opponent with probability proportional to ``E[q_ij]``: the most informative
+   opponents are the neighbours of its current estimate. ``E[q_ij]`` averages p(1 - p)
+   over the uncertainty of the rating difference (probit approximation
+   ``k * s'(k d)``, ``k = 1/sqrt(1 + pi var_d / 8)``), so a model with a wide interval
+   explores broadly and narrows onto its neighbours as its interval shrinks.
 
-* ``E[q_ij]`` averages p(1 - p) over the uncertainty of the rating difference (probit
-  approximation: ``k * s'(k d)`` with ``k = 1/sqrt(1 + pi var_d / 8)``), so a model with a
-  wide interval explores broadly and, as its interval narrows, is paired more and more with
-  the neighbours of its current estimate, where votes are most informative.
-* ``se^3`` puts the mass on models whose intervals are wide, i.e. new models;
-  ``boost`` (``new_model_boost``) multiplies it further for models with fewer than
-  ``provisional_votes`` votes, the way deployed arenas boost new entrants.
-* A floor: ``floor`` of the mass is spread uniformly over all allowed pairs, so every pair
-  keeps a probability > 0 and inverse-probability weighting stays unbiased.
+The pair probability is the sum over both orders. Working per model rather than per pair
+matters: a per-pair rule would spread a new model's share over the n^2/2 pairs of the
+established models. Finally ``floor`` of the mass is spread uniformly over all allowed pairs
+so every pair keeps a probability > 0 and inverse-probability weighting stays unbiased.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from numpy.typing import ArrayLike
 from scipy.special import expit
 
 from .counts import FloatArray
+from .intervals import PROVISIONAL_MAX_HALF_WIDTH
 
 UNKNOWN_SE_POINTS = 350.0
 """Standard error assumed for a model with no usable estimate (about the spread of a board)."""
@@ -95,11 +98,22 @@ def adaptive_pair_probabilities(
     s = expit(kappa * (theta[i] - theta[j]))
     q = kappa * s * (1.0 - s)
     se = np.sqrt(var)
-    need = se**3 * np.where(votes < provisional_votes, new_model_boost, 1.0)
-    benefit = q * (need[i] + need[j])
-    total = float(benefit.sum())
-    share = benefit / total if total > 0 and math.isfinite(total) else np.full(i.size, 1.0 / i.size)
-    prob = (1.0 - floor) * share + floor / i.size
+    provisional = (votes < provisional_votes) | (
+        1.959963984540054 * se / unit > PROVISIONAL_MAX_HALF_WIDTH
+    )
+    need = np.where(mask, se**3 * np.where(provisional, new_model_boost, 1.0), 0.0)
+    first = need / need.sum()
+    # opponent choice: P(j | i) proportional to E[q_ij] among active models
+    q_row = np.bincount(i, q, n) + np.bincount(j, q, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        given_i = np.where(q_row[i] > 0, q / q_row[i], 0.0)
+        given_j = np.where(q_row[j] > 0, q / q_row[j], 0.0)
+    share = first[i] * given_i + first[j] * given_j
+    total = float(share.sum())
+    if not (total > 0 and math.isfinite(total)):
+        share = np.full(i.size, 1.0)
+        total = float(i.size)
+    prob = (1.0 - floor) * share / total + floor / i.size
     prob /= prob.sum()
     out = np.zeros((n, n))
     out[i, j] = prob

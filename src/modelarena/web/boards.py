@@ -90,6 +90,17 @@ def leaderboard_payload(arena: Arena, filters: LeaderboardFilters) -> dict[str, 
     return board_payload(board)
 
 
+def finite(value: Any) -> Any:
+    """The value with every NaN or infinity replaced by None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
 def board_payload(board: Leaderboard) -> dict[str, Any]:
     out = board.to_dict()
     # The matrices, restricted to the rows shown and in their order.
@@ -110,7 +121,7 @@ def board_payload(board: Leaderboard) -> dict[str, Any]:
         "win_rate": [[None if np.isnan(x) else round(float(x), 3) for x in row] for row in rate],
         "battles": [[int(x) for x in row] for row in g],
     }
-    return out
+    return finite(out)  # type: ignore[no-any-return]
 
 
 def filters_query(f: LeaderboardFilters) -> dict[str, str]:

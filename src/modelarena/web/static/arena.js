@@ -374,7 +374,8 @@
       var m = info.model;
       turnsNodes.forEach(function (node) {
         var pane = node.querySelector('.pane[data-side="' + side + '"]');
-        pane.querySelector(".pane-name").textContent = m.display_name;
+        var nameEl = pane.querySelector(".pane-name");
+        nameEl.replaceChildren(A.el("a", { href: "/models/" + encodeURIComponent(m.id), text: m.display_name }));
         var won = reveal.verdict === side;
         pane.dataset.winner = won ? "true" : "false";
       });
@@ -389,7 +390,6 @@
       var stats = (info.completion_tokens || 0) + " tokens · " + (+info.time_s).toFixed(1) + " s · " +
         (info.cost_usd === null ? "cost unknown" : A.money(info.cost_usd) + " est.");
       var children = [
-        A.el("div", { class: "reveal-name" }, [A.el("a", { href: "/models/" + encodeURIComponent(m.id), text: m.display_name })]),
         A.el("div", { class: "reveal-facts" }, facts),
         A.el("div", { class: "reveal-stats", text: stats })
       ];

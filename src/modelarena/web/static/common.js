@@ -78,7 +78,7 @@
   }
   function country(code) {
     if (!code) return "—";
-    return flag(code) + " " + (COUNTRY_NAMES[code] || code);
+    return COUNTRY_NAMES[code] ? COUNTRY_NAMES[code] + " (" + code + ")" : code;
   }
   function money(x) {
     if (x === null || x === undefined) return "—";
@@ -97,6 +97,8 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  window.Arena = { api: api, el: el, svg: svg, flag: flag, country: country, money: money,
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  window.Arena = { plural: plural, api: api, el: el, svg: svg, flag: flag, country: country, money: money,
                    price: price, readJSON: readJSON, csrfToken: csrfToken };
 })();

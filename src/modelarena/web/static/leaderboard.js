@@ -30,7 +30,7 @@
         A.el("div", { class: "stat-sub", text: sub || "" })]);
     }
     var top = rows[0];
-    cards.push(card("Top rated", top ? top.display_name : null, top ? Math.round(top.rating) + " · " + top.votes + " votes" : "no votes yet"));
+    cards.push(card("Top rated", top ? top.display_name : null, top ? Math.round(top.rating) + " · " + A.plural(top.votes, "vote") : "no votes yet"));
     cards.push(card("Best open model", h.best_open, h.best_open ? "open weights, rated on the same scale" : "no open model rated"));
     cards.push(card("Where top open models come from", h.top_open_country ? A.country(h.top_open_country) : null,
       h.top_open_country_share ? h.top_open_country_share +
@@ -135,7 +135,7 @@
   function renderExtras(b) {
     var box = $("extras");
     var parts = [];
-    parts.push(A.el("p", { text: b.total_votes + " counted votes. Rank = 1 + the number of models whose interval lies entirely above this one." }));
+    parts.push(A.el("p", { text: A.plural(b.total_votes, "counted vote") + ". Rank = 1 + the number of models whose interval lies entirely above this one." }));
     var coefs = b.style_coefficients || {};
     var keys = Object.keys(coefs);
     if (keys.length) {
@@ -144,9 +144,13 @@
     if (b.unrated && b.unrated.length) {
       parts.push(A.el("p", { text: "Not comparable with the rest yet (no battles linking them): " + b.unrated.join(", ") }));
     }
-    var fragile = (b.fragile_pairs || []).filter(function (p) { return !p.tied; }).slice(0, 3);
+    var names = {};
+    b.rows.forEach(function (r) { names[r.model] = r.display_name; });
+    var fragile = (b.fragile_pairs || []).filter(function (p) { return !p.tied && p.votes_to_swap !== null; }).slice(0, 3);
     if (fragile.length) {
-      parts.push(A.el("p", { text: "Fragility: " + fragile.map(function (p) { return p.upper + " over " + p.lower + " flips with ~" + p.votes_to_swap + " votes"; }).join("; ") + "." }));
+      parts.push(A.el("p", { text: "Fragility: " + fragile.map(function (p) {
+        return (names[p.upper] || p.upper) + " stays above " + (names[p.lower] || p.lower) + " unless ~" + Math.ceil(p.votes_to_swap) + " votes change";
+      }).join("; ") + "." }));
     }
     box.replaceChildren.apply(box, parts);
     $("method").textContent = b.method;

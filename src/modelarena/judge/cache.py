@@ -1,0 +1,70 @@
+"""The run's memory: a JSONL file of every answer, judgment and battle already paid for.
+
+One line per finished item, appended as soon as it is done, so an interrupted run loses at
+most what was in flight.  Items are keyed by a hash of everything that decides their
+content (prompt, model, settings, rubric), so a rerun reuses them and pays nothing twice.
+Failed generations are not written: a rerun tries them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ANSWER = "answer"
+JUDGMENT = "judgment"
+BATTLE = "battle"
+DEFAULT_WORK_DIR = ".arena-judge"
+
+
+def key_of(**parts: Any) -> str:
+    """A stable hash of the given fields (sorted JSON)."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class Cache:
+    """Entries by (kind, key); ``resume=False`` ignores what the file already holds."""
+
+    def __init__(self, path: Path, *, resume: bool = True) -> None:
+        self.path = path
+        self._entries: dict[tuple[str, str], dict[str, Any]] = {}
+        if resume and path.is_file():
+            for entry in read_entries(path):
+                self._entries[(entry["kind"], entry["key"])] = entry
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        return self._entries.get((kind, key))
+
+    def put(self, entry: dict[str, Any]) -> None:
+        self._entries[(entry["kind"], entry["key"])] = entry
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            out.flush()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def read_entries(path: Path) -> Iterator[dict[str, Any]]:
+    """Every well-formed entry of a cache file; a line cut by a crash is skipped."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and "kind" in entry and "key" in entry:
+                yield entry
+
+
+def cache_files(work_dir: Path) -> list[Path]:
+    return sorted(work_dir.glob("*.jsonl")) if work_dir.is_dir() else []

@@ -1,0 +1,566 @@
+"""The automatic arena: every chosen model answers a prompt set, a judge votes on each pair.
+
+Each model answers each prompt once (an answer is shared by every pair it takes part in);
+each pair of answers is judged twice, sides swapped (:mod:`.judge`); the battle, both
+answers and the judge's vote (source ``judge:<model>``) are stored like any other battle.
+
+- **Concurrency**: one ``asyncio.Semaphore`` per endpoint (``base_url``, or the GGUF file),
+  sized ``min(--concurrency, the model's max_concurrency)``; the judge shares its
+  endpoint's limit.
+- **Retries**: a retryable :class:`BackendError` is retried with exponential backoff and
+  jitter; a failed answer drops its battles from this run (a rerun tries again).
+- **Resume**: every finished answer, judgment and battle goes to a JSONL cache
+  (:mod:`.cache`) before it is used; a rerun reuses them, so nothing is paid twice.
+- **Budget**: before each call, its worst case (prompt + ``max_tokens`` at catalog prices)
+  is reserved; a call that would take spending past ``budget_usd`` is not made and the run
+  stops cleanly: calls in flight finish and are kept, battles whose parts are all cached
+  still complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from modelarena.backends.base import (
+    AnswerStats,
+    Backend,
+    BackendError,
+    GenerationSettings,
+    Message,
+)
+from modelarena.battles.categories import get_category
+from modelarena.battles.identity import find_identity_leak
+from modelarena.battles.records import Answer
+from modelarena.battles.runner import build_messages
+from modelarena.battles.style import approx_tokens, style_counts
+from modelarena.config import ModelConfig
+from modelarena.judge.cache import ANSWER, BATTLE, JUDGMENT, Cache, key_of, text_hash
+from modelarena.judge.judge import (
+    NOT_COUNTED_UNPARSEABLE,
+    RUBRIC_VERSION,
+    Combined,
+    JudgePass,
+    combine,
+    judge_messages,
+)
+from modelarena.store import BattleNotFound, VoteRejected
+
+if TYPE_CHECKING:
+    from modelarena.arena import Arena
+    from modelarena.judge.prompts import PromptItem
+
+JUDGE_SOURCE_PREFIX = "judge:"
+JUDGE_BATTLE_SOURCE = "judge"
+
+
+def judge_source(judge: str) -> str:
+    return f"{JUDGE_SOURCE_PREFIX}{judge}"
+
+
+class JudgeRunError(ValueError):
+    """A run that cannot start (unknown model, nothing to compare)."""
+
+
+class BudgetExhausted(Exception):
+    """The next call would take spending past the budget."""
+
+
+class Progress(Protocol):
+    def start(self, answers: int, battles: int) -> None: ...
+    def answer_done(self) -> None: ...
+    def battle_done(self) -> None: ...
+    def spent(self, usd: float, tokens: int) -> None: ...
+
+
+class _NoProgress:
+    def start(self, answers: int, battles: int) -> None: ...
+    def answer_done(self) -> None: ...
+    def battle_done(self) -> None: ...
+    def spent(self, usd: float, tokens: int) -> None: ...
+
+
+@dataclass
+class RunOptions:
+    models: Sequence[str]
+    judge: str
+    baseline: str | None = None
+    concurrency: int = 4
+    budget_usd: float | None = None
+    retries: int = 3
+    backoff_s: float = 1.0
+    judge_max_tokens: int | None = None  # default: the judge's configured max_tokens
+    run_name: str = "default"
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced: bool = False
+
+    def add(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
+        self.calls += 1
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        if cost is None:
+            self.unpriced = True
+        else:
+            self.cost_usd += cost
+
+
+@dataclass
+class RunReport:
+    judge: str
+    source: str
+    pairs: list[tuple[str, str]]
+    prompts: int
+    answers_generated: int = 0
+    answers_reused: int = 0
+    judgments_generated: int = 0
+    judgments_reused: int = 0
+    battles_stored: int = 0
+    battles_reused: int = 0
+    votes_counted: int = 0
+    unparseable: int = 0
+    inconsistent: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    skipped_by_budget: int = 0
+    stopped_by_budget: bool = False
+    spent_usd: float = 0.0
+    usage: dict[str, Usage] = field(default_factory=dict)  # per model (answers)
+    judge_usage: Usage = field(default_factory=Usage)
+    wins: dict[str, list[float]] = field(default_factory=dict)  # model -> [w, l, t]
+
+    @property
+    def battles(self) -> int:
+        return self.battles_stored + self.battles_reused
+
+
+class Budget:
+    """Worst-case reservations against a cap; ``limit`` None means no cap."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self.reserved = 0.0
+        self.exhausted = False
+
+    def reserve(self, estimate: float) -> None:
+        if self.limit is None:
+            return
+        if self.exhausted or self.spent + self.reserved + estimate > self.limit + 1e-12:
+            self.exhausted = True
+            raise BudgetExhausted
+        self.reserved += estimate
+
+    def settle(self, estimate: float, actual: float) -> None:
+        if self.limit is not None:
+            self.reserved -= estimate
+        self.spent += actual
+
+    def release(self, estimate: float) -> None:
+        if self.limit is not None:
+            self.reserved -= estimate
+
+
+def endpoint_of(cfg: ModelConfig) -> str:
+    """What a concurrency limit is shared by: the server URL, or the local file."""
+    if cfg.base_url:
+        return cfg.base_url.rstrip("/")
+    if cfg.path:
+        return f"gguf:{cfg.path}"
+    return f"model:{cfg.id}"
+
+
+def plan_pairs(models: Sequence[str], baseline: str | None) -> list[tuple[str, str]]:
+    """Every model against the baseline, or every pair of models."""
+    if baseline is not None:
+        return [(m, baseline) for m in models if m != baseline]
+    return list(itertools.combinations(models, 2))
+
+
+@dataclass(frozen=True)
+class _Generated:
+    text: str
+    reasoning: str
+    stats: AnswerStats
+    cost_usd: float | None
+
+
+class JudgeRun:
+    """One automatic-arena run over a prompt set. ``await run()`` returns a report."""
+
+    def __init__(
+        self,
+        arena: Arena,
+        prompts: Sequence[PromptItem],
+        options: RunOptions,
+        cache: Cache,
+        *,
+        backend_for: Callable[[str], Backend] | None = None,
+        progress: Progress | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self.arena = arena
+        self.store = arena.store
+        self.options = options
+        self.cache = cache
+        self.backend_for = backend_for or arena.backend
+        self.progress = progress or _NoProgress()
+        self._sleep = sleep
+        models = list(dict.fromkeys(options.models))
+        if options.baseline and options.baseline not in models:
+            models.append(options.baseline)
+        unknown = [m for m in [*models, options.judge] if m not in arena.contestants]
+        if unknown:
+            known = ", ".join(arena.contestants)
+            raise JudgeRunError(f"not a configured model: {', '.join(unknown)} (known: {known})")
+        self.models = models
+        self.pairs = plan_pairs(models, options.baseline)
+        if not self.pairs:
+            raise JudgeRunError("name at least two models (or models and a --baseline)")
+        self.prompts = list(prompts)
+        self.source = judge_source(options.judge)
+        self.budget = Budget(options.budget_usd)
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._tasks: dict[tuple[str, str], asyncio.Task[Any]] = {}
+        self.report = RunReport(options.judge, self.source, self.pairs, len(self.prompts))
+        self._words = arena.identity_words()
+
+    # ------------------------------------------------------------ plumbing
+    def _limit(self, cfg: ModelConfig) -> asyncio.Semaphore:
+        key = endpoint_of(cfg)
+        if key not in self._limits:
+            size = max(1, min(self.options.concurrency, cfg.max_concurrency))
+            self._limits[key] = asyncio.Semaphore(size)
+        return self._limits[key]
+
+    def _estimate(self, model: str, messages: list[Message], settings: GenerationSettings) -> float:
+        # Worst case: ~3 characters a token for the prompt, every allowed output token.
+        chars = sum(len(m.content) for m in messages)
+        cost = self.arena.model_info(model).cost_usd(chars // 3 + 16, settings.max_tokens)
+        return cost or 0.0
+
+    async def _generate(
+        self, model: str, messages: list[Message], settings: GenerationSettings
+    ) -> _Generated:
+        """One call with the endpoint's limit, the budget and retries."""
+        cfg = self.arena.contestants[model]
+        async with self._limit(cfg):
+            estimate = self._estimate(model, messages, settings)
+            self.budget.reserve(estimate)  # raises BudgetExhausted
+            try:
+                result = await self._call(model, messages, settings)
+            except BaseException:
+                self.budget.release(estimate)
+                raise
+            self.budget.settle(estimate, result.cost_usd or 0.0)
+            self.report.spent_usd = self.budget.spent
+            self.progress.spent(self.budget.spent, self._tokens())
+            return result
+
+    async def _call(
+        self, model: str, messages: list[Message], settings: GenerationSettings
+    ) -> _Generated:
+        for attempt in range(self.options.retries + 1):
+            try:
+                return await self._stream(model, messages, settings)
+            except BackendError as exc:
+                if not exc.retryable or attempt >= self.options.retries:
+                    raise
+                delay = self.options.backoff_s * (2**attempt) * (0.5 + random.random())
+                await self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _stream(
+        self, model: str, messages: list[Message], settings: GenerationSettings
+    ) -> _Generated:
+        backend = self.backend_for(model)
+        text: list[str] = []
+        reasoning: list[str] = []
+        stats: AnswerStats | None = None
+        async with asyncio.timeout(settings.timeout_s * 2):
+            async for chunk in backend.stream(messages, settings):
+                text.append(chunk.text)
+                reasoning.append(chunk.reasoning)
+                if chunk.final is not None:
+                    stats = chunk.final
+        if stats is None:
+            raise BackendError("the answer stream ended without its statistics",
+                               reason="malformed_stream")
+        content = "".join(text)
+        if stats.prompt_tokens is None or stats.completion_tokens is None:
+            stats = dataclasses.replace(
+                stats,
+                prompt_tokens=stats.prompt_tokens
+                if stats.prompt_tokens is not None
+                else approx_tokens(" ".join(m.content for m in messages)),
+                completion_tokens=stats.completion_tokens
+                if stats.completion_tokens is not None
+                else approx_tokens(content),
+                tokens_estimated=True,
+            )
+        cost = self.arena.model_info(model).cost_usd(stats.prompt_tokens, stats.completion_tokens)
+        return _Generated(content, "".join(reasoning), stats, cost)
+
+    def _tokens(self) -> int:
+        usages = [*self.report.usage.values(), self.report.judge_usage]
+        return sum(u.prompt_tokens + u.completion_tokens for u in usages)
+
+    def _shared(self, kind: str, key: str, make: Callable[[], Any]) -> asyncio.Task[Any]:
+        """One task per cached item, so concurrent battles never generate it twice."""
+        if (kind, key) not in self._tasks:
+            self._tasks[(kind, key)] = asyncio.ensure_future(make())
+        return self._tasks[(kind, key)]
+
+    # ------------------------------------------------------------ answers
+    def answer_key(self, item: PromptItem, model: str) -> str:
+        cfg = self.arena.contestants[model]
+        return key_of(
+            kind=ANSWER, prompt=item.hash, category=item.category, model=model,
+            served=cfg.model or cfg.path, system=cfg.system_prompt,
+            temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_tokens,
+            seed=cfg.seed,
+        )
+
+    async def _answer(self, item: PromptItem, model: str) -> dict[str, Any]:
+        key = self.answer_key(item, model)
+        cached = self.cache.get(ANSWER, key)
+        if cached is not None:
+            self.report.answers_reused += 1
+            self.progress.answer_done()
+            return cached
+        cfg = self.arena.contestants[model]
+        messages = build_messages(get_category(item.category), [], item.prompt, cfg.system_prompt)
+        result = await self._generate(model, messages, cfg.generation_settings())
+        entry = _entry(ANSWER, key, model=model, prompt_hash=item.hash, prompt_id=item.id,
+                       category=item.category, run=self.options.run_name, result=result)
+        self.cache.put(entry)
+        self.report.answers_generated += 1
+        self.report.usage.setdefault(model, Usage()).add(
+            entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+        self.progress.answer_done()
+        return entry
+
+    # ------------------------------------------------------------ judgments
+    def judge_settings(self) -> GenerationSettings:
+        cfg = self.arena.contestants[self.options.judge]
+        return dataclasses.replace(
+            cfg.generation_settings(),
+            temperature=0.0,
+            top_p=None,
+            max_tokens=self.options.judge_max_tokens or cfg.max_tokens,
+        )
+
+    async def judge_pass(
+        self, item: PromptItem, first: str, second: str, order: str
+    ) -> JudgePass:
+        judge = self.options.judge
+        settings = self.judge_settings()
+        cfg = self.arena.contestants[judge]
+        key = key_of(
+            kind=JUDGMENT, judge=judge, served=cfg.model or cfg.path, rubric=RUBRIC_VERSION,
+            max_tokens=settings.max_tokens, category=item.category, prompt=item.hash,
+            first=text_hash(first), second=text_hash(second),
+        )
+
+        async def make() -> dict[str, Any]:
+            cached = self.cache.get(JUDGMENT, key)
+            if cached is not None:
+                self.report.judgments_reused += 1
+                return cached
+            messages = judge_messages(get_category(item.category), item.prompt, first, second)
+            result = await self._generate(judge, messages, settings)
+            entry = _entry(JUDGMENT, key, model=judge, prompt_hash=item.hash,
+                           prompt_id=item.id, category=item.category,
+                           run=self.options.run_name, result=result)
+            self.cache.put(entry)
+            self.report.judgments_generated += 1
+            self.report.judge_usage.add(
+                entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+            return entry
+
+        entry = await self._shared(JUDGMENT, key, make)
+        return JudgePass.from_text(order, entry["text"])
+
+    async def judge_pair(self, item: PromptItem, answer_a: str, answer_b: str) -> Combined:
+        first, second = await asyncio.gather(
+            self.judge_pass(item, answer_a, answer_b, "ab"),
+            self.judge_pass(item, answer_b, answer_a, "ba"),
+        )
+        return combine(first, second)
+
+    # ------------------------------------------------------------ battles
+    async def _battle(self, item: PromptItem, x: str, y: str) -> None:
+        try:
+            await self._battle_inner(item, x, y)
+        except BudgetExhausted:
+            self.report.skipped_by_budget += 1
+            self.report.stopped_by_budget = True
+        except BackendError as exc:
+            self.report.failures.append(
+                {"prompt": item.id or item.hash, "pair": f"{x} vs {y}", "reason": exc.reason,
+                 "message": str(exc)})
+        finally:
+            self.progress.battle_done()
+
+    async def _battle_inner(self, item: PromptItem, x: str, y: str) -> None:
+        # Sides by a coin flip that is the same on every rerun.
+        a, b = (x, y) if int(key_of(p=item.hash, x=x, y=y), 16) % 2 == 0 else (y, x)
+        tasks = [self._shared(ANSWER, self.answer_key(item, m), lambda m=m: self._answer(item, m))
+                 for m in (a, b)]
+        ans_a, ans_b = await asyncio.gather(*tasks)
+        bkey = key_of(kind=BATTLE, source=self.source, a=ans_a["key"], b=ans_b["key"],
+                      rubric=RUBRIC_VERSION)
+        battle_id = self._stored_battle(bkey)
+        if battle_id is not None and self._has_vote(battle_id):
+            self.report.battles_reused += 1
+            await self._tally_cached(item, ans_a, ans_b, a, b)
+            return
+        combined = await self.judge_pair(item, ans_a["text"], ans_b["text"])
+        if battle_id is None:
+            battle_id = self._store_battle(item, a, b, ans_a, ans_b)
+            self.cache.put({"kind": BATTLE, "key": bkey, "battle_id": battle_id,
+                            "source": self.source, "run": self.options.run_name,
+                            "model_a": a, "model_b": b, "prompt_hash": item.hash})
+        try:
+            self.store.record_vote(
+                battle_id, combined.verdict, voter=None, source=self.source,
+                not_counted_reason=None if combined.counted else NOT_COUNTED_UNPARSEABLE,
+                detail=combined.detail(self.options.judge), reveal=False,
+            )
+        except VoteRejected as exc:
+            if exc.code != "duplicate":
+                raise
+        self.report.battles_stored += 1
+        self._tally(item, a, b, combined)
+
+    async def _tally_cached(
+        self, item: PromptItem, ans_a: dict[str, Any], ans_b: dict[str, Any], a: str, b: str
+    ) -> None:
+        combined = await self.judge_pair(item, ans_a["text"], ans_b["text"])  # from the cache
+        self._tally(item, a, b, combined)
+
+    def _tally(self, item: PromptItem, a: str, b: str, combined: Combined) -> None:
+        if not combined.counted:
+            self.report.unparseable += 1
+            return
+        self.report.votes_counted += 1
+        for model in (a, b):
+            self.report.wins.setdefault(model, [0.0, 0.0, 0.0])
+        if combined.verdict.value == "a":
+            self.report.wins[a][0] += 1
+            self.report.wins[b][1] += 1
+        elif combined.verdict.value == "b":
+            self.report.wins[b][0] += 1
+            self.report.wins[a][1] += 1
+        else:
+            self.report.wins[a][2] += 1
+            self.report.wins[b][2] += 1
+        if combined.consistent is False:
+            self.report.inconsistent.append({
+                "prompt": item.id or item.hash[:12], "model_a": a, "model_b": b,
+                "labels": [p.label.value if p.label else None for p in combined.passes],
+            })
+
+    def _stored_battle(self, bkey: str) -> str | None:
+        entry = self.cache.get(BATTLE, bkey)
+        if entry is None:
+            return None
+        try:
+            self.store.get_battle(entry["battle_id"])
+        except BattleNotFound:  # the cache outlived its database: store it again
+            return None
+        return str(entry["battle_id"])
+
+    def _has_vote(self, battle_id: str) -> bool:
+        return any(v.source == self.source for v in self.store.votes_for_battle(battle_id))
+
+    def _store_battle(
+        self, item: PromptItem, a: str, b: str, ans_a: dict[str, Any], ans_b: dict[str, Any]
+    ) -> str:
+        battle = self.store.create_battle(
+            category=item.category, model_a=a, model_b=b, pair_probability=None,
+            session_id=f"judge-run:{self.options.run_name}"[:64], source=JUDGE_BATTLE_SOURCE,
+            prompt=item.prompt,
+        )
+        answers = [_answer_record(side, item.prompt, entry)
+                   for side, entry in (("a", ans_a), ("b", ans_b))]
+        leak = None
+        for answer in answers:
+            leak = leak or find_identity_leak(answer.content, self._words)
+        self.store.save_answers(battle.id, answers, identity_leak=leak)
+        return battle.id
+
+    # ------------------------------------------------------------ the run
+    async def run(self) -> RunReport:
+        items = []
+        for item in self.prompts:
+            try:
+                self.arena.validate_prompt(item.prompt)
+            except ValueError as exc:
+                self.report.failures.append(
+                    {"prompt": item.id or item.hash, "pair": "-", "reason": "bad_prompt",
+                     "message": str(exc)})
+                continue
+            items.append(item)
+        answers = len(items) * len(self.models)
+        self.progress.start(answers, len(items) * len(self.pairs))
+        jobs = [self._battle(item, x, y) for item in items for x, y in self.pairs]
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            for task in self._tasks.values():
+                if not task.done():
+                    task.cancel()
+            # tasks whose battles all stopped early: collect their outcome quietly
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self.report.spent_usd = self.budget.spent
+        return self.report
+
+
+def _entry(kind: str, key: str, *, model: str, prompt_hash: str, prompt_id: str,
+           category: str, run: str, result: _Generated) -> dict[str, Any]:
+    s = result.stats
+    return {
+        "kind": kind, "key": key, "model": model, "prompt_hash": prompt_hash,
+        "prompt_id": prompt_id, "category": category, "run": run,
+        "text": result.text, "reasoning": result.reasoning,
+        "prompt_tokens": s.prompt_tokens or 0, "completion_tokens": s.completion_tokens or 0,
+        "reasoning_tokens": s.reasoning_tokens, "tokens_estimated": s.tokens_estimated,
+        "time_to_first_token_s": s.time_to_first_token_s, "total_time_s": s.total_time_s,
+        "finish_reason": s.finish_reason, "cost_usd": result.cost_usd,
+        "created_at": datetime.now(UTC).isoformat(), "t": time.time(),
+    }
+
+
+def _answer_record(side: str, prompt: str, entry: dict[str, Any]) -> Answer:
+    stats = AnswerStats(
+        prompt_tokens=entry.get("prompt_tokens"),
+        completion_tokens=entry.get("completion_tokens"),
+        reasoning_tokens=entry.get("reasoning_tokens"),
+        time_to_first_token_s=entry.get("time_to_first_token_s"),
+        total_time_s=entry.get("total_time_s") or 0.0,
+        finish_reason=entry.get("finish_reason"),
+        tokens_estimated=bool(entry.get("tokens_estimated")),
+    )
+    return Answer(
+        side=side, turn=0, prompt=prompt, content=entry["text"],
+        reasoning=entry.get("reasoning") or "", stats=stats,
+        style=style_counts(entry["text"], entry.get("completion_tokens")),
+    )
+
+
+def default_cache_path(work_dir: Path, run_name: str) -> Path:
+    return work_dir / f"{run_name}.jsonl"

@@ -1,0 +1,150 @@
+"""Reviewing voters from the CLI and the admin API: ban, unban, recount, report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from conftest import rigged_log
+from modelarena.cli.main import app as cli
+from modelarena.integrity import admin
+from modelarena.integrity.anomaly import CLEARED, apply_flags, detect_anomalous_voters
+from modelarena.integrity.report import integrity_report
+from modelarena.store import Store
+from modelarena.store.schema import audit_log
+from scripted import scripted_arena
+
+runner = CliRunner()
+TOKEN = "admin-token-for-tests-0123456789"
+
+
+@pytest.fixture
+def rigged(db_url: str) -> Iterator[str]:
+    store = Store.open(db_url)
+    store.import_battles(rigged_log(seed=0))
+    store.close()
+    yield db_url
+
+
+def test_ban_unban_recount_keep_every_vote(rigged: str) -> None:
+    store = Store.open(rigged)
+    assert admin.ban(store, "honest-3", actor="t").votes_changed > 0
+    summary = store.filtered_vote_summary()
+    assert summary["banned_voter"] > 0 and sum(summary.values()) == 6180
+    view = admin.get_voter(store, "honest-3")
+    assert view.banned and view.counted == 0 and view.votes == summary["banned_voter"]
+
+    result = admin.unban(store, "honest-3", actor="t")
+    assert result.votes_changed == summary["banned_voter"]
+    assert store.filtered_vote_summary() == {"counted": 6180}
+    assert admin.get_voter(store, "honest-3").flag_reason == CLEARED
+    assert admin.recount(store) == 6180
+    with store.engine.connect() as conn:
+        actions = [r.action for r in conn.execute(audit_log.select().order_by(audit_log.c.id))]
+    assert actions[:2] == ["ban", "uncount"] and "recount" in actions
+    with pytest.raises(admin.UnknownVoter):
+        admin.ban(store, "nobody", actor="t")
+
+
+def test_cleared_voter_is_left_alone_by_later_scans(rigged: str) -> None:
+    store = Store.open(rigged)
+    apply_flags(store, detect_anomalous_voters(store), actor="scan")
+    admin.unban(store, "rigger-1", actor="reviewer")
+    assert store.filtered_vote_summary()["flagged_voter"] == 120
+    assert "rigger-1" not in {f.voter for f in detect_anomalous_voters(store)}
+    report = integrity_report(store)
+    assert {v.id for v in report.flagged} == {"rigger-0", "rigger-2"}
+    data = report.to_dict()
+    assert data["filtered_by_reason"]["flagged_voter"]["votes"] == 120
+    assert data["fragility"]["top_pairs"] and data["fragility"]["board_votes"] == 6060
+
+
+def test_cli_scan_report_and_admin(rigged: str) -> None:
+    dry = runner.invoke(cli, ["integrity", "scan", "--db", rigged, "--format", "json"])
+    assert dry.exit_code == 0, dry.output
+    assert {f["voter"] for f in json.loads(dry.stdout)["flags"]} == {
+        "rigger-0", "rigger-1", "rigger-2"}
+    assert Store.open(rigged).filtered_vote_summary() == {"counted": 6180}  # dry run
+
+    applied = runner.invoke(cli, ["integrity", "scan", "--db", rigged, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "180 vote(s) no longer count" in applied.stdout
+
+    rep = runner.invoke(cli, ["integrity", "report", "--db", rigged, "--format", "json"])
+    assert rep.exit_code == 0, rep.output
+    data = json.loads(rep.stdout)
+    assert data["flagged_voters"] == 3 and data["counted_votes"] == 6000
+    table = runner.invoke(cli, ["integrity", "report", "--db", rigged])
+    assert table.exit_code == 0 and "flagged_voter" in table.stdout
+    assert "Fragility" in table.stdout
+
+    voters = runner.invoke(cli, ["admin", "voters", "--db", rigged, "--format", "json"])
+    assert {v["id"] for v in json.loads(voters.stdout)} == {"rigger-0", "rigger-1", "rigger-2"}
+    out = runner.invoke(cli, ["admin", "unban", "rigger-0", "--db", rigged])
+    assert out.exit_code == 0 and "60 vote(s) count again" in out.stdout
+    out = runner.invoke(cli, ["admin", "ban", "honest-1", "--db", rigged])
+    assert out.exit_code == 0 and "banned honest-1" in out.stdout
+    out = runner.invoke(cli, ["admin", "ban", "nobody", "--db", rigged])
+    assert out.exit_code == 1 and "no voter 'nobody'" in out.output
+    out = runner.invoke(cli, ["admin", "recount", "--db", rigged])
+    assert out.exit_code == 0 and "recounted:" in out.stdout
+    bad = runner.invoke(cli, ["integrity", "report", "--db", rigged, "--format", "xml"])
+    assert bad.exit_code == 1 and "unknown format" in bad.output
+
+
+def _client(url: str, token: str | None) -> TestClient:
+    from modelarena.web.app import create_app
+    from modelarena.web_admin import admin_router
+
+    arena = scripted_arena(url, admin_token=token)
+    app = create_app(arena)
+    if not any(getattr(r, "path", "").startswith("/api/admin") for r in app.routes):
+        app.include_router(admin_router(arena))
+    return TestClient(app)
+
+
+def test_admin_api_needs_the_token(sqlite_url: str) -> None:
+    Store.open(sqlite_url).import_battles(rigged_log(seed=0))
+    with _client(sqlite_url, None) as client:
+        r = client.get("/api/admin/voters", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 403 and "ARENA_ADMIN_TOKEN" in r.json()["error"]["message"]
+    with _client(sqlite_url, TOKEN) as client:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
+                        {"Authorization": f"Basic {TOKEN}"},
+                        {"Authorization": "Bearer " + TOKEN[:-1] + "\u00e9"}):
+            for method, path in (("GET", "/api/admin/voters"), ("GET", "/api/admin/integrity"),
+                                 ("POST", "/api/admin/recount"),
+                                 ("POST", "/api/admin/voters/rigger-0/ban"),
+                                 ("POST", "/api/admin/voters/rigger-0/unban"),
+                                 ("POST", "/api/admin/scan")):
+                r = client.request(method, path, headers=headers)
+                assert r.status_code == 401, (headers, path, r.text)
+                assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_admin_api_reviews_and_acts(sqlite_url: str) -> None:
+    Store.open(sqlite_url).import_battles(rigged_log(seed=0))
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with _client(sqlite_url, TOKEN) as client:
+        r = client.post("/api/admin/scan?apply=true", headers=auth)
+        assert r.status_code == 200 and r.json()["votes_uncounted"] == 180
+        voters = client.get("/api/admin/voters", headers=auth).json()
+        assert {v["id"] for v in voters} == {"rigger-0", "rigger-1", "rigger-2"}
+        assert voters[0]["flag_detail"]["favoured_model"] == "model-08"
+        r = client.post("/api/admin/voters/rigger-0/unban", headers=auth)
+        assert r.status_code == 200 and r.json()["votes_changed"] == 60
+        r = client.post("/api/admin/voters/honest-2/ban", headers=auth)
+        assert r.status_code == 200 and r.json()["action"] == "ban"
+        assert client.post("/api/admin/voters/nobody/ban", headers=auth).status_code == 404
+        assert client.post("/api/admin/voters/" + "x" * 200 + "/ban",
+                           headers=auth).status_code == 422
+        r = client.post("/api/admin/recount", headers=auth)
+        assert r.status_code == 200 and r.json()["counted_votes"] > 5000
+        report = client.get("/api/admin/integrity", headers=auth).json()
+        assert report["flagged_voters"] == 2 and report["banned_voters"] == 1
+        everyone = client.get("/api/admin/voters?all=true", headers=auth).json()
+        assert len(everyone) > 100
