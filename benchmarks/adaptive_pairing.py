@@ -18,10 +18,10 @@ and stop once the new model's sandwich 95% half-width is <= 25 points. Three str
 
 from __future__ import annotations
 
-import _setup  # noqa: F401
 import statistics
 import time
 
+import _setup  # noqa: F401
 import numpy as np
 
 from modelarena.ratings import (
@@ -50,7 +50,9 @@ def _table(n: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _counts(table: np.ndarray):  # type: ignore[no-untyped-def]
     i, j = np.nonzero(table.sum(axis=2))
-    return pair_counts_from_cells(i, j, table[i, j, 0], table[i, j, 1], table[i, j, 2], table.shape[0])
+    return pair_counts_from_cells(
+        i, j, table[i, j, 0], table[i, j, 1], table[i, j, 2], table.shape[0]
+    )
 
 
 def run(strategy: str, seed: int) -> tuple[int, int]:
@@ -104,9 +106,13 @@ def main() -> None:
     results: dict[str, list[tuple[int, int]]] = {}
     for strategy in ("uniform", "boost-x5", "new-vs-random", "adaptive"):
         results[strategy] = [run(strategy, s) for s in seeds]
-    print(f"votes until the new model's 95% CI is within +-{TARGET:.0f} points ({len(seeds)} seeds)")
-    print(f"| {'strategy':<14} | {'median votes':>12} | {'mean votes':>10} | {'with new model':>14} | {'vs uniform':>10} | {'vs boost-x5':>11} | {'vs new-vs-random':>16} |")
-    print(f"|{'-' * 16}|{'-' * 14}|{'-' * 12}|{'-' * 16}|{'-' * 12}|{'-' * 13}|{'-' * 18}|")
+    print(
+        f"votes until the new model's 95% CI is within +-{TARGET:.0f} points ({len(seeds)} seeds)"
+    )
+    head = ("strategy", "median votes", "mean votes", "with new model", "vs uniform")
+    head += ("vs boost-x5", "vs new-vs-random")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("-" * (len(h) + 2) for h in head) + "|")
     base_u = statistics.mean(v for v, _ in results["uniform"])
     base_b = statistics.mean(v for v, _ in results["boost-x5"])
     base_r = statistics.mean(v for v, _ in results["new-vs-random"])
@@ -114,11 +120,16 @@ def main() -> None:
         total = [v for v, _ in rows]
         mean = statistics.mean(total)
         new = statistics.mean(w for _, w in rows)
-        print(
-            f"| {strategy:<14} | {statistics.median(total):>12,.0f} | {mean:>10,.0f} | {new:>14,.0f} "
-            f"| {100 * (1 - mean / base_u):>9.0f}% | {100 * (1 - mean / base_b):>10.0f}% "
-            f"| {100 * (1 - mean / base_r):>15.0f}% |"
-        )
+        cells = [
+            strategy,
+            f"{statistics.median(total):,.0f}",
+            f"{mean:,.0f}",
+            f"{new:,.0f}",
+            f"{100 * (1 - mean / base_u):.0f}%",
+            f"{100 * (1 - mean / base_b):.0f}%",
+            f"{100 * (1 - mean / base_r):.0f}%",
+        ]
+        print("| " + " | ".join(c.rjust(len(h)) for c, h in zip(cells, head, strict=True)) + " |")
     print(f"(fewer votes than the baseline, in %; {time.perf_counter() - started:.0f} s)")
 
 

@@ -10,9 +10,9 @@ Monte Carlo standard error is about 0.5-1 point of percentage.
 
 from __future__ import annotations
 
-import _setup  # noqa: F401
 import time
 
+import _setup  # noqa: F401
 import numpy as np
 from synthetic import skewed_pair_weights
 
@@ -41,14 +41,23 @@ CONFIGS = [
 
 
 def coverage(
-    models: int, votes: int, sampling: str, ties: str, reps: int, seed: int, *, bootstrap: bool = False
+    models: int,
+    votes: int,
+    sampling: str,
+    ties: str,
+    reps: int,
+    seed: int,
+    *,
+    bootstrap: bool = False,
 ) -> tuple[float, float]:
     truth = true_ratings(models, seed=seed, sd=150.0)
     weights_matrix = None if sampling == "uniform" else skewed_pair_weights(models)
     hits = 0
     widths = []
     for rep in range(reps):
-        v = simulate_votes(truth, votes, seed=seed * 100_000 + rep, pair_weights=weights_matrix, tie_model=ties)
+        v = simulate_votes(
+            truth, votes, seed=seed * 100_000 + rep, pair_weights=weights_matrix, tie_model=ties
+        )
         w = inverse_probability_weights(v.pair_probability) if sampling == "skewed+ipw" else None
         counts = aggregate(v.model_a, v.model_b, v.outcome, models, w)
         fit = fit_bradley_terry(counts, ties=ties)
@@ -63,7 +72,8 @@ def coverage(
 
 def main() -> None:
     started = time.perf_counter()
-    print(f"| {'models':>6} | {'votes':>7} | {'sampling':<18} | {'ties':<8} | {'method':<9} | {'reps':>4} | {'coverage':>8} | {'mean +-':>7} |")
+    head = f"| {'models':>6} | {'votes':>7} | {'sampling':<18} | {'ties':<8} | {'method':<9} "
+    print(head + f"| {'reps':>4} | {'coverage':>8} | {'mean +-':>7} |")
     print(f"|{'-' * 8}|{'-' * 9}|{'-' * 20}|{'-' * 10}|{'-' * 11}|{'-' * 6}|{'-' * 10}|{'-' * 9}|")
     rows = [(*c, False) for c in CONFIGS] + [
         (10, 5_000, "uniform", "half", 100, True),

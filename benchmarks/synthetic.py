@@ -27,7 +27,10 @@ def main() -> None:
     truth = true_ratings(10, seed=0)
     for name, weights in (("uniform", None), ("skewed", skewed_pair_weights(10))):
         votes = simulate_votes(truth, 100_000, seed=1, pair_weights=weights)
-        shares = [np.mean(votes.outcome == code) for code in (OUTCOME_A, OUTCOME_B, OUTCOME_TIE, OUTCOME_BOTH_BAD)]
+        shares = [
+            np.mean(votes.outcome == code)
+            for code in (OUTCOME_A, OUTCOME_B, OUTCOME_TIE, OUTCOME_BOTH_BAD)
+        ]
         p = votes.pair_probability
         print(
             f"{name:8s} votes={votes.outcome.size:,} A={shares[0]:.3f} B={shares[1]:.3f} "

@@ -29,6 +29,13 @@ def app_factory() -> FastAPI:
         trust_proxy=os.environ.get("ARENA_TRUST_PROXY", "") in ("1", "true", "yes"),
         secure_cookies=os.environ.get("ARENA_SECURE_COOKIES", "") in ("1", "true", "yes"),
     )
-    if not any(getattr(r, "path", "").startswith("/api/admin") for r in app.routes):
+    if not has_admin_api(app):
         app.include_router(admin_router(arena))
     return app
+
+
+def has_admin_api(app: FastAPI) -> bool:
+    """Whether the web app already mounts the admin router."""
+    paths = app.openapi().get("paths", {})
+    app.openapi_schema = None  # built again, complete, on first use
+    return any(p.startswith("/api/admin/") for p in paths)

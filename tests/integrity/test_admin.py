@@ -97,12 +97,13 @@ def test_cli_scan_report_and_admin(rigged: str) -> None:
 
 
 def _client(url: str, token: str | None) -> TestClient:
+    from modelarena.asgi import has_admin_api
     from modelarena.web.app import create_app
     from modelarena.web_admin import admin_router
 
     arena = scripted_arena(url, admin_token=token)
     app = create_app(arena)
-    if not any(getattr(r, "path", "").startswith("/api/admin") for r in app.routes):
+    if not has_admin_api(app):
         app.include_router(admin_router(arena))
     return TestClient(app)
 
@@ -115,7 +116,7 @@ def test_admin_api_needs_the_token(sqlite_url: str) -> None:
     with _client(sqlite_url, TOKEN) as client:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
                         {"Authorization": f"Basic {TOKEN}"},
-                        {"Authorization": "Bearer " + TOKEN[:-1] + "\u00e9"}):
+                        {"Authorization": ("Bearer " + TOKEN[:-1] + "\u00e9").encode("latin-1")}):
             for method, path in (("GET", "/api/admin/voters"), ("GET", "/api/admin/integrity"),
                                  ("POST", "/api/admin/recount"),
                                  ("POST", "/api/admin/voters/rigger-0/ban"),

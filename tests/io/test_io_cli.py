@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import typer
-from conftest import WRITERS, battle_33k, count_votes, write_jsonl
 from typer.testing import CliRunner
+from vote_log_files import WRITERS, battle_33k, count_votes, write_jsonl
 
 from modelarena.cli import io_cmd
 from modelarena.store import Store
@@ -83,6 +86,14 @@ def test_a_bad_file_is_one_error_line(tmp_path: Path) -> None:
     store.close()
 
 
+def test_unknown_format_option(tmp_path: Path) -> None:
+    path = str(write_jsonl(tmp_path / "l.jsonl", ROWS))
+    code, out = arena(
+        "import", path, "--format", "xml", "--db", "sqlite:///" + str(tmp_path / "a.db")
+    )
+    assert code == 1 and "unknown format 'xml'" in out
+
+
 def test_missing_file(tmp_path: Path) -> None:
     code, out = arena("import", "nope.csv", "--db", "sqlite:///" + str(tmp_path / "a.db"))
     assert code == 1 and "nope.csv: no such file" in out
@@ -124,3 +135,31 @@ def test_export_to_a_bad_place(tmp_path: Path) -> None:
         "export", str(tmp_path / "no" / "dir.csv"), "--db", "sqlite:///" + str(tmp_path / "a.db")
     )
     assert code == 1 and "no such directory" in out
+
+
+def test_the_real_arena_command(tmp_path: Path) -> None:
+    """Through ``python -m modelarena``: the commands are registered on the real app."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    db = "sqlite:///" + str(tmp_path / "a.db")
+    log = str(write_jsonl(tmp_path / "l.jsonl", ROWS))
+    done = subprocess.run(
+        [sys.executable, "-m", "modelarena", "import", log, "--db", db],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "imported 3 of 3 rows" in done.stdout
+    assert done.stderr == ""  # no progress bar drawn into a pipe
+    done = subprocess.run(
+        [sys.executable, "-m", "modelarena", "export", str(tmp_path / "v.csv"), "--db", db],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "v.csv").read_text().startswith("id,model_a,model_b,winner,")

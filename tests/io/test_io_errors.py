@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WRITERS, battle_33k, count_battles, count_votes, write_csv, write_jsonl
+from vote_log_files import WRITERS, battle_33k, count_battles, count_votes, write_csv, write_jsonl
 
 from modelarena.catalog import Catalog
 from modelarena.io import VoteLogError, import_file

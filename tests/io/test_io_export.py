@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import WRITERS, battle_33k
+from vote_log_files import WRITERS, battle_33k
 
 from modelarena.battles.records import Answer, Verdict
 from modelarena.battles.style import style_counts

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import WRITERS, battle_33k, count_votes, write_csv, write_jsonl
+from vote_log_files import WRITERS, battle_33k, count_votes, write_csv, write_jsonl
 
 from modelarena.battles.records import Verdict
 from modelarena.catalog import Catalog

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import WRITERS, battle_33k, conversation, write_jsonl, write_parquet
+from vote_log_files import WRITERS, battle_33k, conversation, write_jsonl, write_parquet
 
 from modelarena.catalog import Catalog
 from modelarena.io import import_file
@@ -189,3 +189,18 @@ def test_dry_run_writes_nothing(tmp_path: Path, store: Store, catalog: Catalog) 
     )
     assert (report.imported, report.dry_run) == (5, True)
     assert store.filtered_vote_summary() == {}
+
+
+def test_parquet_nanosecond_timestamps(tmp_path: Path, store: Store, catalog: Catalog) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist([row_140k(0, timestamp=None)]).set_column(
+        pa.Table.from_pylist([row_140k(0, timestamp=None)]).schema.get_field_index("timestamp"),
+        "timestamp",
+        pa.array([1740832200_123456789], type=pa.timestamp("ns")),
+    )
+    pq.write_table(table, tmp_path / "ns.parquet")
+    import_file(tmp_path / "ns.parquet", catalog=catalog, store=store)
+    created = store.recent_battles(limit=1)[0].created_at
+    assert created == datetime(2025, 3, 1, 12, 30, 0, 123456, tzinfo=UTC)

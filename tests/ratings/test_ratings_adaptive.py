@@ -40,7 +40,8 @@ def test_masked_models_get_nothing() -> None:
 def test_accepts_covariance_and_unknown_models() -> None:
     cov = np.diag(SE**2)
     np.testing.assert_allclose(
-        adaptive_pair_probabilities(RATINGS, cov, VOTES), adaptive_pair_probabilities(RATINGS, SE, VOTES)
+        adaptive_pair_probabilities(RATINGS, cov, VOTES),
+        adaptive_pair_probabilities(RATINGS, SE, VOTES),
     )
     ratings = RATINGS.copy()
     ratings[9] = np.nan

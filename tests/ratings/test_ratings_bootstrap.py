@@ -94,3 +94,17 @@ def test_bootstrap_rejects_zero_rounds() -> None:
     counts, _ = _counts(n=3, votes=100)
     with pytest.raises(ValueError):
         bootstrap_intervals(counts, rounds=0)
+
+
+def test_sparse_data_with_separation_stays_finite() -> None:
+    v = simulate_votes(true_ratings(10, seed=1, sd=300.0), 40, seed=3)
+    counts = aggregate(v.model_a, v.model_b, v.outcome, 10)
+    boot = bootstrap_intervals(counts, rounds=100, seed=1)
+    assert np.all(np.isfinite(boot.lower)) and np.all(np.isfinite(boot.upper))
+    assert np.all(boot.lower <= boot.upper)
+
+
+def test_anchored_bootstrap() -> None:
+    counts, _ = _counts(n=5, votes=5000)
+    samples = bootstrap_ratings(counts, rounds=50, seed=2, anchor=(1, 1200.0))
+    np.testing.assert_allclose(samples[:, 1], 1200.0)

@@ -42,7 +42,13 @@ def test_agrees_with_choix_without_ties() -> None:
     votes = simulate_votes(true_ratings(12, seed=5), 3000, seed=6, tie_rate=0.0)
     win = np.where(votes.outcome == OUTCOME_A, votes.model_a, votes.model_b)
     lose = np.where(votes.outcome == OUTCOME_A, votes.model_b, votes.model_a)
-    theta = choix.ilsr_pairwise(12, list(zip(win.tolist(), lose.tolist(), strict=True)), alpha=0.0, tol=1e-12, max_iter=10_000)
+    theta = choix.ilsr_pairwise(
+        12,
+        list(zip(win.tolist(), lose.tolist(), strict=True)),
+        alpha=0.0,
+        tol=1e-12,
+        max_iter=10_000,
+    )
     expected = SCALE * theta
     expected = expected - expected.mean() + 1000.0
     fit = fit_bradley_terry(aggregate(votes.model_a, votes.model_b, votes.outcome, 12))
@@ -51,7 +57,9 @@ def test_agrees_with_choix_without_ties() -> None:
 
 def test_davidson_matches_direct_scipy_fit() -> None:
     n = 6
-    votes = simulate_votes(true_ratings(n, seed=7), 4000, seed=8, tie_model="davidson", tie_rate=0.25)
+    votes = simulate_votes(
+        true_ratings(n, seed=7), 4000, seed=8, tie_model="davidson", tie_rate=0.25
+    )
     counts = aggregate(votes.model_a, votes.model_b, votes.outcome, n)
     fit = fit_bradley_terry(counts, ties="davidson")
     assert fit.tie_model == "davidson" and fit.tie_param is not None
@@ -91,7 +99,9 @@ def test_recovers_true_ratings() -> None:
 def test_davidson_recovers_davidson_truth() -> None:
     truth = true_ratings(10, seed=14)
     votes = simulate_votes(truth, 100_000, seed=15, tie_model="davidson", tie_rate=0.2)
-    fit = fit_bradley_terry(aggregate(votes.model_a, votes.model_b, votes.outcome, 10), ties="davidson")
+    fit = fit_bradley_terry(
+        aggregate(votes.model_a, votes.model_b, votes.outcome, 10), ties="davidson"
+    )
     assert np.max(np.abs(fit.ratings - truth)) < 15.0
     assert fit.tie_param == pytest.approx(0.5, rel=0.05)
 
@@ -129,7 +139,9 @@ def test_anchor_and_mean() -> None:
 def test_model_that_won_everything_stays_finite() -> None:
     a = np.array([0, 0, 0, 1, 1, 2, 2, 3])
     b = np.array([1, 2, 3, 2, 3, 3, 1, 1])
-    out = np.array([OUTCOME_A, OUTCOME_A, OUTCOME_A, OUTCOME_A, OUTCOME_B, OUTCOME_TIE, OUTCOME_B, OUTCOME_A])
+    out = np.array(
+        [OUTCOME_A, OUTCOME_A, OUTCOME_A, OUTCOME_A, OUTCOME_B, OUTCOME_TIE, OUTCOME_B, OUTCOME_A]
+    )
     counts = aggregate(a, b, out, 4)
     fit = fit_bradley_terry(counts)
     assert fit.converged

@@ -49,3 +49,10 @@ def test_top_limits_pairs() -> None:
     assert len(fragility(counts, fit)) == 9
     davidson = fit_bradley_terry(counts, ties="davidson")
     assert len(fragility(counts, davidson, top=3)) == 2
+
+
+def test_a_handful_of_votes_is_a_tie_on_small_boards() -> None:
+    counts = pair_counts_from_cells([0], [1], [6], [4], [0], 2)
+    (pair,) = fragility(counts, fit_bradley_terry(counts))
+    assert pair.votes_to_swap < 10 and pair.share_to_swap > 0.01
+    assert pair.tied

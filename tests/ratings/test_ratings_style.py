@@ -28,11 +28,21 @@ def _simulate(n_votes: int, seed: int, beta_len: float):  # type: ignore[no-unty
     a = rng.integers(0, n, n_votes)
     b = (a + rng.integers(1, n, n_votes)) % n
     stats_a = np.stack(
-        [np.round(verbosity[a] * rng.lognormal(0.0, 0.8, n_votes)), rng.poisson(2, n_votes), rng.poisson(3, n_votes), rng.poisson(1, n_votes)],
+        [
+            np.round(verbosity[a] * rng.lognormal(0.0, 0.8, n_votes)),
+            rng.poisson(2, n_votes),
+            rng.poisson(3, n_votes),
+            rng.poisson(1, n_votes),
+        ],
         axis=1,
     )
     stats_b = np.stack(
-        [np.round(verbosity[b] * rng.lognormal(0.0, 0.8, n_votes)), rng.poisson(2, n_votes), rng.poisson(3, n_votes), rng.poisson(1, n_votes)],
+        [
+            np.round(verbosity[b] * rng.lognormal(0.0, 0.8, n_votes)),
+            rng.poisson(2, n_votes),
+            rng.poisson(3, n_votes),
+            rng.poisson(1, n_votes),
+        ],
         axis=1,
     )
     feats = style_features(stats_a, stats_b)

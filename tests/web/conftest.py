@@ -215,6 +215,7 @@ def page(chromium: Any) -> Iterator[Any]:
     pg.set_default_timeout(30_000)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.js_errors = errors
     yield pg
     context.close()

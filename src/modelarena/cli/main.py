@@ -22,6 +22,9 @@ def _register() -> None:
     from modelarena.cli import io_cmd
 
     io_cmd.register(app)
+    from modelarena.cli import judge_cmd
+
+    judge_cmd.register(app)
     from modelarena.cli import integrity_cmd
 
     integrity_cmd.register(app)

@@ -40,14 +40,20 @@ class RateLimiter:
 
     def _hit(self, what: str, item: RateLimitItem, keys: tuple[str | None, ...]) -> None:
         present = [k for k in keys if k]
-        # Check every key first, then count: a refused request must not use up quota.
+        # Check every key first, so a request refused for one key uses up no quota of the
+        # others; then count each with an atomic hit (one Lua script in Redis), so that
+        # concurrent requests on several workers can never go past the limit together.
         for key in present:
             if not self.limiter.test(item, what, key):
-                stats = self.limiter.get_window_stats(item, what, key)
-                retry = max(1, int(stats.reset_time - _now()))
-                raise RateLimited(what, str(item), retry)
+                raise self._refusal(what, item, key)
         for key in present:
-            self.limiter.hit(item, what, key)
+            if not self.limiter.hit(item, what, key):
+                raise self._refusal(what, item, key)
+
+    def _refusal(self, what: str, item: RateLimitItem, key: str) -> RateLimited:
+        stats = self.limiter.get_window_stats(item, what, key)
+        retry = max(1, int(stats.reset_time - _now()))
+        return RateLimited(what, str(item), retry)
 
     def hit_battle(self, session_id: str | None, ip: str | None) -> None:
         self._hit("battles", self.battle_limit, (f"s:{session_id}" if session_id else None,

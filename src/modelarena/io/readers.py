@@ -161,15 +161,31 @@ def _csv_rows(src: RowSource) -> Iterator[tuple[str, Row]]:
 
 
 def _parquet_rows(src: RowSource) -> Iterator[tuple[str, Row]]:
+    import pyarrow as pa
+
     pq = pyarrow_parquet()
     pf = pq.ParquetFile(src.path)
     names = pf.schema_arrow.names
     columns = [c for c in names if src.wanted is None or c in src.wanted]
     index = 0
-    for batch in pf.iter_batches(batch_size=PARQUET_BATCH, columns=columns):
-        for item in batch.to_pylist():
-            yield f"row {index}", item
-            index += 1
+    try:
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH, columns=columns):
+            for item in _microseconds(pa, batch).to_pylist():
+                yield f"row {index}", item
+                index += 1
+    except pa.ArrowException as exc:
+        raise VoteLogError(f"{src.path}, row {index}: cannot read it ({exc})") from None
+
+
+def _microseconds(pa: Any, batch: Any) -> Any:
+    """Nanosecond timestamps (what pandas writes) as microseconds, which Python can hold."""
+    arrays = list(batch.columns)
+    changed = False
+    for i, f in enumerate(batch.schema):
+        if pa.types.is_timestamp(f.type) and f.type.unit == "ns":
+            arrays[i] = arrays[i].cast(pa.timestamp("us", f.type.tz), safe=False)
+            changed = True
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names) if changed else batch
 
 
 def _json_type(value: object) -> str:

@@ -232,3 +232,19 @@ def write_prompts(items: Iterable[PromptItem], path: Path) -> int:
 
 def by_category(items: Iterable[PromptItem]) -> dict[str, int]:
     return dict(Counter(i.category for i in items))
+
+
+def round_robin(items: Iterable[PromptItem], limit: int | None) -> list[PromptItem]:
+    """At most ``limit`` prompts, taken in turn from each category (in order of appearance)."""
+    items = list(items)
+    if limit is None or limit >= len(items):
+        return items
+    queues: dict[str, list[PromptItem]] = {}
+    for item in items:
+        queues.setdefault(item.category, []).append(item)
+    out: list[PromptItem] = []
+    while len(out) < limit:
+        for queue in queues.values():
+            if queue and len(out) < limit:
+                out.append(queue.pop(0))
+    return out

@@ -52,7 +52,7 @@ from modelarena.judge.judge import (
     combine,
     judge_messages,
 )
-from modelarena.store import BattleNotFound, VoteRejected
+from modelarena.store import HUMAN, BattleNotFound, VoteRejected
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -228,8 +228,6 @@ class JudgeRun:
             raise JudgeRunError(f"not a configured model: {', '.join(unknown)} (known: {known})")
         self.models = models
         self.pairs = plan_pairs(models, options.baseline)
-        if not self.pairs:
-            raise JudgeRunError("name at least two models (or models and a --baseline)")
         self.prompts = list(prompts)
         self.source = judge_source(options.judge)
         self.budget = Budget(options.budget_usd)
@@ -267,7 +265,6 @@ class JudgeRun:
                 raise
             self.budget.settle(estimate, result.cost_usd or 0.0)
             self.report.spent_usd = self.budget.spent
-            self.progress.spent(self.budget.spent, self._tokens())
             return result
 
     async def _call(
@@ -350,6 +347,7 @@ class JudgeRun:
         self.report.answers_generated += 1
         self.report.usage.setdefault(model, Usage()).add(
             entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+        self.progress.spent(self.budget.spent, self._tokens())
         self.progress.answer_done()
         return entry
 
@@ -389,6 +387,7 @@ class JudgeRun:
             self.report.judgments_generated += 1
             self.report.judge_usage.add(
                 entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+            self.progress.spent(self.budget.spent, self._tokens())
             return entry
 
         entry = await self._shared(JUDGMENT, key, make)
@@ -505,6 +504,8 @@ class JudgeRun:
 
     # ------------------------------------------------------------ the run
     async def run(self) -> RunReport:
+        if not self.pairs:
+            raise JudgeRunError("name at least two models (or models and a --baseline)")
         items = []
         for item in self.prompts:
             try:
@@ -528,6 +529,68 @@ class JudgeRun:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self.report.spent_usd = self.budget.spent
         return self.report
+
+
+    # ------------------------------------------------------------ stored battles
+    def stored_battles_to_judge(self, limit: int | None = None) -> list[str]:
+        """Single-turn battles with a counted human vote and no vote from this judge yet."""
+        human: list[str] = []
+        judged: set[str] = set()
+        for row in self.store.export_rows():
+            if row["source"] == self.source:
+                judged.add(row["battle_id"])
+            elif row["source"] == HUMAN and row["counted"]:
+                human.append(row["battle_id"])
+        todo = [b for b in dict.fromkeys(human) if b not in judged]
+        return todo[:limit] if limit is not None else todo
+
+    async def run_stored(self, battle_ids: Sequence[str]) -> RunReport:
+        """Judge battles already in the store (e.g. the human-voted ones) on their answers."""
+        self.progress.start(0, len(battle_ids))
+        jobs = [self._judge_stored(b) for b in battle_ids]
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            for task in self._tasks.values():
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self.report.spent_usd = self.budget.spent
+        return self.report
+
+    async def _judge_stored(self, battle_id: str) -> None:
+        from modelarena.judge.prompts import PromptItem
+
+        battle = self.store.get_battle(battle_id)
+        first_a, first_b = battle.answer(0, "a"), battle.answer(0, "b")
+        try:
+            if battle.turns != 1 or first_a is None or first_b is None:
+                self.report.failures.append({"prompt": battle_id, "pair": "-",
+                                             "reason": "not_single_turn", "message": ""})
+                return
+            item = PromptItem(first_a.prompt, battle.category, battle_id)
+            combined = await self.judge_pair(item, first_a.content, first_b.content)
+            try:
+                self.store.record_vote(
+                    battle_id, combined.verdict, voter=None, source=self.source,
+                    not_counted_reason=None if combined.counted else NOT_COUNTED_UNPARSEABLE,
+                    detail=combined.detail(self.options.judge), reveal=False,
+                )
+            except VoteRejected as exc:
+                if exc.code != "duplicate":
+                    raise
+                self.report.battles_reused += 1
+            else:
+                self.report.battles_stored += 1
+            self._tally(item, battle.model_a, battle.model_b, combined)
+        except BudgetExhausted:
+            self.report.skipped_by_budget += 1
+            self.report.stopped_by_budget = True
+        except BackendError as exc:
+            self.report.failures.append({"prompt": battle_id, "pair": "-", "reason": exc.reason,
+                                         "message": str(exc)})
+        finally:
+            self.progress.battle_done()
 
 
 def _entry(kind: str, key: str, *, model: str, prompt_hash: str, prompt_id: str,

@@ -21,7 +21,7 @@ from .counts import (
     aggregate,
     pair_counts_from_cells,
 )
-from .fragility import TIED_SHARE, FragilePair, fragility
+from .fragility import TIED_MIN_VOTES, TIED_SHARE, FragilePair, fragility
 from .graph import DisconnectedComparisonGraph, connected_components, mle_is_finite
 from .intervals import (
     PROVISIONAL_MAX_HALF_WIDTH,
@@ -45,6 +45,7 @@ __all__ = [
     "PROVISIONAL_MIN_VOTES",
     "SEPARATION_RIDGE",
     "STYLE_FEATURES",
+    "TIED_MIN_VOTES",
     "TIED_SHARE",
     "BTFit",
     "DisconnectedComparisonGraph",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_expit
 
-from .counts import FloatArray, IntArray
+from .counts import FloatArray, IntArray, fbincount
 
 HALF = "half"
 DAVIDSON = "davidson"
@@ -25,19 +25,19 @@ DAVIDSON = "davidson"
 
 def scatter(i: IntArray, j: IntArray, values: FloatArray, n: int) -> FloatArray:
     """Sum ``values`` onto model i with + and onto model j with - (a gradient in theta)."""
-    return np.bincount(i, values, n) - np.bincount(j, values, n)
+    return fbincount(i, values, n) - fbincount(j, values, n)
 
 
 def laplacian(i: IntArray, j: IntArray, w: FloatArray, n: int) -> FloatArray:
     """Dense weighted graph Laplacian: sum_k w_k (e_i - e_j)(e_i - e_j)^T."""
-    off = np.bincount(i * n + j, w, n * n).reshape(n, n)
+    off = fbincount(i * n + j, w, n * n).reshape(n, n)
     lap = -(off + off.T)
-    diag = np.bincount(i, w, n) + np.bincount(j, w, n)
+    diag = fbincount(i, w, n) + fbincount(j, w, n)
     lap[np.diag_indices(n)] += diag
     return lap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
 class CellTerms:
     """Per-vote scores and per-vote curvature of each cell at a parameter value.
 

@@ -32,7 +32,7 @@ SEPARATION_RIDGE = 0.1
 """Ridge on theta (natural-log units) used only when the MLE does not exist."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
 class BTFit:
     """A fitted leaderboard.
 
@@ -196,8 +196,8 @@ def to_ratings(
     points = theta * (scale / math.log(base))
     if anchor is not None:
         idx, value = anchor
-        return points - points[idx] + value
-    return points - points.mean() + mean
+        return np.asarray(points - float(points[idx]) + value, dtype=np.float64)
+    return np.asarray(points - float(points.mean()) + mean, dtype=np.float64)
 
 
 def fit_bradley_terry(

@@ -25,11 +25,17 @@ OUTCOME_BOTH_BAD = 3
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+
+def fbincount(index: IntArray, weights: ArrayLike | None, length: int) -> FloatArray:
+    """``np.bincount`` returning float64 (a no-op conversion when weights are float)."""
+    return np.bincount(index, weights, length).astype(np.float64, copy=False)
+
+
 # Above this many dense cells we aggregate with np.unique instead of one big np.bincount.
-_DENSE_CELL_LIMIT = 1 << 24
+_DENSE_CELL_LIMIT = 1 << 22
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
 class PairCounts:
     """Votes aggregated per unordered pair of models, one row per pair with ``a < b``.
 
@@ -51,7 +57,7 @@ class PairCounts:
     def votes_per_model(self) -> FloatArray:
         """Total (weighted) votes each model took part in, shape (n_models,)."""
         per_pair = self.wins_a + self.wins_b + self.ties
-        return np.bincount(self.a, per_pair, self.n_models) + np.bincount(
+        return fbincount(self.a, per_pair, self.n_models) + fbincount(
             self.b, per_pair, self.n_models
         )
 
@@ -103,14 +109,15 @@ def _collapse(
     key: IntArray, weights: FloatArray | None, n_keys: int
 ) -> tuple[IntArray, FloatArray, FloatArray | None]:
     """Sum ``weights`` (and their squares) per distinct key; returns (keys, sums, sq_sums)."""
-    if n_keys <= max(_DENSE_CELL_LIMIT, 4 * key.size):
-        sums = np.bincount(key, weights, n_keys).astype(np.float64, copy=False)
+    if n_keys <= max(_DENSE_CELL_LIMIT, 2 * key.size):
+        sums = fbincount(key, weights, n_keys)
         keys = np.flatnonzero(sums).astype(np.int64)
-        sq = None if weights is None else np.bincount(key, weights * weights, n_keys)[keys]
+        sq = None if weights is None else fbincount(key, weights * weights, n_keys)[keys]
         return keys, sums[keys], sq
     keys, inverse = np.unique(key, return_inverse=True)
-    sums = np.bincount(inverse, weights, keys.size).astype(np.float64, copy=False)
-    sq = None if weights is None else np.bincount(inverse, weights * weights, keys.size)
+    inverse = inverse.astype(np.int64)
+    sums = fbincount(inverse, weights, keys.size)
+    sq = None if weights is None else fbincount(inverse, weights * weights, keys.size)
     keep = sums != 0
     return keys[keep].astype(np.int64), sums[keep], None if sq is None else sq[keep]
 
@@ -165,7 +172,9 @@ def aggregate(
         raise ValueError("outcome must have one entry per vote")
     _check_models(a, b, n_models)
     if out.size and (int(out.min()) < 0 or int(out.max()) > OUTCOME_BOTH_BAD):
-        raise ValueError("outcome codes must be OUTCOME_A, OUTCOME_B, OUTCOME_TIE or OUTCOME_BOTH_BAD")
+        raise ValueError(
+            "outcome codes must be OUTCOME_A, OUTCOME_B, OUTCOME_TIE or OUTCOME_BOTH_BAD"
+        )
     w: FloatArray | None = None
     if weights is not None:
         w = np.asarray(weights, dtype=np.float64)
@@ -212,9 +221,9 @@ def pair_counts_from_cells(
     pair_key = lo * n_models + hi
     pairs, inverse = np.unique(pair_key, return_inverse=True)
     k = pairs.size
-    first = np.bincount(inverse, np.where(swapped, wb, wa), k)
-    second = np.bincount(inverse, np.where(swapped, wa, wb), k)
-    tied = np.bincount(inverse, t, k)
+    first = fbincount(inverse, np.where(swapped, wb, wa), k)
+    second = fbincount(inverse, np.where(swapped, wa, wb), k)
+    tied = fbincount(inverse, t, k)
     keep = (first + second + tied) > 0
     pairs = pairs[keep]
     return PairCounts(

@@ -9,9 +9,11 @@ cell-outcomes by how much each of their votes closes the gap and remove votes gr
 until the predicted gap reaches zero. Linear in the removal, hence an approximation; it is
 accurate when the share removed is small, which is exactly the regime it is meant to flag.
 
-A pair is reported ``tied`` when fewer than ``TIED_SHARE`` (1%) of all votes would swap it.
-The share is of all votes on the board, so on large boards many close pairs are tied by
-this rule; that is the honest reading: their order rests on a sliver of the data.
+A pair is reported ``tied`` when fewer than ``TIED_SHARE`` (1%) of all votes, or fewer than
+``TIED_MIN_VOTES`` (10) votes, would swap it: the vote floor keeps small boards honest,
+where 1% is less than one vote. The share is of all votes on the board, so on large boards
+many close pairs are tied by this rule; that is the honest reading: their order rests on a
+sliver of the data.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .intervals import cell_terms, fitted_information
 
 TIED_SHARE = 0.01
 """Pairs swapped by removing less than this share of all votes are reported as tied."""
+TIED_MIN_VOTES = 10.0
+"""Pairs swapped by removing fewer than this many votes are reported as tied."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,12 @@ class FragilePair:
 
 
 def fragility(
-    counts: PairCounts, fit: BTFit, *, top: int = 10, threshold: float = TIED_SHARE
+    counts: PairCounts,
+    fit: BTFit,
+    *,
+    top: int = 10,
+    threshold: float = TIED_SHARE,
+    min_votes: float = TIED_MIN_VOTES,
 ) -> list[FragilePair]:
     """Fragility of each adjacent pair among the ``top`` highest-rated models."""
     n = counts.n_models
@@ -89,7 +98,7 @@ def fragility(
                 lower=lower,
                 votes_to_swap=votes,
                 share_to_swap=share,
-                tied=bool(share < threshold),
+                tied=bool(share < threshold or votes < min_votes),
             )
         )
     return result

@@ -27,7 +27,10 @@ class DisconnectedComparisonGraph(ValueError):
     def __init__(self, components: list[IntArray]) -> None:
         self.components = components
         shown = "; ".join(
-            "[" + ", ".join(str(int(m)) for m in comp[:10]) + (", ..." if comp.size > 10 else "") + "]"
+            "["
+            + ", ".join(str(int(m)) for m in comp[:10])
+            + (", ..." if comp.size > 10 else "")
+            + "]"
             for comp in components[:5]
         )
         more = "" if len(components) <= 5 else f" and {len(components) - 5} more"
@@ -39,7 +42,11 @@ class DisconnectedComparisonGraph(ValueError):
 
 
 def _order(labels: IntArray, n: int) -> list[IntArray]:
-    groups = [np.flatnonzero(labels == c).astype(np.int64) for c in range(int(labels.max()) + 1)] if n else []
+    groups = (
+        [np.flatnonzero(labels == c).astype(np.int64) for c in range(int(labels.max()) + 1)]
+        if n
+        else []
+    )
     groups.sort(key=lambda g: (-g.size, int(g[0])))
     return groups
 

@@ -26,7 +26,7 @@ PROVISIONAL_MAX_HALF_WIDTH = 50.0
 """A model whose 95% interval half-width exceeds this many rating points is provisional."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
 class Intervals:
     """Two-sided intervals per model, on the rating scale."""
 
@@ -66,7 +66,7 @@ def _gauge(cov: FloatArray, anchor: tuple[int, float] | None) -> FloatArray:
         return cov
     k = anchor[0]
     col = cov[:, k]
-    return cov - col[:, None] - col[None, :] + cov[k, k]
+    return np.asarray(cov - col[:, None] - col[None, :] + float(cov[k, k]), dtype=np.float64)
 
 
 def sandwich_covariance(counts: PairCounts, fit: BTFit) -> FloatArray:
@@ -113,9 +113,7 @@ def rank_bounds(ratings: FloatArray, lower: FloatArray, upper: FloatArray) -> In
     return (1 + above).astype(np.int64)
 
 
-def is_provisional(
-    lower: FloatArray, upper: FloatArray, votes: FloatArray
-) -> np.ndarray:
+def is_provisional(lower: FloatArray, upper: FloatArray, votes: FloatArray) -> np.ndarray:
     """Provisional while the 95% half-width exceeds 50 points or votes are fewer than 300.
 
     ``lower``/``upper`` should be 95% intervals. 300 votes against even opponents give a

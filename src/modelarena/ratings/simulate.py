@@ -19,7 +19,7 @@ from ._likelihood import davidson_probs
 from .counts import OUTCOME_A, OUTCOME_B, OUTCOME_BOTH_BAD, OUTCOME_TIE, FloatArray, IntArray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
 class SyntheticVotes:
     """A simulated vote log. ``pair_probability`` is P(this unordered pair) per vote."""
 
@@ -34,11 +34,13 @@ class SyntheticVotes:
         return int(self.true_ratings.size)
 
 
-def true_ratings(n_models: int, *, seed: int = 0, sd: float = 150.0, mean: float = 1000.0) -> FloatArray:
+def true_ratings(
+    n_models: int, *, seed: int = 0, sd: float = 150.0, mean: float = 1000.0
+) -> FloatArray:
     """Normal true ratings, recentred to ``mean`` exactly."""
     rng = np.random.default_rng(seed)
     r = rng.normal(0.0, sd, n_models)
-    return r - r.mean() + mean
+    return np.asarray(r - float(r.mean()) + mean, dtype=np.float64)
 
 
 def simulate_votes(

@@ -32,7 +32,7 @@ from .intervals import Intervals, intervals_from_se
 STYLE_FEATURES = ("length", "headers", "lists", "bold")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
 class StyleFit:
     """Style-controlled ratings and the fitted style coefficients.
 
@@ -67,7 +67,7 @@ def style_features(a_stats: ArrayLike, b_stats: ArrayLike) -> FloatArray:
         return raw
     centred = raw - raw.mean(axis=0)
     sd = raw.std(axis=0)
-    return centred / np.where(sd > 0, sd, 1.0)
+    return np.asarray(centred / np.where(sd > 0, sd, 1.0), dtype=np.float64)
 
 
 def fit_style_controlled(

@@ -27,4 +27,4 @@ def inverse_probability_weights(pair_probability: ArrayLike) -> FloatArray:
     if not np.all(np.isfinite(p)) or np.any(p <= 0.0) or np.any(p > 1.0):
         raise ValueError("pair probabilities must lie in (0, 1]")
     w = 1.0 / p
-    return w / w.mean()
+    return np.asarray(w / float(w.mean()), dtype=np.float64)

@@ -104,6 +104,8 @@ class ImportedBattle:
     external_id: str | None = None
     style_a: StyleCounts | None = None
     style_b: StyleCounts | None = None
+    source: str = HUMAN  # "human" or "judge:<model>" (our own exports carry judge votes)
+    not_counted_reason: str | None = None  # keep an exported vote's reason on re-import
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -620,12 +622,15 @@ class Store:
                             _answer_values(bid, Answer(side=side, turn=0, prompt=item.prompt,
                                                        content=text, style=st))
                         )
-                reason = None if item.anonymous else VoteReason.IMPORTED_NON_ANONYMOUS.value
+                reason = item.not_counted_reason or (
+                    None if item.anonymous else VoteReason.IMPORTED_NON_ANONYMOUS.value
+                )
                 sa, sb = item.style_a, item.style_b
                 vote_rows.append(
                     dict(
                         battle_id=bid, created_at=created, voter=item.voter, ip_hash=None,
-                        source=HUMAN, verdict=item.verdict.value, counted=reason is None,
+                        source=item.source, verdict=item.verdict.value,
+                        counted=reason is None,
                         reason=reason, model_a=item.model_a, model_b=item.model_b,
                         category=item.category, pair_probability=None,
                         a_tokens=sa.tokens if sa else None, b_tokens=sb.tokens if sb else None,
@@ -637,7 +642,7 @@ class Store:
                     )
                 )
                 if reason is None:
-                    inc[(HUMAN, item.category, item.model_a, item.model_b)][
+                    inc[(item.source, item.category, item.model_a, item.model_b)][
                         _OUTCOME[item.verdict]
                     ] += 1
                 count += 1
@@ -649,24 +654,27 @@ class Store:
 
     def export_rows(self, *, counted_only: bool = False) -> Iterable[dict[str, Any]]:
         """Votes with their battle's first-turn prompt and answers, oldest first."""
+        aa, ab = answers.alias("aa"), answers.alias("ab")
         query = (
-            select(votes, battles.c.external_id, battles.c.anonymous)
+            select(
+                votes, battles.c.external_id, battles.c.anonymous,
+                func.coalesce(aa.c.prompt, ab.c.prompt, "").label("prompt"),
+                func.coalesce(aa.c.content, "").label("answer_a"),
+                func.coalesce(ab.c.content, "").label("answer_b"),
+            )
             .join(battles, votes.c.battle_id == battles.c.id)
+            .outerjoin(aa, and_(aa.c.battle_id == votes.c.battle_id, aa.c.turn == 0,
+                                aa.c.side == "a"))
+            .outerjoin(ab, and_(ab.c.battle_id == votes.c.battle_id, ab.c.turn == 0,
+                                ab.c.side == "b"))
             .order_by(votes.c.id)
         )
         if counted_only:
             query = query.where(votes.c.counted.is_(True))
         with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                m = dict(row._mapping)
-                first = conn.execute(
-                    select(answers.c.side, answers.c.prompt, answers.c.content)
-                    .where(answers.c.battle_id == m["battle_id"], answers.c.turn == 0)
-                ).all()
-                m["prompt"] = first[0].prompt if first else ""
-                m["answer_a"] = next((r.content for r in first if r.side == "a"), "")
-                m["answer_b"] = next((r.content for r in first if r.side == "b"), "")
-                yield m
+            result = conn.execution_options(yield_per=5000).execute(query)
+            for row in result:
+                yield dict(row._mapping)
 
 
 def _aware(value: datetime) -> datetime:

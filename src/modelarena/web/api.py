@@ -207,6 +207,9 @@ async def vote(battle_id: str, body: NewVote, request: Request,
         raise ApiError(409, "duplicate", "this battle already has a vote")
     if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
         raise ApiError(409, "incomplete", "the answers are not complete yet")
+    if battle.status is BattleStatus.FAILED:
+        raise ApiError(409, "battle_failed", "this battle failed, so it cannot be voted on; "
+                                             "start a new one")
     ip = client_ip(request, ctx)
     try:
         ctx.limiter.hit_vote(session.id, ip)

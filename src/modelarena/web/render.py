@@ -153,11 +153,14 @@ def _looks_like_svg(body: str) -> bool:
     return head.startswith("<svg") or (head.startswith("<?xml") and "<svg" in head)
 
 
+_CSP_ATTR = html.escape(DESIGN_CSP, quote=False).replace('"', "&quot;")
+
+
 def design_document(code: str, lang: str = "html") -> str:
     """The full document for the sandbox, with the no-network policy first in its head."""
     meta = (
         '<meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(DESIGN_CSP)}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP_ATTR}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
     )

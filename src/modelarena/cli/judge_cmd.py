@@ -1,0 +1,413 @@
+"""``arena judge``: the automatic arena (LLM-as-judge battles) and its reports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, load_arena, user_errors
+
+if TYPE_CHECKING:
+    from modelarena.arena import Arena
+    from modelarena.judge.agreement import Figure
+    from modelarena.judge.runner import RunReport
+
+judge_app = typer.Typer(
+    name="judge",
+    help="Automatic arena: a judge model votes on battles over a prompt set.",
+    no_args_is_help=True,
+)
+prompts_app = typer.Typer(name="prompts", help="Prompt sets for the automatic arena.",
+                          no_args_is_help=True)
+judge_app.add_typer(prompts_app, name="prompts")
+
+WorkDirOption = Annotated[
+    Path, typer.Option("--work-dir", help="Where run caches (JSONL) are kept.")
+]
+JudgeOption = Annotated[
+    str | None,
+    typer.Option("--judge", help="The judging model (a configured id). Default: the first "
+                 "configured model."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+DEFAULT_WORK_DIR = Path(".arena-judge")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(judge_app, name="judge")
+
+
+class _RichProgress:
+    """Two bars (answers, battles) and the running token and dollar count."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.progress import TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("{task.fields[extra]}"),
+            console=console, disable=not enabled, transient=False,
+        )
+        self._answers = self.bar.add_task("answers", total=None, extra="")
+        self._battles = self.bar.add_task("battles", total=None, extra="")
+
+    def start(self, answers: int, battles: int) -> None:
+        self.bar.update(self._answers, total=answers, visible=answers > 0)
+        self.bar.update(self._battles, total=battles)
+
+    def answer_done(self) -> None:
+        self.bar.advance(self._answers)
+
+    def battle_done(self) -> None:
+        self.bar.advance(self._battles)
+
+    def spent(self, usd: float, tokens: int) -> None:
+        self.bar.update(self._battles, extra=f"{tokens:,} tokens  ${usd:.4f}")
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _judge_id(arena: Arena, judge: str | None) -> str:
+    if judge:
+        return judge
+    if not arena.contestants:
+        fail("no models are configured and the bundled model is not installed "
+             "(pip install 'modelarena[local]')")
+    return next(iter(arena.contestants))
+
+
+def _fmt(fig: Figure, pct: bool = True) -> str:
+    if fig.value is None:
+        return f"n/a (n={fig.n})"
+    if pct:
+        body = f"{fig.value:.1%}"
+        if fig.lower is not None and fig.upper is not None:
+            body += f"  [{fig.lower:.1%}, {fig.upper:.1%}]"
+    else:
+        body = f"{fig.value:+.3f}"
+        if fig.lower is not None and fig.upper is not None:
+            body += f"  [{fig.lower:+.3f}, {fig.upper:+.3f}]"
+    return f"{body}  (n={fig.n})"
+
+
+def _print_report(report: RunReport) -> None:
+    console.print(
+        f"[bold]{report.source}[/]: {report.prompts} prompts x {len(report.pairs)} pairs; "
+        f"battles stored {report.battles_stored}, reused {report.battles_reused}; "
+        f"answers generated {report.answers_generated}, reused {report.answers_reused}; "
+        f"judgments generated {report.judgments_generated}, reused {report.judgments_reused}."
+    )
+    console.print(
+        f"Counted verdicts {report.votes_counted}, unparseable (stored, not counted) "
+        f"{report.unparseable}, inconsistent after the swap {len(report.inconsistent)}; "
+        f"spent ${report.spent_usd:.4f}."
+    )
+    if report.stopped_by_budget:
+        console.print(f"[yellow]Budget reached:[/] {report.skipped_by_budget} battles not run. "
+                      "Rerun with a larger --budget to finish; nothing done is paid again.")
+    for item in report.inconsistent[:10]:
+        console.print(f"  inconsistent: prompt {item['prompt']} {item['model_a']} vs "
+                      f"{item['model_b']}: {item['labels'][0]} / swapped {item['labels'][1]}")
+    for failure in report.failures[:10]:
+        console.print(f"  [red]failed[/] {failure['pair']} on {failure['prompt']}: "
+                      f"{failure['reason']} {failure['message']}")
+    if report.wins:
+        table = Table(title="Judge verdicts (one per battle)")
+        for col in ("model", "wins", "losses", "ties", "win rate (ties half)"):
+            table.add_column(col)
+        for model, (w, lost, t) in sorted(report.wins.items(), key=lambda kv: -kv[1][0]):
+            n = w + lost + t
+            table.add_row(model, f"{w:g}", f"{lost:g}", f"{t:g}",
+                          f"{(w + t / 2) / n:.1%}" if n else "-")
+        console.print(table)
+
+
+def _report_dict(report: RunReport) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(report)
+
+
+def _print_leaderboard(arena: Arena, source: str) -> None:
+    from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+
+    board = compute_leaderboard(arena.store, arena.model_info, LeaderboardFilters(source=source))
+    if not board.rows:
+        console.print(f"No counted votes from {source} yet: no leaderboard.")
+        return
+    table = Table(title=f"Leaderboard, source {source} ({board.total_votes} votes)")
+    for col in ("rank", "model", "rating", "95% CI", "votes"):
+        table.add_column(col)
+    for r in board.rows:
+        table.add_row(str(r.rank), r.display_name, f"{r.rating:.0f}",
+                      f"{r.ci_lower:.0f} - {r.ci_upper:.0f}", str(r.votes))
+    console.print(table)
+
+
+@judge_app.command("run")
+def run_cmd(
+    config: ConfigOption = None,
+    db: DatabaseOption = None,
+    prompts: Annotated[str, typer.Option("--prompts", help="Prompt file (JSONL, CSV, text, "
+                                         "Parquet) or 'builtin'.")] = "builtin",
+    models: Annotated[str | None, typer.Option("--models", help="Comma-separated model ids. "
+                                               "Default: every configured model.")] = None,
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Compare every model "
+                                                 "with this one instead of every pair.")] = None,
+    judge: JudgeOption = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only prompts of this "
+                                                 "category.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N prompts, "
+                                              "taken in turn from each category.")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Requests at once "
+                                             "per endpoint (server URL or model file).")] = 4,
+    budget: Annotated[float | None, typer.Option("--budget", min=0.0, help="Stop cleanly "
+                                                 "before this run spends more (USD).")] = None,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Reuse the answers and "
+                                         "judgments already in the run's cache.")] = True,
+    run_name: Annotated[str | None, typer.Option("--run", help="Name of the run (its cache "
+                                                 "file). Default: the prompt set's name.")] = None,
+    judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
+    retries: Annotated[int, typer.Option("--retries", min=0)] = 3,
+    work_dir: WorkDirOption = DEFAULT_WORK_DIR,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Judge the configured models over a prompt set (the shipped one by default)."""
+    from modelarena.judge.cache import Cache
+    from modelarena.judge.prompts import PromptSetError, load_prompts, round_robin
+    from modelarena.judge.runner import JudgeRun, JudgeRunError, RunOptions, default_cache_path
+
+    with user_errors():
+        arena = load_arena(config, db)
+        try:
+            items = load_prompts(prompts)
+            if category:
+                items = [i for i in items if i.category == category]
+            items = round_robin(items, limit)
+            if not items:
+                fail("no prompts to run")
+            judge_id = _judge_id(arena, judge)
+            chosen = _split(models) or list(arena.contestants)
+            name = run_name or (Path(prompts).stem if prompts != "builtin" else "arena-100")
+            cache = Cache(default_cache_path(work_dir, name), resume=resume)
+            options = RunOptions(models=chosen, judge=judge_id, baseline=baseline,
+                                 concurrency=concurrency, budget_usd=budget, retries=retries,
+                                 judge_max_tokens=judge_max_tokens, run_name=name)
+            show = console.is_terminal if progress is None else progress
+            bars = _RichProgress(show and not as_json)
+            job = JudgeRun(arena, items, options, cache, progress=bars)
+
+            async def go() -> RunReport:
+                try:
+                    with bars.bar:
+                        return await job.run()
+                finally:
+                    await arena.aclose()
+
+            report = asyncio.run(go())
+        except (PromptSetError, JudgeRunError) as exc:
+            fail(str(exc))
+        if as_json:
+            console.print_json(json.dumps(_report_dict(report), default=str))
+        else:
+            _print_report(report)
+            _print_leaderboard(arena, report.source)
+            console.print(f"Cache: {cache.path}. Next: arena judge agreement --judge {judge_id}; "
+                          "arena judge cost")
+        arena.store.close()
+
+
+@judge_app.command("battles")
+def battles_cmd(
+    config: ConfigOption = None,
+    db: DatabaseOption = None,
+    judge: JudgeOption = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1)] = 4,
+    budget: Annotated[float | None, typer.Option("--budget", min=0.0)] = None,
+    judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
+    work_dir: WorkDirOption = DEFAULT_WORK_DIR,
+    as_json: JsonOption = False,
+) -> None:
+    """Judge the stored battles that humans voted on, so the two can be compared."""
+    from modelarena.judge.cache import Cache
+    from modelarena.judge.runner import JudgeRun, JudgeRunError, RunOptions, default_cache_path
+
+    with user_errors():
+        arena = load_arena(config, db)
+        judge_id = _judge_id(arena, judge)
+        try:
+            options = RunOptions(models=[], judge=judge_id, concurrency=concurrency,
+                                 budget_usd=budget, judge_max_tokens=judge_max_tokens,
+                                 run_name="human-battles")
+            cache = Cache(default_cache_path(work_dir, "human-battles"))
+            job = JudgeRun(arena, [], options, cache)
+        except JudgeRunError as exc:
+            fail(str(exc))
+        todo = job.stored_battles_to_judge(limit)
+
+        async def go() -> RunReport:
+            try:
+                return await job.run_stored(todo)
+            finally:
+                await arena.aclose()
+
+        report = asyncio.run(go())
+        if as_json:
+            console.print_json(json.dumps(_report_dict(report), default=str))
+        else:
+            console.print(f"Judged {report.battles_stored} human-voted battles with "
+                          f"{report.source}: {report.votes_counted} counted, "
+                          f"{report.unparseable} unparseable, {len(report.inconsistent)} "
+                          f"inconsistent; spent ${report.spent_usd:.4f}.")
+        arena.store.close()
+
+
+@judge_app.command("agreement")
+def agreement_cmd(
+    config: ConfigOption = None,
+    db: DatabaseOption = None,
+    judge: JudgeOption = None,
+    rounds: Annotated[int, typer.Option("--rounds", min=10, help="Bootstrap rounds.")] = 1000,
+    as_json: JsonOption = False,
+) -> None:
+    """How well a judge agrees with the human votes, and its position and length bias."""
+    from modelarena.judge.agreement import CLASSES, agreement_report
+    from modelarena.judge.runner import JUDGE_SOURCE_PREFIX, judge_source
+
+    with user_errors():
+        arena = load_arena(config, db)
+        if judge is None:
+            judges = [s for s in arena.store.sources() if s.startswith(JUDGE_SOURCE_PREFIX)]
+            if len(judges) > 1:
+                fail("several judges have voted (" + ", ".join(judges) + "): pick one with "
+                     "--judge")
+            source = judges[0] if judges else judge_source(_judge_id(arena, None))
+        else:
+            source = judge_source(judge)
+        rep = agreement_report(arena.store, source, rounds=rounds)
+        arena.store.close()
+    if as_json:
+        console.print_json(json.dumps(rep.to_dict()))
+        return
+    console.print(f"[bold]Agreement of {rep.judge_source} with human votes[/] "
+                  "(95% intervals)")
+    table = Table(show_header=True)
+    table.add_column("figure")
+    table.add_column("value")
+    table.add_row("judge verdicts", str(rep.judge_votes))
+    table.add_row("unparseable (not counted)", _fmt(rep.unparseable))
+    table.add_row("battles with both votes", str(rep.battles_both))
+    table.add_row("agreement (A / B / tie)", _fmt(rep.agreement))
+    table.add_row("Cohen's kappa", _fmt(rep.kappa, pct=False))
+    table.add_row(f"Spearman, leaderboards ({len(rep.models)} models)",
+                  _fmt(rep.spearman, pct=False))
+    table.add_row("Kendall tau, leaderboards", _fmt(rep.kendall, pct=False))
+    table.add_row("position bias: picks the first shown", _fmt(rep.position_bias))
+    table.add_row("length bias: picks the longer (judge)", _fmt(rep.length_bias))
+    table.add_row("length bias: picks the longer (humans)", _fmt(rep.human_length_bias))
+    table.add_row("inconsistent after swapping sides", _fmt(rep.inconsistency))
+    console.print(table)
+    if rep.battles_both:
+        conf = Table(title="Confusion: rows human, columns judge")
+        conf.add_column("")
+        for c in CLASSES:
+            conf.add_column(c)
+        for c, row in zip(CLASSES, rep.confusion, strict=True):
+            conf.add_row(c, *map(str, row))
+        console.print(conf)
+    else:
+        console.print("No battle has both a human vote and a counted verdict of this judge: "
+                      "run `arena judge battles` to judge the human-voted battles.")
+
+
+@judge_app.command("cost")
+def cost_cmd(
+    config: ConfigOption = None,
+    work_dir: WorkDirOption = DEFAULT_WORK_DIR,
+    as_json: JsonOption = False,
+) -> None:
+    """Tokens and dollars per model and per judge, from the run caches and catalog prices."""
+    from modelarena.judge.cache import cache_files
+    from modelarena.judge.cost import cost_report, total_usd
+
+    with user_errors():
+        arena = load_arena(config)
+        files = cache_files(work_dir)
+
+        def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+            return arena.model_info(model).cost_usd(prompt_tokens, completion_tokens)
+
+        rows = cost_report(files, price)
+        arena.store.close()
+    if as_json:
+        console.print_json(json.dumps([r.to_dict() for r in rows]))
+        return
+    if not rows:
+        console.print(f"No run caches in {work_dir}: run `arena judge run` first.")
+        return
+    table = Table(title=f"Automatic arena cost ({len(files)} run caches in {work_dir})")
+    for col in ("role", "model", "calls", "prompt tokens", "completion tokens", "USD"):
+        table.add_column(col)
+    for r in rows:
+        usd = "unpriced" if r.cost_usd is None else f"{r.cost_usd:.4f}"
+        mark = " (some estimated)" if r.estimated_tokens else ""
+        table.add_row(r.role, r.model, str(r.calls), f"{r.prompt_tokens:,}{mark}",
+                      f"{r.completion_tokens:,}", usd)
+    total, unpriced = total_usd(rows)
+    console.print(table)
+    console.print(f"Total ${total:.4f}" + ("  (some models have no catalog price)"
+                                           if unpriced else ""))
+
+
+@prompts_app.command("import")
+def prompts_import_cmd(
+    file: Annotated[Path, typer.Argument(help="JSONL, JSON, CSV, Parquet or plain text.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the JSONL set. "
+                                             "Default: <work-dir>/prompts/<name>.jsonl")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Category for prompts "
+                                                 "that have none.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    work_dir: WorkDirOption = DEFAULT_WORK_DIR,
+) -> None:
+    """Import a prompt set (also the prompts of published arena logs) as JSONL."""
+    from modelarena.judge.prompts import PromptSetError, by_category, load_prompts, write_prompts
+
+    try:
+        items = load_prompts(file, category=category)
+    except PromptSetError as exc:
+        fail(str(exc))
+    if limit is not None:
+        items = items[:limit]
+    target = out or work_dir / "prompts" / f"{file.stem}.jsonl"
+    count = write_prompts(items, target)
+    counts = ", ".join(f"{c} {n}" for c, n in sorted(by_category(items).items()))
+    console.print(f"Imported {count} prompts ({counts}) into {target}. "
+                  f"Run them: arena judge run --prompts {target}")
+
+
+@prompts_app.command("show")
+def prompts_show_cmd(
+    source: Annotated[str, typer.Argument(help="A prompt file or 'builtin'.")] = "builtin",
+    count: Annotated[int, typer.Option("--count", "-n", help="Prompts to print.")] = 5,
+) -> None:
+    """Count a prompt set's prompts per category and print a few."""
+    from modelarena.judge.prompts import PromptSetError, by_category, load_prompts
+
+    try:
+        items = load_prompts(source)
+    except PromptSetError as exc:
+        fail(str(exc))
+    counts = ", ".join(f"{c} {n}" for c, n in sorted(by_category(items).items()))
+    console.print(f"{len(items)} prompts: {counts}")
+    for item in items[:count]:
+        console.print(f"  ({item.category}) {item.prompt[:100]}", highlight=False, markup=False)

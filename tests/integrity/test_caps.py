@@ -1,0 +1,122 @@
+"""Rate limits (memory and the real Redis) and caps: a bot above them gets no counted vote."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import complete_battle
+from modelarena.arena import Arena
+from modelarena.integrity.ratelimit import Limits, RateLimited, RateLimiter
+from modelarena.store import Store
+from scripted import scripted_arena
+
+PAIR = ("deepseek-v3", "gpt-4o")
+
+
+def test_limits_per_session_and_per_ip() -> None:
+    limiter = RateLimiter(Limits(battles_per_minute=2, votes_per_day=3))
+    for _ in range(3):
+        limiter.hit_vote("s1", "10.0.0.1")
+    with pytest.raises(RateLimited) as err:
+        limiter.hit_vote("s1", "10.0.0.2")  # the session is spent, whatever the address
+    assert err.value.retry_after_s > 0 and "3 per 1 day" in str(err.value)
+    with pytest.raises(RateLimited):
+        limiter.hit_vote("s2", "10.0.0.1")  # so is the address, whatever the session
+    limiter.hit_vote("s2", "10.0.0.2")
+    limiter.hit_battle("s1", "10.0.0.1")
+    limiter.hit_battle("s1", "10.0.0.1")
+    with pytest.raises(RateLimited):
+        limiter.hit_battle("s1", None)
+
+
+def test_a_refused_request_uses_no_quota() -> None:
+    limiter = RateLimiter(Limits(votes_per_day=2))
+    limiter.hit_vote("s1", "ip-a")
+    limiter.hit_vote("s1", "ip-a")
+    for _ in range(5):
+        with pytest.raises(RateLimited):
+            limiter.hit_vote("s2", "ip-a")  # the address is spent
+    limiter.hit_vote("s2", "ip-b")  # s2 was not charged for the refusals
+    limiter.hit_vote("s2", "ip-b")
+
+
+def test_redis_limits_are_shared_by_workers(redis_url: str) -> None:
+    workers = [RateLimiter(Limits(votes_per_day=50), redis_url) for _ in range(4)]
+    granted = []
+    lock = threading.Lock()
+
+    def bot(limiter: RateLimiter) -> None:
+        for _ in range(40):
+            try:
+                limiter.hit_vote("bot-session", "203.0.113.9")
+            except RateLimited:
+                continue
+            with lock:
+                granted.append(1)
+
+    threads = [threading.Thread(target=bot, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(granted) == 50  # 160 attempts over four workers, never more than the cap
+
+
+@pytest.fixture(params=["memory", "redis"])
+def capped(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[tuple[Arena, TestClient]]:
+    from modelarena.web.app import create_app
+
+    arena = scripted_arena(sqlite_url, votes_per_day=5, votes_per_prompt=3)
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    app = create_app(arena, rate_limiter=RateLimiter(Limits(20, 5), url))
+    with TestClient(app) as client:
+        yield arena, client
+
+
+def _vote(arena: Arena, client: TestClient, prompt: str | None = None) -> int:
+    token = client.get("/api/session").json()["csrf_token"]
+    sid = client.app.state.ctx.codec.loads(client.cookies.get("arena_session")).id  # type: ignore[attr-defined]
+    battle = complete_battle(arena.store, session_id=sid, prompt=prompt, models=PAIR)
+    r = client.post(f"/api/battles/{battle}/vote", json={"verdict": "a"},
+                    headers={"X-CSRF-Token": token})
+    if r.status_code == 429:
+        assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) > 0
+    return r.status_code
+
+
+def _counted(store: Store) -> int:
+    return store.filtered_vote_summary().get("counted", 0)
+
+
+def test_a_bot_above_the_daily_cap_gets_no_counted_votes(
+    capped: tuple[Arena, TestClient],
+) -> None:
+    arena, client = capped
+    codes = [_vote(arena, client) for _ in range(12)]
+    assert codes == [200] * 5 + [429] * 7
+    assert _counted(arena.store) == 5
+
+
+def test_fresh_sessions_do_not_escape_the_per_ip_cap(capped: tuple[Arena, TestClient]) -> None:
+    arena, client = capped
+    codes = []
+    for _ in range(9):
+        client.cookies.clear()  # a bot that drops its cookie before every vote
+        codes.append(_vote(arena, client))
+    assert codes.count(200) == 5 and codes[5:] == [429] * 4
+    assert _counted(arena.store) == 5
+
+
+def test_a_repeated_prompt_stops_counting_at_its_cap(capped: tuple[Arena, TestClient]) -> None:
+    arena, client = capped
+    codes = []
+    for _ in range(5):
+        client.cookies.clear()
+        codes.append(_vote(arena, client, prompt="Same  prompt, again"))
+    assert codes == [200] * 5
+    summary = arena.store.filtered_vote_summary()
+    assert summary == {"counted": 3, "prompt_cap": 2}  # stored, not counted
