@@ -219,7 +219,7 @@ def attack_page(target: str) -> str:
     return f"""Here you go:
 ```html
 <!DOCTYPE html>
-<html><head><meta http-equiv="refresh" content="0; url={target}/refresh">
+<html><head><meta name="description" content="innocent">
 <link rel="stylesheet" href="{target}/css"><base href="{target}/base/"></head>
 <body>
 <h1 id="title">Innocent page</h1>
@@ -272,7 +272,8 @@ def test_design_answers_cannot_escape_the_sandbox(
     assert listener.hits == []
     assert page.title() == title
     assert page.url == server.url + "/"
-    assert "PWNED" not in page.content()
+    assert page.locator("header.topbar").count() == 1  # the page's body was not replaced
+    assert page.locator("#votebar").is_visible()
     assert all(c["name"] != "evil" for c in page.context.cookies())
     assert len(page.context.pages) == 1  # no popup
     # the page's own session cookie is HttpOnly: even a script on the page could not read it

@@ -47,6 +47,7 @@ KNOWN_COLUMNS = frozenset(
         "anony",
         "counted",
         "source",
+        "reason",
         "language",
     }
 )
@@ -112,14 +113,18 @@ class RowMapper:
         if raw_a == raw_b:
             raise RowError(f"model_a and model_b are the same model ({raw_a!r})")
         verdict = _verdict(row)
-        source = _optional_text(row, "source")
-        if source is not None and source != HUMAN:
-            return Skip("not_human")  # judge votes in our own export: see the docs
+        source = _optional_text(row, "source") or HUMAN
+        if source != HUMAN and not source.startswith("judge:"):
+            raise RowError(f"source must be 'human' or 'judge:<model>', not {source!r}")
         model_a = self.resolve(raw_a) or raw_a
         model_b = self.resolve(raw_b) or raw_b
         if model_a == model_b:
             return Skip("same_catalog_model")
-        anonymous = _flag(row, "anony", default=True) and _flag(row, "counted", default=True)
+        anonymous = _flag(row, "anony", default=True)
+        # our own export: keep why a vote did not count
+        reason = _optional_text(row, "reason")
+        if reason is None and not _flag(row, "counted", default=True):
+            reason = "not_counted"
         prompt, texts_a, texts_b = _texts(row)
         style_a, style_b = _styles(row.get("conv_metadata"), texts_a, texts_b, self.text_style)
         extra = {}
@@ -140,6 +145,8 @@ class RowMapper:
             external_id=_first_text(row, ID_COLUMNS),
             style_a=style_a,
             style_b=style_b,
+            source=source,
+            not_counted_reason=reason,
             extra=extra,
         )
 

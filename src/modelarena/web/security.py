@@ -50,8 +50,9 @@ _BASE_CSP = {
     "img-src": "'self' data: blob:",
     "font-src": "'self' data:",
     "connect-src": "'self'",
-    "frame-src": "'self' about: data: blob:",
-    "child-src": "'self' blob:",
+    "frame-src": "'none'",  # srcdoc frames are not fetched, so they need no source
+    "child-src": "'none'",
+    "worker-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'none'",
     "form-action": "'self'",
