@@ -345,14 +345,20 @@ class Setup:
     env: dict[str, str]
     folder: Path
     redis_url: str | None
+    created_pg: bool = False
 
 
-def prepare(backend: str, folder: Path, *, use_redis: bool) -> Setup:
-    if backend == "sqlite":
-        db_url = f"sqlite:///{folder / 'arena.db'}"
-    else:
-        db_url = pg_create()
-    redis_url = REDIS_URL if use_redis else None
+def prepare(backend: str, folder: Path, *, use_redis: bool, db_url: str | None = None,
+            redis_url: str | None = None) -> Setup:
+    """Config, database and environment for the server. ``db_url``: use that database
+    (the caller owns it) instead of a new SQLite file or the ``arena_load`` database."""
+    created = False
+    if db_url is None:
+        if backend == "sqlite":
+            db_url = f"sqlite:///{folder / 'arena.db'}"
+        else:
+            db_url, created = pg_create(), True
+    redis_url = (redis_url or REDIS_URL) if use_redis else None
     if redis_url:
         redis_flush(redis_url)
     secret = secrets.token_urlsafe(32)
@@ -366,11 +372,11 @@ def prepare(backend: str, folder: Path, *, use_redis: bool) -> Setup:
     )
     if redis_url:
         env["ARENA_REDIS_URL"] = redis_url
-    return Setup(db_url, env, folder, redis_url)
+    return Setup(db_url, env, folder, redis_url, created)
 
 
 def cleanup(setup: Setup, backend: str) -> None:
-    if backend == "postgres":
+    if setup.created_pg:
         pg_drop()
     if setup.redis_url:
         redis_flush(setup.redis_url)

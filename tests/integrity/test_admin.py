@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import rigged_log
+from integrity_helpers import rigged_log
 from modelarena.cli.main import app as cli
 from modelarena.integrity import admin
 from modelarena.integrity.anomaly import CLEARED, apply_flags, detect_anomalous_voters

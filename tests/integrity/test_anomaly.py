@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from conftest import rigged_log
+from integrity_helpers import rigged_log
 from modelarena.integrity.anomaly import (
     REASON,
     apply_flags,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import complete_battle
+from integrity_helpers import complete_battle
 from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimited, RateLimiter
 from modelarena.store import Store

@@ -49,7 +49,9 @@ def test_chord_refit_matches_exact_refit() -> None:
     # the same draws, refitted exactly one by one
     total, probs, unit = bootstrap_module._resample_inputs(counts)
     rng = np.random.default_rng(np.random.SeedSequence(7).spawn(1)[0])
-    draws = (rng.multinomial(total, probs, size=5) * unit).reshape(5, counts.n_pairs, 3)
+    draws = (bootstrap_module.multinomial_rows(rng, total, probs, 5) * unit).reshape(
+        5, counts.n_pairs, 3
+    )
     for r in range(5):
         exact = bootstrap_module._exact(counts, draws[r], "half", 0.0)
         exact = exact * 400 / np.log(10)
@@ -108,3 +110,21 @@ def test_anchored_bootstrap() -> None:
     counts, _ = _counts(n=5, votes=5000)
     samples = bootstrap_ratings(counts, rounds=50, seed=2, anchor=(1, 1200.0))
     np.testing.assert_allclose(samples[:, 1], 1200.0)
+
+
+@pytest.mark.parametrize("total", [7, 1_000])
+def test_multinomial_rows_is_multinomial(total: int) -> None:
+    probs = np.array([0.5, 0.3, 0.15, 0.05])
+    rows = bootstrap_module.multinomial_rows(np.random.default_rng(0), total, probs, 40_000)
+    assert np.all(rows.sum(axis=1) == total) and np.all(rows >= 0)
+    np.testing.assert_allclose(rows.mean(axis=0), total * probs, rtol=0.02, atol=0.02)
+    expected_cov = total * (np.diag(probs) - np.outer(probs, probs))
+    np.testing.assert_allclose(np.cov(rows.T), expected_cov, rtol=0.05, atol=0.01 * total)
+
+
+def test_bootstrap_follows_the_fit_scale() -> None:
+    counts, _ = _counts(n=5, votes=5000)
+    fit = fit_bradley_terry(counts, anchor=(0, 1500.0))
+    boot = bootstrap_intervals(counts, rounds=50, seed=1, fit=fit)
+    assert boot.lower[0] == pytest.approx(1500.0) and boot.upper[0] == pytest.approx(1500.0)
+    assert np.all(boot.lower <= fit.ratings + 1e-9) and np.all(fit.ratings <= boot.upper + 1e-9)

@@ -22,8 +22,13 @@ from modelarena.store import Store
 from modelarena.web import create_app
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Two catalog models with well-known names, labs and ids: the anonymity tests look for them.
@@ -48,8 +53,10 @@ def make_scripted_arena(
         "deepseek-v3": ["Paris is the capital of France."],
         "gpt-4o": ["The capital of France is **Paris**.\n\n- fact one\n- fact two"],
     }
-    models = [ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1",
-                          model=m) for m in replies]
+    models = [
+        ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1", model=m)
+        for m in replies
+    ]
     arena = Arena(Settings(database_url=db_url, models=models, **settings), Store.open(db_url))
     for model_id, script in replies.items():
         arena._backends[model_id] = ScriptedBackend(script, delay_s=delay_s)
@@ -87,7 +94,9 @@ class ApiClient:
         self.seen.append(r)
         return r
 
-    async def post(self, url: str, json: Any = None, *, csrf: bool = True, **kw: Any) -> httpx.Response:
+    async def post(
+        self, url: str, json: Any = None, *, csrf: bool = True, **kw: Any
+    ) -> httpx.Response:
         headers = dict(kw.pop("headers", {}) or {})
         if csrf:
             headers["X-CSRF-Token"] = self.csrf
@@ -95,8 +104,9 @@ class ApiClient:
         self.seen.append(r)
         return r
 
-    async def battle(self, prompt: str = "What is the capital of France?",
-                     category: str = "chat") -> str:
+    async def battle(
+        self, prompt: str = "What is the capital of France?", category: str = "chat"
+    ) -> str:
         r = await self.post("/api/battles", {"prompt": prompt, "category": category})
         assert r.status_code == 201, r.text
         battle_id: str = r.json()["id"]
@@ -112,8 +122,9 @@ async def api_client() -> AsyncIterator[Callable[[Arena], Any]]:
 
     async def make(arena: Arena, **app_kw: Any) -> ApiClient:
         app = create_app(arena, **app_kw)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver")
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
         clients.append(http)
         client = ApiClient(http)
         client.app = app  # type: ignore[attr-defined]
@@ -132,8 +143,14 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -179,19 +196,24 @@ def bundled_gguf_path() -> Path:
 def bundled_config(path: Path, gguf: Path, db_url: str, *, max_tokens: int = 48) -> Path:
     """A config listing the two bundled GGUF configurations with short answers."""
     text = f'database_url = "{db_url}"\n'
-    for model_id, name, temp in (("smollm2-135m-precise", "SmolLM2-135M (precise: T=0.2)", 0.2),
-                                 ("smollm2-135m-creative", "SmolLM2-135M (creative: T=1.0)", 1.0)):
-        text += (f'\n[[models]]\nid = "{model_id}"\ncatalog = "smollm2-135m-instruct"\n'
-                 f'display_name = "{name}"\nbackend = "gguf"\npath = "{gguf}"\nn_ctx = 2048\n'
-                 f"max_tokens = {max_tokens}\ntemperature = {temp}\nseed = 7\ntimeout_s = 60\n")
+    for model_id, name, temp in (
+        ("smollm2-135m-precise", "SmolLM2-135M (precise: T=0.2)", 0.2),
+        ("smollm2-135m-creative", "SmolLM2-135M (creative: T=1.0)", 1.0),
+    ):
+        text += (
+            f'\n[[models]]\nid = "{model_id}"\ncatalog = "smollm2-135m-instruct"\n'
+            f'display_name = "{name}"\nbackend = "gguf"\npath = "{gguf}"\nn_ctx = 2048\n'
+            f"max_tokens = {max_tokens}\ntemperature = {temp}\nseed = 7\ntimeout_s = 60\n"
+        )
     path.write_text(text, "utf-8")
     return path
 
 
 @pytest.fixture
 def bundled_arena(tmp_path: Path, bundled_gguf_path: Path) -> Arena:
-    cfg = bundled_config(tmp_path / "arena.toml", bundled_gguf_path,
-                         f"sqlite:///{tmp_path / 'bundled.db'}")
+    cfg = bundled_config(
+        tmp_path / "arena.toml", bundled_gguf_path, f"sqlite:///{tmp_path / 'bundled.db'}"
+    )
     return Arena.from_config(str(cfg))
 
 
@@ -209,8 +231,7 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1360, "height": 900},
-                                   device_scale_factor=1)
+    context = chromium.new_context(viewport={"width": 1360, "height": 900}, device_scale_factor=1)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     errors: list[str] = []

@@ -18,8 +18,10 @@ from modelarena.web.security import MAX_BODY_BYTES
 
 def rows(arena: Arena) -> dict[str, int]:
     with arena.store.engine.connect() as conn:
-        return {name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                for name, t in (("battles", battles), ("answers", answers), ("votes", votes))}
+        return {
+            name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            for name, t in (("battles", battles), ("answers", answers), ("votes", votes))
+        }
 
 
 def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -35,8 +37,9 @@ def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
 async def test_whole_flow_create_stream_vote_reveal(scripted, api_client) -> None:
     arena = scripted()
     c = await api_client(arena)
-    r = await c.post("/api/battles", {"prompt": "What is the capital of France?",
-                                      "category": "chat"})
+    r = await c.post(
+        "/api/battles", {"prompt": "What is the capital of France?", "category": "chat"}
+    )
     assert r.status_code == 201
     created = r.json()
     assert set(created) == {"id", "category", "turn", "status", "stream_url", "battle_url"}
@@ -81,8 +84,12 @@ async def test_whole_flow_create_stream_vote_reveal(scripted, api_client) -> Non
 
 
 async def test_follow_up_turn_continues_both_conversations(scripted, api_client) -> None:
-    arena = scripted({"deepseek-v3": ["First answer A.", "Second answer A."],
-                      "gpt-4o": ["First answer B.", "Second answer B."]})
+    arena = scripted(
+        {
+            "deepseek-v3": ["First answer A.", "Second answer A."],
+            "gpt-4o": ["First answer B.", "Second answer B."],
+        }
+    )
     c = await api_client(arena)
     battle_id = await c.battle("Say something.")
     r = await c.post(f"/api/battles/{battle_id}/turns", {"prompt": "And then?"})
@@ -147,11 +154,17 @@ async def test_bad_battle_requests_are_refused_without_side_effects(
 async def test_malformed_json_body_gets_a_clear_422(scripted, api_client) -> None:
     arena = scripted()
     c = await api_client(arena)
-    r = await c.post("/api/battles", None, content=b'{"prompt": "hi", ',
-                     headers={"content-type": "application/json"})
+    r = await c.post(
+        "/api/battles",
+        None,
+        content=b'{"prompt": "hi", ',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 422
-    assert r.json()["error"] == {"code": "invalid_request",
-                                 "message": "the request body is not valid JSON"}
+    assert r.json()["error"] == {
+        "code": "invalid_request",
+        "message": "the request body is not valid JSON",
+    }
     assert rows(arena)["battles"] == 0
 
 
@@ -229,8 +242,10 @@ async def test_only_the_battles_owner_can_vote_or_follow_up(scripted, api_client
     owner = await api_client(arena)
     battle_id = await owner.battle()
     stranger = await api_client(arena)
-    for url, body in ((f"/api/battles/{battle_id}/vote", {"verdict": "a"}),
-                      (f"/api/battles/{battle_id}/turns", {"prompt": "hi"})):
+    for url, body in (
+        (f"/api/battles/{battle_id}/vote", {"verdict": "a"}),
+        (f"/api/battles/{battle_id}/turns", {"prompt": "hi"}),
+    ):
         r = await stranger.post(url, body)
         assert r.status_code == 403 and r.json()["error"]["code"] == "not_your_battle"
     assert rows(arena)["votes"] == 0
@@ -242,9 +257,11 @@ async def test_state_changing_requests_need_the_csrf_token(scripted, api_client,
     c = await api_client(arena)
     battle_id = await c.battle()
     headers = {} if token is None else {"X-CSRF-Token": token}
-    for url, body in (("/api/battles", {"prompt": "hi", "category": "chat"}),
-                      (f"/api/battles/{battle_id}/vote", {"verdict": "a"}),
-                      (f"/api/battles/{battle_id}/turns", {"prompt": "more"})):
+    for url, body in (
+        ("/api/battles", {"prompt": "hi", "category": "chat"}),
+        (f"/api/battles/{battle_id}/vote", {"verdict": "a"}),
+        (f"/api/battles/{battle_id}/turns", {"prompt": "more"}),
+    ):
         r = await c.post(url, body, csrf=False, headers=headers)
         assert r.status_code == 403, url
         assert r.json()["error"]["code"] == "csrf"
@@ -286,9 +303,21 @@ async def test_vote_rate_limit_answers_429(scripted, api_client) -> None:
     assert rows(arena)["votes"] == 1
 
 
-@pytest.mark.parametrize("url", ["/", "/leaderboard", "/models", "/api", "/api/leaderboard",
-                                 "/api/models", "/static/app.css", "/no-such-page",
-                                 "/api/no-such-thing", "/openapi.json"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/leaderboard",
+        "/models",
+        "/api",
+        "/api/leaderboard",
+        "/api/models",
+        "/static/app.css",
+        "/no-such-page",
+        "/api/no-such-thing",
+        "/openapi.json",
+    ],
+)
 async def test_security_headers_on_every_response(scripted, api_client, url: str) -> None:
     arena = scripted()
     c = await api_client(arena)
@@ -326,9 +355,11 @@ def parsed_elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]
     return found
 
 
-XSS = ('Look: <script>alert("x")</script> and <img src=x onerror="alert(1)"> and '
-       '<a href="javascript:alert(2)">link</a> [md link](javascript:alert(3)) '
-       '<svg onload="alert(4)"></svg> <iframe src="https://example.com"></iframe>')
+XSS = (
+    'Look: <script>alert("x")</script> and <img src=x onerror="alert(1)"> and '
+    '<a href="javascript:alert(2)">link</a> [md link](javascript:alert(3)) '
+    '<svg onload="alert(4)"></svg> <iframe src="https://example.com"></iframe>'
+)
 
 
 async def test_chat_answer_markup_is_sanitised(scripted, api_client) -> None:
@@ -363,9 +394,12 @@ def identity_strings(arena: Arena) -> set[str]:
 
 
 async def test_no_identity_reaches_the_client_before_the_vote(scripted, api_client) -> None:
-    arena = scripted({"deepseek-v3": ["Answer one."],
-                      "gpt-4o": [BackendServerError("gpt-4o at OpenAI returned 500"),
-                                 "Answer two."]})
+    arena = scripted(
+        {
+            "deepseek-v3": ["Answer one."],
+            "gpt-4o": [BackendServerError("gpt-4o at OpenAI returned 500"), "Answer two."],
+        }
+    )
     c = await api_client(arena)
     secret = identity_strings(arena)
     assert {"deepseek-v3", "DeepSeek", "gpt-4o", "OpenAI", "GPT-4o"} <= secret
@@ -382,8 +416,9 @@ async def test_no_identity_reaches_the_client_before_the_vote(scripted, api_clie
     await c.post(f"/api/battles/{battle_id}/vote", {"verdict": "nonsense"})
     assert len(c.seen) >= 9
     for response in c.seen:
-        blob = (response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in
-                                                response.headers.items())).lower()
+        blob = (
+            response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        ).lower()
         for word in secret:
             assert word.lower() not in blob, (word, str(response.url))
     r = await c.post(f"/api/battles/{battle_id}/vote", {"verdict": "a"})
@@ -391,8 +426,12 @@ async def test_no_identity_reaches_the_client_before_the_vote(scripted, api_clie
 
 
 async def test_model_failure_fails_the_battle_cleanly(scripted, api_client) -> None:
-    arena = scripted({"deepseek-v3": ["fine"],
-                      "gpt-4o": [BackendServerError("upstream said 500 at /secret/path")]})
+    arena = scripted(
+        {
+            "deepseek-v3": ["fine"],
+            "gpt-4o": [BackendServerError("upstream said 500 at /secret/path")],
+        }
+    )
     c = await api_client(arena)
     r = await c.post("/api/battles", {"prompt": "hi", "category": "chat"})
     battle_id = r.json()["id"]
@@ -440,8 +479,14 @@ async def test_leaderboard_filters_and_errors(scripted, api_client) -> None:
     us = (await c.get("/api/leaderboard?country=us&min_votes=1")).json()
     assert [r["model"] for r in us["rows"]] == ["gpt-4o"]
     assert (await c.get("/api/leaderboard?category=website")).json()["rows"] == []
-    for bad in ("open=maybe", "license=free-ish", "category=poetry", "min_votes=-1",
-                "min_votes=lots", "source=robots"):
+    for bad in (
+        "open=maybe",
+        "license=free-ish",
+        "category=poetry",
+        "min_votes=-1",
+        "min_votes=lots",
+        "source=robots",
+    ):
         r = await c.get(f"/api/leaderboard?{bad}")
         assert r.status_code == 400 and r.json()["error"]["code"] == "bad_filter", bad
 
@@ -455,9 +500,16 @@ async def test_models_and_openapi(scripted, api_client) -> None:
     assert (await c.get("/api/models/gpt-4o")).json()["model"]["lab"] == "OpenAI"
     assert (await c.get("/api/models/nope")).status_code == 404
     schema = (await c.get("/openapi.json")).json()
-    for path in ("/api/battles", "/api/battles/{battle_id}/stream", "/api/battles/{battle_id}/vote",
-                 "/api/battles/{battle_id}/reveal", "/api/leaderboard", "/api/models",
-                 "/api/battles/{battle_id}", "/api/battles/{battle_id}/turns"):
+    for path in (
+        "/api/battles",
+        "/api/battles/{battle_id}/stream",
+        "/api/battles/{battle_id}/vote",
+        "/api/battles/{battle_id}/reveal",
+        "/api/leaderboard",
+        "/api/models",
+        "/api/battles/{battle_id}",
+        "/api/battles/{battle_id}/turns",
+    ):
         assert path in schema["paths"], path
 
 

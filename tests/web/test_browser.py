@@ -4,6 +4,8 @@ The chat and design battles use the REAL bundled model (SmolLM2-135M, answers ca
 48 tokens); the sandbox and XSS tests use scripted answers (attacks must be exact).
 """
 
+# ruff: noqa: E501  (generated pages and scripts below are kept on one line each)
+
 from __future__ import annotations
 
 import http.server
@@ -15,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import screenshot
+
 from modelarena.arena import Arena
 
 pytestmark = pytest.mark.browser
@@ -90,7 +92,8 @@ def test_chat_battle_with_the_bundled_model_vote_by_click(
     # both panes stream at once and show their progress
     page.wait_for_function(
         "() => [...document.querySelectorAll('.pane .tok')].every(e => +e.textContent > 0)",
-        timeout=60_000)
+        timeout=60_000,
+    )
     page.wait_for_selector("#votebar:not([hidden])", timeout=90_000)
     for side in "ab":
         pane = page.locator(f".pane[data-side='{side}']")
@@ -116,8 +119,9 @@ def test_chat_battle_with_the_bundled_model_vote_by_click(
     assert votes_in(tmp_path / "bundled.db") == [("a", 1)]
 
     # the open leaderboard updates by itself, without a reload
-    board.wait_for_function("() => document.getElementById('total-votes').textContent === '1'",
-                            timeout=15_000)
+    board.wait_for_function(
+        "() => document.getElementById('total-votes').textContent === '1'", timeout=15_000
+    )
     assert board.evaluate("window.__notReloaded") is True
     assert board.locator("#board-body tr").count() == 2
     assert board.locator("#board-body tr").first.locator("td").nth(3).inner_text() == "1"
@@ -147,10 +151,13 @@ def test_design_battle_with_the_bundled_model_vote_by_key(
         inner = frame.element_handle().content_frame()
         assert inner is not None
         policy = inner.evaluate(
-            "() => document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+            "() => document.querySelector('meta[http-equiv=Content-Security-Policy]').content"
+        )
         assert "default-src 'none'" in policy and "connect-src 'none'" in policy
     box_a, box_b = frames.nth(0).bounding_box(), frames.nth(1).bounding_box()
-    assert box_a and box_b and (box_a["width"], box_a["height"]) == (box_b["width"], box_b["height"])
+    assert (
+        box_a and box_b and (box_a["width"], box_a["height"]) == (box_b["width"], box_b["height"])
+    )
     pane = page.locator(".pane[data-side='a']")
     pane.locator(".code-toggle").click()
     assert pane.locator("pre.code").is_visible() and not frames.nth(0).is_visible()
@@ -283,8 +290,10 @@ def test_design_answers_cannot_escape_the_sandbox(
 def test_chat_answers_with_markup_render_as_text(
     scripted: Any, live_server: Any, page: Any
 ) -> None:
-    evil = ("Sure. <script>window.__xss = 1</script> <img src=x onerror=\"window.__xss = 2\"> "
-            "**bold** [x](javascript:window.__xss=3)")
+    evil = (
+        'Sure. <script>window.__xss = 1</script> <img src=x onerror="window.__xss = 2"> '
+        "**bold** [x](javascript:window.__xss=3)"
+    )
     arena = scripted({"deepseek-v3": [evil], "gpt-4o": [evil]})
     server = live_server(arena)
     page.goto(server.url + "/")
@@ -303,13 +312,17 @@ def test_chat_answers_with_markup_render_as_text(
     assert page.js_errors == []
 
 
-def test_model_failure_shows_a_message_and_a_retry(scripted: Any, live_server: Any,
-                                                   page: Any) -> None:
+def test_model_failure_shows_a_message_and_a_retry(
+    scripted: Any, live_server: Any, page: Any
+) -> None:
     from modelarena.backends.base import BackendTimeout
 
-    arena = scripted({"deepseek-v3": ["Fine answer."],
-                      "gpt-4o": [BackendTimeout("gpt-4o timed out at api.openai.com"),
-                                 "Now it works."]})
+    arena = scripted(
+        {
+            "deepseek-v3": ["Fine answer."],
+            "gpt-4o": [BackendTimeout("gpt-4o timed out at api.openai.com"), "Now it works."],
+        }
+    )
     server = live_server(arena)
     page.goto(server.url + "/")
     start_battle(page, "Hello there")

@@ -24,7 +24,7 @@ from modelarena.battles.categories import Category
 from modelarena.battles.records import Verdict
 from modelarena.judge.verdicts import Label, parse_verdict
 
-RUBRIC_VERSION = "2"  # part of every cached judgment's key: a new rubric re-judges
+RUBRIC_VERSION = "3"  # part of every cached judgment's key: a new rubric re-judges
 MAX_ANSWER_CHARS = 12_000  # per answer shown to the judge; longer ones are cut
 NOT_COUNTED_UNPARSEABLE = "judge_unparseable"
 
@@ -77,9 +77,9 @@ def _clip(text: str) -> str:
 def judge_messages(category: Category, prompt: str, first: str, second: str) -> list[Message]:
     """The conversation the judge sees, with ``first`` shown as Answer A."""
     user = (
-        f"<prompt>\n{prompt}\n</prompt>\n\n"
-        f"<answer_a>\n{_clip(first)}\n</answer_a>\n\n"
-        f"<answer_b>\n{_clip(second)}\n</answer_b>\n\n{_TAIL}"
+        f"User prompt:\n{prompt}\n\n"
+        f"[Answer A]\n{_clip(first)}\n[End of answer A]\n\n"
+        f"[Answer B]\n{_clip(second)}\n[End of answer B]\n\n{_TAIL}"
     )
     return [Message("system", rubric(category)), Message("user", user)]
 

@@ -2,7 +2,8 @@
 
 Resampling N votes with replacement is the same as drawing the cell-outcome counts from a
 multinomial with the observed shares, so we never touch individual votes. All rounds are
-drawn at once (seeded ``numpy.random.Generator``) and refitted together:
+drawn at once (seeded ``numpy.random.Generator``, exact multinomial via ``multinomial_rows``)
+and refitted together:
 
 * start every round at the full-data fit;
 * iterate ``theta += J^-1 g_r(theta)`` with the *full-data* information J factorised once
@@ -27,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.sparse import csr_matrix
-from scipy.special import expit
 
 from . import _likelihood as lk
 from .bradley_terry import BTFit, fit_bradley_terry
@@ -38,6 +38,8 @@ _CHORD_ITERATIONS = 40
 _CHORD_TOL = 1e-6  # natural-log units: bootstrap ratings exact to ~2e-4 rating points
 _CHUNK = 250  # rounds per batch at most
 _CHUNK_CELLS = 4_000_000  # cell-outcomes per batch: bounds memory to ~100 MB per worker
+_DENSE_INCIDENCE = 1_000_000  # n * K entries up to which d is one matrix product
+_MAX_WORKERS = 4  # threads; each holds one batch (~100 MB at most)
 
 
 def _incidence_t(counts: PairCounts) -> csr_matrix:
@@ -63,6 +65,34 @@ def _resample_inputs(counts: PairCounts) -> tuple[int, FloatArray, FloatArray]:
     return total, eff / eff.sum(), unit
 
 
+def multinomial_rows(
+    rng: np.random.Generator, total: int, probs: FloatArray, size: int
+) -> np.ndarray:
+    """``size`` exact Multinomial(total, probs) draws, about twice as fast as numpy's.
+
+    numpy draws a multinomial as one binomial per category, each with its own set-up.
+    Instead we draw independent Poisson(total * p) counts (vectorised) and fix each row's
+    sum exactly: given its sum T, a Poisson vector is Multinomial(T, p); dropping T - total
+    of its units uniformly at random, or adding total - T fresh categorical draws, leaves
+    Multinomial(total, p). The correction touches ~sqrt(total) units per row.
+    """
+    cats = probs.size
+    rows = rng.poisson(total * probs, size=(size, cats))
+    cdf = np.cumsum(probs)
+    cdf /= cdf[-1]
+    sums = rows.sum(axis=1)
+    for r in range(size):
+        diff = int(total - sums[r])
+        if diff > 0:
+            extra = np.searchsorted(cdf, rng.random(diff), side="right")
+            rows[r] += np.bincount(np.minimum(extra, cats - 1), minlength=cats)
+        elif diff < 0:
+            units = rng.choice(int(sums[r]), size=-diff, replace=False)
+            where = np.searchsorted(np.cumsum(rows[r]), units, side="right")
+            rows[r] -= np.bincount(where, minlength=cats)
+    return rows
+
+
 def _chord_half(
     theta0: FloatArray,
     counts: PairCounts,
@@ -73,18 +103,24 @@ def _chord_half(
 ) -> tuple[FloatArray, np.ndarray]:
     """Refit all rounds of the half-tie model; returns theta (R, n) and converged flags."""
     rounds = draws.shape[0]
-    wins = draws[:, :, 0] + 0.5 * draws[:, :, 2]
     n_votes = (draws[:, :, 0] + draws[:, :, 1] + draws[:, :, 2]).astype(np.float64)
+    # sigmoid(d) = (1 + tanh(d / 2)) / 2, so the residual W - N p is
+    # (W - N/2) - (N/2) tanh(d/2): tanh is about 3x cheaper than expit.
+    half_n = 0.5 * n_votes
+    excess = draws[:, :, 0] + 0.5 * draws[:, :, 2] - half_n
     theta = np.repeat(theta0[None, :], rounds, axis=0)
     done = np.zeros(rounds, dtype=bool)
     ai, bi = counts.a, counts.b
+    # Half-differences by one matrix product when the dense incidence is small.
+    small = counts.n_models * counts.n_pairs <= _DENSE_INCIDENCE
+    half_inc = 0.5 * inc_t.toarray() if small else None
     for _ in range(_CHORD_ITERATIONS):
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
         th = theta[act]
-        p = expit(th[:, ai] - th[:, bi])
-        resid = wins[act] - n_votes[act] * p
+        half_d = th @ half_inc if half_inc is not None else 0.5 * (th[:, ai] - th[:, bi])
+        resid = excess[act] - half_n[act] * np.tanh(half_d)
         grad = (inc_t @ resid.T).T - ridge * th
         step = cho_solve(factor, grad.T).T
         theta[act] = th + step
@@ -176,8 +212,9 @@ def bootstrap_ratings(
     """Ratings of every bootstrap round, shape (rounds, n), on the published scale.
 
     Reproducible for a given ``seed``. ``fit`` (the full-data fit with the same ``ties``)
-    is computed when not given. A round that cannot be fitted (a model lost all its votes
-    in the resample of very sparse data) is NaN.
+    is computed when not given; when given, its scale, base, anchor and mean are used. A
+    round that cannot be fitted (a model lost all its votes in the resample of very sparse
+    data) is NaN.
     """
     if rounds < 1:
         raise ValueError("rounds must be at least 1")
@@ -185,6 +222,13 @@ def bootstrap_ratings(
         fit = fit_bradley_terry(counts, ties=ties, mean=mean, scale=scale, base=base, anchor=anchor)
     elif fit.tie_model != ties:
         raise ValueError("fit.tie_model differs from ties")
+    else:
+        # publish the rounds on the same scale as the given fit
+        scale, base = fit.scale, fit.base
+        if anchor is None:
+            anchor = fit.anchor
+        if anchor is None:
+            mean = float(fit.ratings.mean())
     n = counts.n_models
     weighted = counts.squared_weights is not None
     total, probs, unit = _resample_inputs(counts)
@@ -203,7 +247,7 @@ def bootstrap_ratings(
         start = starts[index]
         size = min(chunk, rounds - start)
         rng = np.random.default_rng(seeds[index])
-        raw = rng.multinomial(total, probs, size=size).reshape(size, counts.n_pairs, 3)
+        raw = multinomial_rows(rng, total, probs, size).reshape(size, counts.n_pairs, 3)
         draws = raw * unit.reshape(counts.n_pairs, 3) if weighted else raw
         if davidson:
             x, done = _chord_davidson(x0, counts, draws, factor, inc_t, fit.ridge)
@@ -216,7 +260,7 @@ def bootstrap_ratings(
 
     # numpy releases the GIL in the multinomial sampler and the array maths, and every
     # chunk has its own seeded generator, so threads speed this up without changing results.
-    workers = min(len(starts), os.cpu_count() or 1)
+    workers = min(len(starts), os.cpu_count() or 1, _MAX_WORKERS)
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, range(len(starts))))

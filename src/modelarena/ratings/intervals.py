@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.linalg import cho_factor, cho_solve
 from scipy.stats import norm
 
@@ -113,7 +114,7 @@ def rank_bounds(ratings: FloatArray, lower: FloatArray, upper: FloatArray) -> In
     return (1 + above).astype(np.int64)
 
 
-def is_provisional(lower: FloatArray, upper: FloatArray, votes: FloatArray) -> np.ndarray:
+def is_provisional(lower: FloatArray, upper: FloatArray, votes: FloatArray) -> NDArray[np.bool_]:
     """Provisional while the 95% half-width exceeds 50 points or votes are fewer than 300.
 
     ``lower``/``upper`` should be 95% intervals. 300 votes against even opponents give a

@@ -7,7 +7,7 @@ State-changing requests (every POST) need the CSRF token of the session in the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
@@ -19,7 +19,7 @@ from modelarena.battles.pairing import NotEnoughModels
 from modelarena.battles.records import Battle, BattleStatus, Verdict
 from modelarena.integrity.ratelimit import RateLimited
 from modelarena.store import BattleNotFound, VoteRejected
-from modelarena.web.app import WebContext, get_ctx
+from modelarena.web.app import Ctx, WebContext
 from modelarena.web.boards import (
     FilterError,
     leaderboard_payload,
@@ -28,9 +28,15 @@ from modelarena.web.boards import (
     rating_history,
 )
 from modelarena.web.errors import ApiError
-from modelarena.web.security import SAFE_METHODS, CSRF_HEADER, Session, csrf_ok
+from modelarena.web.security import CSRF_HEADER, SAFE_METHODS, Session, csrf_ok
 from modelarena.web.sse import format_sse
-from modelarena.web.views import battle_view, has_human_vote, model_card, reveal_view
+from modelarena.web.views import (
+    battle_view,
+    has_human_vote,
+    is_revealed,
+    model_card,
+    reveal_view,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -51,10 +57,19 @@ def client_ip(request: Request, ctx: WebContext) -> str | None:
 
 def require_csrf(request: Request) -> Session:
     session = session_of(request)
-    if request.method not in SAFE_METHODS and not csrf_ok(session, request.headers.get(CSRF_HEADER)):
-        raise ApiError(403, "csrf", "missing or wrong CSRF token: send the session's token "
-                                    "(GET /api/session) in the X-CSRF-Token header")
+    if request.method not in SAFE_METHODS and not csrf_ok(
+        session, request.headers.get(CSRF_HEADER)
+    ):
+        raise ApiError(
+            403,
+            "csrf",
+            "missing or wrong CSRF token: send the session's token "
+            "(GET /api/session) in the X-CSRF-Token header",
+        )
     return session
+
+
+CsrfSession = Annotated[Session, Depends(require_csrf)]
 
 
 def load_battle(ctx: WebContext, battle_id: str) -> Battle:
@@ -68,8 +83,11 @@ def load_battle(ctx: WebContext, battle_id: str) -> Battle:
 
 def require_owner(battle: Battle, session: Session) -> None:
     if battle.session_id != session.id:
-        raise ApiError(403, "not_your_battle", "only the person who started this battle can "
-                                               "continue it or vote on it")
+        raise ApiError(
+            403,
+            "not_your_battle",
+            "only the person who started this battle can continue it or vote on it",
+        )
 
 
 def rate_limited(exc: RateLimited) -> ApiError:
@@ -107,15 +125,24 @@ def get_session(request: Request) -> dict[str, str]:
 
 @router.get("/categories", summary="Battle categories")
 def get_categories() -> list[dict[str, Any]]:
-    return [{"id": c.id, "label": c.label, "design": c.design, "example": c.example}
-            for c in CATEGORIES.values()]
+    return [
+        {"id": c.id, "label": c.label, "design": c.design, "example": c.example}
+        for c in CATEGORIES.values()
+    ]
 
 
-@router.post("/battles", status_code=201, response_model=Created,
-             summary="Start a battle: two anonymous models answer the prompt")
-async def create_battle(body: NewBattle, request: Request,
-                        session: Session = Depends(require_csrf),
-                        ctx: WebContext = Depends(get_ctx)) -> Created:
+@router.post(
+    "/battles",
+    status_code=201,
+    response_model=Created,
+    summary="Start a battle: two anonymous models answer the prompt",
+)
+async def create_battle(
+    body: NewBattle,
+    request: Request,
+    session: CsrfSession,
+    ctx: Ctx,
+) -> Created:
     arena = ctx.arena
     try:
         get_category(body.category)
@@ -135,39 +162,57 @@ async def create_battle(body: NewBattle, request: Request,
     except ArenaError as exc:
         raise ApiError(400, exc.code, str(exc)) from None
     ctx.turns.start(battle.id, 0, prompt)
-    return Created(id=battle.id, category=battle.category, turn=0, status="pending",
-                   stream_url=f"/api/battles/{battle.id}/stream",
-                   battle_url=f"/battles/{battle.id}")
+    return Created(
+        id=battle.id,
+        category=battle.category,
+        turn=0,
+        status="pending",
+        stream_url=f"/api/battles/{battle.id}/stream",
+        battle_url=f"/battles/{battle.id}",
+    )
 
 
 @router.get("/battles/{battle_id}", summary="One battle (no identities until it is revealed)")
-def get_battle(battle_id: str, request: Request,
-               ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+def get_battle(battle_id: str, request: Request, ctx: Ctx) -> dict[str, Any]:
     battle = load_battle(ctx, battle_id)
     view = battle_view(ctx.arena, battle, owner=battle.session_id == session_of(request).id)
     view["generating"] = ctx.turns.active(battle.id)
     return view
 
 
-@router.get("/battles/{battle_id}/stream", summary="Both answers as they are generated (SSE)",
-            response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
-async def stream_battle(battle_id: str, ctx: WebContext = Depends(get_ctx)) -> StreamingResponse:
+@router.get(
+    "/battles/{battle_id}/stream",
+    summary="Both answers as they are generated (SSE)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_battle(battle_id: str, ctx: Ctx) -> StreamingResponse:
     load_battle(ctx, battle_id)
 
     async def body() -> AsyncIterator[str]:
         async for name, data in ctx.turns.events(battle_id):
             yield format_sse(name, data)
 
-    return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
-@router.post("/battles/{battle_id}/turns", status_code=202, response_model=Created,
-             summary="Ask both models a follow-up (then read the stream again)")
-async def follow_up(battle_id: str, body: NewTurn, request: Request,
-                    session: Session = Depends(require_csrf),
-                    ctx: WebContext = Depends(get_ctx)) -> Created:
+@router.post(
+    "/battles/{battle_id}/turns",
+    status_code=202,
+    response_model=Created,
+    summary="Ask both models a follow-up (then read the stream again)",
+)
+async def follow_up(
+    battle_id: str,
+    body: NewTurn,
+    request: Request,
+    session: CsrfSession,
+    ctx: Ctx,
+) -> Created:
     arena = ctx.arena
     battle = load_battle(ctx, battle_id)
     require_owner(battle, session)
@@ -186,16 +231,27 @@ async def follow_up(battle_id: str, body: NewTurn, request: Request,
     except RateLimited as exc:
         raise rate_limited(exc) from None
     ctx.turns.start(battle_id, battle.turns, prompt)
-    return Created(id=battle_id, category=battle.category, turn=battle.turns,
-                   status="pending", stream_url=f"/api/battles/{battle_id}/stream",
-                   battle_url=f"/battles/{battle_id}")
+    return Created(
+        id=battle_id,
+        category=battle.category,
+        turn=battle.turns,
+        status="pending",
+        stream_url=f"/api/battles/{battle_id}/stream",
+        battle_url=f"/battles/{battle_id}",
+    )
 
 
-@router.post("/battles/{battle_id}/vote",
-             summary="Vote (once, after both answers are complete); returns the reveal")
-async def vote(battle_id: str, body: NewVote, request: Request,
-               session: Session = Depends(require_csrf),
-               ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+@router.post(
+    "/battles/{battle_id}/vote",
+    summary="Vote (once, after both answers are complete); returns the reveal",
+)
+async def vote(
+    battle_id: str,
+    body: NewVote,
+    request: Request,
+    session: CsrfSession,
+    ctx: Ctx,
+) -> dict[str, Any]:
     arena = ctx.arena
     try:
         verdict = Verdict.parse(body.verdict)
@@ -208,8 +264,9 @@ async def vote(battle_id: str, body: NewVote, request: Request,
     if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
         raise ApiError(409, "incomplete", "the answers are not complete yet")
     if battle.status is BattleStatus.FAILED:
-        raise ApiError(409, "battle_failed", "this battle failed, so it cannot be voted on; "
-                                             "start a new one")
+        raise ApiError(
+            409, "battle_failed", "this battle failed, so it cannot be voted on; start a new one"
+        )
     ip = client_ip(request, ctx)
     try:
         ctx.limiter.hit_vote(session.id, ip)
@@ -224,21 +281,23 @@ async def vote(battle_id: str, body: NewVote, request: Request,
         "verdict": record.verdict.value,
         "counted": record.counted,
         "not_counted_reason": record.reason,
-        "reveal": reveal_view(arena, battle) if not battle.anonymous else None,
+        "reveal": reveal_view(arena, battle),
     }
 
 
-@router.get("/battles/{battle_id}/reveal",
-            summary="Who was who: only once the battle has a vote (409 before)")
-def reveal(battle_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+@router.get(
+    "/battles/{battle_id}/reveal",
+    summary="Who was who: only once the battle has a vote (409 before)",
+)
+def reveal(battle_id: str, ctx: Ctx) -> dict[str, Any]:
     battle = load_battle(ctx, battle_id)
-    if battle.anonymous:
+    if not is_revealed(ctx.arena, battle):
         raise ApiError(409, "not_revealed", "vote first: identities are shown after the vote")
     return reveal_view(ctx.arena, battle)
 
 
 @router.get("/leaderboard", summary="Ratings with 95% intervals, filters as query parameters")
-def leaderboard(request: Request, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+def leaderboard(request: Request, ctx: Ctx) -> dict[str, Any]:
     try:
         filters = parse_filters(request.query_params)
     except FilterError as exc:
@@ -247,13 +306,13 @@ def leaderboard(request: Request, ctx: WebContext = Depends(get_ctx)) -> dict[st
 
 
 @router.get("/models", summary="The configured models and their catalog facts")
-def models(ctx: WebContext = Depends(get_ctx)) -> list[dict[str, Any]]:
+def models(ctx: Ctx) -> list[dict[str, Any]]:
     # Sorted by id: the order says nothing about any battle.
     return [model_card(ctx.arena, m) for m in sorted(ctx.arena.contestants)]
 
 
 @router.get("/models/{model_id:path}", summary="One model: facts, rating history, record")
-def model(model_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+def model(model_id: str, ctx: Ctx) -> dict[str, Any]:
     from modelarena.leaderboard import compute_leaderboard
 
     arena = ctx.arena
@@ -267,11 +326,15 @@ def model(model_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
         "rating": row,
         "history": rating_history(arena, model_id),
         "record": opponent_record(board, model_id, lambda m: arena.model_info(m).display_name),
-        "battles": [b.id for b in arena.store.recent_battles(model=model_id, limit=10)
-                    if not b.anonymous],
+        # only battles whose identities are already public (voted on or revealed)
+        "battles": [
+            b.id
+            for b in arena.store.recent_battles(model=model_id, limit=10)
+            if is_revealed(arena, b)
+        ],
     }
 
 
 @router.get("/health", summary="Liveness and model health (no identities of battles)")
-def health(ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+def health(ctx: Ctx) -> dict[str, Any]:
     return {"ok": True, "models": len(ctx.arena.contestants)}

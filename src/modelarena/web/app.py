@@ -8,8 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -54,8 +55,9 @@ def create_app(
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
-    ctx = WebContext(arena, TurnManager(arena), limiter, SessionCodec(secret), templates,
-                     source, trust_proxy)
+    ctx = WebContext(
+        arena, TurnManager(arena), limiter, SessionCodec(secret), templates, source, trust_proxy
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,3 +89,6 @@ def create_app(
 def get_ctx(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.ctx
     return ctx
+
+
+Ctx = Annotated[WebContext, Depends(get_ctx)]

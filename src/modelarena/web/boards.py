@@ -58,8 +58,9 @@ def parse_filters(query: Mapping[str, str]) -> LeaderboardFilters:
     licenses = _list(query.get("license"))
     bad = [x for x in licenses if x not in LICENSE_CLASSES]
     if bad:
-        raise FilterError(f"unknown licence class {bad[0]!r}; use one of: "
-                          + ", ".join(LICENSE_CLASSES))
+        raise FilterError(
+            f"unknown licence class {bad[0]!r}; use one of: " + ", ".join(LICENSE_CLASSES)
+        )
     categories = _list(query.get("category"))
     bad = [x for x in categories if x not in CATEGORIES]
     if bad:
@@ -170,8 +171,9 @@ def rating_history(arena: Arena, model_id: str) -> list[dict[str, Any]]:
             sub = keep[remap[ma]] & keep[remap[mb]]
             remap2 = -np.ones(len(present), dtype=np.int64)
             remap2[main] = np.arange(len(main))
-            counts = ratings.aggregate(remap2[remap[ma][sub]], remap2[remap[mb][sub]],
-                                       outcome[sub], len(main))
+            counts = ratings.aggregate(
+                remap2[remap[ma][sub]], remap2[remap[mb][sub]], outcome[sub], len(main)
+            )
             me = int(remap2[me])
         if counts.n_models < 2:
             continue
@@ -181,13 +183,15 @@ def rating_history(arena: Arena, model_id: str) -> list[dict[str, Any]]:
         except (ValueError, np.linalg.LinAlgError):
             log.debug("no fit for %s on day %s", model_id, day, exc_info=True)
             continue
-        points.append({
-            "day": np.datetime_as_string(np.datetime64(int(day), "D")),
-            "rating": round(float(fit.ratings[me]), 1),
-            "ci_lower": round(float(iv.lower[me]), 1),
-            "ci_upper": round(float(iv.upper[me]), 1),
-            "votes": int(np.sum(involved & mask)),
-        })
+        points.append(
+            {
+                "day": np.datetime_as_string(np.datetime64(int(day), "D")),
+                "rating": round(float(fit.ratings[me]), 1),
+                "ci_lower": round(float(iv.lower[me]), 1),
+                "ci_upper": round(float(iv.upper[me]), 1),
+                "votes": int(np.sum(involved & mask)),
+            }
+        )
     return points
 
 
@@ -201,7 +205,14 @@ def opponent_record(board: Leaderboard, model_id: str, name_of: Any) -> list[dic
         if j == i or games <= 0:
             continue
         wins = board.wins[i][j]
-        rows.append({"model": other, "display_name": name_of(other), "battles": int(games),
-                     "score": round(float(wins), 1), "win_rate": round(float(wins / games), 3)})
+        rows.append(
+            {
+                "model": other,
+                "display_name": name_of(other),
+                "battles": int(games),
+                "score": round(float(wins), 1),
+                "win_rate": round(float(wins / games), 3),
+            }
+        )
     rows.sort(key=lambda r: (-r["battles"], r["model"]))
     return rows

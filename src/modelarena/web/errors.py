@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -27,10 +28,12 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                        headers=headers)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -48,8 +51,13 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is invalid"
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
-               401: "unauthorized", 403: "forbidden"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    401: "unauthorized",
+    403: "forbidden",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -74,5 +82,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "server_error",
-                              "something went wrong on the server; the error was logged")
+        return error_response(
+            500, "server_error", "something went wrong on the server; the error was logged"
+        )

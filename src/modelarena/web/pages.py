@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from modelarena.battles.categories import CATEGORIES
 from modelarena.catalog import LICENSE_CLASSES
 from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
 from modelarena.store import BattleNotFound
-from modelarena.web.app import WebContext, get_ctx
+from modelarena.web.app import Ctx, WebContext
 from modelarena.web.boards import (
     FilterError,
     board_payload,
@@ -29,12 +29,22 @@ router = APIRouter(include_in_schema=False)
 
 def _json(data: Any) -> str:
     # Safe inside <script type="application/json">: no "</script>" can close it early.
-    return (json.dumps(data, separators=(",", ":"))
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return (
+        json.dumps(data, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
-def render(request: Request, template: str, context: dict[str, Any], *,
-           status: int = 200, designs: bool = False) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    designs: bool = False,
+) -> HTMLResponse:
     ctx: WebContext = request.app.state.ctx
     session: Session = request.state.session
     base = {
@@ -51,27 +61,36 @@ def render(request: Request, template: str, context: dict[str, Any], *,
     return response
 
 
-def not_found_page(request: Request, message: str = "There is nothing at this address.") -> Response:
+def not_found_page(
+    request: Request, message: str = "There is nothing at this address."
+) -> Response:
     return render(request, "error.html", {"title": "Not found", "message": message}, status=404)
 
 
 def _categories() -> list[dict[str, Any]]:
-    return [{"id": c.id, "label": c.label, "design": c.design, "example": c.example}
-            for c in CATEGORIES.values()]
+    return [
+        {"id": c.id, "label": c.label, "design": c.design, "example": c.example}
+        for c in CATEGORIES.values()
+    ]
 
 
 @router.get("/", response_class=HTMLResponse)
-def arena_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> Response:
-    return render(request, "arena.html", {
-        "title": "Arena",
-        "categories": _categories(),
-        "max_prompt_chars": ctx.arena.settings.max_prompt_chars,
-        "model_count": len(ctx.arena.contestants),
-    }, designs=True)
+def arena_page(request: Request, ctx: Ctx) -> Response:
+    return render(
+        request,
+        "arena.html",
+        {
+            "title": "Arena",
+            "categories": _categories(),
+            "max_prompt_chars": ctx.arena.settings.max_prompt_chars,
+            "model_count": len(ctx.arena.contestants),
+        },
+        designs=True,
+    )
 
 
 @router.get("/battles/{battle_id}", response_class=HTMLResponse)
-def battle_page(battle_id: str, request: Request, ctx: WebContext = Depends(get_ctx)) -> Response:
+def battle_page(battle_id: str, request: Request, ctx: Ctx) -> Response:
     try:
         battle = ctx.arena.store.get_battle(battle_id[:64])
     except BattleNotFound:
@@ -82,34 +101,41 @@ def battle_page(battle_id: str, request: Request, ctx: WebContext = Depends(get_
 
 
 @router.get("/leaderboard", response_class=HTMLResponse)
-def leaderboard_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> Response:
+def leaderboard_page(request: Request, ctx: Ctx) -> Response:
     error = None
     try:
         filters = parse_filters(request.query_params)
     except FilterError as exc:
         filters, error = LeaderboardFilters(), str(exc)
     board = compute_leaderboard(ctx.arena.store, ctx.arena.model_info, filters)
-    countries = sorted({c for m in ctx.arena.contestants
-                        if (c := ctx.arena.model_info(m).country)}
-                       | {r.country for r in board.rows if r.country})
-    return render(request, "leaderboard.html", {
-        "title": "Leaderboard",
-        "board": board_payload(board),
-        "filters": filters,
-        "query": filters_query(filters),
-        "filter_error": error,
-        "categories": _categories(),
-        "license_classes": LICENSE_CLASSES,
-        "countries": countries,
-    })
+    countries = sorted(
+        {c for m in ctx.arena.contestants if (c := ctx.arena.model_info(m).country)}
+        | {r.country for r in board.rows if r.country}
+    )
+    return render(
+        request,
+        "leaderboard.html",
+        {
+            "title": "Leaderboard",
+            "board": board_payload(board),
+            "filters": filters,
+            "query": filters_query(filters),
+            "filter_error": error,
+            "categories": _categories(),
+            "license_classes": LICENSE_CLASSES,
+            "countries": countries,
+        },
+    )
 
 
 @router.get("/models", response_class=HTMLResponse)
-def models_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> Response:
+def models_page(request: Request, ctx: Ctx) -> Response:
     board = compute_leaderboard(ctx.arena.store, ctx.arena.model_info)
     ratings = {r.model: r for r in board.rows}
-    ids = sorted(set(ctx.arena.contestants) | set(ratings),
-                 key=lambda m: (-(ratings[m].rating if m in ratings else -1e9), m))
+    ids = sorted(
+        set(ctx.arena.contestants) | set(ratings),
+        key=lambda m: (-(ratings[m].rating if m in ratings else -1e9), m),
+    )
     cards = []
     for m in ids:
         card = model_card(ctx.arena, m)
@@ -121,7 +147,7 @@ def models_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> Respons
 
 
 @router.get("/models/{model_id:path}", response_class=HTMLResponse)
-def model_page(model_id: str, request: Request, ctx: WebContext = Depends(get_ctx)) -> Response:
+def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
     arena = ctx.arena
     board = compute_leaderboard(arena.store, arena.model_info)
     if model_id not in arena.contestants and model_id not in board.models:
@@ -130,22 +156,26 @@ def model_page(model_id: str, request: Request, ctx: WebContext = Depends(get_ct
     history = rating_history(arena, model_id)
     battles = []
     for b in arena.store.recent_battles(model=model_id, limit=6):
-        if b.anonymous:
-            continue
         view = battle_view(arena, b, owner=False)
-        battles.append(view)
-    return render(request, "model.html", {
-        "title": arena.model_info(model_id).display_name,
-        "model": model_card(arena, model_id),
-        "config_description": arena.contestants[model_id].description
-        if model_id in arena.contestants else "",
-        "rating": row,
-        "history": history,
-        "chart": history_chart(history),
-        "record": opponent_record(board, model_id, lambda m: arena.model_info(m).display_name),
-        "battles": battles,
-        "model_id": model_id,
-    })
+        if view["reveal"] is not None:  # recent_battles only lists battles with a vote
+            battles.append(view)
+    return render(
+        request,
+        "model.html",
+        {
+            "title": arena.model_info(model_id).display_name,
+            "model": model_card(arena, model_id),
+            "config_description": arena.contestants[model_id].description
+            if model_id in arena.contestants
+            else "",
+            "rating": row,
+            "history": history,
+            "chart": history_chart(history),
+            "record": opponent_record(board, model_id, lambda m: arena.model_info(m).display_name),
+            "battles": battles,
+            "model_id": model_id,
+        },
+    )
 
 
 @router.get("/api", response_class=HTMLResponse)
@@ -154,19 +184,21 @@ def api_page(request: Request) -> Response:
     routes = []
     for path, methods in schema.get("paths", {}).items():
         for method, op in methods.items():
-            routes.append({"method": method.upper(), "path": path,
-                           "summary": op.get("summary", "")})
+            routes.append(
+                {"method": method.upper(), "path": path, "summary": op.get("summary", "")}
+            )
     return render(request, "api.html", {"title": "API", "routes": routes})
 
 
-def history_chart(points: list[dict[str, Any]], width: int = 640,
-                  height: int = 220) -> dict[str, Any] | None:
+def history_chart(
+    points: list[dict[str, Any]], width: int = 640, height: int = 300
+) -> dict[str, Any] | None:
     """Coordinates for a small inline-SVG line chart of the rating with its interval band."""
     if not points:
         return None
     pad_l, pad_r, pad_t, pad_b = 48, 16, 14, 28
-    lo = min(p["ci_lower"] for p in points)
-    hi = max(p["ci_upper"] for p in points)
+    lo = float(min(p["ci_lower"] for p in points))
+    hi = float(max(p["ci_upper"] for p in points))
     if hi - lo < 20:
         mid = (hi + lo) / 2
         lo, hi = mid - 10, mid + 10
@@ -182,10 +214,14 @@ def history_chart(points: list[dict[str, Any]], width: int = 640,
     upper = [f"{x(i):.1f},{y(p['ci_upper']):.1f}" for i, p in enumerate(points)]
     lower = [f"{x(i):.1f},{y(p['ci_lower']):.1f}" for i, p in reversed(list(enumerate(points)))]
     if n == 1:
-        upper = [f"{x(0) - 6:.1f},{y(points[0]['ci_upper']):.1f}",
-                 f"{x(0) + 6:.1f},{y(points[0]['ci_upper']):.1f}"]
-        lower = [f"{x(0) + 6:.1f},{y(points[0]['ci_lower']):.1f}",
-                 f"{x(0) - 6:.1f},{y(points[0]['ci_lower']):.1f}"]
+        upper = [
+            f"{x(0) - 6:.1f},{y(points[0]['ci_upper']):.1f}",
+            f"{x(0) + 6:.1f},{y(points[0]['ci_upper']):.1f}",
+        ]
+        lower = [
+            f"{x(0) + 6:.1f},{y(points[0]['ci_lower']):.1f}",
+            f"{x(0) - 6:.1f},{y(points[0]['ci_lower']):.1f}",
+        ]
     ticks = []
     for k in range(5):
         v = lo + (hi - lo) * k / 4
@@ -194,9 +230,24 @@ def history_chart(points: list[dict[str, Any]], width: int = 640,
     step = max(1, n // 6)
     for i in range(0, n, step):
         labels.append({"x": round(x(i), 1), "label": points[i]["day"][5:]})
-    dots = [{"x": round(x(i), 1), "y": round(y(p["rating"]), 1), "title":
-             f"{p['day']}: {p['rating']:.0f} ({p['ci_lower']:.0f}–{p['ci_upper']:.0f}), "
-             f"{p['votes']} votes"} for i, p in enumerate(points)]
-    return {"width": width, "height": height, "line": line,
-            "band": " ".join(upper + lower), "ticks": ticks, "labels": labels, "dots": dots,
-            "x0": pad_l, "x1": width - pad_r, "y1": height - pad_b}
+    dots = [
+        {
+            "x": round(x(i), 1),
+            "y": round(y(p["rating"]), 1),
+            "title": f"{p['day']}: {p['rating']:.0f} ({p['ci_lower']:.0f}–{p['ci_upper']:.0f}), "
+            f"{p['votes']} votes",
+        }
+        for i, p in enumerate(points)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "line": line,
+        "band": " ".join(upper + lower),
+        "ticks": ticks,
+        "labels": labels,
+        "dots": dots,
+        "x0": pad_l,
+        "x1": width - pad_r,
+        "y1": height - pad_b,
+    }

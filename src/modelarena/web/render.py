@@ -23,13 +23,86 @@ from modelarena.web.security import DESIGN_CSP
 
 # ------------------------------------------------------------------ highlighting
 _KEYWORDS = frozenset(
-    """
-    and as assert async await break case catch class const continue def default del do elif
-    else enum except export extends false False finally fn for from func function go if impl
-    import in interface is lambda let loop match mod mut new nil None not null or pass pub
-    raise return self static struct super switch this throw true True try type typeof use
-    var void while with yield select from where insert update delete create table
-    """.split()
+    [
+        "and",
+        "as",
+        "assert",
+        "async",
+        "await",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "def",
+        "default",
+        "del",
+        "do",
+        "elif",
+        "else",
+        "enum",
+        "except",
+        "export",
+        "extends",
+        "false",
+        "False",
+        "finally",
+        "fn",
+        "for",
+        "from",
+        "func",
+        "function",
+        "go",
+        "if",
+        "impl",
+        "import",
+        "in",
+        "interface",
+        "is",
+        "lambda",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "mut",
+        "new",
+        "nil",
+        "None",
+        "not",
+        "null",
+        "or",
+        "pass",
+        "pub",
+        "raise",
+        "return",
+        "self",
+        "static",
+        "struct",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "True",
+        "try",
+        "type",
+        "typeof",
+        "use",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "select",
+        "from",
+        "where",
+        "insert",
+        "update",
+        "delete",
+        "create",
+        "table",
+    ]
 )
 _TOKEN = re.compile(
     r"""(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/|<!--.*?-->)
@@ -40,8 +113,25 @@ _TOKEN = re.compile(
     """,
     re.X | re.S,
 )
-_HASH_COMMENT_LANGS = frozenset({"python", "py", "sh", "bash", "shell", "ruby", "rb", "yaml",
-                                 "yml", "toml", "r", "perl", "make", "makefile", "dockerfile"})
+_HASH_COMMENT_LANGS = frozenset(
+    {
+        "python",
+        "py",
+        "sh",
+        "bash",
+        "shell",
+        "ruby",
+        "rb",
+        "yaml",
+        "yml",
+        "toml",
+        "r",
+        "perl",
+        "make",
+        "makefile",
+        "dockerfile",
+    }
+)
 
 
 def highlight(code: str, lang: str = "") -> str:
@@ -71,16 +161,46 @@ def _md_highlight(code: str, lang: str, _attrs: str) -> str:
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # "js-default" has html=False: raw HTML in an answer is escaped, shown as text.
-    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False,
-                                   "highlight": _md_highlight})
+    md = MarkdownIt(
+        "js-default",
+        {"html": False, "linkify": False, "typographer": False, "highlight": _md_highlight},
+    )
     md.enable("table").enable("strikethrough")
     return md
 
 
 _ALLOWED_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "s",
-    "code", "pre", "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th",
-    "td", "span", "sup", "sub",
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "span",
+    "sup",
+    "sub",
 }
 _ALLOWED_ATTRS = {
     "a": {"href", "title"},
@@ -119,8 +239,9 @@ def render_markdown(text: str) -> str:
 
 
 # ------------------------------------------------------------------------ designs
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)",
-                    re.S | re.M)
+_FENCE = re.compile(
+    r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M
+)
 _DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>", re.I)
 _MARKUP_START = re.compile(r"<(?:!doctype|html|head|body|svg|div|canvas|style|script)\b", re.I)
 _DESIGN_LANGS = ("html", "htm", "svg", "xml", "xhtml", "")
@@ -143,7 +264,7 @@ def extract_design(text: str) -> tuple[str, str]:
         m2 = _MARKUP_START.search(text)
         if m2 is None:
             return "", "html"
-        body = text[m2.start():]
+        body = text[m2.start() :]
         best = (body.strip(), "svg" if _looks_like_svg(body) else "html")
     return best
 
@@ -165,13 +286,17 @@ def design_document(code: str, lang: str = "html") -> str:
         '<meta name="referrer" content="no-referrer">'
     )
     if not code.strip():
-        body = ('<body style="font:14px system-ui;color:#888;display:grid;place-items:center;'
-                'height:90vh;margin:0">No document in this answer.</body>')
+        body = (
+            '<body style="font:14px system-ui;color:#888;display:grid;place-items:center;'
+            'height:90vh;margin:0">No document in this answer.</body>'
+        )
         return f"<!DOCTYPE html><html><head>{meta}</head>{body}</html>"
     if lang == "svg":
         code = re.sub(r"^\s*<\?xml[^>]*\?>", "", code)
-        return (f"<!DOCTYPE html><html><head>{meta}<style>html,body{{margin:0;height:100%}}"
-                "body{display:grid;place-items:center}svg{max-width:100%;max-height:100vh}"
-                f"</style></head><body>{code}</body></html>")
+        return (
+            f"<!DOCTYPE html><html><head>{meta}<style>html,body{{margin:0;height:100%}}"
+            "body{display:grid;place-items:center}svg{max-width:100%;max-height:100vh}"
+            f"</style></head><body>{code}</body></html>"
+        )
     # Our head comes first; the parser folds the answer's own <html>/<head> into it.
     return f"<!DOCTYPE html><html><head>{meta}</head>{_DOCTYPE.sub('', code, count=1)}"

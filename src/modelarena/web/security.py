@@ -220,8 +220,11 @@ class SecurityMiddleware:
 
 
 async def _too_large(send: Send) -> None:
-    body = (b'{"error":{"code":"too_large","message":"the request body is larger than '
-            + str(MAX_BODY_BYTES).encode() + b' bytes"}}')
+    body = (
+        b'{"error":{"code":"too_large","message":"the request body is larger than '
+        + str(MAX_BODY_BYTES).encode()
+        + b' bytes"}}'
+    )
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
     headers.append((b"content-security-policy", page_csp().encode()))

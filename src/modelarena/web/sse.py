@@ -110,30 +110,58 @@ class TurnManager:
                     answer = event.answer
                     view = answer_view(battle.category, answer) or {}
                     view.pop("content", None)
-                    view.update(side=side, elapsed_s=elapsed,
-                                tokens=answer.stats.completion_tokens or tokens[side],
-                                error=error_message(answer.error) if answer.error else None)
+                    view.update(
+                        side=side,
+                        elapsed_s=elapsed,
+                        tokens=answer.stats.completion_tokens or tokens[side],
+                        error=error_message(answer.error) if answer.error else None,
+                    )
                     run.emit("side_done", view)
                     continue
                 if event.text:
                     tokens[side] += 1
                     text[side].append(event.text)
-                    run.emit("delta", {"side": side, "text": event.text,
-                                       "tokens": tokens[side], "elapsed_s": elapsed})
+                    run.emit(
+                        "delta",
+                        {
+                            "side": side,
+                            "text": event.text,
+                            "tokens": tokens[side],
+                            "elapsed_s": elapsed,
+                        },
+                    )
                     now = time.perf_counter()
                     if not design and now - last_render[side] >= RENDER_EVERY_S:
                         last_render[side] = now
-                        run.emit("render", {"side": side,
-                                            **rendered(battle.category, "".join(text[side]))})
+                        run.emit(
+                            "render",
+                            {"side": side, **rendered(battle.category, "".join(text[side]))},
+                        )
                 elif event.reasoning:
                     tokens[side] += 1
-                    run.emit("delta", {"side": side, "text": "", "thinking": True,
-                                       "tokens": tokens[side], "elapsed_s": elapsed})
+                    run.emit(
+                        "delta",
+                        {
+                            "side": side,
+                            "text": "",
+                            "thinking": True,
+                            "tokens": tokens[side],
+                            "elapsed_s": elapsed,
+                        },
+                    )
             battle = arena.store.get_battle(run.battle_id)
             run.emit("done", _done_data(battle))
         except ArenaError as exc:
-            run.emit("done", {"status": "failed", "can_vote": False, "flagged": False,
-                              "error": str(exc).capitalize() + ".", "code": exc.code})
+            run.emit(
+                "done",
+                {
+                    "status": "failed",
+                    "can_vote": False,
+                    "flagged": False,
+                    "error": str(exc).capitalize() + ".",
+                    "code": exc.code,
+                },
+            )
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -142,9 +170,16 @@ class TurnManager:
                 arena.store.fail_battle(run.battle_id, "server_error", "the server failed")
             except Exception:  # noqa: BLE001
                 log.exception("cannot mark battle %s failed", run.battle_id)
-            run.emit("done", {"status": "failed", "can_vote": False, "flagged": False,
-                              "error": "Something went wrong on the server.",
-                              "code": "server_error"})
+            run.emit(
+                "done",
+                {
+                    "status": "failed",
+                    "can_vote": False,
+                    "flagged": False,
+                    "error": "Something went wrong on the server.",
+                    "code": "server_error",
+                },
+            )
         finally:
             run.done = True
             run.changed.set()
@@ -177,15 +212,28 @@ class TurnManager:
             view = answer_view(battle.category, answer) or {}
             view.pop("content", None)
             view.update(side=side, elapsed_s=view.get("time_s"))
-            yield ("delta", {"side": side, "text": answer.content,
-                             "tokens": answer.stats.completion_tokens or 0,
-                             "elapsed_s": view.get("time_s") or 0})
+            yield (
+                "delta",
+                {
+                    "side": side,
+                    "text": answer.content,
+                    "tokens": answer.stats.completion_tokens or 0,
+                    "elapsed_s": view.get("time_s") or 0,
+                },
+            )
             yield ("side_done", view)
         if battle.status is BattleStatus.PENDING:
-            yield ("done", {"status": "failed", "can_vote": False, "flagged": False,
-                            "code": "lost",
-                            "error": "This turn is not being generated any more (the server "
-                                     "restarted). Start a new battle."})
+            yield (
+                "done",
+                {
+                    "status": "failed",
+                    "can_vote": False,
+                    "flagged": False,
+                    "code": "lost",
+                    "error": "This turn is not being generated any more (the server "
+                    "restarted). Start a new battle.",
+                },
+            )
             return
         yield ("done", _done_data(battle))
 

@@ -39,8 +39,7 @@ def rendered(category_id: str, content: str) -> dict[str, Any]:
     category = CATEGORIES.get(category_id)
     if category is not None and category.design:
         code, lang = extract_design(content)
-        return {"kind": "design", "code": code, "lang": lang,
-                "doc": design_document(code, lang)}
+        return {"kind": "design", "code": code, "lang": lang, "doc": design_document(code, lang)}
     return {"kind": "chat", "html": render_markdown(content)}
 
 
@@ -69,10 +68,16 @@ def battle_view(arena: Arena, battle: Battle, *, owner: bool) -> dict[str, Any]:
     turns = []
     for t in range(battle.turns):
         a, b = battle.answer(t, "a"), battle.answer(t, "b")
-        prompt = (a or b).prompt if (a or b) else ""
-        turns.append({"turn": t, "prompt": prompt,
-                      "a": answer_view(battle.category, a),
-                      "b": answer_view(battle.category, b)})
+        first = a or b
+        prompt = first.prompt if first is not None else ""
+        turns.append(
+            {
+                "turn": t,
+                "prompt": prompt,
+                "a": answer_view(battle.category, a),
+                "b": answer_view(battle.category, b),
+            }
+        )
     view: dict[str, Any] = {
         "id": battle.id,
         "category": battle.category,
@@ -84,14 +89,25 @@ def battle_view(arena: Arena, battle: Battle, *, owner: bool) -> dict[str, Any]:
         "flagged": battle.identity_leak is not None,
         "voted": voted,
         "can_vote": owner and battle.anonymous and not voted and battle.complete,
-        "can_follow_up": owner and battle.anonymous and not voted
+        "can_follow_up": owner
+        and battle.anonymous
+        and not voted
         and battle.status is BattleStatus.COMPLETE,
         "failure": error_message(battle.failure_reason)
-        if battle.status is BattleStatus.FAILED else None,
+        if battle.status is BattleStatus.FAILED
+        else None,
         "turns": turns,
-        "reveal": reveal_view(arena, battle) if not battle.anonymous else None,
+        "reveal": reveal_view(arena, battle) if is_revealed(arena, battle, voted) else None,
     }
     return view
+
+
+def is_revealed(arena: Arena, battle: Battle, voted: bool | None = None) -> bool:
+    """Identities may be shown once the battle is revealed or has a person's vote (an
+    imported battle keeps its anonymous flag: it was voted on blind)."""
+    if not battle.anonymous:
+        return True
+    return has_human_vote(arena, battle.id) if voted is None else voted
 
 
 def model_card(arena: Arena, model_id: str) -> dict[str, Any]:
@@ -103,7 +119,7 @@ def model_card(arena: Arena, model_id: str) -> dict[str, Any]:
 
 def reveal_view(arena: Arena, battle: Battle) -> dict[str, Any]:
     """Who was who, with each side's tokens, time, cost and reasoning. After the vote only."""
-    if battle.anonymous:
+    if not is_revealed(arena, battle):
         raise ValueError("the battle is still anonymous")
     votes = [v for v in arena.store.votes_for_battle(battle.id) if v.source == HUMAN]
     vote = votes[0] if votes else None
@@ -113,12 +129,15 @@ def reveal_view(arena: Arena, battle: Battle) -> dict[str, Any]:
         mine = [x for x in battle.answers if x.side == side]
         prompt_tokens = sum(x.stats.prompt_tokens or 0 for x in mine)
         completion_tokens = sum(x.stats.completion_tokens or 0 for x in mine)
+        cost = info.cost_usd(prompt_tokens, completion_tokens)
+        local = info.config is not None and info.config.backend == "gguf"
         sides[side] = {
             "model": model_card(arena, model_id),
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "time_s": round(sum(x.stats.total_time_s for x in mine), 2),
-            "cost_usd": info.cost_usd(prompt_tokens, completion_tokens),
+            "cost_usd": 0.0 if cost is None and local else cost,
+            "cost_note": "runs locally: no API cost" if local else None,
             "reasoning": [x.reasoning for x in sorted(mine, key=lambda x: x.turn)],
         }
     return {

@@ -388,7 +388,7 @@
         m.license ? A.el("span", { class: "pill", text: m.license }) : null
       ];
       var stats = (info.completion_tokens || 0) + " tokens · " + (+info.time_s).toFixed(1) + " s · " +
-        (info.cost_usd === null ? "cost unknown" : A.money(info.cost_usd) + " est.");
+        (info.cost_note ? info.cost_note : info.cost_usd === null ? "cost unknown" : A.money(info.cost_usd) + " est. cost");
       var children = [
         A.el("div", { class: "reveal-facts" }, facts),
         A.el("div", { class: "reveal-stats", text: stats })

@@ -31,7 +31,8 @@
     }
     var top = rows[0];
     cards.push(card("Top rated", top ? top.display_name : null, top ? Math.round(top.rating) + " · " + A.plural(top.votes, "vote") : "no votes yet"));
-    cards.push(card("Best open model", h.best_open, h.best_open ? "open weights, rated on the same scale" : "no open model rated"));
+    var bestOpen = rows.filter(function (r) { return r.display_name === h.best_open; })[0];
+    cards.push(card("Best open model", h.best_open, bestOpen ? "rank " + bestOpen.rank + " overall · " + Math.round(bestOpen.rating) + " · " + (bestOpen.license || "licence unknown") : "no open model rated"));
     cards.push(card("Where top open models come from", h.top_open_country ? A.country(h.top_open_country) : null,
       h.top_open_country_share ? h.top_open_country_share +
         (h.best_open_outside ? " · best elsewhere: " + h.best_open_outside + " (#" + h.best_open_outside_rank + " among open)" : "") : ""));
@@ -53,7 +54,7 @@
         A.el("td", { class: "votes", text: String(r.votes) }),
         A.el("td", { text: pct(r.win_rate) }),
         A.el("td", { text: r.lab || "—" }),
-        A.el("td", { text: A.country(r.country) }),
+        A.el("td", { title: A.country(r.country), text: r.country || "—" }),
         A.el("td", null, [r.open_weights === null ? "—" : A.el("span", { class: "pill " + (r.open_weights ? "pill-open" : "pill-closed"), text: r.open_weights ? "open" : "closed" })]),
         A.el("td", { text: r.license || "—" }),
         A.el("td", { text: A.price(r.price_input_per_m, r.price_output_per_m) })
@@ -69,7 +70,7 @@
   function renderForest(rows) {
     var box = $("forest");
     if (!rows.length) { box.replaceChildren(A.el("p", { class: "faint", text: "Nothing to plot yet." })); return; }
-    var W = 560, rowH = 30, left = 170, right = 20, top = 8, H = top + rows.length * rowH + 28;
+    var W = Math.max(320, Math.min(box.clientWidth || 560, 900)), rowH = 28, left = Math.min(190, W * 0.36), right = 16, top = 8, H = top + rows.length * rowH + 28;
     var lo = Math.min.apply(null, rows.map(function (r) { return r.ci_lower; }));
     var hi = Math.max.apply(null, rows.map(function (r) { return r.ci_upper; }));
     if (hi - lo < 40) { var mid = (hi + lo) / 2; lo = mid - 20; hi = mid + 20; }
@@ -115,8 +116,8 @@
     var maxCount = 1;
     if (kind !== "rate") values.forEach(function (row) { row.forEach(function (v) { maxCount = Math.max(maxCount, v); }); });
     var short = function (s) { return s.length > 18 ? s.slice(0, 17) + "…" : s; };
-    var head = A.el("tr", null, [A.el("th")].concat(m.names.map(function (name) { return A.el("th", { title: name, text: short(name) }); })));
-    var trs = [head];
+    var head = A.el("thead", null, [A.el("tr", null, [A.el("th")].concat(m.names.map(function (name) { return A.el("th", { title: name, text: short(name) }); })))]);
+    var trs = [];
     for (var i = 0; i < n; i++) {
       var cells = [A.el("th", { class: "row", title: m.names[i], text: short(m.names[i]) })];
       for (var j = 0; j < n; j++) {
@@ -129,7 +130,7 @@
       }
       trs.push(A.el("tr", null, cells));
     }
-    box.replaceChildren(A.el("table", { class: "heat" }, trs));
+    box.replaceChildren(A.el("table", { class: "heat" }, [head, A.el("tbody", null, trs)]));
   }
 
   function renderExtras(b) {
@@ -168,6 +169,11 @@
   }
 
   render(board);
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { renderForest(board.rows); }, 150);
+  });
 
   // Live: poll the JSON API; re-render only when the vote count changed.
   var qs = new URLSearchParams(query).toString();
