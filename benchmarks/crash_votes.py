@@ -37,8 +37,9 @@ from load_votes import (  # noqa: E402
 )
 
 
-async def load_and_kill(server: Server, clients: list[Client], kill_after: int,
-                        deadline_s: float) -> tuple[Outcome, float]:
+async def load_and_kill(
+    server: Server, clients: list[Client], kill_after: int, deadline_s: float
+) -> tuple[Outcome, float]:
     outcome = Outcome()
     stop = asyncio.Event()
     start = time.perf_counter()
@@ -49,8 +50,10 @@ async def load_and_kill(server: Server, clients: list[Client], kill_after: int,
         server.kill9()
         stop.set()
 
-    tasks = [run_client(server.url, c, outcome, interval=None, start_at=start, stop=stop)
-             for c in clients]
+    tasks = [
+        run_client(server.url, c, outcome, interval=None, start_at=start, stop=stop)
+        for c in clients
+    ]
     await asyncio.gather(killer(), *tasks)
     return outcome, time.perf_counter() - start
 
@@ -82,21 +85,29 @@ def verify(db_url: str, acked: list[str]) -> dict[str, Any]:
     }
 
 
-def run(backend: str = "sqlite", workers: int = 1, clients: int = 20, votes: int = 2000,
-        kill_after: int = 300, deadline_s: float = 60.0, db_url: str | None = None,
-        redis_url: str | None = None) -> dict[str, Any]:
+def run(
+    backend: str = "sqlite",
+    workers: int = 1,
+    clients: int = 20,
+    votes: int = 2000,
+    kill_after: int = 300,
+    deadline_s: float = 60.0,
+    db_url: str | None = None,
+    redis_url: str | None = None,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="arena-crash-") as tmp:
         folder = Path(tmp)
-        setup = prepare(backend, folder, use_redis=backend == "postgres", db_url=db_url,
-                        redis_url=redis_url)
+        setup = prepare(
+            backend, folder, use_redis=backend == "postgres", db_url=db_url, redis_url=redis_url
+        )
         try:
-            made = premade_battles(setup.db_url, setup.env["ARENA_SECRET_KEY"], clients,
-                                   votes // clients)
+            made = premade_battles(
+                setup.db_url, setup.env["ARENA_SECRET_KEY"], clients, votes // clients
+            )
             server = Server(setup.env, workers, log=folder / "server.log")
             server.start()
             try:
-                outcome, seconds = asyncio.run(load_and_kill(server, made, kill_after,
-                                                             deadline_s))
+                outcome, seconds = asyncio.run(load_and_kill(server, made, kill_after, deadline_s))
             finally:
                 server.kill9()
             result = verify(setup.db_url, outcome.acked)
@@ -124,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--votes", type=int, default=5000)
-    p.add_argument("--kill-after", type=int, default=1000,
-                   help="kill once this many votes were acknowledged")
+    p.add_argument(
+        "--kill-after", type=int, default=1000, help="kill once this many votes were acknowledged"
+    )
     p.add_argument("--rounds", type=int, default=1, help="repeat the crash this many times")
     a = p.parse_args(argv)
     ok = True

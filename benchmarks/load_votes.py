@@ -348,8 +348,14 @@ class Setup:
     created_pg: bool = False
 
 
-def prepare(backend: str, folder: Path, *, use_redis: bool, db_url: str | None = None,
-            redis_url: str | None = None) -> Setup:
+def prepare(
+    backend: str,
+    folder: Path,
+    *,
+    use_redis: bool,
+    db_url: str | None = None,
+    redis_url: str | None = None,
+) -> Setup:
     """Config, database and environment for the server. ``db_url``: use that database
     (the caller owns it) instead of a new SQLite file or the ``arena_load`` database."""
     created = False

@@ -99,6 +99,7 @@ class Leaderboard:
     models: list[str] = field(default_factory=list)  # every fitted model, by index below
     wins: list[list[float]] = field(default_factory=list)  # wins[i][j]: i beat j (ties half)
     battles: list[list[float]] = field(default_factory=list)
+    fitted: list[float] = field(default_factory=list)  # ratings of `models`, shown or not
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,8 +129,14 @@ def _passes(info: Any, f: LeaderboardFilters) -> bool:
 
 
 def compute_leaderboard(
-    store: Store, info: Info, filters: LeaderboardFilters | None = None
+    store: Store,
+    info: Info,
+    filters: LeaderboardFilters | None = None,
+    *,
+    previous: Leaderboard | None = None,
 ) -> Leaderboard:
+    """Fit and tabulate. ``previous`` (the last board of the same filters) warm-starts the
+    fit, so a refresh after a few new votes takes one or two Newton steps."""
     f = filters or LeaderboardFilters()
     sources = _sources(store, f.source)
     categories = list(f.categories) or None
@@ -189,7 +196,10 @@ def compute_leaderboard(
         else:
             counts = ratings.aggregate(ma, mb, outcome, len(models), weights=weights)
     if not f.style_control:
-        fit = ratings.fit_bradley_terry(counts, ties=f.ties)
+        start = None
+        if previous is not None and previous.models == models and previous.fitted:
+            start = np.array(previous.fitted)
+        fit = ratings.fit_bradley_terry(counts, ties=f.ties, start=start)
         if f.intervals == "bootstrap":
             iv = ratings.bootstrap_intervals(counts, ties=f.ties)
         else:
@@ -255,6 +265,7 @@ def compute_leaderboard(
         rows=rows, filters=f, total_votes=int(total.sum()), method=method, unrated=unrated,
         style_coefficients=coefficients, fragile_pairs=fragile,
         models=models, wins=wins.tolist(), battles=games.tolist(),
+        fitted=[float(v) for v in values],
     )
     board.headline = headline(rows)
     return board

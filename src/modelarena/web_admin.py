@@ -64,8 +64,10 @@ def admin_router(arena: Arena) -> APIRouter:
     async def ban(voter_id: VoterId, actor: str = actor_dep) -> dict[str, Any]:
         return await _action(admin.ban, voter_id, actor)
 
-    @router.post("/voters/{voter_id}/unban",
-                 summary="Lift a ban or clear a flag: the voter's votes count again")
+    @router.post(
+        "/voters/{voter_id}/unban",
+        summary="Lift a ban or clear a flag: the voter's votes count again",
+    )
     async def unban(voter_id: VoterId, actor: str = actor_dep) -> dict[str, Any]:
         return await _action(admin.unban, voter_id, actor)
 
@@ -91,11 +93,18 @@ def admin_router(arena: Arena) -> APIRouter:
         from modelarena.integrity.anomaly import apply_flags, detect_anomalous_voters
 
         flags = await run_in_threadpool(detect_anomalous_voters, store)
-        changed = await run_in_threadpool(apply_flags, store, flags, actor=actor) if apply \
-            else 0
+        changed = await run_in_threadpool(apply_flags, store, flags, actor=actor) if apply else 0
         return {
-            "flags": [{"voter": f.voter, "reason": f.reason, "p_value": f.p_value,
-                       "votes": f.votes, **f.detail} for f in flags],
+            "flags": [
+                {
+                    "voter": f.voter,
+                    "reason": f.reason,
+                    "p_value": f.p_value,
+                    "votes": f.votes,
+                    **f.detail,
+                }
+                for f in flags
+            ],
             "applied": apply,
             "votes_uncounted": changed,
         }

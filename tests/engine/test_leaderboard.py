@@ -146,3 +146,15 @@ def test_style_control_and_bootstrap_options_run(sqlite_url: str) -> None:
     boot = compute_leaderboard(arena.store, arena.model_info,
                                LeaderboardFilters(intervals="bootstrap"))
     assert [r.model for r in boot.rows] == [r.model for r in plain.rows]
+
+
+def test_a_warm_started_refresh_gives_the_same_board(sqlite_url: str) -> None:
+    arena = _arena(sqlite_url)
+    _small_board(arena)
+    first = compute_leaderboard(arena.store, arena.model_info)
+    arena.store.import_battles([ImportedBattle("gpt-4o", "deepseek-v3", Verdict.A)])
+    cold = compute_leaderboard(arena.store, arena.model_info)
+    warm = compute_leaderboard(arena.store, arena.model_info, previous=first)
+    assert [r.model for r in warm.rows] == [r.model for r in cold.rows]
+    for w, c in zip(warm.rows, cold.rows, strict=True):
+        assert abs(w.rating - c.rating) < 1e-6 and abs(w.ci_lower - c.ci_lower) < 1e-6

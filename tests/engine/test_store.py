@@ -165,3 +165,27 @@ def test_voter_uncount_and_recount(db_url: str) -> None:
     assert (cells.wins_a.tolist(), cells.wins_b.tolist()) == ([0], [1])
     assert store.set_votes_counted(voter="bot", counted=True, reason="flagged_voter") == 3
     assert store.pair_cells().wins_a.tolist() == [3]
+
+
+def _cells(store: Store) -> list[tuple[str, str, float, float, float]]:
+    c = store.pair_cells()
+    return sorted((c.models[a], c.models[b], wa, wb, t) for a, b, wa, wb, t in
+                  zip(c.a, c.b, c.wins_a, c.wins_b, c.ties, strict=True))
+
+
+def test_the_in_process_cell_copy_follows_other_writers(sqlite_url: str) -> None:
+    """Two stores on one file (two workers): each sees the other's votes, bans and rebuilds."""
+    mine, theirs = Store.open(sqlite_url), Store.open(sqlite_url)
+    mine.record_vote(_complete_battle(mine), Verdict.A, voter="v1")
+    assert _cells(mine) == [("m1", "m2", 1.0, 0.0, 0.0)]
+    theirs.record_vote(_complete_battle(theirs, "m3", "m1"), Verdict.TIE, voter="v2")
+    theirs.record_vote(_complete_battle(theirs), Verdict.BOTH_BAD, voter="v2")
+    assert _cells(mine) == [("m1", "m2", 1.0, 0.0, 1.0), ("m3", "m1", 0.0, 0.0, 1.0)]
+    theirs.set_votes_counted(voter="v2", counted=False, reason="flagged_voter")
+    assert _cells(mine) == [("m1", "m2", 1.0, 0.0, 0.0)]
+    theirs.import_battles([ImportedBattle("m2", "m1", Verdict.B)] * 3)
+    assert _cells(mine) == [("m1", "m2", 1.0, 0.0, 0.0), ("m2", "m1", 0.0, 3.0, 0.0)]
+    fresh = Store.open(sqlite_url)
+    assert _cells(fresh) == _cells(mine)
+    mine.rebuild_pair_counts()
+    assert _cells(mine) == _cells(fresh) == _cells(theirs)

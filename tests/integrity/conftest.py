@@ -29,4 +29,3 @@ def redis_url() -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
-

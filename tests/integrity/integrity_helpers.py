@@ -14,8 +14,13 @@ VERDICTS = [Verdict.A, Verdict.B, Verdict.TIE, Verdict.BOTH_BAD]
 
 
 def rigged_log(
-    *, seed: int = 0, honest_voters: int = 150, honest_votes: int = 6000,
-    riggers: int = 3, rigger_votes: int = 60, target: str = "model-08",
+    *,
+    seed: int = 0,
+    honest_voters: int = 150,
+    honest_votes: int = 6000,
+    riggers: int = 3,
+    rigger_votes: int = 60,
+    target: str = "model-08",
 ) -> list[ImportedBattle]:
     """Honest voters following Bradley-Terry, and riggers always voting for ``target``."""
     rng = np.random.default_rng(seed)
@@ -27,8 +32,11 @@ def rigged_log(
         t = min(0.2, 2 * min(p, 1 - p))
         u = rng.random()
         verdict = Verdict.A if u < p - t / 2 else Verdict.B if u < 1 - t else Verdict.TIE
-        rows.append(ImportedBattle(MODELS[i], MODELS[j], verdict,
-                                   voter=f"honest-{rng.integers(honest_voters)}"))
+        rows.append(
+            ImportedBattle(
+                MODELS[i], MODELS[j], verdict, voter=f"honest-{rng.integers(honest_voters)}"
+            )
+        )
     t_idx = MODELS.index(target)
     for k in range(riggers):
         for _ in range(rigger_votes):
@@ -41,14 +49,21 @@ def rigged_log(
     return [rows[i] for i in order]
 
 
-def complete_battle(store: Store, *, session_id: str | None = None, prompt: str | None = None,
-                    models: tuple[str, str] = ("model-00", "model-01")) -> str:
+def complete_battle(
+    store: Store,
+    *,
+    session_id: str | None = None,
+    prompt: str | None = None,
+    models: tuple[str, str] = ("model-00", "model-01"),
+) -> str:
     """A battle with both answers stored (scripted text, no model runs)."""
     text = prompt or f"question {os.urandom(6).hex()}"
-    battle = store.create_battle(category="chat", model_a=models[0], model_b=models[1],
-                                 session_id=session_id, prompt=text)
-    store.save_answers(battle.id, [Answer("a", 0, text, "Answer one."),
-                                   Answer("b", 0, text, "Answer two.")])
+    battle = store.create_battle(
+        category="chat", model_a=models[0], model_b=models[1], session_id=session_id, prompt=text
+    )
+    store.save_answers(
+        battle.id, [Answer("a", 0, text, "Answer one."), Answer("b", 0, text, "Answer two.")]
+    )
     return battle.id
 
 

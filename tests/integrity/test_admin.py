@@ -7,16 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from integrity_helpers import rigged_log
+from scripted import scripted_arena
 from typer.testing import CliRunner
 
-from integrity_helpers import rigged_log
 from modelarena.cli.main import app as cli
 from modelarena.integrity import admin
 from modelarena.integrity.anomaly import CLEARED, apply_flags, detect_anomalous_voters
 from modelarena.integrity.report import integrity_report
 from modelarena.store import Store
 from modelarena.store.schema import audit_log
-from scripted import scripted_arena
 
 runner = CliRunner()
 TOKEN = "admin-token-for-tests-0123456789"
@@ -67,7 +67,10 @@ def test_cli_scan_report_and_admin(rigged: str) -> None:
     dry = runner.invoke(cli, ["integrity", "scan", "--db", rigged, "--format", "json"])
     assert dry.exit_code == 0, dry.output
     assert {f["voter"] for f in json.loads(dry.stdout)["flags"]} == {
-        "rigger-0", "rigger-1", "rigger-2"}
+        "rigger-0",
+        "rigger-1",
+        "rigger-2",
+    }
     assert Store.open(rigged).filtered_vote_summary() == {"counted": 6180}  # dry run
 
     applied = runner.invoke(cli, ["integrity", "scan", "--db", rigged, "--apply"])
@@ -114,14 +117,21 @@ def test_admin_api_needs_the_token(sqlite_url: str) -> None:
         r = client.get("/api/admin/voters", headers={"Authorization": f"Bearer {TOKEN}"})
         assert r.status_code == 403 and "ARENA_ADMIN_TOKEN" in r.json()["error"]["message"]
     with _client(sqlite_url, TOKEN) as client:
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
-                        {"Authorization": f"Basic {TOKEN}"},
-                        {"Authorization": ("Bearer " + TOKEN[:-1] + "\u00e9").encode("latin-1")}):
-            for method, path in (("GET", "/api/admin/voters"), ("GET", "/api/admin/integrity"),
-                                 ("POST", "/api/admin/recount"),
-                                 ("POST", "/api/admin/voters/rigger-0/ban"),
-                                 ("POST", "/api/admin/voters/rigger-0/unban"),
-                                 ("POST", "/api/admin/scan")):
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong"},
+            {"Authorization": TOKEN},
+            {"Authorization": f"Basic {TOKEN}"},
+            {"Authorization": ("Bearer " + TOKEN[:-1] + "\u00e9").encode("latin-1")},
+        ):
+            for method, path in (
+                ("GET", "/api/admin/voters"),
+                ("GET", "/api/admin/integrity"),
+                ("POST", "/api/admin/recount"),
+                ("POST", "/api/admin/voters/rigger-0/ban"),
+                ("POST", "/api/admin/voters/rigger-0/unban"),
+                ("POST", "/api/admin/scan"),
+            ):
                 r = client.request(method, path, headers=headers)
                 assert r.status_code == 401, (headers, path, r.text)
                 assert r.headers["www-authenticate"] == "Bearer"
@@ -141,8 +151,9 @@ def test_admin_api_reviews_and_acts(sqlite_url: str) -> None:
         r = client.post("/api/admin/voters/honest-2/ban", headers=auth)
         assert r.status_code == 200 and r.json()["action"] == "ban"
         assert client.post("/api/admin/voters/nobody/ban", headers=auth).status_code == 404
-        assert client.post("/api/admin/voters/" + "x" * 200 + "/ban",
-                           headers=auth).status_code == 422
+        assert (
+            client.post("/api/admin/voters/" + "x" * 200 + "/ban", headers=auth).status_code == 422
+        )
         r = client.post("/api/admin/recount", headers=auth)
         assert r.status_code == 200 and r.json()["counted_votes"] > 5000
         report = client.get("/api/admin/integrity", headers=auth).json()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from integrity_helpers import rigged_log
+
 from modelarena.integrity.anomaly import (
     REASON,
     apply_flags,
@@ -63,9 +63,14 @@ def test_a_random_bot_is_caught_by_the_temperature_test() -> None:
     ba = rng.integers(0, 10, 300)
     bb = (ba + rng.integers(1, 10, 300)) % 10
     voter = np.concatenate([voter, np.full(300, 100)])
-    tests = voter_tests(voter, np.concatenate([a, ba]), np.concatenate([b, bb]),
-                        np.concatenate([score, rng.integers(0, 2, 300).astype(float)]),
-                        ratings, 101)
+    tests = voter_tests(
+        voter,
+        np.concatenate([a, ba]),
+        np.concatenate([b, bb]),
+        np.concatenate([score, rng.integers(0, 2, 300).astype(float)]),
+        ratings,
+        101,
+    )
     assert tests.p_value[100] < 1e-6
     assert abs(tests.beta[100]) < 0.5
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-
 from integrity_helpers import complete_battle
+from scripted import scripted_arena
+
 from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimited, RateLimiter
 from modelarena.store import Store
-from scripted import scripted_arena
 
 PAIR = ("deepseek-v3", "gpt-4o")
 
@@ -81,8 +81,9 @@ def _vote(arena: Arena, client: TestClient, prompt: str | None = None) -> int:
     token = client.get("/api/session").json()["csrf_token"]
     sid = client.app.state.ctx.codec.loads(client.cookies.get("arena_session")).id  # type: ignore[attr-defined]
     battle = complete_battle(arena.store, session_id=sid, prompt=prompt, models=PAIR)
-    r = client.post(f"/api/battles/{battle}/vote", json={"verdict": "a"},
-                    headers={"X-CSRF-Token": token})
+    r = client.post(
+        f"/api/battles/{battle}/vote", json={"verdict": "a"}, headers={"X-CSRF-Token": token}
+    )
     if r.status_code == 429:
         assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) > 0
     return r.status_code

@@ -27,20 +27,30 @@ def _crash_module() -> ModuleType:
 
 @pytest.mark.slow
 def test_kill_9_on_sqlite_loses_no_acknowledged_vote(sqlite_url: str) -> None:
-    result = _crash_module().run("sqlite", 1, clients=10, votes=400, kill_after=60,
-                                 deadline_s=30, db_url=sqlite_url)
+    result = _crash_module().run(
+        "sqlite", 1, clients=10, votes=400, kill_after=60, deadline_s=30, db_url=sqlite_url
+    )
     assert result["acked"] >= 60, result
     assert result["missing"] == 0 and result["ok"], result
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_kill_9_on_postgres_with_two_workers_loses_nothing(pg_database: str,
-                                                            redis_url: str) -> None:
+def test_kill_9_on_postgres_with_two_workers_loses_nothing(
+    pg_database: str, redis_url: str
+) -> None:
     from integrity_helpers import reset_pg
 
     reset_pg(pg_database)
-    result = _crash_module().run("postgres", 2, clients=10, votes=400, kill_after=60,
-                                 deadline_s=30, db_url=pg_database, redis_url=redis_url)
+    result = _crash_module().run(
+        "postgres",
+        2,
+        clients=10,
+        votes=400,
+        kill_after=60,
+        deadline_s=30,
+        db_url=pg_database,
+        redis_url=redis_url,
+    )
     assert result["acked"] >= 60, result
     assert result["missing"] == 0 and result["ok"], result

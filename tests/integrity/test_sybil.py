@@ -13,8 +13,9 @@ def test_rate_limits_bound_the_attack() -> None:
 
 
 def test_small_sybil_attack_is_caught_and_the_target_stays() -> None:
-    cfg = SybilConfig(n_models=30, honest_votes=60_000, honest_voters=1500, days=0.25,
-                      target_rank=8, seed=11)
+    cfg = SybilConfig(
+        n_models=30, honest_votes=60_000, honest_voters=1500, days=0.25, target_rank=8, seed=11
+    )
     r = run_sybil(cfg)
     assert r.moved_undefended >= 3, r  # the attack works when nothing defends the board
     assert r.moved_defended <= 1, r

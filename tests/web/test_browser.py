@@ -34,12 +34,32 @@ def identity_strings(arena: Arena) -> set[str]:
     return {s.lower() for s in out if s}
 
 
+RECORD_SSE = """
+(() => {
+  window.__sse = [];
+  const add = EventSource.prototype.addEventListener;
+  EventSource.prototype.addEventListener = function (type, fn, options) {
+    return add.call(this, type, function (ev) {
+      window.__sse.push(type + " " + ev.data);
+      return fn.apply(this, arguments);
+    }, options);
+  };
+})();
+"""
+
+
 class ResponseLog:
-    """Every response the page receives (URL, headers, body), read back on demand."""
+    """Every response the page receives (URL, headers, body), read back on demand, and every
+    server-sent event its scripts receive (Chromium does not always keep stream bodies)."""
 
     def __init__(self, page: Any) -> None:
+        self.page = page
         self.responses: list[Any] = []
+        page.add_init_script(RECORD_SSE)
         page.on("response", lambda response: self.responses.append(response))
+
+    def events(self) -> list[str]:
+        return list(self.page.evaluate("() => window.__sse || []"))
 
     def texts(self) -> list[tuple[str, str]]:
         out = []
@@ -55,7 +75,10 @@ class ResponseLog:
 
 def assert_anonymous(log: ResponseLog, secret: set[str]) -> None:
     texts = log.texts()
-    assert any("/stream" in url for url, _ in texts), [u for u, _ in texts]
+    assert any(url.endswith("/stream") for url, _ in texts)
+    events = log.events()
+    assert any(e.startswith("side_done ") for e in events) and events[-1].startswith("done ")
+    texts.append(("server-sent events", "\n".join(events)))
     for url, text in texts:
         lowered = text.lower()
         for word in secret:

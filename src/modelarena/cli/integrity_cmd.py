@@ -50,11 +50,18 @@ def _voters_table(views: list[Any], title: str) -> Table:
         if isinstance(detail, dict):
             parts = [f"p={detail['p_value']:.2g}"] if "p_value" in detail else []
             if detail.get("favoured_model"):
-                parts.append(f"favours {detail['favoured_model']} "
-                             f"({detail.get('shift_points', 0):+.0f} pts)")
+                parts.append(
+                    f"favours {detail['favoured_model']} ({detail.get('shift_points', 0):+.0f} pts)"
+                )
             detail = ", ".join(parts)
-        table.add_row(v.id, str(v.votes), str(v.counted), "yes" if v.banned else "",
-                      v.flag_reason or "", str(detail or ""))
+        table.add_row(
+            v.id,
+            str(v.votes),
+            str(v.counted),
+            "yes" if v.banned else "",
+            v.flag_reason or "",
+            str(detail or ""),
+        )
     return table
 
 
@@ -88,8 +95,13 @@ def report(
         for col in ("upper", "lower", "votes to swap", "share", "tied"):
             frag.add_column(col)
         for f in rep.fragile:
-            frag.add_row(f.upper, f.lower, f"{f.votes_to_swap:.1f}",
-                         f"{100 * f.share_to_swap:.4f}%", "yes" if f.tied else "")
+            frag.add_row(
+                f.upper,
+                f.lower,
+                f"{f.votes_to_swap:.1f}",
+                f"{100 * f.share_to_swap:.4f}%",
+                "yes" if f.tied else "",
+            )
         console.print(frag)
         if rep.unrated:
             console.print("not comparable with the main board: " + ", ".join(rep.unrated))
@@ -99,14 +111,20 @@ def report(
 def scan(
     config: ConfigOption = None,
     db: DatabaseOption = None,
-    apply: Annotated[bool, typer.Option(
-        "--apply", help="Flag the voters found and stop their votes counting")] = False,
-    alpha: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="Flag voters whose corrected p-value is below this")] = 1e-4,
-    min_votes: Annotated[int, typer.Option(
-        "--min-votes", min=1, help="Only test voters with at least this many votes")] = 10,
-    method: Annotated[str, typer.Option(
-        help="lrt (likelihood-ratio test), fisher (Fisher's method) or both")] = "lrt",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Flag the voters found and stop their votes counting")
+    ] = False,
+    alpha: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Flag voters whose corrected p-value is below this"),
+    ] = 1e-4,
+    min_votes: Annotated[
+        int,
+        typer.Option("--min-votes", min=1, help="Only test voters with at least this many votes"),
+    ] = 10,
+    method: Annotated[
+        str, typer.Option(help="lrt (likelihood-ratio test), fisher (Fisher's method) or both")
+    ] = "lrt",
     fmt: FormatOption = "table",
     actor: ActorOption = "cli",
 ) -> None:
@@ -118,23 +136,38 @@ def scan(
         from modelarena.integrity.anomaly import apply_flags, detect_anomalous_voters
 
         store = _store(config, db)
-        flags = detect_anomalous_voters(store, alpha=alpha, min_votes=min_votes,
-                                        method=method)  # type: ignore[arg-type]
+        flags = detect_anomalous_voters(store, alpha=alpha, min_votes=min_votes, method=method)  # type: ignore[arg-type]
         changed = apply_flags(store, flags, actor=actor) if apply else 0
         if fmt == "json":
-            _print_json({"flags": [
-                {"voter": f.voter, "reason": f.reason, "p_value": f.p_value,
-                 "votes": f.votes, **f.detail} for f in flags],
-                "applied": apply, "votes_uncounted": changed})
+            _print_json(
+                {
+                    "flags": [
+                        {
+                            "voter": f.voter,
+                            "reason": f.reason,
+                            "p_value": f.p_value,
+                            "votes": f.votes,
+                            **f.detail,
+                        }
+                        for f in flags
+                    ],
+                    "applied": apply,
+                    "votes_uncounted": changed,
+                }
+            )
             return
         table = Table(title=f"Anomalous voters (p < {alpha:g})")
         for col in ("voter", "votes", "p-value", "favours", "shift", "fisher p"):
             table.add_column(col)
         for f in flags:
-            table.add_row(f.voter, str(f.votes), f"{f.p_value:.2g}",
-                          str(f.detail.get("favoured_model") or ""),
-                          f"{f.detail.get('shift_points', 0):+.0f}",
-                          f"{f.detail.get('fisher_p', 1.0):.2g}")
+            table.add_row(
+                f.voter,
+                str(f.votes),
+                f"{f.p_value:.2g}",
+                str(f.detail.get("favoured_model") or ""),
+                f"{f.detail.get('shift_points', 0):+.0f}",
+                f"{f.detail.get('fisher_p', 1.0):.2g}",
+            )
         console.print(table)
         if not flags:
             console.print("no anomalous voters found")
@@ -148,8 +181,9 @@ def scan(
 def voters(
     config: ConfigOption = None,
     db: DatabaseOption = None,
-    all_voters: Annotated[bool, typer.Option("--all", help="Every voter, not only flagged")]
-    = False,
+    all_voters: Annotated[
+        bool, typer.Option("--all", help="Every voter, not only flagged")
+    ] = False,
     fmt: FormatOption = "table",
 ) -> None:
     """List flagged, banned and cleared voters with their vote counts."""
@@ -178,15 +212,17 @@ def _act(fn_name: str, voter: str, config: str | None, db: str | None, actor: st
 
 
 @admin_app.command("ban")
-def ban(voter: str, config: ConfigOption = None, db: DatabaseOption = None,
-        actor: ActorOption = "cli") -> None:
+def ban(
+    voter: str, config: ConfigOption = None, db: DatabaseOption = None, actor: ActorOption = "cli"
+) -> None:
     """Ban VOTER: their votes so far and from now on are kept but not counted."""
     _act("ban", voter, config, db, actor)
 
 
 @admin_app.command("unban")
-def unban(voter: str, config: ConfigOption = None, db: DatabaseOption = None,
-          actor: ActorOption = "cli") -> None:
+def unban(
+    voter: str, config: ConfigOption = None, db: DatabaseOption = None, actor: ActorOption = "cli"
+) -> None:
     """Lift a ban or clear a flag on VOTER: their votes count again; later scans skip them."""
     _act("unban", voter, config, db, actor)
 

@@ -144,10 +144,10 @@ def _print_leaderboard(arena: Arena, source: str) -> None:
         console.print(f"No counted votes from {source} yet: no leaderboard.")
         return
     table = Table(title=f"Leaderboard, source {source} ({board.total_votes} votes)")
-    for col in ("rank", "model", "rating", "95% CI", "votes"):
+    for col in ("rank", "model", "name", "rating", "95% CI", "votes"):
         table.add_column(col)
     for r in board.rows:
-        table.add_row(str(r.rank), r.display_name, f"{r.rating:.0f}",
+        table.add_row(str(r.rank), r.model, r.display_name, f"{r.rating:.0f}",
                       f"{r.ci_lower:.0f} - {r.ci_upper:.0f}", str(r.votes))
     console.print(table)
 

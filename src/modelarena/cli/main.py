@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-import typer
+import os
+
+# Multi-threaded BLAS makes the small matrices of a fit slower, not faster (and fights the
+# web server's threads): one thread each, unless the user says otherwise.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import typer  # noqa: E402
 
 app = typer.Typer(
     name="arena",

@@ -68,9 +68,11 @@ def _detail(raw: str | None) -> dict[str, Any] | str | None:
 
 def _vote_counts(store: Store, ids: list[str] | None) -> dict[str, tuple[int, int]]:
     v = votes_table.c
-    query = select(
-        v.voter, func.count(), func.sum(case((v.counted.is_(True), 1), else_=0))
-    ).where(v.voter.is_not(None)).group_by(v.voter)
+    query = (
+        select(v.voter, func.count(), func.sum(case((v.counted.is_(True), 1), else_=0)))
+        .where(v.voter.is_not(None))
+        .group_by(v.voter)
+    )
     if ids is not None:
         if not ids:
             return {}
@@ -126,8 +128,7 @@ def ban(store: Store, voter: str, *, actor: str, note: str | None = None) -> Act
         voter=voter, counted=False, reason=VoteReason.BANNED_VOTER.value, actor=actor
     )
     if note:
-        store.set_voter_status(voter, flag_reason="banned_by_admin", flag_detail=note,
-                               actor=actor)
+        store.set_voter_status(voter, flag_reason="banned_by_admin", flag_detail=note, actor=actor)
     return ActionResult(voter, "ban", changed)
 
 
@@ -138,12 +139,12 @@ def unban(store: Store, voter: str, *, actor: str) -> ActionResult:
     keeps who did it and when.
     """
     _check(store, voter)
-    store.set_voter_status(voter, banned=False, flag_reason=CLEARED,
-                           flag_detail=f"cleared by {actor}", actor=actor)
+    store.set_voter_status(
+        voter, banned=False, flag_reason=CLEARED, flag_detail=f"cleared by {actor}", actor=actor
+    )
     changed = 0
     for reason in (VoteReason.BANNED_VOTER.value, VoteReason.FLAGGED_VOTER.value):
-        changed += store.set_votes_counted(voter=voter, counted=True, reason=reason,
-                                           actor=actor)
+        changed += store.set_votes_counted(voter=voter, counted=True, reason=reason, actor=actor)
     return ActionResult(voter, "unban", changed)
 
 

@@ -93,8 +93,9 @@ class Flag:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def detail_text(self) -> str:
-        return json.dumps({"p_value": self.p_value, "votes": self.votes, **self.detail},
-                          sort_keys=True)
+        return json.dumps(
+            {"p_value": self.p_value, "votes": self.votes, **self.detail}, sort_keys=True
+        )
 
 
 # ------------------------------------------------------------------ the tests, pure
@@ -126,7 +127,7 @@ def _group_ids(keys: IntArray, n_keys: int) -> tuple[IntArray, IntArray]:
 
 
 def _bisect(
-    gradient: Callable[[FloatArray], FloatArray], size: int, low: float, high: float
+    gradient: Callable[[FloatArray], NDArray[Any]], size: int, low: float, high: float
 ) -> FloatArray:
     """Per group, the maximiser in [low, high] of a concave function, from its gradient.
 
@@ -140,7 +141,7 @@ def _bisect(
         up = gradient(mid) > 0
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
-    return 0.5 * (lo + hi)
+    return np.asarray(0.5 * (lo + hi), dtype=np.float64)
 
 
 def _shift_lrt(
@@ -162,8 +163,7 @@ def _shift_lrt(
         remap[big] = np.arange(big.size)
         sel = remap[group] >= 0
         g, xs, ss = remap[group[sel]], x[sel], s[sel]
-        d = _bisect(lambda t: np.bincount(g, ss - expit(xs + t[g]), big.size),
-                    big.size, -cap, cap)
+        d = _bisect(lambda t: np.bincount(g, ss - expit(xs + t[g]), big.size), big.size, -cap, cap)
         gain = np.bincount(g, _loglik(xs + d[g], ss) - _loglik(xs, ss), big.size)
         stat[big] = np.maximum(2.0 * gain, 0.0)
         delta[big] = d
@@ -171,8 +171,13 @@ def _shift_lrt(
 
 
 def _favour_tests(
-    voter: IntArray, a: IntArray, b: IntArray, d: FloatArray, y: FloatArray,
-    n_voters: int, n_models: int,
+    voter: IntArray,
+    a: IntArray,
+    b: IntArray,
+    d: FloatArray,
+    y: FloatArray,
+    n_voters: int,
+    n_models: int,
 ) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
     """Per voter: smallest favour-test p, its model, its shift, and the models tested."""
     # Each vote enters twice, once from each model's point of view.
@@ -210,8 +215,9 @@ def _temperature_tests(
         remap[big] = np.arange(big.size)
         sel = remap[voter] >= 0
         g, ds, ys = remap[voter[sel]], d[sel], y[sel]
-        bt = _bisect(lambda t: np.bincount(g, (ys - expit(t[g] * ds)) * ds, big.size),
-                     big.size, -3.0, 3.0)
+        bt = _bisect(
+            lambda t: np.bincount(g, (ys - expit(t[g] * ds)) * ds, big.size), big.size, -3.0, 3.0
+        )
         gain = np.bincount(g, _loglik(bt[g] * ds, ys) - _loglik(ds, ys), big.size)
         stat[big] = np.maximum(2.0 * gain, 0.0)
         beta[big] = bt
@@ -227,7 +233,12 @@ def _kinds(a: IntArray, b: IntArray, y: FloatArray, n_models: int) -> tuple[IntA
 
 
 def _fisher_tests(
-    voter: IntArray, a: IntArray, b: IntArray, y: FloatArray, n_voters: int, n_models: int,
+    voter: IntArray,
+    a: IntArray,
+    b: IntArray,
+    y: FloatArray,
+    n_voters: int,
+    n_models: int,
     history: tuple[IntArray, IntArray, FloatArray],
 ) -> FloatArray:
     """Fisher's method on per-vote p-values against each pair's outcome shares."""
@@ -269,8 +280,14 @@ def voter_tests(
     counts = np.bincount(voter, minlength=n_voters).astype(np.int64)
     if voter.size == 0:
         ones = np.ones(n_voters)
-        return VoterTests(counts, ones, -np.ones(n_voters, dtype=np.int64),
-                          np.zeros(n_voters), np.ones(n_voters), ones.copy())
+        return VoterTests(
+            counts,
+            ones,
+            -np.ones(n_voters, dtype=np.int64),
+            np.zeros(n_voters),
+            np.ones(n_voters),
+            ones.copy(),
+        )
     d = theta[a] - theta[b]
     fav_p, fav_model, fav_shift, tested = _favour_tests(voter, a, b, d, y, n_voters, n_models)
     temp_p, beta = _temperature_tests(voter, d, y, n_voters)
@@ -302,7 +319,10 @@ def fit_ratings(
 
 
 def decide(
-    tests: VoterTests, *, alpha: float = ALPHA, min_votes: int = MIN_VOTES,
+    tests: VoterTests,
+    *,
+    alpha: float = ALPHA,
+    min_votes: int = MIN_VOTES,
     method: Method = "lrt",
 ) -> NDArray[np.bool_]:
     """Which voters to flag."""
@@ -342,7 +362,8 @@ def _read_log(store: Store, sources: Sequence[str]) -> _Log:
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
         cleared = {
-            r[0] for r in conn.execute(
+            r[0]
+            for r in conn.execute(
                 select(voters_table.c.id).where(voters_table.c.flag_reason == CLEARED)
             )
         }
@@ -351,13 +372,18 @@ def _read_log(store: Store, sources: Sequence[str]) -> _Log:
     models = sorted({r[1] for r in rows} | {r[2] for r in rows})
     mindex = {name: i for i, name in enumerate(models)}
     n = len(rows)
-    voter = np.fromiter((vindex.get(r[0], -1) if r[0] is not None else -1 for r in rows),
-                        dtype=np.int64, count=n)
+    voter = np.fromiter(
+        (vindex.get(r[0], -1) if r[0] is not None else -1 for r in rows), dtype=np.int64, count=n
+    )
     counted = np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=n)
     flagged = VoteReason.FLAGGED_VOTER.value
     scan = np.fromiter(
-        ((r[0] is not None and r[0] not in cleared and (bool(r[4]) or r[5] == flagged))
-         for r in rows), dtype=bool, count=n,
+        (
+            (r[0] is not None and r[0] not in cleared and (bool(r[4]) or r[5] == flagged))
+            for r in rows
+        ),
+        dtype=bool,
+        count=n,
     )
     return _Log(
         voters=voter_names,
@@ -409,9 +435,15 @@ def scan_votes(
         both = rated[model_a] & rated[model_b]
         mask = scan_mask & has_voter & both
         hist = fit & both
-        tests = voter_tests(voter[mask], model_a[mask], model_b[mask], score[mask],
-                            np.nan_to_num(ratings), n_voters,
-                            history=(model_a[hist], model_b[hist], score[hist]))
+        tests = voter_tests(
+            voter[mask],
+            model_a[mask],
+            model_b[mask],
+            score[mask],
+            np.nan_to_num(ratings),
+            n_voters,
+            history=(model_a[hist], model_b[hist], score[hist]),
+        )
         flagged = decide(tests, alpha=alpha, min_votes=min_votes, method=method)
         if np.array_equal(flagged, excluded):
             break
@@ -438,10 +470,18 @@ def detect_anomalous_voters(
     if not log.voters or len(log.models) < 2:
         return []
     flagged, tests = scan_votes(
-        log.voter, log.model_a, log.model_b, log.outcome,
-        fit_mask=log.counted | log.scan, scan_mask=log.scan,
-        n_voters=len(log.voters), n_models=len(log.models),
-        alpha=alpha, min_votes=min_votes, method=method, rounds=rounds,
+        log.voter,
+        log.model_a,
+        log.model_b,
+        log.outcome,
+        fit_mask=log.counted | log.scan,
+        scan_mask=log.scan,
+        n_voters=len(log.voters),
+        n_models=len(log.models),
+        alpha=alpha,
+        min_votes=min_votes,
+        method=method,
+        rounds=rounds,
     )
     if tests is None:
         return []
@@ -481,18 +521,21 @@ def apply_flags(store: Store, flags: Sequence[Flag], *, actor: str = "scan") -> 
     v = votes_table.c
     with store.engine.connect() as conn:
         still_counted = {
-            r[0] for r in conn.execute(
-                select(v.voter).where(v.voter.in_([f.voter for f in flags]),
-                                      v.counted.is_(True)).distinct()
+            r[0]
+            for r in conn.execute(
+                select(v.voter)
+                .where(v.voter.in_([f.voter for f in flags]), v.counted.is_(True))
+                .distinct()
             )
         }
     total = 0
     for flag in flags:
         if (current.get(flag.voter) or {}).get("flag_reason") != flag.reason:
-            store.set_voter_status(flag.voter, flag_reason=flag.reason,
-                                   flag_detail=flag.detail_text(), actor=actor)
+            store.set_voter_status(
+                flag.voter, flag_reason=flag.reason, flag_detail=flag.detail_text(), actor=actor
+            )
         if flag.voter in still_counted:
-            total += store.set_votes_counted(voter=flag.voter, counted=False,
-                                             reason=VoteReason.FLAGGED_VOTER.value,
-                                             actor=actor)
+            total += store.set_votes_counted(
+                voter=flag.voter, counted=False, reason=VoteReason.FLAGGED_VOTER.value, actor=actor
+            )
     return total

@@ -17,9 +17,7 @@ class RateLimited(Exception):
     """Too many requests. ``retry_after_s`` says when to try again."""
 
     def __init__(self, what: str, limit: str, retry_after_s: int) -> None:
-        super().__init__(
-            f"too many {what}: the limit is {limit}; try again in {retry_after_s} s"
-        )
+        super().__init__(f"too many {what}: the limit is {limit}; try again in {retry_after_s} s")
         self.what = what
         self.limit = limit
         self.retry_after_s = retry_after_s
@@ -56,12 +54,18 @@ class RateLimiter:
         return RateLimited(what, str(item), retry)
 
     def hit_battle(self, session_id: str | None, ip: str | None) -> None:
-        self._hit("battles", self.battle_limit, (f"s:{session_id}" if session_id else None,
-                                                 f"ip:{ip}" if ip else None))
+        self._hit(
+            "battles",
+            self.battle_limit,
+            (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None),
+        )
 
     def hit_vote(self, session_id: str | None, ip: str | None) -> None:
-        self._hit("votes", self.vote_limit, (f"s:{session_id}" if session_id else None,
-                                             f"ip:{ip}" if ip else None))
+        self._hit(
+            "votes",
+            self.vote_limit,
+            (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None),
+        )
 
     def reset(self) -> None:
         self.storage.reset()

@@ -61,7 +61,8 @@ class IntegrityReport:
             "counted_votes": self.counted_votes,
             "filtered_by_reason": {
                 k: {"votes": n, "meaning": REASON_TEXT.get(k, k)}
-                for k, n in sorted(self.by_reason.items()) if k != "counted"
+                for k, n in sorted(self.by_reason.items())
+                if k != "counted"
             },
             "voters": [v.to_dict() for v in self.voters],
             "flagged_voters": len(self.flagged),
@@ -94,16 +95,25 @@ def _fragility(store: Store, top: int) -> tuple[list[FragileRow], int, list[str]
         remap[main] = np.arange(len(main))
         mask = keep[counts.a] & keep[counts.b]
         counts = ratings.PairCounts(
-            a=remap[counts.a[mask]], b=remap[counts.b[mask]], wins_a=counts.wins_a[mask],
-            wins_b=counts.wins_b[mask], ties=counts.ties[mask], n_models=len(main),
+            a=remap[counts.a[mask]],
+            b=remap[counts.b[mask]],
+            wins_a=counts.wins_a[mask],
+            wins_b=counts.wins_b[mask],
+            ties=counts.ties[mask],
+            n_models=len(main),
         )
         models = [models[i] for i in main]
     if len(models) < 2:
         return [], int(counts.total), unrated
     fit = ratings.fit_bradley_terry(counts)
     rows = [
-        FragileRow(models[p.upper], models[p.lower], round(float(p.votes_to_swap), 1),
-                   float(p.share_to_swap), bool(p.tied))
+        FragileRow(
+            models[p.upper],
+            models[p.lower],
+            round(float(p.votes_to_swap), 1),
+            float(p.share_to_swap),
+            bool(p.tied),
+        )
         for p in ratings.fragility(counts, fit, top=top)
     ]
     return rows, int(counts.total), unrated

@@ -177,12 +177,18 @@ def run_sybil(cfg: SybilConfig) -> SybilResult:
         live = fit_ratings(ma[counted], mb[counted], out[counted], n)
         worst = min(worst, _rank(live, target))  # the best place the target reached
         flagged, tests = scan_votes(
-            voter[present], ma[present], mb[present], out[present],
+            voter[present],
+            ma[present],
+            mb[present],
+            out[present],
             fit_mask=np.ones(int(present.sum()), dtype=bool),
             scan_mask=np.ones(int(present.sum()), dtype=bool),
-            n_voters=n_voters, n_models=n, alpha=cfg.alpha, min_votes=cfg.min_votes,
+            n_voters=n_voters,
+            n_models=n,
+            alpha=cfg.alpha,
+            min_votes=cfg.min_votes,
         )
-        newly = flagged[cfg.honest_voters:] & (flagged_at < 0)
+        newly = flagged[cfg.honest_voters :] & (flagged_at < 0)
         flagged_at[newly] = cast
         flagged_ever |= flagged
         if tests is not None:
@@ -193,7 +199,7 @@ def run_sybil(cfg: SybilConfig) -> SybilResult:
     honest_counts = np.bincount(h_voter, minlength=cfg.honest_voters)
     tested = honest_counts >= cfg.min_votes
     honest_flags = flagged_ever[: cfg.honest_voters]
-    attack_flags = flagged_ever[cfg.honest_voters:]
+    attack_flags = flagged_ever[cfg.honest_voters :]
     within = (flagged_at >= 0) & (flagged_at <= 100)
     return SybilResult(
         config=cfg,
@@ -205,12 +211,14 @@ def run_sybil(cfg: SybilConfig) -> SybilResult:
         attackers_flagged=float(attack_flags.mean()),
         attackers_flagged_within_100=float(within.mean()),
         votes_to_flag_median=float(np.median(flagged_at[flagged_at >= 0]))
-        if (flagged_at >= 0).any() else None,
+        if (flagged_at >= 0).any()
+        else None,
         honest_flagged=float(honest_flags[tested].mean()) if tested.any() else 0.0,
         honest_flagged_all=float(honest_flags.mean()),
         honest_tested=int(tested.sum()),
-        fisher_attackers_flagged=float(fisher_flags[cfg.honest_voters:].mean()),
+        fisher_attackers_flagged=float(fisher_flags[cfg.honest_voters :].mean()),
         fisher_honest_flagged=float(fisher_flags[: cfg.honest_voters][tested].mean())
-        if tested.any() else 0.0,
+        if tested.any()
+        else 0.0,
         seconds=round(time.perf_counter() - start, 2),
     )

@@ -126,6 +126,8 @@ def _rank_corr(kind: str, u: np.ndarray, v: np.ndarray) -> float | None:
 
 
 def _fit(ma: np.ndarray, mb: np.ndarray, out: np.ndarray, n: int) -> np.ndarray | None:
+    if n < 2 or len(ma) == 0:
+        return None
     counts = ratings.aggregate(ma, mb, out, n)
     try:
         if len(ratings.connected_components(counts)) > 1:
@@ -160,6 +162,9 @@ def rank_correlation(
         return np.array([fitted[pos[m]] for m in common])
 
     figures = []
+    if len(common) < 3:  # a rank correlation of two items means nothing
+        empty = Figure(None, None, None, len(common), "needs 3 models rated by both")
+        return common, empty, empty
     for kind in ("spearman", "kendall"):
         u, v = ratings_of(human, None), ratings_of(judge, None)
         value = _rank_corr(kind, u, v) if u is not None and v is not None else None
@@ -217,18 +222,18 @@ def agreement_report(store: Store, judge_source: str, *, rounds: int = 1000) -> 
             human[row["battle_id"]] = row["verdict"]
         elif row["source"] == judge_source:
             judge_total += 1
-            if not row["counted"]:
-                unparseable += 1 if row["reason"] == "judge_unparseable" else 0
-                continue
-            judge[row["battle_id"]] = row
             detail = parse_detail(row.get("detail"))
-            for p in (detail or {}).get("passes", []):
+            for p in (detail or {}).get("passes", []):  # every pass that picked a side
                 label = p.get("label")
                 if label in ("A>>B", "A>B"):
                     first_shown += 1
                     decisive_passes += 1
                 elif label in ("B>A", "B>>A"):
                     decisive_passes += 1
+            if not row["counted"]:
+                unparseable += 1 if row["reason"] == "judge_unparseable" else 0
+                continue
+            judge[row["battle_id"]] = row
     both = sorted(set(human) & set(judge))
     hx = [_CLASS[human[b]] for b in both]
     jx = [_CLASS[judge[b]["verdict"]] for b in both]

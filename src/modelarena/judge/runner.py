@@ -148,30 +148,45 @@ class RunReport:
 
 
 class Budget:
-    """Worst-case reservations against a cap; ``limit`` None means no cap."""
+    """Worst-case reservations against a cap; ``limit`` None means no cap.
+
+    A call whose worst case no longer fits beside what is already spent exhausts the
+    budget (the run stops); one that only collides with calls in flight waits for them
+    to settle, since they usually cost less than their worst case.
+    """
 
     def __init__(self, limit: float | None) -> None:
         self.limit = limit
         self.spent = 0.0
         self.reserved = 0.0
         self.exhausted = False
+        self._settled = asyncio.Condition()
 
-    def reserve(self, estimate: float) -> None:
+    async def reserve(self, estimate: float) -> None:
         if self.limit is None:
             return
-        if self.exhausted or self.spent + self.reserved + estimate > self.limit + 1e-12:
-            self.exhausted = True
-            raise BudgetExhausted
-        self.reserved += estimate
+        async with self._settled:
+            while True:
+                if self.exhausted or self.spent + estimate > self.limit + 1e-12:
+                    self.exhausted = True
+                    raise BudgetExhausted
+                if self.spent + self.reserved + estimate <= self.limit + 1e-12:
+                    self.reserved += estimate
+                    return
+                await self._settled.wait()
 
-    def settle(self, estimate: float, actual: float) -> None:
-        if self.limit is not None:
-            self.reserved -= estimate
-        self.spent += actual
+    async def settle(self, estimate: float, actual: float) -> None:
+        async with self._settled:
+            if self.limit is not None:
+                self.reserved -= estimate
+            self.spent += actual
+            self._settled.notify_all()
 
-    def release(self, estimate: float) -> None:
-        if self.limit is not None:
-            self.reserved -= estimate
+    async def release(self, estimate: float) -> None:
+        async with self._settled:
+            if self.limit is not None:
+                self.reserved -= estimate
+            self._settled.notify_all()
 
 
 def endpoint_of(cfg: ModelConfig) -> str:
@@ -257,13 +272,13 @@ class JudgeRun:
         cfg = self.arena.contestants[model]
         async with self._limit(cfg):
             estimate = self._estimate(model, messages, settings)
-            self.budget.reserve(estimate)  # raises BudgetExhausted
+            await self.budget.reserve(estimate)  # raises BudgetExhausted
             try:
                 result = await self._call(model, messages, settings)
             except BaseException:
-                self.budget.release(estimate)
+                await asyncio.shield(self.budget.release(estimate))
                 raise
-            self.budget.settle(estimate, result.cost_usd or 0.0)
+            await self.budget.settle(estimate, result.cost_usd or 0.0)
             self.report.spent_usd = self.budget.spent
             return result
 

@@ -128,7 +128,8 @@ def newton(
 
 
 def _fit_half(
-    counts: PairCounts, ridge: float, tol: float, max_iter: int
+    counts: PairCounts, ridge: float, tol: float, max_iter: int,
+    start: FloatArray | None = None,
 ) -> tuple[FloatArray, float, int, bool]:
     n, i, j = counts.n_models, counts.a, counts.b
     c = _cells(counts)
@@ -144,7 +145,8 @@ def _fit_half(
         info = lk.information(i, j, n_votes, terms, n)
         return grad, lk.add_gauge(info, n, ridge)
 
-    theta, iters, ok = newton(np.zeros(n), objective, derivatives, tol=tol, max_iter=max_iter)
+    x0 = np.zeros(n) if start is None else start - start.mean()
+    theta, iters, ok = newton(x0, objective, derivatives, tol=tol, max_iter=max_iter)
     theta -= theta.mean()
     return theta, lk.half_loglik(theta[i] - theta[j], c), iters, ok
 
@@ -211,6 +213,7 @@ def fit_bradley_terry(
     tol: float = 1e-10,
     max_iter: int = 100,
     ridge: float | None = None,
+    start: FloatArray | None = None,
 ) -> BTFit:
     """Fit Bradley-Terry ratings to aggregated counts.
 
@@ -236,7 +239,10 @@ def fit_bradley_terry(
         raise ValueError("ridge must be non-negative")
     tie_param: float | None = None
     if ties == lk.HALF:
-        theta, ll, iters, ok = _fit_half(counts, lam, tol, max_iter)
+        init = None
+        if start is not None and start.shape == (counts.n_models,) and np.all(np.isfinite(start)):
+            init = np.asarray(start, dtype=np.float64) * (math.log(base) / scale)
+        theta, ll, iters, ok = _fit_half(counts, lam, tol, max_iter, init)
     else:
         theta, ll, iters, ok, tie_param = _fit_davidson(counts, lam, tol, max_iter)
     return BTFit(

@@ -108,6 +108,12 @@ def _votes_to_close(gap: float, per_vote: np.ndarray, available: np.ndarray) -> 
     """Fewest votes (fractional) whose summed per-vote reductions reach ``gap``."""
     if gap <= 0:
         return 0.0
+    # Usually a few hundred cells close the gap: sort only those when they suffice.
+    k = 512
+    if per_vote.size > 4 * k:
+        part = np.argpartition(-per_vote, k)[:k]
+        if float((per_vote[part] * available[part]).sum()) >= gap:
+            per_vote, available = per_vote[part], available[part]
     order = np.argsort(-per_vote, kind="stable")
     per_vote, available = per_vote[order], available[order]
     reach = np.cumsum(per_vote * available)

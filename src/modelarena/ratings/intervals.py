@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import cho_factor, cho_solve
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from . import _likelihood as lk
 from .bradley_terry import BTFit
@@ -41,7 +41,8 @@ class Intervals:
 def z_value(level: float) -> float:
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
-    return float(norm.ppf(0.5 + 0.5 * level))
+    # ndtri is the normal quantile; scipy.stats would cost ~0.5 s of import per command
+    return float(ndtri(0.5 + 0.5 * level))
 
 
 def cell_terms(counts: PairCounts, fit: BTFit) -> lk.CellTerms:

@@ -28,6 +28,7 @@ from modelarena.battles.records import (
 )
 from modelarena.battles.style import StyleCounts
 from modelarena.store import migrate
+from modelarena.store.cells import CellCache, read_cells
 from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.schema import answers, audit_log, battles, pair_counts, voters, votes
 
@@ -115,6 +116,7 @@ _OUTCOME = {Verdict.A: 0, Verdict.B: 1, Verdict.TIE: 2, Verdict.BOTH_BAD: 3}
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._cells = CellCache()
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
@@ -446,18 +448,18 @@ class Store:
         self, *, sources: Sequence[str] = (HUMAN,), categories: Sequence[str] | None = None
     ) -> PairCells:
         """Aggregated counted votes from the cache: the cost does not grow with votes."""
-        query = select(
-            pair_counts.c.model_a,
-            pair_counts.c.model_b,
-            func.sum(pair_counts.c.wins_a),
-            func.sum(pair_counts.c.wins_b),
-            func.sum(pair_counts.c.ties + pair_counts.c.both_bad),
-        ).where(pair_counts.c.source.in_(list(sources)))
-        if categories:
-            query = query.where(pair_counts.c.category.in_(list(categories)))
-        query = query.group_by(pair_counts.c.model_a, pair_counts.c.model_b)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            if conn.dialect.name == "sqlite":
+                names, a, b, counts = self._cells.cells(conn, sources, categories)
+                order = sorted(range(len(names)), key=names.__getitem__)
+                rank = np.empty(len(names), dtype=np.int64)
+                rank[order] = np.arange(len(names))
+                return PairCells(
+                    models=[names[i] for i in order], a=rank[a] if len(a) else a,
+                    b=rank[b] if len(b) else b, wins_a=counts[:, 0], wins_b=counts[:, 1],
+                    ties=counts[:, 2],
+                )
+            rows = read_cells(conn, sources, categories)
         names = sorted({r[0] for r in rows} | {r[1] for r in rows})
         index = {n: i for i, n in enumerate(names)}
         return PairCells(
@@ -553,6 +555,9 @@ class Store:
                 inc[(s, c, a, b)][_OUTCOME[Verdict(verdict)]] += int(count)
                 total += int(count)
             self._bump_pair_counts(conn, dict(inc))
+            conn.execute(insert(audit_log).values(
+                created_at=_now(), actor="system", action="rebuild_pair_counts",
+                target=None, detail=f"{total} counted votes"))
         return total
 
     def set_votes_counted(

@@ -6,6 +6,7 @@ State-changing requests (every POST) need the CSRF token of the session in the
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -72,8 +73,15 @@ def require_csrf(request: Request) -> Session:
 CsrfSession = Annotated[Session, Depends(require_csrf)]
 
 
+_BATTLE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def valid_battle_id(battle_id: str) -> bool:
+    return _BATTLE_ID.fullmatch(battle_id) is not None
+
+
 def load_battle(ctx: WebContext, battle_id: str) -> Battle:
-    if not (0 < len(battle_id) <= 64):
+    if not valid_battle_id(battle_id):
         raise ApiError(404, "battle_not_found", "no such battle")
     try:
         return ctx.arena.store.get_battle(battle_id)
@@ -88,6 +96,22 @@ def require_owner(battle: Battle, session: Session) -> None:
             "not_your_battle",
             "only the person who started this battle can continue it or vote on it",
         )
+
+
+def checked_prompt(ctx: WebContext, text: str) -> str:
+    """The prompt, validated by the arena, or a clear 400 (never a crash further down)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "invalid_text", "the prompt is not valid Unicode text (it holds a lone surrogate)"
+        ) from None
+    if "\x00" in text:
+        raise ApiError(400, "invalid_text", "the prompt contains a NUL character")
+    try:
+        return ctx.arena.validate_prompt(text)
+    except ArenaError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
 
 
 def rate_limited(exc: RateLimited) -> ApiError:
@@ -146,11 +170,11 @@ async def create_battle(
     arena = ctx.arena
     try:
         get_category(body.category)
-        prompt = arena.validate_prompt(body.prompt)
     except UnknownCategory as exc:
-        raise ApiError(400, "unknown_category", str(exc)) from None
-    except ArenaError as exc:
-        raise ApiError(400, exc.code, str(exc)) from None
+        raise ApiError(
+            400, "unknown_category", str(exc).encode("utf-8", "replace").decode()
+        ) from None
+    prompt = checked_prompt(ctx, body.prompt)
     try:
         ctx.limiter.hit_battle(session.id, client_ip(request, ctx))
     except RateLimited as exc:
@@ -216,10 +240,7 @@ async def follow_up(
     arena = ctx.arena
     battle = load_battle(ctx, battle_id)
     require_owner(battle, session)
-    try:
-        prompt = arena.validate_prompt(body.prompt)
-    except ArenaError as exc:
-        raise ApiError(400, exc.code, str(exc)) from None
+    prompt = checked_prompt(ctx, body.prompt)
     if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
         raise ApiError(409, "turn_in_progress", "wait until both answers are complete")
     if battle.status is BattleStatus.FAILED:
@@ -255,8 +276,10 @@ async def vote(
     arena = ctx.arena
     try:
         verdict = Verdict.parse(body.verdict)
-    except ValueError as exc:
-        raise ApiError(400, "unknown_verdict", str(exc)) from None
+    except ValueError:
+        raise ApiError(
+            400, "unknown_verdict", "unknown verdict; use one of: a, b, tie, both_bad"
+        ) from None
     battle = load_battle(ctx, battle_id)
     require_owner(battle, session)
     if has_human_vote(arena, battle_id):

@@ -91,8 +91,12 @@ def arena_page(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/battles/{battle_id}", response_class=HTMLResponse)
 def battle_page(battle_id: str, request: Request, ctx: Ctx) -> Response:
+    from modelarena.web.api import valid_battle_id
+
     try:
-        battle = ctx.arena.store.get_battle(battle_id[:64])
+        if not valid_battle_id(battle_id):
+            raise BattleNotFound(battle_id[:64])
+        battle = ctx.arena.store.get_battle(battle_id)
     except BattleNotFound:
         return not_found_page(request, "No battle with this id.")
     session: Session = request.state.session

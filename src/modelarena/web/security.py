@@ -190,6 +190,33 @@ class SecurityMiddleware:
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             await _too_large(send)
             return
+        if length is None and scope.get("method") not in SAFE_METHODS:
+            # A body without a declared length (chunked): read it here, up to the limit.
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    await _too_large(send)
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            receive = replay
         session = self.codec.loads(raw) or new_session()
         scope.setdefault("state", {})["session"] = session
 

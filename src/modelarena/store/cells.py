@@ -1,0 +1,141 @@
+"""An in-process copy of the pair-count cache, brought up to date by the new votes only.
+
+Reading ``pair_counts`` costs milliseconds per thousand cells; a busy board refreshes after
+every vote. On SQLite, writes are serialised, so vote ids grow in commit order: the copy
+keeps the highest vote id it has seen and, on refresh, reads only the counted votes above
+it. Anything that can change old votes (a ban, a recount, a rebuild) writes the audit log,
+and a new audit entry makes the copy reload in full. PostgreSQL hands out ids before
+commit, so a later commit can carry a smaller id: there the copy is not used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from modelarena.store.schema import audit_log, pair_counts, votes
+
+FULL_RELOAD_AFTER = 20_000  # new votes beyond which a full read is cheaper
+_OUTCOME_COLUMN = {"a": 0, "b": 1, "tie": 2, "both_bad": 2}
+
+
+@dataclass
+class _Cells:
+    vote_mark: int
+    audit_mark: int
+    models: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    rows: dict[tuple[int, int], int] = field(default_factory=dict)
+    a: list[int] = field(default_factory=list)
+    b: list[int] = field(default_factory=list)
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+
+    def add(self, model_a: str, model_b: str, values: Sequence[float]) -> None:
+        ia = self._model(model_a)
+        ib = self._model(model_b)
+        row = self.rows.get((ia, ib))
+        if row is None:
+            row = self.rows[(ia, ib)] = len(self.a)
+            self.a.append(ia)
+            self.b.append(ib)
+            self.counts = np.vstack([self.counts, np.zeros((1, 3))])
+        self.counts[row] += values
+
+    def _model(self, name: str) -> int:
+        if name not in self.index:
+            self.index[name] = len(self.models)
+            self.models.append(name)
+        return self.index[name]
+
+
+def _marks(conn: Connection) -> tuple[int, int]:
+    vote_mark = conn.execute(select(func.max(votes.c.id))).scalar() or 0
+    audit_mark = conn.execute(select(func.max(audit_log.c.id))).scalar() or 0
+    return int(vote_mark), int(audit_mark)
+
+
+def read_cells(
+    conn: Connection, sources: Sequence[str], categories: Sequence[str] | None
+) -> list[Any]:
+    query = select(
+        pair_counts.c.model_a,
+        pair_counts.c.model_b,
+        func.sum(pair_counts.c.wins_a),
+        func.sum(pair_counts.c.wins_b),
+        func.sum(pair_counts.c.ties + pair_counts.c.both_bad),
+    ).where(pair_counts.c.source.in_(list(sources)))
+    if categories:
+        query = query.where(pair_counts.c.category.in_(list(categories)))
+    query = query.group_by(pair_counts.c.model_a, pair_counts.c.model_b)
+    return list(conn.execute(query).all())
+
+
+class CellCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[tuple[str, ...], tuple[str, ...]], _Cells] = {}
+
+    def cells(
+        self, conn: Connection, sources: Sequence[str], categories: Sequence[str] | None
+    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """(models, a, b, counts[:, wins_a/wins_b/ties]) for the given filter."""
+        key = (tuple(sorted(sources)), tuple(sorted(categories or ())))
+        with self._lock:
+            entry = self._entries.get(key)
+            vote_mark, audit_mark = _marks(conn)
+            stale = (entry is None or entry.audit_mark != audit_mark
+                     or vote_mark < entry.vote_mark
+                     or vote_mark - entry.vote_mark > FULL_RELOAD_AFTER)
+            if stale:
+                entry = self._reload(conn, sources, categories)
+                self._entries[key] = entry
+            elif entry is not None and vote_mark > entry.vote_mark:
+                self._catch_up(conn, entry, sources, categories, vote_mark)
+            assert entry is not None
+            return (list(entry.models), np.array(entry.a, dtype=np.int64),
+                    np.array(entry.b, dtype=np.int64), entry.counts.copy())
+
+    def _reload(
+        self, conn: Connection, sources: Sequence[str], categories: Sequence[str] | None
+    ) -> _Cells:
+        while True:  # marks read on both sides of the cells: equal means no vote in between
+            before = _marks(conn)
+            rows = read_cells(conn, sources, categories)
+            if _marks(conn) == before:
+                break
+        entry = _Cells(*before)
+        for a, b, wa, wb, t in rows:
+            entry.add(a, b, (wa, wb, t))
+        return entry
+
+    def _catch_up(
+        self,
+        conn: Connection,
+        entry: _Cells,
+        sources: Sequence[str],
+        categories: Sequence[str] | None,
+        vote_mark: int,
+    ) -> None:
+        query = select(votes.c.model_a, votes.c.model_b, votes.c.verdict).where(
+            votes.c.id > entry.vote_mark,
+            votes.c.id <= vote_mark,
+            votes.c.counted.is_(True),
+            votes.c.source.in_(list(sources)),
+        )
+        if categories:
+            query = query.where(votes.c.category.in_(list(categories)))
+        for model_a, model_b, verdict in conn.execute(query):
+            values = [0.0, 0.0, 0.0]
+            values[_OUTCOME_COLUMN[verdict]] = 1.0
+            entry.add(model_a, model_b, values)
+        entry.vote_mark = vote_mark
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
