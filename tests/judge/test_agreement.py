@@ -89,11 +89,12 @@ def test_rank_correlation_of_the_two_leaderboards(sqlite_url: str) -> None:
     store = Store.open(sqlite_url)
     models = ["m1", "m2", "m3", "m4"]
     for i, better in enumerate(models):
-        for worse in models[i + 1:]:
+        for worse in models[i + 1 :]:
             # human and judge agree: the better one wins 2 of 3
             for winner in ("a", "a", "b"):
-                add_battle(store, model_a=better, model_b=worse, human=winner,
-                           passes=JUDGE_SAYS[winner])
+                add_battle(
+                    store, model_a=better, model_b=worse, human=winner, passes=JUDGE_SAYS[winner]
+                )
     rep = agreement_report(store, JUDGE, rounds=100)
     assert rep.models == models
     assert rep.spearman.value == pytest.approx(1.0)
@@ -109,10 +110,15 @@ def test_rank_correlation_detects_a_reversed_judge(sqlite_url: str) -> None:
     models = ["m1", "m2", "m3"]
     flip = {"a": "b", "b": "a"}
     for i, better in enumerate(models):
-        for worse in models[i + 1:]:
+        for worse in models[i + 1 :]:
             for winner in ("a", "a", "b"):
-                add_battle(store, model_a=better, model_b=worse, human=winner,
-                           passes=JUDGE_SAYS[flip[winner]])
+                add_battle(
+                    store,
+                    model_a=better,
+                    model_b=worse,
+                    human=winner,
+                    passes=JUDGE_SAYS[flip[winner]],
+                )
     rep = agreement_report(store, JUDGE, rounds=100)
     assert rep.spearman.value == pytest.approx(-1.0)
     assert rep.kendall.value == pytest.approx(-1.0)

@@ -11,19 +11,32 @@ from modelarena.judge.cost import cost_report, total_usd
 
 
 def entry(kind: str, key: str, model: str, p: int, c: int, **extra: object) -> str:
-    return json.dumps({"kind": kind, "key": key, "model": model, "prompt_tokens": p,
-                       "completion_tokens": c, **extra})
+    return json.dumps(
+        {
+            "kind": kind,
+            "key": key,
+            "model": model,
+            "prompt_tokens": p,
+            "completion_tokens": c,
+            **extra,
+        }
+    )
 
 
 def test_costs_by_model_and_judge(tmp_path: Path) -> None:
     run1 = tmp_path / "one.jsonl"
-    run1.write_text("\n".join([
-        entry("answer", "k1", "cheap", 1000, 2000),
-        entry("answer", "k2", "free", 500, 500, tokens_estimated=True),
-        entry("judgment", "j1", "cheap", 3000, 100),
-        json.dumps({"kind": "battle", "key": "b1", "battle_id": "x"}),
-        '{"kind": "answer", "key": "cut by a cra',  # an interrupted line is skipped
-    ]) + "\n")
+    run1.write_text(
+        "\n".join(
+            [
+                entry("answer", "k1", "cheap", 1000, 2000),
+                entry("answer", "k2", "free", 500, 500, tokens_estimated=True),
+                entry("judgment", "j1", "cheap", 3000, 100),
+                json.dumps({"kind": "battle", "key": "b1", "battle_id": "x"}),
+                '{"kind": "answer", "key": "cut by a cra',  # an interrupted line is skipped
+            ]
+        )
+        + "\n"
+    )
     run2 = tmp_path / "two.jsonl"
     run2.write_text(entry("answer", "k1", "cheap", 1000, 2000) + "\n")  # reused, paid once
 

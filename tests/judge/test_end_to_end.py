@@ -15,7 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from modelarena.arena import Arena
-from modelarena.backends.base import Backend, Chunk, GenerationSettings, Message
+from modelarena.backends.base import Backend, GenerationSettings, Message
 from modelarena.battles.records import Verdict
 from modelarena.cli import judge_cmd
 from modelarena.config import load_settings
@@ -35,8 +35,9 @@ PROMPTS = [
 ]
 
 
-def write_config(tmp_path: Path, server: Any, *, max_tokens: int = 32,
-                 priced: bool = False) -> Path:
+def write_config(
+    tmp_path: Path, server: Any, *, max_tokens: int = 32, priced: bool = False
+) -> Path:
     models = ""
     for name, extra in (("small-a", ""), ("small-b", 'system_prompt = "Answer like a pirate."')):
         models += f"""
@@ -85,8 +86,18 @@ def test_judge_run_stores_votes_leaderboard_agreement_and_cost(
     prompts = tmp_path / "prompts.txt"
     prompts.write_text("\n".join(PROMPTS) + "\n")
     work = tmp_path / "work"
-    result = invoke("judge", "run", "-c", str(config), "--prompts", str(prompts),
-                    "--work-dir", str(work), "--no-progress", "--json")
+    result = invoke(
+        "judge",
+        "run",
+        "-c",
+        str(config),
+        "--prompts",
+        str(prompts),
+        "--work-dir",
+        str(work),
+        "--no-progress",
+        "--json",
+    )
     report = json.loads(result.output)
     assert report["source"] == "judge:small-a"
     assert report["battles_stored"] == 3
@@ -117,8 +128,9 @@ def test_judge_run_stores_votes_leaderboard_agreement_and_cost(
     for r in rows:
         store.record_vote(r["battle_id"], Verdict.A, voter="person")
     store.close()
-    agreement = json.loads(invoke("judge", "agreement", "-c", str(config), "--json",
-                                  "--rounds", "50").output)
+    agreement = json.loads(
+        invoke("judge", "agreement", "-c", str(config), "--json", "--rounds", "50").output
+    )
     assert agreement["judge_source"] == "judge:small-a"
     assert agreement["battles_both"] == len(counted)
     assert agreement["agreement"]["n"] == len(counted)
@@ -126,19 +138,31 @@ def test_judge_run_stores_votes_leaderboard_agreement_and_cost(
     text = invoke("judge", "agreement", "-c", str(config), "--rounds", "50").output
     assert "Cohen's kappa" in text and "position bias" in text
 
-    cost = json.loads(invoke("judge", "cost", "-c", str(config), "--work-dir", str(work),
-                             "--json").output)
+    cost = json.loads(
+        invoke("judge", "cost", "-c", str(config), "--work-dir", str(work), "--json").output
+    )
     by = {(r["role"], r["model"]): r for r in cost}
     assert by[("model", "small-a")]["calls"] == 3
     assert by[("model", "small-b")]["calls"] == 3
     assert by[("judge", "small-a")]["calls"] == report["judgments_generated"]
     assert by[("model", "small-a")]["completion_tokens"] > 0
-    assert "unpriced" in invoke("judge", "cost", "-c", str(config), "--work-dir",
-                                str(work)).output
+    assert "unpriced" in invoke("judge", "cost", "-c", str(config), "--work-dir", str(work)).output
 
     # the same command again reuses everything: no new answer, judgment, battle or vote
-    again = json.loads(invoke("judge", "run", "-c", str(config), "--prompts", str(prompts),
-                              "--work-dir", str(work), "--no-progress", "--json").output)
+    again = json.loads(
+        invoke(
+            "judge",
+            "run",
+            "-c",
+            str(config),
+            "--prompts",
+            str(prompts),
+            "--work-dir",
+            str(work),
+            "--no-progress",
+            "--json",
+        ).output
+    )
     assert (again["answers_generated"], again["judgments_generated"]) == (0, 0)
     assert (again["battles_stored"], again["battles_reused"]) == (0, 3)
     store = Store.open(load_settings(config).database_url)
@@ -187,28 +211,36 @@ async def test_interrupted_run_resumes_without_generating_twice(
                 wrapped[model] = Counting(arena.backend(model), model, calls)
             return wrapped[model]
 
-        job = JudgeRun(arena, prompts, RunOptions(models=["small-a", "small-b"],
-                                                  judge="small-a", budget_usd=budget,
-                                                  concurrency=1),
-                       Cache(cache_path), backend_for=backend_for)
+        job = JudgeRun(
+            arena,
+            prompts,
+            RunOptions(
+                models=["small-a", "small-b"], judge="small-a", budget_usd=budget, concurrency=1
+            ),
+            Cache(cache_path),
+            backend_for=backend_for,
+        )
         try:
             return await job.run()
         finally:
             await arena.aclose()
             arena.store.close()
 
-    # every call's worst case here is ~0.1-0.25 USD at these made-up prices
-    first = await run(0.3)
+    # At these made-up prices an answer's worst case is ~$0.1 and a judgment's ~$0.45:
+    # the budget runs out somewhere among the judgments.
+    first = await run(0.9)
     assert first.stopped_by_budget
     n_first = len(calls)
+    assert first.answers_generated + first.judgments_generated == n_first
     assert 0 < n_first < 8
+    assert first.spent_usd <= 0.9
     second = await run(None)
     assert not second.stopped_by_budget
     assert second.battles == 2
     assert len(calls) == len(set(calls)), "a request was sent twice"
     assert second.answers_generated + second.judgments_generated == len(calls) - n_first
     assert second.answers_reused == first.answers_generated
-    assert first.spent_usd <= 0.3
+    assert second.judgments_reused == first.judgments_generated
 
 
 def test_main_app_has_the_judge_group() -> None:
@@ -222,9 +254,18 @@ def test_main_app_has_the_judge_group() -> None:
 
 def test_prompts_commands(tmp_path: Path) -> None:
     src = tmp_path / "log.jsonl"
-    src.write_text(json.dumps({"question_id": "q", "conversation_a": [
-        {"role": "user", "content": "Hi there"}, {"role": "assistant", "content": "Hello"}]})
-        + "\n")
+    src.write_text(
+        json.dumps(
+            {
+                "question_id": "q",
+                "conversation_a": [
+                    {"role": "user", "content": "Hi there"},
+                    {"role": "assistant", "content": "Hello"},
+                ],
+            }
+        )
+        + "\n"
+    )
     out = invoke("judge", "prompts", "import", str(src), "--out", str(tmp_path / "o.jsonl"))
     assert "Imported 1 prompts (chat 1)" in out.output
     assert json.loads((tmp_path / "o.jsonl").read_text())["prompt"] == "Hi there"

@@ -30,22 +30,34 @@ def test_builtin_set_covers_every_category() -> None:
 
 def test_jsonl_with_categories_and_dedupe(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
-    rows = [{"prompt": "Hello there", "category": "chat", "id": "x1"},
-            {"question": "Draw a cat", "category": "svg"},
-            {"prompt": "  hello   THERE "},  # same prompt folded: dropped
-            {"text": "A third"}]
+    rows = [
+        {"prompt": "Hello there", "category": "chat", "id": "x1"},
+        {"question": "Draw a cat", "category": "svg"},
+        {"prompt": "  hello   THERE "},  # same prompt folded: dropped
+        {"text": "A third"},
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     items = load_prompts(path)
     assert [(i.prompt, i.category, i.id) for i in items] == [
-        ("Hello there", "chat", "x1"), ("Draw a cat", "svg", ""), ("A third", "chat", "")]
+        ("Hello there", "chat", "x1"),
+        ("Draw a cat", "svg", ""),
+        ("A third", "chat", ""),
+    ]
 
 
 def test_arena_log_rows_give_the_first_user_turn(tmp_path: Path) -> None:
     path = tmp_path / "chatbot_arena.jsonl"
-    row = {"question_id": "q1", "model_a": "x", "model_b": "y", "winner": "model_a",
-           "conversation_a": [{"role": "user", "content": "What is 2+2?"},
-                              {"role": "assistant", "content": "4"},
-                              {"role": "user", "content": "And 3+3?"}]}
+    row = {
+        "question_id": "q1",
+        "model_a": "x",
+        "model_b": "y",
+        "winner": "model_a",
+        "conversation_a": [
+            {"role": "user", "content": "What is 2+2?"},
+            {"role": "assistant", "content": "4"},
+            {"role": "user", "content": "And 3+3?"},
+        ],
+    }
     path.write_text(json.dumps(row) + "\n")
     [item] = load_prompts(path)
     assert (item.prompt, item.id, item.category) == ("What is 2+2?", "q1", "chat")
@@ -68,7 +80,9 @@ def test_plain_text_one_per_line(tmp_path: Path) -> None:
     path.write_text("# my prompts\nFirst prompt\n\nSecond prompt\n")
     items = load_prompts(path, category="website")
     assert [(i.prompt, i.category) for i in items] == [
-        ("First prompt", "website"), ("Second prompt", "website")]
+        ("First prompt", "website"),
+        ("Second prompt", "website"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -80,8 +94,7 @@ def test_plain_text_one_per_line(tmp_path: Path) -> None:
         ("empty.txt", "# nothing\n\n", "no prompts found"),
     ],
 )
-def test_bad_files_name_the_problem(tmp_path: Path, name: str, content: str,
-                                    message: str) -> None:
+def test_bad_files_name_the_problem(tmp_path: Path, name: str, content: str, message: str) -> None:
     path = tmp_path / name
     path.write_text(content)
     with pytest.raises(PromptSetError, match=message):

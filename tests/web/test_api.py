@@ -95,7 +95,7 @@ async def test_follow_up_turn_continues_both_conversations(scripted, api_client)
     r = await c.post(f"/api/battles/{battle_id}/turns", {"prompt": "And then?"})
     assert r.status_code == 202 and r.json()["turn"] == 1
     events = sse_events((await c.get(r.json()["stream_url"])).text)
-    assert events[0] == ("start", {"turn": 1, "design": False})
+    assert events[0] == ("start", {"turn": 1, "design": False, "prompt": "And then?"})
     assert events[-1][1]["can_vote"] is True
     view = (await c.get(f"/api/battles/{battle_id}")).json()
     assert [t["prompt"] for t in view["turns"]] == ["Say something.", "And then?"]
@@ -525,3 +525,59 @@ async def test_session_key_is_kept_next_to_the_database(scripted, api_client, db
     c2.csrf = c.csrf
     r = await c2.post(f"/api/battles/{battle_id}/vote", {"verdict": "a"})
     assert r.status_code == 200, r.text
+
+
+class ReasoningBackend:
+    """A model that thinks out loud before answering (reasoning_content)."""
+
+    async def stream(self, messages: Any, settings: Any) -> Any:
+        from modelarena.backends.base import AnswerStats, Chunk
+
+        for word in ("SECRET-PLAN ", "step ", "by ", "step "):
+            yield Chunk(reasoning=word)
+        yield Chunk(text="The answer is 4.")
+        yield Chunk(final=AnswerStats(prompt_tokens=5, completion_tokens=9, total_time_s=0.1))
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_reasoning_is_withheld_until_the_reveal(scripted, api_client) -> None:
+    arena = scripted()
+    arena._backends["deepseek-v3"] = ReasoningBackend()  # type: ignore[assignment]
+    arena._backends["gpt-4o"] = ReasoningBackend()  # type: ignore[assignment]
+    c = await api_client(arena)
+    r = await c.post("/api/battles", {"prompt": "2 + 2?", "category": "chat"})
+    stream = (await c.get(r.json()["stream_url"])).text
+    events = sse_events(stream)
+    assert any(d.get("thinking") for n, d in events if n == "delta")
+    view = await c.get(f"/api/battles/{r.json()['id']}")
+    assert "SECRET-PLAN" not in stream and "SECRET-PLAN" not in view.text
+    assert "The answer is 4." in view.text
+    vote = (await c.post(f"/api/battles/{r.json()['id']}/vote", {"verdict": "tie"})).json()
+    assert vote["reveal"]["a"]["reasoning"] == ["SECRET-PLAN step by step "]
+
+
+async def test_a_stream_on_another_worker_waits_for_the_stored_answers(
+    scripted, api_client
+) -> None:
+    worker1 = await api_client(scripted(delay_s=0.03))
+    worker2 = await api_client(scripted())  # same database, another process in production
+    worker2.http.cookies = worker1.http.cookies
+    r = await worker1.post("/api/battles", {"prompt": "hi", "category": "chat"})
+    assert r.status_code == 201
+    events = sse_events((await worker2.get(r.json()["stream_url"])).text)
+    assert events[0][0] == "waiting"
+    assert events[-1][1]["status"] == "complete" and events[-1][1]["can_vote"] is True
+    assert {d["side"] for n, d in events if n == "side_done"} == {"a", "b"}
+    worker2.csrf = worker1.csrf
+    vote = await worker2.post(f"/api/battles/{r.json()['id']}/vote", {"verdict": "a"})
+    assert vote.status_code == 200, vote.text
+
+
+async def test_a_lone_process_reports_a_lost_turn_at_once(scripted, api_client) -> None:
+    arena = scripted()
+    c = await api_client(arena, single_process=True)
+    battle = arena.start_battle("chat", "hi", session_id="someone")  # pending, never run
+    events = sse_events((await c.get(f"/api/battles/{battle.id}/stream")).text)
+    assert events[-1][1]["status"] == "failed" and events[-1][1]["code"] == "lost"

@@ -301,7 +301,7 @@ def test_design_answers_cannot_escape_the_sandbox(
     page.wait_for_timeout(1500)  # give any request that slipped through time to land
     assert listener.hits == []
     assert page.title() == title
-    assert page.url == server.url + "/"
+    assert page.url.split("#")[0] == server.url + "/"  # the top window was not navigated
     assert page.locator("header.topbar").count() == 1  # the page's body was not replaced
     assert page.locator("#votebar").is_visible()
     assert all(c["name"] != "evil" for c in page.context.cookies())
@@ -376,3 +376,30 @@ def test_follow_up_turn_in_the_browser(scripted: Any, live_server: Any, page: An
     assert sorted(t.strip() for t in texts) == ["Dos.", "Two."]
     page.get_by_role("button", name="Tie").click()
     page.wait_for_selector("#result:not([hidden])")
+
+
+def test_a_reload_resumes_the_battle(scripted: Any, live_server: Any, page: Any) -> None:
+    arena = scripted(
+        {"deepseek-v3": ["Slow answer " * 30], "gpt-4o": ["Other answer " * 30]}, delay_s=0.02
+    )
+    server = live_server(arena)
+    page.goto(server.url + "/")
+    start_battle(page, "Take your time")
+    page.wait_for_function("() => +document.querySelector('.pane .tok').textContent > 3")
+    assert re.search(r"#b=[0-9a-f]{24}$", page.url)
+    page.reload()  # mid-stream
+    page.wait_for_selector("#votebar:not([hidden])")
+    assert page.locator(".turn").count() == 1
+    assert page.locator(".turn-prompt-text").inner_text() == "Take your time"
+    assert "Slow answer" in page.locator(".turns, #turns").inner_text()
+    page.reload()  # complete, not voted: the vote is still offered
+    page.wait_for_selector("#votebar:not([hidden])")
+    page.keyboard.press("4")
+    page.wait_for_selector("#result:not([hidden])")
+    assert "Both are bad" in page.locator("#result-text").inner_text()
+    page.reload()  # voted: the reveal is shown again, no vote offered
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.locator("#votebar").is_hidden()
+    assert page.locator(".pane-name").first.inner_text() in ("DeepSeek-V3", "GPT-4o")
+    page.click("#new-btn")
+    assert "#b=" not in page.url

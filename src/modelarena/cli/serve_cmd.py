@@ -26,6 +26,12 @@ def register(app: typer.Typer) -> None:
                 help="Take the client address from X-Forwarded-For (behind a reverse proxy only)",
             ),
         ] = False,
+        secure_cookies: Annotated[
+            bool,
+            typer.Option(
+                "--secure-cookies", help="Mark the session cookie Secure (serving over HTTPS)"
+            ),
+        ] = False,
     ) -> None:
         """Start the web arena: battles, votes and the live leaderboard in your browser."""
         import uvicorn
@@ -42,7 +48,9 @@ def register(app: typer.Typer) -> None:
             )
         bind_host = host or arena.settings.host
         bind_port = port if port is not None else arena.settings.port
-        app = create_app(arena, trust_proxy=trust_proxy)
+        app = create_app(
+            arena, trust_proxy=trust_proxy, secure_cookies=secure_cookies, single_process=True
+        )
         shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
         shown = f"[{shown}]" if ":" in shown else shown
         what = (

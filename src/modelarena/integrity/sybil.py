@@ -10,7 +10,7 @@ over 95%), votes for it whenever it believes it is there, and casts at most
 ``votes_per_day`` votes a day. With ``camouflage`` > 0 that share of its votes are honest
 ones, to blend in.
 
-With defences on, the scan (:func:`modelarena.integrity.anomaly.scan_votes`) runs every
+With defences on, the scan (:func:`modelarena.integrity.voter_stats.scan_votes`) runs every
 ``scan_every`` attacker votes per account, over the whole log; a flagged account's votes
 stop counting (all of them, retroactively, as :func:`apply_flags` does). Reported: the
 target's rank on the honest board, with the attack undefended, and defended (at the end,
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from modelarena.integrity.anomaly import ALPHA, MIN_VOTES, fit_ratings, scan_votes
+from modelarena.integrity.voter_stats import ALPHA, MIN_VOTES, fit_ratings, scan_votes
 from modelarena.ratings.simulate import true_ratings
 
 _LN10_400 = math.log(10.0) / 400.0

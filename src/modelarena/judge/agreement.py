@@ -56,8 +56,8 @@ class Figure:
         return asdict(self)
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> Figure:
-    """A proportion with its Wilson score interval."""
+def wilson(successes: float, n: int, z: float = Z95) -> Figure:
+    """A proportion with its Wilson score interval (ties may count as half successes)."""
     if n <= 0:
         return Figure(None, None, None, 0, "Wilson")
     p = successes / n
@@ -67,13 +67,17 @@ def wilson(successes: int, n: int, z: float = Z95) -> Figure:
     return Figure(p, max(0.0, centre - half), min(1.0, centre + half), n, "Wilson")
 
 
-def confusion(x: Sequence[int], y: Sequence[int], k: int = 3) -> np.ndarray:
+def confusion(
+    x: Sequence[int] | np.ndarray, y: Sequence[int] | np.ndarray, k: int = 3
+) -> np.ndarray:
     m = np.zeros((k, k), dtype=np.int64)
     np.add.at(m, (np.asarray(x, dtype=np.int64), np.asarray(y, dtype=np.int64)), 1)
     return m
 
 
-def cohen_kappa(x: Sequence[int], y: Sequence[int], k: int = 3) -> float | None:
+def cohen_kappa(
+    x: Sequence[int] | np.ndarray, y: Sequence[int] | np.ndarray, k: int = 3
+) -> float | None:
     """Cohen's kappa of two raters over ``k`` classes; None when it is undefined."""
     if len(x) == 0:
         return None
@@ -242,7 +246,7 @@ def agreement_report(store: Store, judge_source: str, *, rounds: int = 1000) -> 
     def longer_won(verdict: str, a_tok: Any, b_tok: Any) -> bool | None:
         if verdict not in ("a", "b") or a_tok is None or b_tok is None or a_tok == b_tok:
             return None
-        return (verdict == "a") == (a_tok > b_tok)
+        return bool((verdict == "a") == (a_tok > b_tok))
 
     judge_len = [longer_won(r["verdict"], r["a_tokens"], r["b_tokens"]) for r in judge.values()]
     judge_len_known = [x for x in judge_len if x is not None]
@@ -251,8 +255,9 @@ def agreement_report(store: Store, judge_source: str, *, rounds: int = 1000) -> 
     consistency = [parse_detail(r.get("detail")) for r in judge.values()]
     flags = [d.get("consistent") for d in consistency if d is not None]
     known_flags = [f for f in flags if f is not None]
-    models, spearman, kendall = rank_correlation(_votes(store, HUMAN), _votes(store, judge_source),
-                                                 rounds=max(rounds // 5, 50))
+    models, spearman, kendall = rank_correlation(
+        _votes(store, HUMAN), _votes(store, judge_source), rounds=max(rounds // 5, 50)
+    )
     return AgreementReport(
         judge_source=judge_source,
         judge_votes=judge_total,

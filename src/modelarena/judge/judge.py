@@ -130,8 +130,12 @@ class Combined:
             "consistent": self.consistent,
             "counted": self.counted,
             "passes": [
-                {"order": p.order, "label": p.label.value if p.label else None,
-                 "problem": p.problem, "text": p.text}
+                {
+                    "order": p.order,
+                    "label": p.label.value if p.label else None,
+                    "problem": p.problem,
+                    "text": p.text,
+                }
                 for p in self.passes
             ],
         }

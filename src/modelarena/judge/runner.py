@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import itertools
 import random
 import time
@@ -34,6 +35,7 @@ from modelarena.backends.base import (
     AnswerStats,
     Backend,
     BackendError,
+    BackendTimeout,
     GenerationSettings,
     Message,
 )
@@ -302,15 +304,20 @@ class JudgeRun:
         text: list[str] = []
         reasoning: list[str] = []
         stats: AnswerStats | None = None
-        async with asyncio.timeout(settings.timeout_s * 2):
-            async for chunk in backend.stream(messages, settings):
-                text.append(chunk.text)
-                reasoning.append(chunk.reasoning)
-                if chunk.final is not None:
-                    stats = chunk.final
+        try:
+            # a hard stop on top of the backend's own timeout
+            async with asyncio.timeout(settings.timeout_s * 2):
+                async for chunk in backend.stream(messages, settings):
+                    text.append(chunk.text)
+                    reasoning.append(chunk.reasoning)
+                    if chunk.final is not None:
+                        stats = chunk.final
+        except TimeoutError as exc:
+            raise BackendTimeout(f"no complete answer within {settings.timeout_s:g} s") from exc
         if stats is None:
-            raise BackendError("the answer stream ended without its statistics",
-                               reason="malformed_stream")
+            raise BackendError(
+                "the answer stream ended without its statistics", reason="malformed_stream"
+            )
         content = "".join(text)
         if stats.prompt_tokens is None or stats.completion_tokens is None:
             stats = dataclasses.replace(
@@ -340,9 +347,15 @@ class JudgeRun:
     def answer_key(self, item: PromptItem, model: str) -> str:
         cfg = self.arena.contestants[model]
         return key_of(
-            kind=ANSWER, prompt=item.hash, category=item.category, model=model,
-            served=cfg.model or cfg.path, system=cfg.system_prompt,
-            temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_tokens,
+            kind=ANSWER,
+            prompt=item.hash,
+            category=item.category,
+            model=model,
+            served=cfg.model or cfg.path,
+            system=cfg.system_prompt,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            max_tokens=cfg.max_tokens,
             seed=cfg.seed,
         )
 
@@ -356,12 +369,21 @@ class JudgeRun:
         cfg = self.arena.contestants[model]
         messages = build_messages(get_category(item.category), [], item.prompt, cfg.system_prompt)
         result = await self._generate(model, messages, cfg.generation_settings())
-        entry = _entry(ANSWER, key, model=model, prompt_hash=item.hash, prompt_id=item.id,
-                       category=item.category, run=self.options.run_name, result=result)
+        entry = _entry(
+            ANSWER,
+            key,
+            model=model,
+            prompt_hash=item.hash,
+            prompt_id=item.id,
+            category=item.category,
+            run=self.options.run_name,
+            result=result,
+        )
         self.cache.put(entry)
         self.report.answers_generated += 1
         self.report.usage.setdefault(model, Usage()).add(
-            entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+            entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd
+        )
         self.progress.spent(self.budget.spent, self._tokens())
         self.progress.answer_done()
         return entry
@@ -376,16 +398,20 @@ class JudgeRun:
             max_tokens=self.options.judge_max_tokens or cfg.max_tokens,
         )
 
-    async def judge_pass(
-        self, item: PromptItem, first: str, second: str, order: str
-    ) -> JudgePass:
+    async def judge_pass(self, item: PromptItem, first: str, second: str, order: str) -> JudgePass:
         judge = self.options.judge
         settings = self.judge_settings()
         cfg = self.arena.contestants[judge]
         key = key_of(
-            kind=JUDGMENT, judge=judge, served=cfg.model or cfg.path, rubric=RUBRIC_VERSION,
-            max_tokens=settings.max_tokens, category=item.category, prompt=item.hash,
-            first=text_hash(first), second=text_hash(second),
+            kind=JUDGMENT,
+            judge=judge,
+            served=cfg.model or cfg.path,
+            rubric=RUBRIC_VERSION,
+            max_tokens=settings.max_tokens,
+            category=item.category,
+            prompt=item.hash,
+            first=text_hash(first),
+            second=text_hash(second),
         )
 
         async def make() -> dict[str, Any]:
@@ -395,13 +421,21 @@ class JudgeRun:
                 return cached
             messages = judge_messages(get_category(item.category), item.prompt, first, second)
             result = await self._generate(judge, messages, settings)
-            entry = _entry(JUDGMENT, key, model=judge, prompt_hash=item.hash,
-                           prompt_id=item.id, category=item.category,
-                           run=self.options.run_name, result=result)
+            entry = _entry(
+                JUDGMENT,
+                key,
+                model=judge,
+                prompt_hash=item.hash,
+                prompt_id=item.id,
+                category=item.category,
+                run=self.options.run_name,
+                result=result,
+            )
             self.cache.put(entry)
             self.report.judgments_generated += 1
             self.report.judge_usage.add(
-                entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+                entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd
+            )
             self.progress.spent(self.budget.spent, self._tokens())
             return entry
 
@@ -424,19 +458,27 @@ class JudgeRun:
             self.report.stopped_by_budget = True
         except BackendError as exc:
             self.report.failures.append(
-                {"prompt": item.id or item.hash, "pair": f"{x} vs {y}", "reason": exc.reason,
-                 "message": str(exc)})
+                {
+                    "prompt": item.id or item.hash,
+                    "pair": f"{x} vs {y}",
+                    "reason": exc.reason,
+                    "message": str(exc),
+                }
+            )
         finally:
             self.progress.battle_done()
 
     async def _battle_inner(self, item: PromptItem, x: str, y: str) -> None:
         # Sides by a coin flip that is the same on every rerun.
         a, b = (x, y) if int(key_of(p=item.hash, x=x, y=y), 16) % 2 == 0 else (y, x)
-        tasks = [self._shared(ANSWER, self.answer_key(item, m), lambda m=m: self._answer(item, m))
-                 for m in (a, b)]
+        tasks = [
+            self._shared(ANSWER, self.answer_key(item, m), functools.partial(self._answer, item, m))
+            for m in (a, b)
+        ]
         ans_a, ans_b = await asyncio.gather(*tasks)
-        bkey = key_of(kind=BATTLE, source=self.source, a=ans_a["key"], b=ans_b["key"],
-                      rubric=RUBRIC_VERSION)
+        bkey = key_of(
+            kind=BATTLE, source=self.source, a=ans_a["key"], b=ans_b["key"], rubric=RUBRIC_VERSION
+        )
         battle_id = self._stored_battle(bkey)
         if battle_id is not None and self._has_vote(battle_id):
             self.report.battles_reused += 1
@@ -445,14 +487,27 @@ class JudgeRun:
         combined = await self.judge_pair(item, ans_a["text"], ans_b["text"])
         if battle_id is None:
             battle_id = self._store_battle(item, a, b, ans_a, ans_b)
-            self.cache.put({"kind": BATTLE, "key": bkey, "battle_id": battle_id,
-                            "source": self.source, "run": self.options.run_name,
-                            "model_a": a, "model_b": b, "prompt_hash": item.hash})
+            self.cache.put(
+                {
+                    "kind": BATTLE,
+                    "key": bkey,
+                    "battle_id": battle_id,
+                    "source": self.source,
+                    "run": self.options.run_name,
+                    "model_a": a,
+                    "model_b": b,
+                    "prompt_hash": item.hash,
+                }
+            )
         try:
             self.store.record_vote(
-                battle_id, combined.verdict, voter=None, source=self.source,
+                battle_id,
+                combined.verdict,
+                voter=None,
+                source=self.source,
                 not_counted_reason=None if combined.counted else NOT_COUNTED_UNPARSEABLE,
-                detail=combined.detail(self.options.judge), reveal=False,
+                detail=combined.detail(self.options.judge),
+                reveal=False,
             )
         except VoteRejected as exc:
             if exc.code != "duplicate":
@@ -483,10 +538,14 @@ class JudgeRun:
             self.report.wins[a][2] += 1
             self.report.wins[b][2] += 1
         if combined.consistent is False:
-            self.report.inconsistent.append({
-                "prompt": item.id or item.hash[:12], "model_a": a, "model_b": b,
-                "labels": [p.label.value if p.label else None for p in combined.passes],
-            })
+            self.report.inconsistent.append(
+                {
+                    "prompt": item.id or item.hash[:12],
+                    "model_a": a,
+                    "model_b": b,
+                    "labels": [p.label.value if p.label else None for p in combined.passes],
+                }
+            )
 
     def _stored_battle(self, bkey: str) -> str | None:
         entry = self.cache.get(BATTLE, bkey)
@@ -505,12 +564,17 @@ class JudgeRun:
         self, item: PromptItem, a: str, b: str, ans_a: dict[str, Any], ans_b: dict[str, Any]
     ) -> str:
         battle = self.store.create_battle(
-            category=item.category, model_a=a, model_b=b, pair_probability=None,
-            session_id=f"judge-run:{self.options.run_name}"[:64], source=JUDGE_BATTLE_SOURCE,
+            category=item.category,
+            model_a=a,
+            model_b=b,
+            pair_probability=None,
+            session_id=f"judge-run:{self.options.run_name}"[:64],
+            source=JUDGE_BATTLE_SOURCE,
             prompt=item.prompt,
         )
-        answers = [_answer_record(side, item.prompt, entry)
-                   for side, entry in (("a", ans_a), ("b", ans_b))]
+        answers = [
+            _answer_record(side, item.prompt, entry) for side, entry in (("a", ans_a), ("b", ans_b))
+        ]
         leak = None
         for answer in answers:
             leak = leak or find_identity_leak(answer.content, self._words)
@@ -527,8 +591,13 @@ class JudgeRun:
                 self.arena.validate_prompt(item.prompt)
             except ValueError as exc:
                 self.report.failures.append(
-                    {"prompt": item.id or item.hash, "pair": "-", "reason": "bad_prompt",
-                     "message": str(exc)})
+                    {
+                        "prompt": item.id or item.hash,
+                        "pair": "-",
+                        "reason": "bad_prompt",
+                        "message": str(exc),
+                    }
+                )
                 continue
             items.append(item)
         answers = len(items) * len(self.models)
@@ -544,7 +613,6 @@ class JudgeRun:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self.report.spent_usd = self.budget.spent
         return self.report
-
 
     # ------------------------------------------------------------ stored battles
     def stored_battles_to_judge(self, limit: int | None = None) -> list[str]:
@@ -580,16 +648,21 @@ class JudgeRun:
         first_a, first_b = battle.answer(0, "a"), battle.answer(0, "b")
         try:
             if battle.turns != 1 or first_a is None or first_b is None:
-                self.report.failures.append({"prompt": battle_id, "pair": "-",
-                                             "reason": "not_single_turn", "message": ""})
+                self.report.failures.append(
+                    {"prompt": battle_id, "pair": "-", "reason": "not_single_turn", "message": ""}
+                )
                 return
             item = PromptItem(first_a.prompt, battle.category, battle_id)
             combined = await self.judge_pair(item, first_a.content, first_b.content)
             try:
                 self.store.record_vote(
-                    battle_id, combined.verdict, voter=None, source=self.source,
+                    battle_id,
+                    combined.verdict,
+                    voter=None,
+                    source=self.source,
                     not_counted_reason=None if combined.counted else NOT_COUNTED_UNPARSEABLE,
-                    detail=combined.detail(self.options.judge), reveal=False,
+                    detail=combined.detail(self.options.judge),
+                    reveal=False,
                 )
             except VoteRejected as exc:
                 if exc.code != "duplicate":
@@ -602,24 +675,45 @@ class JudgeRun:
             self.report.skipped_by_budget += 1
             self.report.stopped_by_budget = True
         except BackendError as exc:
-            self.report.failures.append({"prompt": battle_id, "pair": "-", "reason": exc.reason,
-                                         "message": str(exc)})
+            self.report.failures.append(
+                {"prompt": battle_id, "pair": "-", "reason": exc.reason, "message": str(exc)}
+            )
         finally:
             self.progress.battle_done()
 
 
-def _entry(kind: str, key: str, *, model: str, prompt_hash: str, prompt_id: str,
-           category: str, run: str, result: _Generated) -> dict[str, Any]:
+def _entry(
+    kind: str,
+    key: str,
+    *,
+    model: str,
+    prompt_hash: str,
+    prompt_id: str,
+    category: str,
+    run: str,
+    result: _Generated,
+) -> dict[str, Any]:
     s = result.stats
     return {
-        "kind": kind, "key": key, "model": model, "prompt_hash": prompt_hash,
-        "prompt_id": prompt_id, "category": category, "run": run,
-        "text": result.text, "reasoning": result.reasoning,
-        "prompt_tokens": s.prompt_tokens or 0, "completion_tokens": s.completion_tokens or 0,
-        "reasoning_tokens": s.reasoning_tokens, "tokens_estimated": s.tokens_estimated,
-        "time_to_first_token_s": s.time_to_first_token_s, "total_time_s": s.total_time_s,
-        "finish_reason": s.finish_reason, "cost_usd": result.cost_usd,
-        "created_at": datetime.now(UTC).isoformat(), "t": time.time(),
+        "kind": kind,
+        "key": key,
+        "model": model,
+        "prompt_hash": prompt_hash,
+        "prompt_id": prompt_id,
+        "category": category,
+        "run": run,
+        "text": result.text,
+        "reasoning": result.reasoning,
+        "prompt_tokens": s.prompt_tokens or 0,
+        "completion_tokens": s.completion_tokens or 0,
+        "reasoning_tokens": s.reasoning_tokens,
+        "tokens_estimated": s.tokens_estimated,
+        "time_to_first_token_s": s.time_to_first_token_s,
+        "total_time_s": s.total_time_s,
+        "finish_reason": s.finish_reason,
+        "cost_usd": result.cost_usd,
+        "created_at": datetime.now(UTC).isoformat(),
+        "t": time.time(),
     }
 
 
@@ -634,8 +728,12 @@ def _answer_record(side: str, prompt: str, entry: dict[str, Any]) -> Answer:
         tokens_estimated=bool(entry.get("tokens_estimated")),
     )
     return Answer(
-        side=side, turn=0, prompt=prompt, content=entry["text"],
-        reasoning=entry.get("reasoning") or "", stats=stats,
+        side=side,
+        turn=0,
+        prompt=prompt,
+        content=entry["text"],
+        reasoning=entry.get("reasoning") or "",
+        stats=stats,
         style=style_counts(entry["text"], entry.get("completion_tokens")),
     )
 

@@ -75,8 +75,19 @@ _TIE_PHRASE = re.compile(
 
 
 def _normalise(text: str) -> str:
-    table = {"≫": ">>", "≪": "<<", "»": ">>", "«": "<<", "≈": "=", "~": "=", "＞": ">",
-             "＜": "<", "＝": "=", "*": "", "`": ""}
+    table = {
+        "≫": ">>",
+        "≪": "<<",
+        "»": ">>",
+        "«": "<<",
+        "≈": "=",
+        "~": "=",
+        "＞": ">",
+        "＜": "<",
+        "＝": "=",
+        "*": "",
+        "`": "",
+    }
     for old, new in table.items():
         text = text.replace(old, new)
     # "A>=B" and "A==B" mean nothing more than their first sign
@@ -119,8 +130,9 @@ def parse_verdict(text: str | None) -> ParsedVerdict:
     for m in _PHRASE.finditer(norm):
         side, degree = m.group(1).upper(), (m.group(2) or "").lower()
         strong = degree in ("significantly", "much", "far", "clearly")
-        phrases.append(_label(side, ">>" if strong else ">", "B" if side == "A" else "A")
-                       or Label.TIE)
+        phrases.append(
+            _label(side, ">>" if strong else ">", "B" if side == "A" else "A") or Label.TIE
+        )
     if _TIE_PHRASE.search(norm) and not phrases:
         phrases.append(Label.TIE)
     decided = _decide(phrases)

@@ -23,7 +23,6 @@ from modelarena.store import BattleNotFound, VoteRejected
 from modelarena.web.app import Ctx, WebContext
 from modelarena.web.boards import (
     FilterError,
-    leaderboard_payload,
     opponent_record,
     parse_filters,
     rating_history,
@@ -325,7 +324,7 @@ def leaderboard(request: Request, ctx: Ctx) -> dict[str, Any]:
         filters = parse_filters(request.query_params)
     except FilterError as exc:
         raise ApiError(400, "bad_filter", str(exc)) from None
-    return leaderboard_payload(ctx.arena, filters)
+    return ctx.boards.get(ctx.arena, filters)
 
 
 @router.get("/models", summary="The configured models and their catalog facts")
@@ -358,6 +357,6 @@ def model(model_id: str, ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/health", summary="Liveness and model health (no identities of battles)")
+@router.get("/health", summary="Liveness, and how many models are configured")
 def health(ctx: Ctx) -> dict[str, Any]:
     return {"ok": True, "models": len(ctx.arena.contestants)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimiter
+from modelarena.web.boards import BoardCache
 from modelarena.web.errors import install_error_handlers
 from modelarena.web.security import SecurityMiddleware, SessionCodec, resolve_secret_key
 from modelarena.web.sse import TurnManager
@@ -33,6 +34,7 @@ class WebContext:
     templates: Jinja2Templates
     secret_source: str
     trust_proxy: bool = False
+    boards: BoardCache = field(default_factory=BoardCache)
 
 
 def create_app(
@@ -41,6 +43,7 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
     trust_proxy: bool = False,
     secure_cookies: bool = False,
+    single_process: bool = False,
 ) -> FastAPI:
     """The whole web app around one :class:`Arena`.
 
@@ -56,7 +59,13 @@ def create_app(
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
     ctx = WebContext(
-        arena, TurnManager(arena), limiter, SessionCodec(secret), templates, source, trust_proxy
+        arena,
+        TurnManager(arena, single_process=single_process),
+        limiter,
+        SessionCodec(secret),
+        templates,
+        source,
+        trust_proxy,
     )
 
     @contextlib.asynccontextmanager

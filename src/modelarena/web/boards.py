@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +85,27 @@ def parse_filters(query: Mapping[str, str]) -> LeaderboardFilters:
         min_votes=min_votes,
         style_control=style,
     )
+
+
+class BoardCache:
+    """Leaderboard payloads kept for a couple of seconds: many open pages poll the board,
+    and one fit per filter set per interval serves them all."""
+
+    def __init__(self, ttl_s: float = 2.0, size: int = 64) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._items: dict[LeaderboardFilters, tuple[float, dict[str, Any]]] = {}
+
+    def get(self, arena: Arena, filters: LeaderboardFilters) -> dict[str, Any]:
+        now = time.monotonic()
+        hit = self._items.get(filters)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[1]
+        payload = board_payload(compute_leaderboard(arena.store, arena.model_info, filters))
+        if len(self._items) >= self.size:
+            self._items.clear()
+        self._items[filters] = (now, payload)
+        return payload
 
 
 def leaderboard_payload(arena: Arena, filters: LeaderboardFilters) -> dict[str, Any]:

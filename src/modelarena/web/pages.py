@@ -84,6 +84,7 @@ def arena_page(request: Request, ctx: Ctx) -> Response:
             "categories": _categories(),
             "max_prompt_chars": ctx.arena.settings.max_prompt_chars,
             "model_count": len(ctx.arena.contestants),
+            "vote_count": sum(ctx.arena.store.vote_totals().values()) // 2,
         },
         designs=True,
     )

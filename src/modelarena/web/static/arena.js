@@ -73,7 +73,7 @@
   function resetTurn(turn) {
     ["a", "b"].forEach(function (side) {
       var p = turn.panes[side];
-      p.text = ""; p.tokens = 0; p.done = false; p.rendered = false;
+      p.text = ""; p.tokens = 0; p.done = false; p.rendered = false; p.thinking = false;
       p.el.dataset.state = "streaming";
       p.tok.textContent = "0"; p.secs.textContent = "0.0";
       p.error.hidden = true;
@@ -136,11 +136,19 @@
     var on = function (name, fn) {
       es.addEventListener(name, function (ev) { fn(JSON.parse(ev.data)); });
     };
-    on("start", function () { resetTurn(state.turn); });
+    on("start", function (d) {
+      state.turn.design = !!d.design;
+      if (d.prompt) state.turn.el.querySelector(".turn-prompt-text").textContent = d.prompt;
+      resetTurn(state.turn);
+    });
     on("delta", function (d) {
       var p = state.turn.panes[d.side];
       p.tokens = d.tokens;
       p.tok.textContent = d.tokens;
+      if (d.thinking && !p.text && !p.thinking) {
+        p.thinking = true; // the reasoning itself is withheld until the reveal
+        p.answer.prepend(A.el("p", { class: "faint thinking", text: "Thinking…" }));
+      }
       if (!d.text) return;
       p.text += d.text;
       if (state.turn.design) {
@@ -249,6 +257,7 @@
     battleEl.dataset.battleId = state.id;
     state.turn = addTurn(prompt, design);
     form.hidden = true;
+    history.replaceState(null, "", "#b=" + state.id); // a reload resumes this battle
     openStream(res.data.stream_url);
     window.scrollTo({ top: 0 });
   }
@@ -308,6 +317,7 @@
   $("new-btn").addEventListener("click", newBattle);
 
   function newBattle() {
+    history.replaceState(null, "", location.pathname);
     reset();
     state = null;
     battleEl.hidden = true;
@@ -410,5 +420,50 @@
     $("new-btn").focus({ preventScroll: true });
   }
 
-  promptBox.focus();
+  // ----------------------------------------------------------------- resume
+  // After a reload the URL still names the battle (#b=<id>): show it again, follow a turn
+  // still being generated, and offer the vote if it is still open.
+  async function resume(id) {
+    var res = await A.api("GET", "/api/battles/" + encodeURIComponent(id));
+    if (!res.ok) { history.replaceState(null, "", location.pathname); return false; }
+    var view = res.data;
+    var first = view.turns.length ? view.turns[0].prompt : "";
+    state = newState(first, view.category, view.design);
+    state.id = view.id;
+    document.body.classList.add("battling");
+    battleEl.hidden = false;
+    battleEl.dataset.battleId = view.id;
+    form.hidden = true;
+    view.turns.forEach(function (t) {
+      var turn = addTurn(t.prompt, view.design);
+      ["a", "b"].forEach(function (side) {
+        var ans = t[side];
+        var data = ans ? Object.assign({ side: side, elapsed_s: ans.time_s }, ans)
+                       : { side: side, ok: false, error: "No answer." };
+        turn.panes[side].text = ans ? ans.content : "";
+        finishSide(turn.panes[side], data);
+      });
+      state.turn = turn;
+    });
+    if (view.generating || view.status === "pending") {
+      state.turn = addTurn("", view.design); // the turn in progress (not stored yet)
+      openStream("/api/battles/" + view.id + "/stream");
+      return true;
+    }
+    if (view.status === "failed") { showFailure(view.failure || "A model failed to answer."); return true; }
+    if (view.reveal) {
+      state.phase = "revealed";
+      showReveal(view.reveal, { verdict: view.reveal.verdict, counted: view.reveal.counted,
+                                not_counted_reason: view.reveal.not_counted_reason });
+      return true;
+    }
+    state.phase = "voting";
+    flagNotice.hidden = !view.flagged;
+    votebar.hidden = !view.can_vote;
+    return true;
+  }
+
+  var match = /^#b=([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+  if (match) resume(match[1]);
+  else promptBox.focus();
 })();
