@@ -128,3 +128,30 @@ async def test_unloadable_file_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailable, match="could not load"):
         async for _ in backend.stream([Message("user", "Hi")], GenerationSettings()):
             pass
+
+
+@pytest.mark.llama
+def test_concurrent_loads_keep_stdout(bundled_gguf: Path, tmp_path: Path) -> None:
+    """Two sides loading at once must not leave the process's stdout on /dev/null."""
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio\n"
+        "from modelarena.backends.base import GenerationSettings, Message\n"
+        "from modelarena.backends.local_gguf import LocalGGUFBackend\n"
+        f"path = {str(bundled_gguf)!r}\n"
+        "async def one(n):\n"
+        "    b = LocalGGUFBackend(path, n_ctx=256 + n)\n"
+        "    return [c async for c in b.stream([Message('user', 'Hi')],"
+        " GenerationSettings(max_tokens=2))]\n"
+        "async def main():\n"
+        "    await asyncio.gather(*(one(i) for i in range(4)))\n"
+        "asyncio.run(main())\n"
+        "print('still here', flush=True)\n"
+    )
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             timeout=120, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert "still here" in out.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import screenshot
+from webtools import screenshot
 
 from modelarena.arena import Arena
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import screenshot
-from demo import CHAT_A, CHAT_B, DEMO_RATINGS, PRICING_A, PRICING_B, seed_demo_votes
+from webdemo import CHAT_A, CHAT_B, DEMO_RATINGS, PRICING_A, PRICING_B, seed_demo_votes
+from webtools import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -221,6 +221,9 @@ def _translate(exc: BaseException) -> BackendError:
     return BackendServerError(f"the local model failed while generating: {type(exc).__name__}")
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 class _Pool:
     """Process-wide loaded models, lent to one generation at a time."""
 
@@ -250,9 +253,13 @@ class _Pool:
         llama_cpp = import_llama_cpp()
         path, n_ctx, n_threads = key
         try:
-            llama = llama_cpp.Llama(
-                model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False
-            )
+            # One load at a time: with verbose=False llama-cpp silences the process by
+            # swapping file descriptors 1 and 2; two loads at once interleave the swaps and
+            # can leave stdout pointing at /dev/null for good.
+            with _LOAD_LOCK:
+                llama = llama_cpp.Llama(
+                    model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False
+                )
         except (ValueError, OSError, RuntimeError) as exc:
             # The path may name the model, and this message can reach a voter.
             raise BackendUnavailable("could not load the local model file") from exc

@@ -1,0 +1,110 @@
+"""Helpers shared by the web tests (imported by conftest.py and the tests)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from modelarena.arena import Arena
+from modelarena.backends.scripted import Reply, ScriptedBackend
+from modelarena.config import ModelConfig, Settings
+from modelarena.store import Store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Two catalog models with well-known names, labs and ids: the anonymity tests look for them.
+SCRIPTED_MODELS = ("deepseek-v3", "gpt-4o")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def make_scripted_arena(
+    db_url: str,
+    replies: dict[str, Sequence[Reply]] | None = None,
+    *,
+    delay_s: float = 0.0,
+    **settings: Any,
+) -> Arena:
+    replies = replies or {
+        "deepseek-v3": ["Paris is the capital of France."],
+        "gpt-4o": ["The capital of France is **Paris**.\n\n- fact one\n- fact two"],
+    }
+    models = [
+        ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1", model=m)
+        for m in replies
+    ]
+    arena = Arena(Settings(database_url=db_url, models=models, **settings), Store.open(db_url))
+    for model_id, script in replies.items():
+        arena._backends[model_id] = ScriptedBackend(script, delay_s=delay_s)
+    return arena
+
+
+class LiveServer:
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def bundled_config(path: Path, gguf: Path, db_url: str, *, max_tokens: int = 48) -> Path:
+    """A config listing the two bundled GGUF configurations with short answers."""
+    text = f'database_url = "{db_url}"\n'
+    for model_id, name, temp in (
+        ("smollm2-135m-precise", "SmolLM2-135M (precise: T=0.2)", 0.2),
+        ("smollm2-135m-creative", "SmolLM2-135M (creative: T=1.0)", 1.0),
+    ):
+        text += (
+            f'\n[[models]]\nid = "{model_id}"\ncatalog = "smollm2-135m-instruct"\n'
+            f'display_name = "{name}"\nbackend = "gguf"\npath = "{gguf}"\nn_ctx = 2048\n'
+            f"max_tokens = {max_tokens}\ntemperature = {temp}\nseed = 7\ntimeout_s = 60\n"
+        )
+    path.write_text(text, "utf-8")
+    return path
+
+
+def screenshot(page: Any, name: str, **kw: Any) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), **kw)
+    return path
