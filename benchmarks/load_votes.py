@@ -388,6 +388,32 @@ def cleanup(setup: Setup, backend: str) -> None:
         redis_flush(setup.redis_url)
 
 
+def store_ceiling(db_url: str, clients: list[Client], threads: int) -> float:
+    """Votes/s of ``Store.record_vote`` alone (no HTTP), from ``threads`` threads."""
+    import threading
+
+    from modelarena.battles.records import Verdict
+    from modelarena.store import Store
+
+    store = Store.open(db_url)
+    groups = [clients[i::threads] for i in range(threads)]
+
+    def work(group: list[Client]) -> None:
+        for c in group:
+            for b in c.battles:
+                store.record_vote(b, Verdict.A, voter=c.session_id, ip_hash="load")
+
+    workers = [threading.Thread(target=work, args=(g,)) for g in groups]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    seconds = time.perf_counter() - t0
+    store.close()
+    return sum(len(c.battles) for c in clients) / seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
@@ -404,9 +430,33 @@ def main(argv: list[str] | None = None) -> int:
         "--no-redis", action="store_true", help="PostgreSQL without Redis (rate limits per worker)"
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--store-only",
+        type=int,
+        metavar="THREADS",
+        default=0,
+        help="no server: time Store.record_vote alone from THREADS threads (the "
+        "ceiling the database path sets)",
+    )
     a = p.parse_args(argv)
     if a.votes % a.clients:
         p.error("--votes must be a multiple of --clients")
+    if a.store_only:
+        with tempfile.TemporaryDirectory(prefix="arena-load-") as tmp:
+            setup = prepare(a.backend, Path(tmp), use_redis=False)
+            try:
+                made = premade_battles(
+                    setup.db_url, setup.env["ARENA_SECRET_KEY"], a.clients, a.votes // a.clients
+                )
+                rate = store_ceiling(setup.db_url, made, a.store_only)
+                stored = check_store(setup.db_url, a.votes)
+            finally:
+                cleanup(setup, a.backend)
+        print(
+            f"{a.backend}: Store.record_vote alone, {a.store_only} thread(s): "
+            f"{rate:.1f} votes/s; stored {stored['stored']}, counted {stored['counted']}"
+        )
+        return 0 if stored["ok"] else 1
     use_redis = a.backend == "postgres" and not a.no_redis
     with tempfile.TemporaryDirectory(prefix="arena-load-") as tmp:
         folder = Path(tmp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -22,7 +23,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Test runs write screenshots to test-artifacts/ (ignored by git); to refresh the docs:
+#   ARENA_SCREENSHOTS_DIR=docs/screenshots python -m pytest tests/web -m browser
+SCREENSHOTS = Path(
+    os.environ.get("ARENA_SCREENSHOTS_DIR")
+    or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+).resolve()
 
 # Two catalog models with well-known names, labs and ids: the anonymity tests look for them.
 SCRIPTED_MODELS = ("deepseek-v3", "gpt-4o")
