@@ -189,3 +189,12 @@ def test_the_in_process_cell_copy_follows_other_writers(sqlite_url: str) -> None
     assert _cells(fresh) == _cells(mine)
     mine.rebuild_pair_counts()
     assert _cells(mine) == _cells(fresh) == _cells(theirs)
+
+
+def test_answers_with_nul_and_lone_surrogates_are_kept(db_url: str) -> None:
+    store = Store.open(db_url)
+    battle = store.create_battle(category="chat", model_a="m1", model_b="m2")
+    stored = store.save_answers(battle.id, [Answer("a", 0, "p", "bad\x00byte \ud800 here"),
+                                            Answer("b", 0, "p", "fine")])
+    assert stored.complete
+    assert stored.answer(0, "a").content == "bad\ufffdbyte \ufffd here"  # type: ignore[union-attr]

@@ -686,11 +686,23 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def storable_text(text: str) -> str:
+    """Text any database accepts: NUL and lone surrogates (which models do emit) become
+    U+FFFD rather than failing the write and losing the answer."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return text
+
+
 def _answer_values(battle_id: str, a: Answer) -> dict[str, Any]:
     st = a.style
     return dict(
-        battle_id=battle_id, turn=a.turn, side=a.side, prompt=a.prompt, content=a.content,
-        reasoning=a.reasoning, error=a.error,
+        battle_id=battle_id, turn=a.turn, side=a.side, prompt=storable_text(a.prompt),
+        content=storable_text(a.content), reasoning=storable_text(a.reasoning), error=a.error,
         prompt_tokens=a.stats.prompt_tokens, completion_tokens=a.stats.completion_tokens,
         reasoning_tokens=a.stats.reasoning_tokens,
         time_to_first_token_s=a.stats.time_to_first_token_s,
