@@ -60,8 +60,10 @@ def build_store(path: Path, n_votes: int, n_models: int) -> Store:
         conn.executemany(
             "INSERT INTO votes (battle_id, created_at, source, verdict, counted, model_a, "
             "model_b, category) VALUES (?, ?, 'human', ?, 1, ?, ?, 'chat')",
-            [(i, now, VERDICT[v], names[x], names[y])
-             for i, x, y, v in zip(ids, a, b, o, strict=True)],
+            [
+                (i, now, VERDICT[v], names[x], names[y])
+                for i, x, y, v in zip(ids, a, b, o, strict=True)
+            ],
         )
         conn.commit()
     conn.close()
@@ -79,15 +81,20 @@ def main() -> None:
         path = Path(tmp) / "bench.db"
         t0 = time.perf_counter()
         store = build_store(path, args.votes, args.models)
-        print(f"store of {args.votes:,} votes x {args.models} models built in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"store of {args.votes:,} votes x {args.models} models built in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         arena = Arena(Settings(database_url=f"sqlite:///{path}"), store)
         # a running server keeps its last board: it warm-starts the next fit
         board = compute_leaderboard(store, arena.model_info)
         vote_times, refresh_times = [], []
         for i in range(args.repeats):
-            battle = store.create_battle(category="chat", model_a="model-000",
-                                         model_b=f"model-{1 + i % (args.models - 1):03d}")
+            battle = store.create_battle(
+                category="chat",
+                model_a="model-000",
+                model_b=f"model-{1 + i % (args.models - 1):03d}",
+            )
             store.save_answers(battle.id, [Answer("a", 0, "p", "x"), Answer("b", 0, "p", "y")])
             t = time.perf_counter()
             store.record_vote(battle.id, Verdict.A, voter="bench")
@@ -100,22 +107,41 @@ def main() -> None:
         cli = []
         for _ in range(3):
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "modelarena", "leaderboard", "--format",
-                            "json"], env=env, check=True, capture_output=True, cwd=tmp)
+            subprocess.run(
+                [sys.executable, "-m", "modelarena", "leaderboard", "--format", "json"],
+                env=env,
+                check=True,
+                capture_output=True,
+                cwd=tmp,
+            )
             cli.append(time.perf_counter() - t)
         print()
         print(f"{'figure':<62} {'target':>8} {'measured':>9}")
         rows = [
-            ("one vote stored (with its pair-count update), median", None,
-             statistics.median(vote_times)),
-            (f"leaderboard refresh after one new vote, {args.votes:,} votes (SQLite)", 0.020,
-             statistics.median(refresh_times)),
-            (f"`arena leaderboard --format json`, {args.votes:,} votes, whole process", 2.0,
-             statistics.median(cli)),
+            (
+                "one vote stored (with its pair-count update), median",
+                None,
+                statistics.median(vote_times),
+            ),
+            (
+                f"leaderboard refresh after one new vote, {args.votes:,} votes (SQLite)",
+                0.020,
+                statistics.median(refresh_times),
+            ),
+            (
+                f"`arena leaderboard --format json`, {args.votes:,} votes, whole process",
+                2.0,
+                statistics.median(cli),
+            ),
         ]
         for name, target, value in rows:
-            goal = "" if target is None else f"<= {target * 1000:.0f} ms" if target < 1 else \
-                f"<= {target:.0f} s"
+            goal = (
+                ""
+                if target is None
+                else f"<= {target * 1000:.0f} ms"
+                if target < 1
+                else f"<= {target:.0f} s"
+            )
             shown = f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
             print(f"{name:<62} {goal:>8} {shown:>9}")
 

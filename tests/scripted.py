@@ -21,12 +21,13 @@ def scripted_arena(
         "gpt-4o": ["The capital of France is **Paris**.\n\n- fact one\n- fact two"],
     }
     models = [
-        ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1",
-                    model=m)
+        ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1", model=m)
         for m in replies
     ]
-    arena = Arena(Settings(database_url=db_url, models=models, **settings),  # type: ignore[arg-type]
-                  Store.open(db_url))
+    arena = Arena(
+        Settings(database_url=db_url, models=models, **settings),  # type: ignore[arg-type]
+        Store.open(db_url),
+    )
     for model_id, script in replies.items():
         arena._backends[model_id] = ScriptedBackend(script)
     return arena

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 import typer.main
@@ -27,8 +26,9 @@ def _commands(group: Any, prefix: str = "arena") -> list[str]:
 
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "config.md").read_text()
-    missing = [f for f in [*Settings.model_fields, *ModelConfig.model_fields]
-               if f"`{f}`" not in text]
+    missing = [
+        f for f in [*Settings.model_fields, *ModelConfig.model_fields] if f"`{f}`" not in text
+    ]
     assert missing == []
 
 

@@ -26,16 +26,23 @@ def adaptive_pair_matrix(
     cov = np.full((n, n), np.nan)
     votes = np.zeros(n)
     cells = store.pair_cells()
-    keep = [k for k in range(len(cells.a))
-            if cells.models[cells.a[k]] in index and cells.models[cells.b[k]] in index]
+    keep = [
+        k
+        for k in range(len(cells.a))
+        if cells.models[cells.a[k]] in index and cells.models[cells.b[k]] in index
+    ]
     if keep:
-        local = sorted({cells.models[cells.a[k]] for k in keep}
-                       | {cells.models[cells.b[k]] for k in keep})
+        local = sorted(
+            {cells.models[cells.a[k]] for k in keep} | {cells.models[cells.b[k]] for k in keep}
+        )
         pos = {m: i for i, m in enumerate(local)}
         counts = ratings.pair_counts_from_cells(
             np.array([pos[cells.models[cells.a[k]]] for k in keep]),
             np.array([pos[cells.models[cells.b[k]]] for k in keep]),
-            cells.wins_a[keep], cells.wins_b[keep], cells.ties[keep], len(local),
+            cells.wins_a[keep],
+            cells.wins_b[keep],
+            cells.ties[keep],
+            len(local),
         )
         per_model = counts.votes_per_model()
         for m, i in pos.items():
@@ -48,9 +55,12 @@ def adaptive_pair_matrix(
             remap[main] = np.arange(len(main))
             mask = (remap[counts.a] >= 0) & (remap[counts.b] >= 0)
             sub = ratings.PairCounts(
-                a=remap[counts.a[mask]], b=remap[counts.b[mask]],
-                wins_a=counts.wins_a[mask], wins_b=counts.wins_b[mask],
-                ties=counts.ties[mask], n_models=len(main),
+                a=remap[counts.a[mask]],
+                b=remap[counts.b[mask]],
+                wins_a=counts.wins_a[mask],
+                wins_b=counts.wins_b[mask],
+                ties=counts.ties[mask],
+                n_models=len(main),
             )
             fit = ratings.fit_bradley_terry(sub)
             sub_cov = ratings.sandwich_covariance(sub, fit)

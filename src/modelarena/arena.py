@@ -76,8 +76,10 @@ class ModelInfo:
         e = self.entry
         if e is None or e.price_input_per_m is None or e.price_output_per_m is None:
             return None
-        return ((prompt_tokens or 0) * e.price_input_per_m
-                + (completion_tokens or 0) * e.price_output_per_m) / 1e6
+        return (
+            (prompt_tokens or 0) * e.price_input_per_m
+            + (completion_tokens or 0) * e.price_output_per_m
+        ) / 1e6
 
     def to_dict(self) -> dict[str, Any]:
         e = self.entry
@@ -185,8 +187,11 @@ class Arena:
     def health(self) -> dict[str, dict[str, Any]]:
         excluded = self.excluded_models()
         return {
-            m: {"consecutive_failures": h.failures, "excluded": m in excluded,
-                "recent_success_rate": (sum(h.recent) / len(h.recent)) if h.recent else None}
+            m: {
+                "consecutive_failures": h.failures,
+                "excluded": m in excluded,
+                "recent_success_rate": (sum(h.recent) / len(h.recent)) if h.recent else None,
+            }
             for m, h in self._health.items()
         }
 
@@ -221,7 +226,8 @@ class Arena:
             a, b, prob = models[0], models[1], None
         else:
             excluded = self.excluded_models() | {
-                m for m, c in self.contestants.items() if c.weight <= 0}
+                m for m, c in self.contestants.items() if c.weight <= 0
+            }
             matrix = None
             if self.settings.pairing == "adaptive":
                 from modelarena.adaptive_pairing import adaptive_pair_matrix
@@ -236,8 +242,12 @@ class Arena:
             )
             a, b, prob = pairing.model_a, pairing.model_b, pairing.probability
         return self.store.create_battle(
-            category=category, model_a=a, model_b=b, pair_probability=prob,
-            session_id=session_id, prompt=text,
+            category=category,
+            model_a=a,
+            model_b=b,
+            pair_probability=prob,
+            session_id=session_id,
+            prompt=text,
         )
 
     async def stream_turn(self, battle_id: str, prompt: str) -> AsyncIterator[StreamEvent]:
@@ -302,9 +312,11 @@ class Arena:
             battle = self.store.get_battle(battle_id)
             first = battle.answer(0, "a")
             cap = self.settings.votes_per_prompt
-            if first is not None and cap > 0 and self.store.count_battles_for_prompt(
-                first.prompt
-            ) >= cap:
+            if (
+                first is not None
+                and cap > 0
+                and self.store.count_battles_for_prompt(first.prompt) >= cap
+            ):
                 # one popular prompt must not decide the board
                 not_counted_reason = VoteReason.PROMPT_CAP.value
         return self.store.record_vote(

@@ -144,7 +144,9 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         try:
             out[name] = kind(raw)
         except ValueError as exc:
-            raise ConfigError(f"ARENA_{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+            raise ConfigError(
+                f"ARENA_{name.upper()}={raw!r} is not a valid {kind.__name__}"
+            ) from exc
     return out
 
 

@@ -141,7 +141,8 @@ def compute_leaderboard(
     sources = _sources(store, f.source)
     categories = list(f.categories) or None
     cells = store.pair_cells(sources=sources, categories=categories)
-    method = f"Bradley-Terry MLE, {f.intervals} 95% CI, ties {'as half a win' if f.ties == 'half' else 'Davidson'}"
+    tie_text = "as half a win" if f.ties == "half" else "Davidson"
+    method = f"Bradley-Terry MLE, {f.intervals} 95% CI, ties {tie_text}"
     if not cells.models:
         return Leaderboard([], f, 0, method)
     counts = ratings.pair_counts_from_cells(
@@ -161,18 +162,29 @@ def compute_leaderboard(
         remap[main] = np.arange(len(main))
         mask = keep[counts.a] & keep[counts.b]
         counts = ratings.PairCounts(
-            a=remap[counts.a[mask]], b=remap[counts.b[mask]], wins_a=counts.wins_a[mask],
-            wins_b=counts.wins_b[mask], ties=counts.ties[mask], n_models=len(main),
+            a=remap[counts.a[mask]],
+            b=remap[counts.b[mask]],
+            wins_a=counts.wins_a[mask],
+            wins_b=counts.wins_b[mask],
+            ties=counts.ties[mask],
+            n_models=len(main),
         )
         models = [models[i] for i in main]
     coefficients: dict[str, float] = {}
     if f.style_control or f.weighted:
         arrays = store.vote_arrays(sources=sources, categories=categories)
         index = {m: i for i, m in enumerate(models)}
-        pick = np.array(
-            [arrays.models[a] in index and arrays.models[b] in index
-             for a, b in zip(arrays.model_a, arrays.model_b, strict=True)], dtype=bool
-        ) if len(arrays.model_a) else np.zeros(0, dtype=bool)
+        pick = (
+            np.array(
+                [
+                    arrays.models[a] in index and arrays.models[b] in index
+                    for a, b in zip(arrays.model_a, arrays.model_b, strict=True)
+                ],
+                dtype=bool,
+            )
+            if len(arrays.model_a)
+            else np.zeros(0, dtype=bool)
+        )
         to_new = np.array([index.get(m, -1) for m in arrays.models], dtype=np.int64)
         ma = to_new[arrays.model_a[pick]] if pick.any() else np.zeros(0, dtype=np.int64)
         mb = to_new[arrays.model_b[pick]] if pick.any() else np.zeros(0, dtype=np.int64)
@@ -180,18 +192,27 @@ def compute_leaderboard(
         weights = None
         if f.weighted:
             probs = arrays.pair_probability[pick]
-            probs = np.where(np.isfinite(probs) & (probs > 0), probs, np.nanmedian(
-                np.where(np.isfinite(probs), probs, np.nan)) if np.isfinite(probs).any() else 1.0)
+            probs = np.where(
+                np.isfinite(probs) & (probs > 0),
+                probs,
+                np.nanmedian(np.where(np.isfinite(probs), probs, np.nan))
+                if np.isfinite(probs).any()
+                else 1.0,
+            )
             weights = ratings.inverse_probability_weights(probs)
         if f.style_control:
             features = ratings.style_features(arrays.style_a[pick], arrays.style_b[pick])
-            style = ratings.fit_style_controlled(ma, mb, outcome, features, len(models),
-                                                 weights=weights)
+            style = ratings.fit_style_controlled(
+                ma, mb, outcome, features, len(models), weights=weights
+            )
             values = style.ratings
             lower, upper = style.intervals.lower, style.intervals.upper
-            coefficients = dict(zip(style.feature_names, map(float, style.coefficients),
-                                    strict=True))
-            method = "Bradley-Terry with style control (length, headers, lists, bold), sandwich 95% CI"
+            coefficients = dict(
+                zip(style.feature_names, map(float, style.coefficients), strict=True)
+            )
+            method = (
+                "Bradley-Terry with style control (length, headers, lists, bold), sandwich 95% CI"
+            )
             fit = None
         else:
             counts = ratings.aggregate(ma, mb, outcome, len(models), weights=weights)
@@ -215,8 +236,9 @@ def compute_leaderboard(
     np.add.at(games, (counts.a, counts.b), total)
     np.add.at(games, (counts.b, counts.a), total)
     votes_per_model = games.sum(axis=1)
-    win_rate = np.divide(wins.sum(axis=1), votes_per_model, out=np.zeros(n),
-                         where=votes_per_model > 0)
+    win_rate = np.divide(
+        wins.sum(axis=1), votes_per_model, out=np.zeros(n), where=votes_per_model > 0
+    )
 
     shown = []
     for i, m in enumerate(models):
@@ -247,24 +269,33 @@ def compute_leaderboard(
                 license_class=mi.license_class,
                 price_input_per_m=e.price_input_per_m if e else None,
                 price_output_per_m=e.price_output_per_m if e else None,
-                provisional=bool(
-                    ratings.is_provisional(lower[i], upper[i], votes_per_model[i])
-                ),
+                provisional=bool(ratings.is_provisional(lower[i], upper[i], votes_per_model[i])),
             )
         )
     rows.sort(key=lambda r: (-r.rating, r.model))
     fragile: list[dict[str, Any]] = []
     if fit is not None and n >= 2:
         for p in ratings.fragility(counts, fit, top=10):
-            fragile.append({
-                "upper": models[p.upper], "lower": models[p.lower],
-                "votes_to_swap": round(float(p.votes_to_swap), 1),
-                "share_to_swap": float(p.share_to_swap), "tied": bool(p.tied),
-            })
+            fragile.append(
+                {
+                    "upper": models[p.upper],
+                    "lower": models[p.lower],
+                    "votes_to_swap": round(float(p.votes_to_swap), 1),
+                    "share_to_swap": float(p.share_to_swap),
+                    "tied": bool(p.tied),
+                }
+            )
     board = Leaderboard(
-        rows=rows, filters=f, total_votes=int(total.sum()), method=method, unrated=unrated,
-        style_coefficients=coefficients, fragile_pairs=fragile,
-        models=models, wins=wins.tolist(), battles=games.tolist(),
+        rows=rows,
+        filters=f,
+        total_votes=int(total.sum()),
+        method=method,
+        unrated=unrated,
+        style_coefficients=coefficients,
+        fragile_pairs=fragile,
+        models=models,
+        wins=wins.tolist(),
+        battles=games.tolist(),
         fitted=[float(v) for v in values],
     )
     board.headline = headline(rows)
@@ -278,17 +309,23 @@ def headline(rows: Sequence[LeaderboardRow]) -> Headline:
     if open_rows:
         h.best_open = open_rows[0].display_name
         top = open_rows[:10]
-        country, count = Counter(r.country for r in top if r.country).most_common(1)[0] if any(
-            r.country for r in top) else (None, 0)
+        country, count = (
+            Counter(r.country for r in top if r.country).most_common(1)[0]
+            if any(r.country for r in top)
+            else (None, 0)
+        )
         h.top_open_country = country
         if country:
             h.top_open_country_share = f"{count} of the top {len(top)} open models"
             outside = [r for r in open_rows if r.country != country]
             if outside:
                 h.best_open_outside = outside[0].display_name
-                h.best_open_outside_rank = 1 + open_rows.index(outside[0])  # place among open models
-    priced = [r for r in rows if r.price_input_per_m is not None
-              and r.price_output_per_m is not None]
+                h.best_open_outside_rank = 1 + open_rows.index(
+                    outside[0]
+                )  # place among open models
+    priced = [
+        r for r in rows if r.price_input_per_m is not None and r.price_output_per_m is not None
+    ]
     if priced:
         best = priced[0]
 

@@ -15,8 +15,10 @@ def test_adaptive_pairing_places_a_new_model(sqlite_url: str) -> None:
     strong_to_weak = names[:4]
     rows = []
     for i, a in enumerate(strong_to_weak):
-        for b in strong_to_weak[i + 1:]:
-            rows += [ImportedBattle(a, b, Verdict.A)] * 300 + [ImportedBattle(a, b, Verdict.B)] * 200
+        for b in strong_to_weak[i + 1 :]:
+            rows += [ImportedBattle(a, b, Verdict.A)] * 300 + [
+                ImportedBattle(a, b, Verdict.B)
+            ] * 200
     arena.store.import_battles(rows)
     matrix = adaptive_pair_matrix(arena.store, names)
     assert abs(sum(matrix.values()) - 1) < 1e-9

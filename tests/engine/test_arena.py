@@ -43,10 +43,13 @@ async def test_follow_up_turn_continues_both_conversations(sqlite_url: str) -> N
 
 
 async def test_a_failing_model_fails_the_battle_and_is_never_counted(sqlite_url: str) -> None:
-    arena = scripted_arena(sqlite_url, {
-        "deepseek-v3": [BackendTimeout("the model took too long")],
-        "gpt-4o": ["fine"],
-    })
+    arena = scripted_arena(
+        sqlite_url,
+        {
+            "deepseek-v3": [BackendTimeout("the model took too long")],
+            "gpt-4o": ["fine"],
+        },
+    )
     battle = arena.start_battle("chat", "hi", models=["deepseek-v3", "gpt-4o"])
     events = [e async for e in arena.stream_turn(battle.id, "hi")]
     assert any(e.error == "the model took too long" for e in events)
@@ -61,11 +64,14 @@ async def test_a_failing_model_fails_the_battle_and_is_never_counted(sqlite_url:
 async def test_a_model_that_keeps_failing_leaves_pairing_and_is_probed_later(
     sqlite_url: str,
 ) -> None:
-    arena = scripted_arena(sqlite_url, {
-        "deepseek-v3": [BackendTimeout("slow")],
-        "gpt-4o": ["ok"],
-        "qwen3-235b-a22b": ["ok"],
-    })
+    arena = scripted_arena(
+        sqlite_url,
+        {
+            "deepseek-v3": [BackendTimeout("slow")],
+            "gpt-4o": ["ok"],
+            "qwen3-235b-a22b": ["ok"],
+        },
+    )
     for _ in range(3):
         b = arena.start_battle("chat", "hi", models=["deepseek-v3", "gpt-4o"])
         await arena.run_turn(b.id, "hi")
@@ -79,10 +85,13 @@ async def test_a_model_that_keeps_failing_leaves_pairing_and_is_probed_later(
 
 
 async def test_identity_leak_is_flagged_and_the_vote_not_counted(sqlite_url: str) -> None:
-    arena = scripted_arena(sqlite_url, {
-        "deepseek-v3": ["As DeepSeek, I think the answer is 4."],
-        "gpt-4o": ["4"],
-    })
+    arena = scripted_arena(
+        sqlite_url,
+        {
+            "deepseek-v3": ["As DeepSeek, I think the answer is 4."],
+            "gpt-4o": ["4"],
+        },
+    )
     b = arena.start_battle("chat", "2+2?", models=["deepseek-v3", "gpt-4o"])
     stored = await arena.run_turn(b.id, "2+2?")
     assert stored.identity_leak == "deepseek"

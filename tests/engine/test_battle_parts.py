@@ -38,8 +38,7 @@ def test_new_models_are_boosted_and_excluded_ones_never_drawn() -> None:
     votes = {"old1": 5000, "old2": 5000, "new": 0}
     drawn = Counter()
     for _ in range(3000):
-        p = draw_pair(["old1", "old2", "new"], votes=votes, rng=rng,
-                      excluded=frozenset({"gone"}))
+        p = draw_pair(["old1", "old2", "new"], votes=votes, rng=rng, excluded=frozenset({"gone"}))
         drawn.update([p.model_a, p.model_b])
     assert drawn["new"] > drawn["old1"]
     with pytest.raises(NotEnoughModels):
@@ -53,7 +52,10 @@ def test_sides_are_a_coin_flip() -> None:
 
 
 def test_style_counts_skip_code_blocks() -> None:
-    text = "# Title\n\nSome **bold** and __also__.\n\n- one\n- two\n1. three\n```\n# not a header\n- nor a list\n```\n"
+    text = (
+        "# Title\n\nSome **bold** and __also__.\n\n- one\n- two\n1. three\n"
+        "```\n# not a header\n- nor a list\n```\n"
+    )
     s = style_counts(text, tokens=42)
     assert (s.tokens, s.headers, s.lists, s.bold) == (42, 1, 3, 2)
     assert style_counts("plain").tokens == 1
@@ -61,9 +63,14 @@ def test_style_counts_skip_code_blocks() -> None:
 
 @pytest.mark.parametrize(
     ("text", "word"),
-    [("I am ChatGPT, made by OpenAI.", "chatgpt"), ("As Claude, I", "claude"),
-     ("我是通义千问 Qwen", "qwen"), ("The answer is 42.", None),
-     ("a palmtop computer", None), ("Google it", "google")],
+    [
+        ("I am ChatGPT, made by OpenAI.", "chatgpt"),
+        ("As Claude, I", "claude"),
+        ("我是通义千问 Qwen", "qwen"),
+        ("The answer is 42.", None),
+        ("a palmtop computer", None),
+        ("Google it", "google"),
+    ],
 )
 def test_identity_words(text: str, word: str | None) -> None:
     assert find_identity_leak(text) == word
@@ -75,8 +82,14 @@ def test_identity_filter_takes_configured_names() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "verdict"),
-    [("model_a", Verdict.A), ("rightvote", Verdict.B), ("tie (bothbad)", Verdict.BOTH_BAD),
-     ("both_bad", Verdict.BOTH_BAD), ("TIE", Verdict.TIE), ("3", Verdict.TIE)],
+    [
+        ("model_a", Verdict.A),
+        ("rightvote", Verdict.B),
+        ("tie (bothbad)", Verdict.BOTH_BAD),
+        ("both_bad", Verdict.BOTH_BAD),
+        ("TIE", Verdict.TIE),
+        ("3", Verdict.TIE),
+    ],
 )
 def test_verdict_parsing(raw: str, verdict: Verdict) -> None:
     assert Verdict.parse(raw) is verdict

@@ -24,8 +24,9 @@ def test_toml_models_and_env_overrides(tmp_path: Path) -> None:
         'id = "my-model"\ndisplay_name = "Mine"\nlab = "Us"\ncountry = "FR"\n'
         'open_weights = true\nlicense = "MIT"\nlicense_class = "permissive"\n'
     )
-    settings = load_settings(cfg, environ={"ARENA_DATABASE_URL": "sqlite:///y.db",
-                                           "ARENA_PORT": "9000"})
+    settings = load_settings(
+        cfg, environ={"ARENA_DATABASE_URL": "sqlite:///y.db", "ARENA_PORT": "9000"}
+    )
     assert settings.database_url == "sqlite:///y.db" and settings.port == 9000
     assert settings.models[0].catalog_id == "deepseek-v3.2"
     assert settings.catalog[0]["id"] == "my-model"
@@ -35,12 +36,16 @@ def test_toml_models_and_env_overrides(tmp_path: Path) -> None:
     ("body", "message"),
     [
         ("[[models]]\nid='x'\nbackend='nope'\n", "models.0.backend"),
-        ("[[models]]\nid='x'\nbackend='openai'\napi_key_env='sk-abc123-secret!'\n",
-         "NAME of an environment variable"),
+        (
+            "[[models]]\nid='x'\nbackend='openai'\napi_key_env='sk-abc123-secret!'\n",
+            "NAME of an environment variable",
+        ),
         ("database_url = [1\n", "not valid TOML"),
         ("colour = 'blue'\n", "colour"),
-        ("[[models]]\nid='x'\nbackend='gguf'\n[[models]]\nid='x'\nbackend='gguf'\n",
-         "configured twice"),
+        (
+            "[[models]]\nid='x'\nbackend='gguf'\n[[models]]\nid='x'\nbackend='gguf'\n",
+            "configured twice",
+        ),
     ],
 )
 def test_bad_config_gets_a_clear_error(tmp_path: Path, body: str, message: str) -> None:

@@ -8,17 +8,20 @@ import pytest
 
 from modelarena.battles.records import Answer, BattleStatus, Verdict
 from modelarena.battles.style import style_counts
-from modelarena.store import BattleNotFound, ImportedBattle, Store, VoteRejected
-from modelarena.store import migrate
+from modelarena.store import BattleNotFound, ImportedBattle, Store, VoteRejected, migrate
 
 
 def _complete_battle(store: Store, a: str = "m1", b: str = "m2", prompt: str = "hi") -> str:
-    battle = store.create_battle(category="chat", model_a=a, model_b=b, pair_probability=0.25,
-                                 prompt=prompt)
-    store.save_answers(battle.id, [
-        Answer("a", 0, prompt, "# Title\n- x\n- y", style=style_counts("# Title\n- x\n- y")),
-        Answer("b", 0, prompt, "plain answer", style=style_counts("plain answer")),
-    ])
+    battle = store.create_battle(
+        category="chat", model_a=a, model_b=b, pair_probability=0.25, prompt=prompt
+    )
+    store.save_answers(
+        battle.id,
+        [
+            Answer("a", 0, prompt, "# Title\n- x\n- y", style=style_counts("# Title\n- x\n- y")),
+            Answer("b", 0, prompt, "plain answer", style=style_counts("plain answer")),
+        ],
+    )
     return battle.id
 
 
@@ -95,14 +98,18 @@ def test_vote_rules_keep_uncounted_votes_with_reason(db_url: str) -> None:
     assert (vote.counted, vote.reason) == (False, "not_anonymous")
 
     leaked = store.create_battle(category="chat", model_a="m1", model_b="m2")
-    store.save_answers(leaked.id, [Answer("a", 0, "p", "I am Claude"), Answer("b", 0, "p", "hi")],
-                       identity_leak="claude")
+    store.save_answers(
+        leaked.id,
+        [Answer("a", 0, "p", "I am Claude"), Answer("b", 0, "p", "hi")],
+        identity_leak="claude",
+    )
     vote = store.record_vote(leaked.id, Verdict.A, voter="x")
     assert (vote.counted, vote.reason) == (False, "identity_leak")
 
     failed = store.create_battle(category="chat", model_a="m1", model_b="m2")
-    battle = store.save_answers(failed.id, [Answer("a", 0, "p", "", error="timeout"),
-                                            Answer("b", 0, "p", "ok")])
+    battle = store.save_answers(
+        failed.id, [Answer("a", 0, "p", "", error="timeout"), Answer("b", 0, "p", "ok")]
+    )
     assert battle.status is BattleStatus.FAILED and battle.failure_reason == "timeout"
     vote = store.record_vote(failed.id, Verdict.B, voter="x")
     assert (vote.counted, vote.reason) == (False, "battle_failed")
@@ -112,8 +119,12 @@ def test_vote_rules_keep_uncounted_votes_with_reason(db_url: str) -> None:
     assert (vote.counted, vote.reason) == (False, "banned_voter")
     assert store.pair_cells().models == []  # nothing counted so far
     summary = store.filtered_vote_summary()
-    assert summary == {"not_anonymous": 1, "identity_leak": 1, "battle_failed": 1,
-                       "banned_voter": 1}
+    assert summary == {
+        "not_anonymous": 1,
+        "identity_leak": 1,
+        "battle_failed": 1,
+        "banned_voter": 1,
+    }
 
 
 def test_unknown_battle(db_url: str) -> None:
@@ -150,7 +161,9 @@ def test_import_is_all_or_nothing(db_url: str) -> None:
         store.import_battles(rows())
     assert store.pair_cells().models == []
     assert store.vote_arrays(counted_only=False).outcome.size == 0
-    assert store.import_battles(good + [ImportedBattle("m1", "m2", Verdict.B, anonymous=False)]) == 4
+    assert (
+        store.import_battles(good + [ImportedBattle("m1", "m2", Verdict.B, anonymous=False)]) == 4
+    )
     assert store.pair_cells().wins_a.tolist() == [3]
     assert store.filtered_vote_summary() == {"counted": 3, "imported_non_anonymous": 1}
 
@@ -169,8 +182,10 @@ def test_voter_uncount_and_recount(db_url: str) -> None:
 
 def _cells(store: Store) -> list[tuple[str, str, float, float, float]]:
     c = store.pair_cells()
-    return sorted((c.models[a], c.models[b], wa, wb, t) for a, b, wa, wb, t in
-                  zip(c.a, c.b, c.wins_a, c.wins_b, c.ties, strict=True))
+    return sorted(
+        (c.models[a], c.models[b], wa, wb, t)
+        for a, b, wa, wb, t in zip(c.a, c.b, c.wins_a, c.wins_b, c.ties, strict=True)
+    )
 
 
 def test_the_in_process_cell_copy_follows_other_writers(sqlite_url: str) -> None:
@@ -194,7 +209,8 @@ def test_the_in_process_cell_copy_follows_other_writers(sqlite_url: str) -> None
 def test_answers_with_nul_and_lone_surrogates_are_kept(db_url: str) -> None:
     store = Store.open(db_url)
     battle = store.create_battle(category="chat", model_a="m1", model_b="m2")
-    stored = store.save_answers(battle.id, [Answer("a", 0, "p", "bad\x00byte \ud800 here"),
-                                            Answer("b", 0, "p", "fine")])
+    stored = store.save_answers(
+        battle.id, [Answer("a", 0, "p", "bad\x00byte \ud800 here"), Answer("b", 0, "p", "fine")]
+    )
     assert stored.complete
     assert stored.answer(0, "a").content == "bad\ufffdbyte \ufffd here"  # type: ignore[union-attr]

@@ -80,9 +80,7 @@ CATEGORY_IDS = tuple(CATEGORIES)
 
 class UnknownCategory(ValueError):
     def __init__(self, category: str) -> None:
-        super().__init__(
-            f"unknown category {category!r}; choose one of: {', '.join(CATEGORY_IDS)}"
-        )
+        super().__init__(f"unknown category {category!r}; choose one of: {', '.join(CATEGORY_IDS)}")
 
 
 def get_category(category_id: str) -> Category:

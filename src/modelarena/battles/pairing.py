@@ -69,8 +69,11 @@ def draw_pair(
     """Draw two distinct models. ``pair_matrix`` (adaptive pairing) overrides the weights."""
     rng = rng or random.Random()
     if pair_matrix:
-        pairs = [(p, q) for (p, q), v in pair_matrix.items() if v > 0 and p not in excluded
-                 and q not in excluded]
+        pairs = [
+            (p, q)
+            for (p, q), v in pair_matrix.items()
+            if v > 0 and p not in excluded and q not in excluded
+        ]
         if pairs:
             mass = [pair_matrix[p] for p in pairs]
             total = sum(mass)

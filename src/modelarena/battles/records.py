@@ -19,11 +19,23 @@ class Verdict(StrEnum):
     @classmethod
     def parse(cls, value: str) -> Verdict:
         aliases = {
-            "a": cls.A, "model_a": cls.A, "leftvote": cls.A, "1": cls.A,
-            "b": cls.B, "model_b": cls.B, "rightvote": cls.B, "2": cls.B,
-            "tie": cls.TIE, "tievote": cls.TIE, "3": cls.TIE,
-            "both_bad": cls.BOTH_BAD, "bothbad": cls.BOTH_BAD, "tie (bothbad)": cls.BOTH_BAD,
-            "bothbad_vote": cls.BOTH_BAD, "both-bad": cls.BOTH_BAD, "4": cls.BOTH_BAD,
+            "a": cls.A,
+            "model_a": cls.A,
+            "leftvote": cls.A,
+            "1": cls.A,
+            "b": cls.B,
+            "model_b": cls.B,
+            "rightvote": cls.B,
+            "2": cls.B,
+            "tie": cls.TIE,
+            "tievote": cls.TIE,
+            "3": cls.TIE,
+            "both_bad": cls.BOTH_BAD,
+            "bothbad": cls.BOTH_BAD,
+            "tie (bothbad)": cls.BOTH_BAD,
+            "bothbad_vote": cls.BOTH_BAD,
+            "both-bad": cls.BOTH_BAD,
+            "4": cls.BOTH_BAD,
         }
         try:
             return aliases[value.strip().lower()]

@@ -42,10 +42,16 @@ class _Pane:
     def render(self, height: int | None) -> Panel:
         if not self.done:
             self.elapsed = time.perf_counter() - self.started
-        status = ("[red]failed[/]" if self.error else "[green]done[/]" if self.done
-                  else "[yellow]streaming…[/]")
-        body: Text | Markdown = Markdown(self.text) if self.done and not self.error else Text(
-            self.text)
+        status = (
+            "[red]failed[/]"
+            if self.error
+            else "[green]done[/]"
+            if self.done
+            else "[yellow]streaming…[/]"
+        )
+        body: Text | Markdown = (
+            Markdown(self.text) if self.done and not self.error else Text(self.text)
+        )
         content = Group(body, Text(self.error, style="red")) if self.error else body
         return Panel(
             content,
@@ -98,15 +104,23 @@ def _reveal(arena, battle_id: str) -> None:  # type: ignore[no-untyped-def]
         if ans is None:
             return "?"
         c = infos[i].cost_usd(ans.stats.prompt_tokens, ans.stats.completion_tokens)
-        return "free (local)" if c is None and infos[i].config and infos[i].config.backend == "gguf" else (
-            "?" if c is None else f"${c:.5f}")
+        return (
+            "free (local)"
+            if c is None and infos[i].config and infos[i].config.backend == "gguf"
+            else ("?" if c is None else f"${c:.5f}")
+        )
 
     rows = [
         ("model", [i.display_name for i in infos]),
         ("lab", [i.lab or "?" for i in infos]),
         ("country", [i.country or "?" for i in infos]),
-        ("weights", ["open" if i.open_weights else "closed" if i.open_weights is False else "?"
-                     for i in infos]),
+        (
+            "weights",
+            [
+                "open" if i.open_weights else "closed" if i.open_weights is False else "?"
+                for i in infos
+            ],
+        ),
         ("licence", [i.license or "?" for i in infos]),
         ("tokens", [str(a.stats.completion_tokens or "?") if a else "?" for a in last]),
         ("time", [f"{a.stats.total_time_s:.1f}s" if a else "?" for a in last]),
@@ -116,17 +130,27 @@ def _reveal(arena, battle_id: str) -> None:  # type: ignore[no-untyped-def]
         table.add_row(label, *values)
     console.print(table)
     if battle.identity_leak:
-        console.print(f"[yellow]An answer named a model or lab ({battle.identity_leak!r}); "
-                      "this vote is stored but not counted.[/]")
+        console.print(
+            f"[yellow]An answer named a model or lab ({battle.identity_leak!r}); "
+            "this vote is stored but not counted.[/]"
+        )
 
 
 def battle(
     config: ConfigOption = None,
     db: DatabaseOption = None,
-    prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="The prompt (asked if omitted)")] = None,
-    category: Annotated[str, typer.Option(help="chat, website, ui-component, game, svg or data-viz")] = "chat",
-    models: Annotated[str | None, typer.Option(help="Two model ids, comma-separated (default: drawn)")] = None,
-    verdict: Annotated[str | None, typer.Option(help="Vote without asking: a, b, tie or both_bad")] = None,
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", "-p", help="The prompt (asked if omitted)")
+    ] = None,
+    category: Annotated[
+        str, typer.Option(help="chat, website, ui-component, game, svg or data-viz")
+    ] = "chat",
+    models: Annotated[
+        str | None, typer.Option(help="Two model ids, comma-separated (default: drawn)")
+    ] = None,
+    verdict: Annotated[
+        str | None, typer.Option(help="Vote without asking: a, b, tie or both_bad")
+    ] = None,
     voter: Annotated[str, typer.Option(help="Voter id recorded with the vote")] = "cli",
 ) -> None:
     """Run a blind battle: both answers stream side by side as A and B; vote; then the reveal."""
@@ -149,7 +173,8 @@ def battle(
                     key = Prompt.ask(
                         "Vote: [bold]1[/] A is better · [bold]2[/] B is better · [bold]3[/] tie"
                         " · [bold]4[/] both bad · [bold]f[/] follow-up · [bold]q[/] quit",
-                        choices=["1", "2", "3", "4", "f", "q"], show_choices=False,
+                        choices=["1", "2", "3", "4", "f", "q"],
+                        show_choices=False,
                     )
                     if key == "q":
                         console.print("No vote. The battle stays unvoted.")
@@ -166,8 +191,10 @@ def battle(
                 console.print(f"Vote: [bold]{LABELS[record.verdict.value]}[/] — {counted}")
                 _reveal(arena, b.id)
                 return
-            console.print("[red]A model failed; the battle is stored as failed and never "
-                          "counted.[/] Run the command again to retry.")
+            console.print(
+                "[red]A model failed; the battle is stored as failed and never "
+                "counted.[/] Run the command again to retry."
+            )
             raise typer.Exit(1)
         finally:
             asyncio.run(arena.aclose())

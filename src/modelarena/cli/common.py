@@ -15,7 +15,9 @@ err_console = Console(stderr=True)
 
 ConfigOption = Annotated[
     str | None,
-    typer.Option("--config", "-c", help="Config file (TOML). Default: $ARENA_CONFIG or ./arena.toml"),
+    typer.Option(
+        "--config", "-c", help="Config file (TOML). Default: $ARENA_CONFIG or ./arena.toml"
+    ),
 ]
 DatabaseOption = Annotated[
     str | None,
@@ -41,8 +43,17 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (ConfigError, CatalogError, StoreError, ArenaError, UnknownCategory,
-            NotEnoughModels, BattleNotFound, VoteRejected, BackendError) as exc:
+    except (
+        ConfigError,
+        CatalogError,
+        StoreError,
+        ArenaError,
+        UnknownCategory,
+        NotEnoughModels,
+        BattleNotFound,
+        VoteRejected,
+        BackendError,
+    ) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -20,9 +20,23 @@ from modelarena.cli.common import (
 )
 
 FORMATS = ("table", "json", "csv", "markdown")
-COLUMNS = ("rank", "model", "rating", "ci_lower", "ci_upper", "votes", "win_rate", "lab",
-           "country", "open_weights", "license", "license_class", "price_input_per_m",
-           "price_output_per_m", "provisional")
+COLUMNS = (
+    "rank",
+    "model",
+    "rating",
+    "ci_lower",
+    "ci_upper",
+    "votes",
+    "win_rate",
+    "lab",
+    "country",
+    "open_weights",
+    "license",
+    "license_class",
+    "price_input_per_m",
+    "price_output_per_m",
+    "provisional",
+)
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -33,17 +47,42 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
-    head = ["Rank", "Model", "Rating", "95% CI", "Votes", "Win rate", "Lab", "Country",
-            "Weights", "Licence"]
+    head = [
+        "Rank",
+        "Model",
+        "Rating",
+        "95% CI",
+        "Votes",
+        "Win rate",
+        "Lab",
+        "Country",
+        "Weights",
+        "Licence",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        lines.append("| " + " | ".join([
-            str(r["rank"]), r["display_name"] + (" *" if r["provisional"] else ""),
-            f"{r['rating']:.0f}", f"{r['ci_lower']:.0f} to {r['ci_upper']:.0f}",
-            str(r["votes"]), f"{100 * r['win_rate']:.1f}%", r["lab"] or "?",
-            r["country"] or "?", "open" if r["open_weights"] else "closed" if
-            r["open_weights"] is False else "?", r["license"] or "?",
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    str(r["rank"]),
+                    r["display_name"] + (" *" if r["provisional"] else ""),
+                    f"{r['rating']:.0f}",
+                    f"{r['ci_lower']:.0f} to {r['ci_upper']:.0f}",
+                    str(r["votes"]),
+                    f"{100 * r['win_rate']:.1f}%",
+                    r["lab"] or "?",
+                    r["country"] or "?",
+                    "open"
+                    if r["open_weights"]
+                    else "closed"
+                    if r["open_weights"] is False
+                    else "?",
+                    r["license"] or "?",
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -52,16 +91,36 @@ def leaderboard(
     db: DatabaseOption = None,
     open_only: Annotated[bool, typer.Option("--open", help="Open-weight models only")] = False,
     closed_only: Annotated[bool, typer.Option("--closed", help="Closed models only")] = False,
-    country: Annotated[list[str] | None, typer.Option(help="Lab country, ISO code (repeatable or comma-separated)")] = None,
-    license_class: Annotated[list[str] | None, typer.Option("--license-class", help="permissive, restricted-open or proprietary")] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="Lab country, ISO code (repeatable or comma-separated)")
+    ] = None,
+    license_class: Annotated[
+        list[str] | None,
+        typer.Option("--license-class", help="permissive, restricted-open or proprietary"),
+    ] = None,
     category: Annotated[list[str] | None, typer.Option(help="Battle category (repeatable)")] = None,
-    source: Annotated[str, typer.Option(help="Vote source: human, judge, or judge:<model>")] = "human",
+    source: Annotated[
+        str, typer.Option(help="Vote source: human, judge, or judge:<model>")
+    ] = "human",
     min_votes: Annotated[int, typer.Option("--min-votes", min=0)] = 0,
-    style_control: Annotated[bool, typer.Option("--style-control", help="Control for length and Markdown")] = False,
-    bootstrap: Annotated[bool, typer.Option("--bootstrap", help="Bootstrap intervals instead of sandwich")] = False,
-    weighted: Annotated[bool, typer.Option("--weighted", help="Inverse-probability weights from logged pair probabilities")] = False,
-    davidson: Annotated[bool, typer.Option("--davidson", help="Davidson tie model instead of ties as half a win")] = False,
-    output: Annotated[str, typer.Option("--format", "-f", help="table, json, csv or markdown")] = "table",
+    style_control: Annotated[
+        bool, typer.Option("--style-control", help="Control for length and Markdown")
+    ] = False,
+    bootstrap: Annotated[
+        bool, typer.Option("--bootstrap", help="Bootstrap intervals instead of sandwich")
+    ] = False,
+    weighted: Annotated[
+        bool,
+        typer.Option(
+            "--weighted", help="Inverse-probability weights from logged pair probabilities"
+        ),
+    ] = False,
+    davidson: Annotated[
+        bool, typer.Option("--davidson", help="Davidson tie model instead of ties as half a win")
+    ] = False,
+    output: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv or markdown")
+    ] = "table",
 ) -> None:
     """Fit Bradley-Terry ratings on the counted votes and print the leaderboard."""
     if output not in FORMATS:
@@ -110,25 +169,47 @@ def leaderboard(
         print(_markdown(rows))
         return
     if not rows:
-        console.print(f"No counted votes yet ({filters.describe()}). Run `arena battle` or "
-                      "`arena import FILE`.")
+        console.print(
+            f"No counted votes yet ({filters.describe()}). Run `arena battle` or "
+            "`arena import FILE`."
+        )
     else:
-        table = Table(title=f"Leaderboard: {board.total_votes} votes ({filters.describe()})",
-                      caption=f"{board.method}. * provisional: interval still wide.")
-        for col, just in (("#", "right"), ("model", "left"), ("rating", "right"),
-                          ("95% CI", "right"), ("votes", "right"), ("win %", "right"),
-                          ("lab", "left"), ("country", "left"), ("weights", "left"),
-                          ("licence", "left"), ("$/M in/out", "right")):
+        table = Table(
+            title=f"Leaderboard: {board.total_votes} votes ({filters.describe()})",
+            caption=f"{board.method}. * provisional: interval still wide.",
+        )
+        for col, just in (
+            ("#", "right"),
+            ("model", "left"),
+            ("rating", "right"),
+            ("95% CI", "right"),
+            ("votes", "right"),
+            ("win %", "right"),
+            ("lab", "left"),
+            ("country", "left"),
+            ("weights", "left"),
+            ("licence", "left"),
+            ("$/M in/out", "right"),
+        ):
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         for r in board.rows:
-            price = ("" if r.price_input_per_m is None else
-                     f"{r.price_input_per_m:g}/{r.price_output_per_m:g}")
+            price = (
+                ""
+                if r.price_input_per_m is None
+                else f"{r.price_input_per_m:g}/{r.price_output_per_m:g}"
+            )
             table.add_row(
-                str(r.rank), r.display_name + (" *" if r.provisional else ""),
-                f"{r.rating:.0f}", f"-{r.rating - r.ci_lower:.0f}/+{r.ci_upper - r.rating:.0f}",
-                str(r.votes), f"{100 * r.win_rate:.1f}", r.lab or "?", r.country or "?",
+                str(r.rank),
+                r.display_name + (" *" if r.provisional else ""),
+                f"{r.rating:.0f}",
+                f"-{r.rating - r.ci_lower:.0f}/+{r.ci_upper - r.rating:.0f}",
+                str(r.votes),
+                f"{100 * r.win_rate:.1f}",
+                r.lab or "?",
+                r.country or "?",
                 "open" if r.open_weights else "closed" if r.open_weights is False else "?",
-                r.license or "?", price,
+                r.license or "?",
+                price,
             )
         console.print(table)
     h = board.headline
@@ -137,22 +218,30 @@ def leaderboard(
         if h.top_open_country:
             line += f"; top open models from {h.top_open_country} ({h.top_open_country_share})"
         if h.best_open_outside:
-            line += (f"; best open model from elsewhere: {h.best_open_outside} "
-                     f"(#{h.best_open_outside_rank} among open models)")
+            line += (
+                f"; best open model from elsewhere: {h.best_open_outside} "
+                f"(#{h.best_open_outside_rank} among open models)"
+            )
         console.print(line)
     if h.best_value:
-        console.print(f"Best per dollar: [bold]{h.best_value}[/] (${h.best_value_price:g}/M "
-                      "blended, statistically tied with the best priced model)")
+        console.print(
+            f"Best per dollar: [bold]{h.best_value}[/] (${h.best_value_price:g}/M "
+            "blended, statistically tied with the best priced model)"
+        )
     if board.style_coefficients:
         coefs = ", ".join(f"{k} {v:+.3f}" for k, v in board.style_coefficients.items())
         console.print(f"Style coefficients (log-odds per SD): {coefs}")
     tied = [p for p in board.fragile_pairs if p["tied"]]
     for p in tied:
-        console.print(f"[yellow]Statistically tied:[/] {p['upper']} vs {p['lower']} "
-                      f"(removing {100 * p['share_to_swap']:.3f}% of votes would swap them)")
+        console.print(
+            f"[yellow]Statistically tied:[/] {p['upper']} vs {p['lower']} "
+            f"(removing {100 * p['share_to_swap']:.3f}% of votes would swap them)"
+        )
     if board.unrated:
-        console.print(f"[yellow]Not comparable[/] (never compared, even indirectly, with the "
-                      f"rest): {', '.join(board.unrated)}")
+        console.print(
+            f"[yellow]Not comparable[/] (never compared, even indirectly, with the "
+            f"rest): {', '.join(board.unrated)}"
+        )
 
 
 def register(app: typer.Typer) -> None:

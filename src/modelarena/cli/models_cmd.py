@@ -27,23 +27,47 @@ def models(
     with user_errors():
         arena = load_arena(config, db)
         if catalog:
-            entries = [e for e in arena.catalog
-                       if (not open_only or e.open_weights)
-                       and (not country or e.country == country.upper())]
+            entries = [
+                e
+                for e in arena.catalog
+                if (not open_only or e.open_weights)
+                and (not country or e.country == country.upper())
+            ]
             if output == "json":
                 console.print_json(json.dumps([e.to_dict() for e in entries]))
                 return
             table = Table(title=f"Catalog: {len(entries)} models", show_lines=False)
-            for col in ("id", "name", "lab", "country", "weights", "licence", "params (B)",
-                        "released", "$/M in", "$/M out"):
+            for col in (
+                "id",
+                "name",
+                "lab",
+                "country",
+                "weights",
+                "licence",
+                "params (B)",
+                "released",
+                "$/M in",
+                "$/M out",
+            ):
                 table.add_column(col, overflow="fold")
             for e in sorted(entries, key=lambda e: (e.lab, e.id)):
-                params = "" if e.total_params_b is None else (
-                    f"{e.total_params_b:g}" if e.active_params_b in (None, e.total_params_b)
-                    else f"{e.total_params_b:g} ({e.active_params_b:g} active)")
+                params = (
+                    ""
+                    if e.total_params_b is None
+                    else (
+                        f"{e.total_params_b:g}"
+                        if e.active_params_b in (None, e.total_params_b)
+                        else f"{e.total_params_b:g} ({e.active_params_b:g} active)"
+                    )
+                )
                 table.add_row(
-                    e.id, e.display_name, e.lab, e.country, _yes_no(e.open_weights),
-                    f"{e.license} [dim]({e.license_class})[/]", params,
+                    e.id,
+                    e.display_name,
+                    e.lab,
+                    e.country,
+                    _yes_no(e.open_weights),
+                    f"{e.license} [dim]({e.license_class})[/]",
+                    params,
                     e.release_date.isoformat() if e.release_date else "",
                     "" if e.price_input_per_m is None else f"{e.price_input_per_m:g}",
                     "" if e.price_output_per_m is None else f"{e.price_output_per_m:g}",
@@ -63,10 +87,14 @@ def models(
             assert cfg is not None
             target = cfg.model or cfg.path or ""
             table.add_row(
-                info.id, info.display_name,
+                info.id,
+                info.display_name,
                 f"{cfg.backend}" + (f" [dim]{cfg.base_url}[/]" if cfg.base_url else ""),
-                info.lab or "?", info.country or "?", _yes_no(info.open_weights),
-                info.license or "?", cfg.description or target,
+                info.lab or "?",
+                info.country or "?",
+                _yes_no(info.open_weights),
+                info.license or "?",
+                cfg.description or target,
             )
         console.print(table)
         if not infos:

@@ -89,17 +89,24 @@ class CellCache:
         with self._lock:
             entry = self._entries.get(key)
             vote_mark, audit_mark = _marks(conn)
-            stale = (entry is None or entry.audit_mark != audit_mark
-                     or vote_mark < entry.vote_mark
-                     or vote_mark - entry.vote_mark > FULL_RELOAD_AFTER)
+            stale = (
+                entry is None
+                or entry.audit_mark != audit_mark
+                or vote_mark < entry.vote_mark
+                or vote_mark - entry.vote_mark > FULL_RELOAD_AFTER
+            )
             if stale:
                 entry = self._reload(conn, sources, categories)
                 self._entries[key] = entry
             elif entry is not None and vote_mark > entry.vote_mark:
                 self._catch_up(conn, entry, sources, categories, vote_mark)
             assert entry is not None
-            return (list(entry.models), np.array(entry.a, dtype=np.int64),
-                    np.array(entry.b, dtype=np.int64), entry.counts.copy())
+            return (
+                list(entry.models),
+                np.array(entry.a, dtype=np.int64),
+                np.array(entry.b, dtype=np.int64),
+                entry.counts.copy(),
+            )
 
     def _reload(
         self, conn: Connection, sources: Sequence[str], categories: Sequence[str] | None

@@ -24,9 +24,7 @@ def normalise_url(url: str) -> str:
         if importlib.util.find_spec("psycopg") is not None:
             parsed = parsed.set(drivername="postgresql+psycopg")
         elif importlib.util.find_spec("psycopg2") is None:
-            raise StoreError(
-                "PostgreSQL needs a driver: pip install 'modelarena[postgres]'"
-            )
+            raise StoreError("PostgreSQL needs a driver: pip install 'modelarena[postgres]'")
     return parsed.render_as_string(hide_password=False)
 
 

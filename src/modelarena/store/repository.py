@@ -142,8 +142,16 @@ class Store:
             return
         ins = self._insert(conn)
         rows = [
-            {"source": s, "category": c, "model_a": a, "model_b": b,
-             "wins_a": v[0], "wins_b": v[1], "ties": v[2], "both_bad": v[3]}
+            {
+                "source": s,
+                "category": c,
+                "model_a": a,
+                "model_b": b,
+                "wins_a": v[0],
+                "wins_b": v[1],
+                "ties": v[2],
+                "both_bad": v[3],
+            }
             for (s, c, a, b), v in increments.items()
         ]
         stmt = ins(pair_counts)
@@ -243,8 +251,9 @@ class Store:
             conn.execute(
                 update(battles)
                 .where(battles.c.id == battle_id)
-                .values(status=BattleStatus.FAILED.value, failure_reason=reason,
-                        failure_message=message)
+                .values(
+                    status=BattleStatus.FAILED.value, failure_reason=reason, failure_message=message
+                )
             )
 
     def _battle_row(self, conn: Connection, battle_id: str, *, lock: bool = False) -> Row[Any]:
@@ -431,7 +440,10 @@ class Store:
             action = "ban" if banned else "unban" if banned is False else "flag"
             conn.execute(
                 insert(audit_log).values(
-                    created_at=_now(), actor=actor, action=action, target=voter,
+                    created_at=_now(),
+                    actor=actor,
+                    action=action,
+                    target=voter,
                     detail=flag_reason,
                 )
             )
@@ -455,8 +467,11 @@ class Store:
                 rank = np.empty(len(names), dtype=np.int64)
                 rank[order] = np.arange(len(names))
                 return PairCells(
-                    models=[names[i] for i in order], a=rank[a] if len(a) else a,
-                    b=rank[b] if len(b) else b, wins_a=counts[:, 0], wins_b=counts[:, 1],
+                    models=[names[i] for i in order],
+                    a=rank[a] if len(a) else a,
+                    b=rank[b] if len(b) else b,
+                    wins_a=counts[:, 0],
+                    wins_b=counts[:, 1],
                     ties=counts[:, 2],
                 )
             rows = read_cells(conn, sources, categories)
@@ -480,9 +495,18 @@ class Store:
     ) -> VoteArrays:
         """Every counted vote, as arrays (for style control, weighting and history)."""
         cols = [
-            votes.c.model_a, votes.c.model_b, votes.c.verdict, votes.c.pair_probability,
-            votes.c.a_tokens, votes.c.a_headers, votes.c.a_lists, votes.c.a_bold,
-            votes.c.b_tokens, votes.c.b_headers, votes.c.b_lists, votes.c.b_bold,
+            votes.c.model_a,
+            votes.c.model_b,
+            votes.c.verdict,
+            votes.c.pair_probability,
+            votes.c.a_tokens,
+            votes.c.a_headers,
+            votes.c.a_lists,
+            votes.c.a_bold,
+            votes.c.b_tokens,
+            votes.c.b_headers,
+            votes.c.b_lists,
+            votes.c.b_bold,
             votes.c.created_at,
         ]
         query = select(*cols).where(votes.c.source.in_(list(sources)))
@@ -497,8 +521,9 @@ class Store:
         index = {n: i for i, n in enumerate(names)}
         n = len(rows)
         outcome_code = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
-        style = np.array([[x if x is not None else 0 for x in r[4:12]] for r in rows],
-                         dtype=np.float64).reshape(n, 8)
+        style = np.array(
+            [[x if x is not None else 0 for x in r[4:12]] for r in rows], dtype=np.float64
+        ).reshape(n, 8)
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         return VoteArrays(
             models=names,
@@ -510,9 +535,7 @@ class Store:
             ),
             style_a=style[:, :4],
             style_b=style[:, 4:],
-            day=np.array(
-                [((_aware(r[12]) - epoch).days) for r in rows], dtype=np.int64
-            ),
+            day=np.array([((_aware(r[12]) - epoch).days) for r in rows], dtype=np.int64),
         )
 
     def sources(self) -> list[str]:
@@ -531,9 +554,7 @@ class Store:
 
     def filtered_vote_summary(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(votes.c.reason, func.count()).group_by(votes.c.reason)
-            ).all()
+            rows = conn.execute(select(votes.c.reason, func.count()).group_by(votes.c.reason)).all()
         return {(r[0] or "counted"): int(r[1]) for r in rows}
 
     def rebuild_pair_counts(self) -> int:
@@ -542,12 +563,21 @@ class Store:
             conn.execute(delete(pair_counts))
             query = (
                 select(
-                    votes.c.source, votes.c.category, votes.c.model_a, votes.c.model_b,
-                    votes.c.verdict, func.count(),
+                    votes.c.source,
+                    votes.c.category,
+                    votes.c.model_a,
+                    votes.c.model_b,
+                    votes.c.verdict,
+                    func.count(),
                 )
                 .where(votes.c.counted.is_(True))
-                .group_by(votes.c.source, votes.c.category, votes.c.model_a, votes.c.model_b,
-                          votes.c.verdict)
+                .group_by(
+                    votes.c.source,
+                    votes.c.category,
+                    votes.c.model_a,
+                    votes.c.model_b,
+                    votes.c.verdict,
+                )
             )
             inc: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
             total = 0
@@ -555,9 +585,15 @@ class Store:
                 inc[(s, c, a, b)][_OUTCOME[Verdict(verdict)]] += int(count)
                 total += int(count)
             self._bump_pair_counts(conn, dict(inc))
-            conn.execute(insert(audit_log).values(
-                created_at=_now(), actor="system", action="rebuild_pair_counts",
-                target=None, detail=f"{total} counted votes"))
+            conn.execute(
+                insert(audit_log).values(
+                    created_at=_now(),
+                    actor="system",
+                    action="rebuild_pair_counts",
+                    target=None,
+                    detail=f"{total} counted votes",
+                )
+            )
         return total
 
     def set_votes_counted(
@@ -571,12 +607,16 @@ class Store:
                 result = conn.execute(update(votes).where(cond).values(counted=True, reason=None))
             else:
                 cond = and_(cond, votes.c.counted.is_(True))
-                result = conn.execute(update(votes).where(cond).values(counted=False,
-                                                                       reason=reason))
+                result = conn.execute(
+                    update(votes).where(cond).values(counted=False, reason=reason)
+                )
             conn.execute(
                 insert(audit_log).values(
-                    created_at=_now(), actor=actor,
-                    action="recount" if counted else "uncount", target=voter, detail=reason,
+                    created_at=_now(),
+                    actor=actor,
+                    action="recount" if counted else "uncount",
+                    target=voter,
+                    detail=reason,
                 )
             )
         self.rebuild_pair_counts()
@@ -611,21 +651,36 @@ class Store:
                 created = item.created_at or now
                 battle_rows.append(
                     dict(
-                        id=bid, created_at=created, category=item.category,
-                        model_a=item.model_a, model_b=item.model_b, pair_probability=None,
-                        status=BattleStatus.COMPLETE.value, anonymous=item.anonymous,
-                        session_id=None, source=source_label, external_id=item.external_id,
+                        id=bid,
+                        created_at=created,
+                        category=item.category,
+                        model_a=item.model_a,
+                        model_b=item.model_b,
+                        pair_probability=None,
+                        status=BattleStatus.COMPLETE.value,
+                        anonymous=item.anonymous,
+                        session_id=None,
+                        source=source_label,
+                        external_id=item.external_id,
                         prompt_hash=prompt_hash(item.prompt) if item.prompt else None,
-                        revealed_at=None, identity_leak=None, failure_reason=None,
+                        revealed_at=None,
+                        identity_leak=None,
+                        failure_reason=None,
                         failure_message=None,
                     )
                 )
-                for side, text, st in (("a", item.answer_a, item.style_a),
-                                       ("b", item.answer_b, item.style_b)):
+                for side, text, st in (
+                    ("a", item.answer_a, item.style_a),
+                    ("b", item.answer_b, item.style_b),
+                ):
                     if text or st:
                         answer_rows.append(
-                            _answer_values(bid, Answer(side=side, turn=0, prompt=item.prompt,
-                                                       content=text, style=st))
+                            _answer_values(
+                                bid,
+                                Answer(
+                                    side=side, turn=0, prompt=item.prompt, content=text, style=st
+                                ),
+                            )
                         )
                 reason = item.not_counted_reason or (
                     None if item.anonymous else VoteReason.IMPORTED_NON_ANONYMOUS.value
@@ -633,16 +688,26 @@ class Store:
                 sa, sb = item.style_a, item.style_b
                 vote_rows.append(
                     dict(
-                        battle_id=bid, created_at=created, voter=item.voter, ip_hash=None,
-                        source=item.source, verdict=item.verdict.value,
+                        battle_id=bid,
+                        created_at=created,
+                        voter=item.voter,
+                        ip_hash=None,
+                        source=item.source,
+                        verdict=item.verdict.value,
                         counted=reason is None,
-                        reason=reason, model_a=item.model_a, model_b=item.model_b,
-                        category=item.category, pair_probability=None,
-                        a_tokens=sa.tokens if sa else None, b_tokens=sb.tokens if sb else None,
+                        reason=reason,
+                        model_a=item.model_a,
+                        model_b=item.model_b,
+                        category=item.category,
+                        pair_probability=None,
+                        a_tokens=sa.tokens if sa else None,
+                        b_tokens=sb.tokens if sb else None,
                         a_headers=sa.headers if sa else None,
                         b_headers=sb.headers if sb else None,
-                        a_lists=sa.lists if sa else None, b_lists=sb.lists if sb else None,
-                        a_bold=sa.bold if sa else None, b_bold=sb.bold if sb else None,
+                        a_lists=sa.lists if sa else None,
+                        b_lists=sb.lists if sb else None,
+                        a_bold=sa.bold if sa else None,
+                        b_bold=sb.bold if sb else None,
                         detail=None,
                     )
                 )
@@ -662,16 +727,20 @@ class Store:
         aa, ab = answers.alias("aa"), answers.alias("ab")
         query = (
             select(
-                votes, battles.c.external_id, battles.c.anonymous,
+                votes,
+                battles.c.external_id,
+                battles.c.anonymous,
                 func.coalesce(aa.c.prompt, ab.c.prompt, "").label("prompt"),
                 func.coalesce(aa.c.content, "").label("answer_a"),
                 func.coalesce(ab.c.content, "").label("answer_b"),
             )
             .join(battles, votes.c.battle_id == battles.c.id)
-            .outerjoin(aa, and_(aa.c.battle_id == votes.c.battle_id, aa.c.turn == 0,
-                                aa.c.side == "a"))
-            .outerjoin(ab, and_(ab.c.battle_id == votes.c.battle_id, ab.c.turn == 0,
-                                ab.c.side == "b"))
+            .outerjoin(
+                aa, and_(aa.c.battle_id == votes.c.battle_id, aa.c.turn == 0, aa.c.side == "a")
+            )
+            .outerjoin(
+                ab, and_(ab.c.battle_id == votes.c.battle_id, ab.c.turn == 0, ab.c.side == "b")
+            )
             .order_by(votes.c.id)
         )
         if counted_only:
@@ -701,14 +770,23 @@ def storable_text(text: str) -> str:
 def _answer_values(battle_id: str, a: Answer) -> dict[str, Any]:
     st = a.style
     return dict(
-        battle_id=battle_id, turn=a.turn, side=a.side, prompt=storable_text(a.prompt),
-        content=storable_text(a.content), reasoning=storable_text(a.reasoning), error=a.error,
-        prompt_tokens=a.stats.prompt_tokens, completion_tokens=a.stats.completion_tokens,
+        battle_id=battle_id,
+        turn=a.turn,
+        side=a.side,
+        prompt=storable_text(a.prompt),
+        content=storable_text(a.content),
+        reasoning=storable_text(a.reasoning),
+        error=a.error,
+        prompt_tokens=a.stats.prompt_tokens,
+        completion_tokens=a.stats.completion_tokens,
         reasoning_tokens=a.stats.reasoning_tokens,
         time_to_first_token_s=a.stats.time_to_first_token_s,
-        total_time_s=a.stats.total_time_s, finish_reason=a.stats.finish_reason,
-        style_tokens=st.tokens if st else None, style_headers=st.headers if st else None,
-        style_lists=st.lists if st else None, style_bold=st.bold if st else None,
+        total_time_s=a.stats.total_time_s,
+        finish_reason=a.stats.finish_reason,
+        style_tokens=st.tokens if st else None,
+        style_headers=st.headers if st else None,
+        style_lists=st.lists if st else None,
+        style_bold=st.bold if st else None,
     )
 
 
@@ -744,9 +822,11 @@ def _battle_from_row(row: Row[Any], answer_rows: Sequence[Row[Any]]) -> Battle:
                     total_time_s=r.total_time_s or 0.0,
                     finish_reason=r.finish_reason,
                 ),
-                style=StyleCounts(r.style_tokens or 0, r.style_headers or 0,
-                                  r.style_lists or 0, r.style_bold or 0)
-                if r.style_tokens is not None else None,
+                style=StyleCounts(
+                    r.style_tokens or 0, r.style_headers or 0, r.style_lists or 0, r.style_bold or 0
+                )
+                if r.style_tokens is not None
+                else None,
             )
             for r in answer_rows
         ],
@@ -755,6 +835,12 @@ def _battle_from_row(row: Row[Any], answer_rows: Sequence[Row[Any]]) -> Battle:
 
 def _vote_from_row(r: Row[Any]) -> VoteRecord:
     return VoteRecord(
-        id=r.id, battle_id=r.battle_id, verdict=Verdict(r.verdict), counted=bool(r.counted),
-        reason=r.reason, voter=r.voter, source=r.source, created_at=_aware(r.created_at),
+        id=r.id,
+        battle_id=r.battle_id,
+        verdict=Verdict(r.verdict),
+        counted=bool(r.counted),
+        reason=r.reason,
+        voter=r.voter,
+        source=r.source,
+        created_at=_aware(r.created_at),
     )
