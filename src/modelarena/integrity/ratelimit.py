@@ -1,11 +1,16 @@
 """Rate limits per session and per IP, with the ``limits`` library.
 
 In memory by default (one process); Redis when ``redis_url`` is configured, so that every
-worker of a scaled-out deployment shares the same counters.
+worker of a scaled-out deployment shares the same counters. If Redis cannot be reached the
+limiter keeps counting in this process's memory (logged once) and goes back to Redis once
+it answers again: a Redis outage loosens the limits to one quota per worker, it does not
+take voting down.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
@@ -29,29 +34,68 @@ class Limits:
     votes_per_day: int = 1000
 
 
+log = logging.getLogger(__name__)
+RETRY_SHARED_AFTER_S = 30.0
+"""After a shared-storage failure, use the local fallback this long before trying again."""
+
+
 class RateLimiter:
     def __init__(self, limits: Limits, storage_url: str | None = None) -> None:
         self.storage = storage_from_string(storage_url or "memory://")
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self.shared = bool(storage_url) and not (storage_url or "").startswith("memory")
+        self._local = MovingWindowRateLimiter(storage_from_string("memory://"))
+        self._down_until = 0.0
+        self.degraded = False  # counting locally because the shared storage failed
         self.battle_limit: RateLimitItem = parse(f"{limits.battles_per_minute}/minute")
         self.vote_limit: RateLimitItem = parse(f"{limits.votes_per_day}/day")
 
     def _hit(self, what: str, item: RateLimitItem, keys: tuple[str | None, ...]) -> None:
+        if not self.shared:
+            self._count(self.limiter, what, item, keys)
+            return
+        if time.monotonic() >= self._down_until:
+            try:
+                self._count(self.limiter, what, item, keys)
+            except RateLimited:
+                self._recovered()
+                raise
+            except Exception as exc:  # noqa: BLE001 - any storage failure: degrade, log
+                if not self.degraded:
+                    log.warning(
+                        "rate-limit storage unavailable (%s); counting in this process's "
+                        "memory until it answers again",
+                        type(exc).__name__,
+                    )
+                self.degraded = True
+                self._down_until = time.monotonic() + RETRY_SHARED_AFTER_S
+            else:
+                self._recovered()
+                return
+        self._count(self._local, what, item, keys)
+
+    def _recovered(self) -> None:
+        if self.degraded:
+            log.warning("rate-limit storage answers again; shared limits restored")
+            self.degraded = False
+
+    def _count(
+        self,
+        limiter: MovingWindowRateLimiter,
+        what: str,
+        item: RateLimitItem,
+        keys: tuple[str | None, ...],
+    ) -> None:
         present = [k for k in keys if k]
         # Check every key first, so a request refused for one key uses up no quota of the
         # others; then count each with an atomic hit (one Lua script in Redis), so that
         # concurrent requests on several workers can never go past the limit together.
         for key in present:
-            if not self.limiter.test(item, what, key):
-                raise self._refusal(what, item, key)
+            if not limiter.test(item, what, key):
+                raise _refusal(limiter, what, item, key)
         for key in present:
-            if not self.limiter.hit(item, what, key):
-                raise self._refusal(what, item, key)
-
-    def _refusal(self, what: str, item: RateLimitItem, key: str) -> RateLimited:
-        stats = self.limiter.get_window_stats(item, what, key)
-        retry = max(1, int(stats.reset_time - _now()))
-        return RateLimited(what, str(item), retry)
+            if not limiter.hit(item, what, key):
+                raise _refusal(limiter, what, item, key)
 
     def hit_battle(self, session_id: str | None, ip: str | None) -> None:
         self._hit(
@@ -69,9 +113,12 @@ class RateLimiter:
 
     def reset(self) -> None:
         self.storage.reset()
+        self._local.storage.reset()
 
 
-def _now() -> float:
-    import time
-
-    return time.time()
+def _refusal(
+    limiter: MovingWindowRateLimiter, what: str, item: RateLimitItem, key: str
+) -> RateLimited:
+    stats = limiter.get_window_stats(item, what, key)
+    retry = max(1, int(stats.reset_time - time.time()))
+    return RateLimited(what, str(item), retry)
