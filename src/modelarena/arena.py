@@ -23,7 +23,6 @@ from modelarena.battles.records import (
     Battle,
     BattleStatus,
     Verdict,
-    VoteReason,
     VoteRecord,
 )
 from modelarena.battles.runner import StreamEvent, build_messages, stream_both
@@ -306,21 +305,18 @@ class Arena:
         voter: str | None,
         ip_hash: str | None = None,
         not_counted_reason: str | None = None,
+        owner: str | None = None,
     ) -> VoteRecord:
+        """Store a human vote. ``owner``: refuse unless the battle belongs to this session."""
         v = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
-        if not_counted_reason is None:
-            battle = self.store.get_battle(battle_id)
-            first = battle.answer(0, "a")
-            cap = self.settings.votes_per_prompt
-            if (
-                first is not None
-                and cap > 0
-                and self.store.count_battles_for_prompt(first.prompt) >= cap
-            ):
-                # one popular prompt must not decide the board
-                not_counted_reason = VoteReason.PROMPT_CAP.value
         return self.store.record_vote(
-            battle_id, v, voter=voter, ip_hash=ip_hash, not_counted_reason=not_counted_reason
+            battle_id,
+            v,
+            voter=voter,
+            ip_hash=ip_hash,
+            not_counted_reason=not_counted_reason,
+            owner=owner,
+            prompt_cap=self.settings.votes_per_prompt,
         )
 
     def reveal(self, battle_id: str) -> Battle:

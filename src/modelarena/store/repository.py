@@ -33,6 +33,8 @@ from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.schema import answers, audit_log, battles, pair_counts, voters, votes
 
 HUMAN = "human"
+# flag reasons that mean "reviewed and cleared": the voter's new votes count again
+CLEARED_FLAGS = ("cleared", "banned_by_admin")
 
 
 class BattleNotFound(LookupError):
@@ -322,16 +324,24 @@ class Store:
         not_counted_reason: str | None = None,
         detail: str | None = None,
         reveal: bool = True,
+        owner: str | None = None,
+        prompt_cap: int | None = None,
     ) -> VoteRecord:
-        """Store one vote, counted or not, and update the pair counts in the same transaction.
+        """Store one vote, counted or not, and update the pair counts: one transaction.
 
         Raises :class:`VoteRejected` (nothing stored) for a second vote on the battle from
-        the same source, or a vote before both answers are complete.
+        the same source, a vote before both answers are complete, or (``owner`` given) a
+        vote from someone other than the battle's owner. ``prompt_cap``: counted votes
+        beyond this many for the same prompt are stored but not counted.
         """
         now = _now()
         try:
             with self.engine.begin() as conn:
                 row = self._battle_row(conn, battle_id, lock=True)
+                if owner is not None and row.session_id != owner:
+                    raise VoteRejected(
+                        "not_your_battle", "only the person who started this battle can vote"
+                    )
                 if row.status == BattleStatus.PENDING.value:
                     raise VoteRejected("incomplete", "the answers are not complete yet")
                 dup = conn.execute(
@@ -349,8 +359,13 @@ class Store:
                         reason = VoteReason.NOT_ANONYMOUS.value
                     elif row.identity_leak:
                         reason = VoteReason.IDENTITY_LEAK.value
-                if reason is None and voter is not None and self._is_banned(conn, voter):
-                    reason = VoteReason.BANNED_VOTER.value
+                if reason is None and voter is not None:
+                    reason = self._voter_reason(conn, voter)
+                if (reason is None and prompt_cap is not None and prompt_cap > 0
+                        and row.prompt_hash is not None
+                        and self._counted_for_prompt(conn, row.prompt_hash) >= prompt_cap):
+                    # one popular prompt must not decide the board
+                    reason = VoteReason.PROMPT_CAP.value
                 style = self._last_turn_style(conn, battle_id)
                 result = conn.execute(
                     insert(votes).values(
@@ -386,6 +401,28 @@ class Store:
         except IntegrityError as exc:  # a concurrent second vote lost the race
             raise VoteRejected("duplicate", "this battle already has a vote") from exc
         return VoteRecord(vote_id, battle_id, verdict, reason is None, reason, voter, source, now)
+
+    def _voter_reason(self, conn: Connection, voter: str) -> str | None:
+        """Why this voter's new votes do not count: banned, or flagged and not cleared."""
+        row = conn.execute(
+            select(voters.c.banned, voters.c.flag_reason).where(voters.c.id == voter)
+        ).first()
+        if row is None:
+            return None
+        if row.banned:
+            return VoteReason.BANNED_VOTER.value
+        if row.flag_reason and row.flag_reason not in CLEARED_FLAGS:
+            return VoteReason.FLAGGED_VOTER.value
+        return None
+
+    def _counted_for_prompt(self, conn: Connection, hashed: str) -> int:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(votes.join(battles, votes.c.battle_id == battles.c.id))
+                .where(battles.c.prompt_hash == hashed, votes.c.counted.is_(True))
+            ).scalar_one()
+        )
 
     def _last_turn_style(self, conn: Connection, battle_id: str) -> dict[str, int | None]:
         rows = conn.execute(

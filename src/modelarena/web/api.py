@@ -265,13 +265,15 @@ async def follow_up(
     "/battles/{battle_id}/vote",
     summary="Vote (once, after both answers are complete); returns the reveal",
 )
-async def vote(
+def vote(
     battle_id: str,
     body: NewVote,
     request: Request,
     session: CsrfSession,
     ctx: Ctx,
 ) -> dict[str, Any]:
+    # A plain def: FastAPI runs it in the thread pool, so the blocking commit never stalls
+    # the event loop. One read of the battle, one write transaction for the vote.
     arena = ctx.arena
     try:
         verdict = Verdict.parse(body.verdict)
@@ -281,8 +283,6 @@ async def vote(
         ) from None
     battle = load_battle(ctx, battle_id)
     require_owner(battle, session)
-    if has_human_vote(arena, battle_id):
-        raise ApiError(409, "duplicate", "this battle already has a vote")
     if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
         raise ApiError(409, "incomplete", "the answers are not complete yet")
     if battle.status is BattleStatus.FAILED:
@@ -295,15 +295,17 @@ async def vote(
     except RateLimited as exc:
         raise rate_limited(exc) from None
     try:
-        record = arena.vote(battle_id, verdict, voter=session.id, ip_hash=ctx.codec.hash_ip(ip))
+        record = arena.vote(
+            battle_id, verdict, voter=session.id, ip_hash=ctx.codec.hash_ip(ip), owner=session.id
+        )
     except VoteRejected as exc:
         raise ApiError(409, exc.code, str(exc)) from None
-    battle = arena.store.get_battle(battle_id)
+    battle.anonymous = False  # the vote revealed it, in the same transaction
     return {
         "verdict": record.verdict.value,
         "counted": record.counted,
         "not_counted_reason": record.reason,
-        "reveal": reveal_view(arena, battle),
+        "reveal": reveal_view(arena, battle, record),
     }
 
 

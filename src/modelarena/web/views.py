@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from modelarena.battles.categories import CATEGORIES, get_category
-from modelarena.battles.records import Answer, Battle, BattleStatus
+from modelarena.battles.records import Answer, Battle, BattleStatus, VoteRecord
 from modelarena.store import HUMAN
 from modelarena.web.render import design_document, extract_design, render_markdown
 
@@ -117,12 +117,17 @@ def model_card(arena: Arena, model_id: str) -> dict[str, Any]:
     return card
 
 
-def reveal_view(arena: Arena, battle: Battle) -> dict[str, Any]:
-    """Who was who, with each side's tokens, time, cost and reasoning. After the vote only."""
-    if not is_revealed(arena, battle):
-        raise ValueError("the battle is still anonymous")
-    votes = [v for v in arena.store.votes_for_battle(battle.id) if v.source == HUMAN]
-    vote = votes[0] if votes else None
+def reveal_view(
+    arena: Arena, battle: Battle, vote: VoteRecord | None = None
+) -> dict[str, Any]:
+    """Who was who, with each side's tokens, time, cost and reasoning. After the vote only.
+
+    ``vote``: the human vote just stored, which reveals the battle (saves two queries)."""
+    if vote is None:
+        if not is_revealed(arena, battle):
+            raise ValueError("the battle is still anonymous")
+        votes = [v for v in arena.store.votes_for_battle(battle.id) if v.source == HUMAN]
+        vote = votes[0] if votes else None
     sides: dict[str, Any] = {}
     for side, model_id in (("a", battle.model_a), ("b", battle.model_b)):
         info = arena.model_info(model_id)
