@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -119,6 +121,18 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cells = CellCache()
+        self._upserts: dict[str, Any] = {}
+        # SQLite takes one writer at a time; threads that queue on its file lock sleep in
+        # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction (serialised within this process on SQLite)."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
@@ -156,16 +170,19 @@ class Store:
             }
             for (s, c, a, b), v in increments.items()
         ]
-        stmt = ins(pair_counts)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["source", "category", "model_a", "model_b"],
-            set_={
-                "wins_a": pair_counts.c.wins_a + stmt.excluded.wins_a,
-                "wins_b": pair_counts.c.wins_b + stmt.excluded.wins_b,
-                "ties": pair_counts.c.ties + stmt.excluded.ties,
-                "both_bad": pair_counts.c.both_bad + stmt.excluded.both_bad,
-            },
-        )
+        stmt = self._upserts.get(conn.dialect.name)
+        if stmt is None:  # built once: constructing an upsert costs more than running it
+            stmt = ins(pair_counts)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["source", "category", "model_a", "model_b"],
+                set_={
+                    "wins_a": pair_counts.c.wins_a + stmt.excluded.wins_a,
+                    "wins_b": pair_counts.c.wins_b + stmt.excluded.wins_b,
+                    "ties": pair_counts.c.ties + stmt.excluded.ties,
+                    "both_bad": pair_counts.c.both_bad + stmt.excluded.both_bad,
+                },
+            )
+            self._upserts[conn.dialect.name] = stmt
         for start in range(0, len(rows), 500):
             conn.execute(stmt, rows[start : start + 500])
 
@@ -192,7 +209,7 @@ class Store:
             pair_probability=pair_probability,
             session_id=session_id,
         )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 insert(battles).values(
                     id=battle.id,
@@ -218,7 +235,7 @@ class Store:
         identity_leak: str | None = None,
     ) -> Battle:
         """Store a turn's answers and settle the battle's status in one transaction."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = self._battle_row(conn, battle_id, lock=True)
             failed = [a for a in new_answers if a.error]
             for a in new_answers:
@@ -240,7 +257,7 @@ class Store:
 
     def mark_pending(self, battle_id: str) -> None:
         """A follow-up turn is being generated: no vote until it is complete."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._battle_row(conn, battle_id, lock=True)
             conn.execute(
                 update(battles)
@@ -249,7 +266,7 @@ class Store:
             )
 
     def fail_battle(self, battle_id: str, reason: str, message: str) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 update(battles)
                 .where(battles.c.id == battle_id)
@@ -278,7 +295,7 @@ class Store:
         return _battle_from_row(row, answer_rows)
 
     def reveal(self, battle_id: str) -> Battle:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = self._battle_row(conn, battle_id, lock=True)
             if row.anonymous:
                 conn.execute(
@@ -336,7 +353,7 @@ class Store:
         """
         now = _now()
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 row = self._battle_row(conn, battle_id, lock=True)
                 if owner is not None and row.session_id != owner:
                     raise VoteRejected(
@@ -344,13 +361,7 @@ class Store:
                     )
                 if row.status == BattleStatus.PENDING.value:
                     raise VoteRejected("incomplete", "the answers are not complete yet")
-                dup = conn.execute(
-                    select(votes.c.id).where(
-                        votes.c.battle_id == battle_id, votes.c.source == source
-                    )
-                ).first()
-                if dup is not None:
-                    raise VoteRejected("duplicate", "this battle already has a vote")
+                # a second vote is refused by the unique (battle, source) constraint below
                 reason = not_counted_reason
                 if reason is None and row.status == BattleStatus.FAILED.value:
                     reason = VoteReason.BATTLE_FAILED.value
@@ -363,7 +374,7 @@ class Store:
                     reason = self._voter_reason(conn, voter)
                 if (reason is None and prompt_cap is not None and prompt_cap > 0
                         and row.prompt_hash is not None
-                        and self._counted_for_prompt(conn, row.prompt_hash) >= prompt_cap):
+                        and self._counted_for_prompt(conn, row.prompt_hash, prompt_cap) >= prompt_cap):
                     # one popular prompt must not decide the board
                     reason = VoteReason.PROMPT_CAP.value
                 style = self._last_turn_style(conn, battle_id)
@@ -415,14 +426,19 @@ class Store:
             return VoteReason.FLAGGED_VOTER.value
         return None
 
-    def _counted_for_prompt(self, conn: Connection, hashed: str) -> int:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(votes.join(battles, votes.c.battle_id == battles.c.id))
-                .where(battles.c.prompt_hash == hashed, votes.c.counted.is_(True))
-            ).scalar_one()
+    def _counted_for_prompt(self, conn: Connection, hashed: str, cap: int) -> int:
+        """Counted votes on battles with this prompt, counting no further than ``cap``.
+
+        Written as IN (battles with the hash) so both engines walk the prompt-hash index
+        then the votes' battle index; a join let SQLite scan the votes instead."""
+        same_prompt = select(battles.c.id).where(battles.c.prompt_hash == hashed)
+        hits = (
+            select(votes.c.id)
+            .where(votes.c.battle_id.in_(same_prompt), votes.c.counted.is_(True))
+            .limit(cap)
+            .subquery()
         )
+        return int(conn.execute(select(func.count()).select_from(hits)).scalar_one())
 
     def _last_turn_style(self, conn: Connection, battle_id: str) -> dict[str, int | None]:
         rows = conn.execute(
@@ -461,7 +477,7 @@ class Store:
         flag_detail: str | None = None,
         actor: str = "system",
     ) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             existing = conn.execute(select(voters).where(voters.c.id == voter)).first()
             values: dict[str, Any] = {"updated_at": _now()}
             if banned is not None:
@@ -596,7 +612,7 @@ class Store:
 
     def rebuild_pair_counts(self) -> int:
         """Recompute the pair-count cache from the vote log. Returns the counted votes."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(delete(pair_counts))
             query = (
                 select(
@@ -637,7 +653,7 @@ class Store:
         self, *, voter: str, counted: bool, reason: str | None, actor: str = "system"
     ) -> int:
         """Change whether a voter's votes count (ban, flag, unban), then rebuild the cache."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             cond = votes.c.voter == voter
             if counted:
                 cond = and_(cond, votes.c.reason == reason)
@@ -667,7 +683,7 @@ class Store:
         count = 0
         inc: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         now = _now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             battle_rows: list[dict[str, Any]] = []
             answer_rows: list[dict[str, Any]] = []
             vote_rows: list[dict[str, Any]] = []

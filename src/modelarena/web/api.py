@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from modelarena.arena import ArenaError
 from modelarena.battles.categories import CATEGORIES, UnknownCategory, get_category
 from modelarena.battles.pairing import NotEnoughModels
-from modelarena.battles.records import Battle, BattleStatus, Verdict
+from modelarena.battles.records import Battle, BattleStatus, Verdict, VoteRecord
 from modelarena.integrity.ratelimit import RateLimited
 from modelarena.store import BattleNotFound, VoteRejected
 from modelarena.web.app import Ctx, WebContext
@@ -265,15 +265,13 @@ async def follow_up(
     "/battles/{battle_id}/vote",
     summary="Vote (once, after both answers are complete); returns the reveal",
 )
-def vote(
+async def vote(
     battle_id: str,
     body: NewVote,
     request: Request,
     session: CsrfSession,
     ctx: Ctx,
 ) -> dict[str, Any]:
-    # A plain def: FastAPI runs it in the thread pool, so the blocking commit never stalls
-    # the event loop. One read of the battle, one write transaction for the vote.
     arena = ctx.arena
     try:
         verdict = Verdict.parse(body.verdict)
@@ -281,26 +279,39 @@ def vote(
         raise ApiError(
             400, "unknown_verdict", "unknown verdict; use one of: a, b, tie, both_bad"
         ) from None
-    battle = load_battle(ctx, battle_id)
-    require_owner(battle, session)
-    if ctx.turns.active(battle_id) or battle.status is BattleStatus.PENDING:
-        raise ApiError(409, "incomplete", "the answers are not complete yet")
-    if battle.status is BattleStatus.FAILED:
-        raise ApiError(
-            409, "battle_failed", "this battle failed, so it cannot be voted on; start a new one"
-        )
+    if not valid_battle_id(battle_id):
+        raise ApiError(404, "battle_not_found", "no such battle")
     ip = client_ip(request, ctx)
-    try:
-        ctx.limiter.hit_vote(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
-    try:
-        record = arena.vote(
-            battle_id, verdict, voter=session.id, ip_hash=ctx.codec.hash_ip(ip), owner=session.id
-        )
-    except VoteRejected as exc:
-        raise ApiError(409, exc.code, str(exc)) from None
-    battle.anonymous = False  # the vote revealed it, in the same transaction
+    ip_hash = ctx.codec.hash_ip(ip)
+    active = ctx.turns.active(battle_id)
+
+    def store_vote() -> tuple[Battle, VoteRecord]:
+        # Off the event loop, on the database threads: one read of the battle, one write
+        # transaction for the vote (which rechecks ownership, completeness and duplicates).
+        battle = load_battle(ctx, battle_id)
+        require_owner(battle, session)
+        if active or battle.status is BattleStatus.PENDING:
+            raise ApiError(409, "incomplete", "the answers are not complete yet")
+        if battle.status is BattleStatus.FAILED:
+            raise ApiError(
+                409,
+                "battle_failed",
+                "this battle failed, so it cannot be voted on; start a new one",
+            )
+        try:
+            ctx.limiter.hit_vote(session.id, ip)
+        except RateLimited as exc:
+            raise rate_limited(exc) from None
+        try:
+            record = arena.vote(
+                battle_id, verdict, voter=session.id, ip_hash=ip_hash, owner=session.id
+            )
+        except VoteRejected as exc:
+            raise ApiError(409, exc.code, str(exc)) from None
+        battle.anonymous = False  # the vote revealed it, in the same transaction
+        return battle, record
+
+    battle, record = await ctx.run_db(store_vote)
     return {
         "verdict": record.verdict.value,
         "counted": record.counted,
