@@ -19,23 +19,13 @@ if TYPE_CHECKING:
 
 
 def app_factory() -> FastAPI:
+    """The web app (with its admin API) built from ``$ARENA_CONFIG`` and ``ARENA_*``."""
     from modelarena.arena import Arena
     from modelarena.web import create_app
-    from modelarena.web_admin import admin_router
 
     arena = Arena.from_config(os.environ.get("ARENA_CONFIG") or None)
-    app = create_app(
+    return create_app(
         arena,
         trust_proxy=os.environ.get("ARENA_TRUST_PROXY", "") in ("1", "true", "yes"),
         secure_cookies=os.environ.get("ARENA_SECURE_COOKIES", "") in ("1", "true", "yes"),
     )
-    if not has_admin_api(app):
-        app.include_router(admin_router(arena))
-    return app
-
-
-def has_admin_api(app: FastAPI) -> bool:
-    """Whether the web app already mounts the admin router."""
-    paths = app.openapi().get("paths", {})
-    app.openapi_schema = None  # built again, complete, on first use
-    return any(p.startswith("/api/admin/") for p in paths)

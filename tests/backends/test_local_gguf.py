@@ -151,7 +151,12 @@ def test_concurrent_loads_keep_stdout(bundled_gguf: Path, tmp_path: Path) -> Non
         "print('still here', flush=True)\n"
     )
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                             timeout=120, cwd=tmp_path)
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
         assert out.returncode == 0, out.stderr
         assert "still here" in out.stdout

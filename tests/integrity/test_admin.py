@@ -100,14 +100,10 @@ def test_cli_scan_report_and_admin(rigged: str) -> None:
 
 
 def _client(url: str, token: str | None) -> TestClient:
-    from modelarena.asgi import has_admin_api
     from modelarena.web.app import create_app
-    from modelarena.web_admin import admin_router
 
     arena = scripted_arena(url, admin_token=token)
-    app = create_app(arena)
-    if not has_admin_api(app):
-        app.include_router(admin_router(arena))
+    app = create_app(arena)  # mounts the admin API
     return TestClient(app)
 
 

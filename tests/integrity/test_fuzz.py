@@ -22,16 +22,12 @@ EXAMPLES = 12
 
 
 def _app(url: str) -> Any:
-    from modelarena.asgi import has_admin_api
     from modelarena.web.app import create_app
-    from modelarena.web_admin import admin_router
 
     arena = scripted_arena(
         url, admin_token=ADMIN, votes_per_day=100_000, battles_per_minute=100_000
     )
-    app = create_app(arena)
-    if not has_admin_api(app):
-        app.include_router(admin_router(arena))
+    app = create_app(arena)  # mounts the admin API
     return app
 
 

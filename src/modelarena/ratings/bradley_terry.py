@@ -128,7 +128,10 @@ def newton(
 
 
 def _fit_half(
-    counts: PairCounts, ridge: float, tol: float, max_iter: int,
+    counts: PairCounts,
+    ridge: float,
+    tol: float,
+    max_iter: int,
     start: FloatArray | None = None,
 ) -> tuple[FloatArray, float, int, bool]:
     n, i, j = counts.n_models, counts.a, counts.b

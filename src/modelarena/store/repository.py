@@ -372,9 +372,13 @@ class Store:
                         reason = VoteReason.IDENTITY_LEAK.value
                 if reason is None and voter is not None:
                     reason = self._voter_reason(conn, voter)
-                if (reason is None and prompt_cap is not None and prompt_cap > 0
-                        and row.prompt_hash is not None
-                        and self._counted_for_prompt(conn, row.prompt_hash, prompt_cap) >= prompt_cap):
+                if (
+                    reason is None
+                    and prompt_cap is not None
+                    and prompt_cap > 0
+                    and row.prompt_hash is not None
+                    and self._counted_for_prompt(conn, row.prompt_hash, prompt_cap) >= prompt_cap
+                ):
                     # one popular prompt must not decide the board
                     reason = VoteReason.PROMPT_CAP.value
                 style = self._last_turn_style(conn, battle_id)

@@ -102,8 +102,10 @@ def create_app(
     install_error_handlers(app)
 
     from modelarena.web import api, pages
+    from modelarena.web_admin import admin_router
 
     app.include_router(api.router)
+    app.include_router(admin_router(arena))
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure_cookies)

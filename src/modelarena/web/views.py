@@ -117,9 +117,7 @@ def model_card(arena: Arena, model_id: str) -> dict[str, Any]:
     return card
 
 
-def reveal_view(
-    arena: Arena, battle: Battle, vote: VoteRecord | None = None
-) -> dict[str, Any]:
+def reveal_view(arena: Arena, battle: Battle, vote: VoteRecord | None = None) -> dict[str, Any]:
     """Who was who, with each side's tokens, time, cost and reasoning. After the vote only.
 
     ``vote``: the human vote just stored, which reveals the battle (saves two queries)."""
