@@ -401,17 +401,19 @@ class Store:
                     )
                 )
                 vote_id = int(result.inserted_primary_key[0])
-                if reason is None:
-                    inc = [0, 0, 0, 0]
-                    inc[_OUTCOME[verdict]] = 1
-                    self._bump_pair_counts(
-                        conn, {(source, row.category, row.model_a, row.model_b): inc}
-                    )
                 if reveal and source == HUMAN and row.anonymous:
                     conn.execute(
                         update(battles)
                         .where(battles.c.id == battle_id)
                         .values(anonymous=False, revealed_at=now)
+                    )
+                if reason is None:
+                    # Last before the commit: every vote on a pair updates the same row, so
+                    # its lock is held for as short a time as possible.
+                    inc = [0, 0, 0, 0]
+                    inc[_OUTCOME[verdict]] = 1
+                    self._bump_pair_counts(
+                        conn, {(source, row.category, row.model_a, row.model_b): inc}
                     )
         except IntegrityError as exc:  # a concurrent second vote lost the race
             raise VoteRejected("duplicate", "this battle already has a vote") from exc
