@@ -47,21 +47,9 @@ def adaptive_pair_matrix(
         per_model = counts.votes_per_model()
         for m, i in pos.items():
             votes[index[m]] = per_model[i]
-        components = ratings.connected_components(counts)
-        main = max(components, key=len)
+        sub, main = ratings.largest_component(counts)
         if len(main) >= 2:
             sub_models = [local[i] for i in main]
-            remap = -np.ones(len(local), dtype=np.int64)
-            remap[main] = np.arange(len(main))
-            mask = (remap[counts.a] >= 0) & (remap[counts.b] >= 0)
-            sub = ratings.PairCounts(
-                a=remap[counts.a[mask]],
-                b=remap[counts.b[mask]],
-                wins_a=counts.wins_a[mask],
-                wins_b=counts.wins_b[mask],
-                ties=counts.ties[mask],
-                n_models=len(main),
-            )
             fit = ratings.fit_bradley_terry(sub)
             sub_cov = ratings.sandwich_covariance(sub, fit)
             where = np.array([index[m] for m in sub_models])

@@ -150,25 +150,12 @@ def compute_leaderboard(
     )
     models = list(cells.models)
     unrated: list[str] = []
-    components = ratings.connected_components(counts)
-    if len(components) > 1:
-        # Models in different components were never compared, even indirectly: their
-        # relative ratings are not defined. Rate the largest component, list the rest.
-        main = max(components, key=len)
-        keep = np.zeros(len(models), dtype=bool)
-        keep[main] = True
-        unrated = sorted(models[i] for i in range(len(models)) if not keep[i])
-        remap = -np.ones(len(models), dtype=np.int64)
-        remap[main] = np.arange(len(main))
-        mask = keep[counts.a] & keep[counts.b]
-        counts = ratings.PairCounts(
-            a=remap[counts.a[mask]],
-            b=remap[counts.b[mask]],
-            wins_a=counts.wins_a[mask],
-            wins_b=counts.wins_b[mask],
-            ties=counts.ties[mask],
-            n_models=len(main),
-        )
+    # Models in another component than the largest were never compared with it, even
+    # indirectly: rate the largest, list the rest.
+    counts, main = ratings.largest_component(counts)
+    if len(main) < len(models):
+        kept = set(main.tolist())
+        unrated = sorted(m for i, m in enumerate(models) if i not in kept)
         models = [models[i] for i in main]
     coefficients: dict[str, float] = {}
     if f.style_control or f.weighted:

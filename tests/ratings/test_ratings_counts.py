@@ -92,3 +92,26 @@ def test_cells_and_votes_agree() -> None:
 def test_aggregate_rejects_bad_input(a: list[int], b: list[int], out: list[int], n: int) -> None:
     with pytest.raises(ValueError):
         aggregate(np.array(a), np.array(b), np.array(out), n)
+
+
+def test_restrict_and_largest_component() -> None:
+    import numpy as np
+
+    from modelarena.ratings import aggregate, largest_component
+
+    a = np.array([0, 1, 3, 3, 0])
+    b = np.array([1, 2, 4, 4, 2])
+    out = np.array([0, 1, 2, 0, 0])
+    counts = aggregate(a, b, out, 5)
+    sub, kept = largest_component(counts)
+    assert kept.tolist() == [0, 1, 2]
+    assert sub.n_models == 3 and sub.total == 3.0
+    other = counts.restrict(np.array([4, 3]))
+    assert other.n_models == 2 and other.total == 2.0
+    # model 3 (now 1) won one and tied one against model 4 (now 0): rows keep a < b
+    assert (other.a.tolist(), other.b.tolist()) == ([0], [1])
+    assert (other.wins_a.tolist(), other.wins_b.tolist(), other.ties.tolist()) == (
+        [0.0],
+        [1.0],
+        [1.0],
+    )

@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import select
 
 from modelarena import ratings
@@ -85,23 +84,10 @@ def _fragility(store: Store, top: int) -> tuple[list[FragileRow], int, list[str]
     )
     models = list(cells.models)
     unrated: list[str] = []
-    components = ratings.connected_components(counts)
-    if len(components) > 1:
-        main = max(components, key=len)
-        keep = np.zeros(len(models), dtype=bool)
-        keep[main] = True
-        unrated = sorted(m for i, m in enumerate(models) if not keep[i])
-        remap = -np.ones(len(models), dtype=np.int64)
-        remap[main] = np.arange(len(main))
-        mask = keep[counts.a] & keep[counts.b]
-        counts = ratings.PairCounts(
-            a=remap[counts.a[mask]],
-            b=remap[counts.b[mask]],
-            wins_a=counts.wins_a[mask],
-            wins_b=counts.wins_b[mask],
-            ties=counts.ties[mask],
-            n_models=len(main),
-        )
+    counts, main = ratings.largest_component(counts)
+    if len(main) < len(models):
+        kept = set(main.tolist())
+        unrated = sorted(m for i, m in enumerate(models) if i not in kept)
         models = [models[i] for i in main]
     if len(models) < 2:
         return [], int(counts.total), unrated

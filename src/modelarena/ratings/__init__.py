@@ -22,7 +22,12 @@ from .counts import (
     pair_counts_from_cells,
 )
 from .fragility import TIED_MIN_VOTES, TIED_SHARE, FragilePair, fragility
-from .graph import DisconnectedComparisonGraph, connected_components, mle_is_finite
+from .graph import (
+    DisconnectedComparisonGraph,
+    connected_components,
+    largest_component,
+    mle_is_finite,
+)
 from .intervals import (
     PROVISIONAL_MAX_HALF_WIDTH,
     PROVISIONAL_MIN_VOTES,
@@ -58,6 +63,7 @@ __all__ = [
     "bootstrap_intervals",
     "bootstrap_ratings",
     "connected_components",
+    "largest_component",
     "davidson_log_likelihood",
     "fit_bradley_terry",
     "fit_style_controlled",

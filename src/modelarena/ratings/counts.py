@@ -61,6 +61,29 @@ class PairCounts:
             self.b, per_pair, self.n_models
         )
 
+    def restrict(self, models: IntArray) -> PairCounts:
+        """The votes among ``models`` only, re-indexed 0..len(models)-1 in the given order
+        (rows swapped where needed so that ``a < b`` still holds)."""
+        keep = np.asarray(models, dtype=np.int64)
+        remap = np.full(self.n_models, -1, dtype=np.int64)
+        remap[keep] = np.arange(keep.size)
+        mask = (remap[self.a] >= 0) & (remap[self.b] >= 0)
+        a, b = remap[self.a[mask]], remap[self.b[mask]]
+        wa, wb = self.wins_a[mask], self.wins_b[mask]
+        flip = a > b
+        sq = None if self.squared_weights is None else self.squared_weights[mask].copy()
+        if sq is not None:
+            sq[flip] = sq[flip][:, [1, 0, 2]]
+        return PairCounts(
+            a=np.where(flip, b, a),
+            b=np.where(flip, a, b),
+            wins_a=np.where(flip, wb, wa),
+            wins_b=np.where(flip, wa, wb),
+            ties=self.ties[mask],
+            n_models=int(keep.size),
+            squared_weights=sq,
+        )
+
     @property
     def total(self) -> float:
         """Total (weighted) number of votes."""

@@ -72,6 +72,18 @@ def connected_components(counts: PairCounts, models: IntArray | None = None) -> 
     return [g[keep[g]] for g in groups if keep[g].any()]
 
 
+def largest_component(counts: PairCounts) -> tuple[PairCounts, IntArray]:
+    """The votes of the largest connected component, and which models it holds.
+
+    Models in different components were never compared, even indirectly, so their relative
+    ratings are undefined; callers rate the largest component and report the rest.
+    """
+    main = connected_components(counts)[0]
+    if main.size == counts.n_models:
+        return counts, np.arange(counts.n_models, dtype=np.int64)
+    return counts.restrict(main), main
+
+
 def mle_is_finite(counts: PairCounts) -> bool:
     """Whether the half-tie (or Davidson) likelihood has a finite maximiser.
 
