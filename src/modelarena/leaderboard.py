@@ -234,7 +234,11 @@ def compute_leaderboard(
             continue
         shown.append(i)
     idx = np.array(shown, dtype=np.int64)
-    ranks = ratings.rank_bounds(values[idx], lower[idx], upper[idx]) if len(idx) else []
+    ranks = (
+        ratings.rank_bounds(values[idx], lower[idx], upper[idx])
+        if len(idx)
+        else np.zeros(0, dtype=np.int64)
+    )
     rows = []
     for k, i in enumerate(idx):
         mi = info(models[i])

@@ -400,7 +400,9 @@ class Store:
                         **style,
                     )
                 )
-                vote_id = int(result.inserted_primary_key[0])
+                key = result.inserted_primary_key
+                assert key is not None
+                vote_id = int(key[0])
                 if reveal and source == HUMAN and row.anonymous:
                     conn.execute(
                         update(battles)
