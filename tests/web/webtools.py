@@ -112,5 +112,7 @@ def bundled_config(path: Path, gguf: Path, db_url: str, *, max_tokens: int = 48)
 def screenshot(page: Any, name: str, **kw: Any) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
+    # finish CSS animations first: a fade-in caught at its first frame looks like nothing
+    kw.setdefault("animations", "disabled")
     page.screenshot(path=str(path), **kw)
     return path
