@@ -214,3 +214,13 @@ def test_answers_with_nul_and_lone_surrogates_are_kept(db_url: str) -> None:
     )
     assert stored.complete
     assert stored.answer(0, "a").content == "bad\ufffdbyte \ufffd here"  # type: ignore[union-attr]
+
+
+def test_a_flagged_voter_new_votes_are_kept_but_not_counted(db_url: str) -> None:
+    store = Store.open(db_url)
+    store.set_voter_status("sus", flag_reason="anomalous_votes", actor="scan")
+    vote = store.record_vote(_complete_battle(store), Verdict.A, voter="sus")
+    assert (vote.counted, vote.reason) == (False, "flagged_voter")
+    store.set_voter_status("sus", banned=False, flag_reason="cleared", actor="admin")
+    vote = store.record_vote(_complete_battle(store), Verdict.A, voter="sus")
+    assert vote.counted
