@@ -28,7 +28,7 @@ def _crash_module() -> ModuleType:
 @pytest.mark.slow
 def test_kill_9_on_sqlite_loses_no_acknowledged_vote(sqlite_url: str) -> None:
     result = _crash_module().run(
-        "sqlite", 1, clients=10, votes=400, kill_after=60, deadline_s=30, db_url=sqlite_url
+        "sqlite", 1, clients=10, votes=400, kill_after=60, deadline_s=90, db_url=sqlite_url
     )
     assert result["acked"] >= 60, result
     assert result["missing"] == 0 and result["ok"], result
@@ -48,7 +48,7 @@ def test_kill_9_on_postgres_with_two_workers_loses_nothing(
         clients=10,
         votes=400,
         kill_after=60,
-        deadline_s=30,
+        deadline_s=90,
         db_url=pg_database,
         redis_url=redis_url,
     )
