@@ -499,6 +499,12 @@ class JudgeRun:
                     "prompt_hash": item.hash,
                 }
             )
+        self._store_verdict(battle_id, combined)
+        self.report.battles_stored += 1
+        self._tally(item, a, b, combined)
+
+    def _store_verdict(self, battle_id: str, combined: Combined) -> bool:
+        """Store the judge's vote; False when this judge already voted on the battle."""
         try:
             self.store.record_vote(
                 battle_id,
@@ -512,8 +518,8 @@ class JudgeRun:
         except VoteRejected as exc:
             if exc.code != "duplicate":
                 raise
-        self.report.battles_stored += 1
-        self._tally(item, a, b, combined)
+            return False
+        return True
 
     async def _tally_cached(
         self, item: PromptItem, ans_a: dict[str, Any], ans_b: dict[str, Any], a: str, b: str
@@ -654,22 +660,10 @@ class JudgeRun:
                 return
             item = PromptItem(first_a.prompt, battle.category, battle_id)
             combined = await self.judge_pair(item, first_a.content, first_b.content)
-            try:
-                self.store.record_vote(
-                    battle_id,
-                    combined.verdict,
-                    voter=None,
-                    source=self.source,
-                    not_counted_reason=None if combined.counted else NOT_COUNTED_UNPARSEABLE,
-                    detail=combined.detail(self.options.judge),
-                    reveal=False,
-                )
-            except VoteRejected as exc:
-                if exc.code != "duplicate":
-                    raise
-                self.report.battles_reused += 1
-            else:
+            if self._store_verdict(battle_id, combined):
                 self.report.battles_stored += 1
+            else:
+                self.report.battles_reused += 1
             self._tally(item, battle.model_a, battle.model_b, combined)
         except BudgetExhausted:
             self.report.skipped_by_budget += 1
