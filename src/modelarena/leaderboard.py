@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from modelarena import ratings
-from modelarena.store import HUMAN, Store
+from modelarena.store import HUMAN, PairCells, Store
 
 Info = Callable[[str], Any]  # model id -> ModelInfo-like object (see arena.ModelInfo)
 
@@ -128,6 +128,23 @@ def _passes(info: Any, f: LeaderboardFilters) -> bool:
     return not (f.license_classes and info.license_class not in f.license_classes)
 
 
+def comparable_counts(cells: PairCells) -> tuple[ratings.PairCounts, list[str], list[str]]:
+    """Counts of the largest connected set of models, its models, and the models left out.
+
+    Models in another component than the largest were never compared with it, even
+    indirectly: their relative ratings are undefined, so they are listed, not rated."""
+    counts = ratings.pair_counts_from_cells(
+        cells.a, cells.b, cells.wins_a, cells.wins_b, cells.ties, len(cells.models)
+    )
+    models = list(cells.models)
+    counts, main = ratings.largest_component(counts)
+    if len(main) == len(models):
+        return counts, models, []
+    kept = set(main.tolist())
+    unrated = sorted(m for i, m in enumerate(models) if i not in kept)
+    return counts, [models[i] for i in main], unrated
+
+
 def compute_leaderboard(
     store: Store,
     info: Info,
@@ -145,18 +162,7 @@ def compute_leaderboard(
     method = f"Bradley-Terry MLE, {f.intervals} 95% CI, ties {tie_text}"
     if not cells.models:
         return Leaderboard([], f, 0, method)
-    counts = ratings.pair_counts_from_cells(
-        cells.a, cells.b, cells.wins_a, cells.wins_b, cells.ties, len(cells.models)
-    )
-    models = list(cells.models)
-    unrated: list[str] = []
-    # Models in another component than the largest were never compared with it, even
-    # indirectly: rate the largest, list the rest.
-    counts, main = ratings.largest_component(counts)
-    if len(main) < len(models):
-        kept = set(main.tolist())
-        unrated = sorted(m for i, m in enumerate(models) if i not in kept)
-        models = [models[i] for i in main]
+    counts, models, unrated = comparable_counts(cells)
     coefficients: dict[str, float] = {}
     if f.style_control or f.weighted:
         arrays = store.vote_arrays(sources=sources, categories=categories)

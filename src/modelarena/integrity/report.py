@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from modelarena import ratings
 from modelarena.integrity.admin import VoterView, list_voters
+from modelarena.leaderboard import comparable_counts
 from modelarena.store import HUMAN, Store
 from modelarena.store.schema import audit_log
 
@@ -79,16 +80,7 @@ def _fragility(store: Store, top: int) -> tuple[list[FragileRow], int, list[str]
     cells = store.pair_cells(sources=(HUMAN,))
     if len(cells.models) < 2:
         return [], int((cells.wins_a + cells.wins_b + cells.ties).sum()), []
-    counts = ratings.pair_counts_from_cells(
-        cells.a, cells.b, cells.wins_a, cells.wins_b, cells.ties, len(cells.models)
-    )
-    models = list(cells.models)
-    unrated: list[str] = []
-    counts, main = ratings.largest_component(counts)
-    if len(main) < len(models):
-        kept = set(main.tolist())
-        unrated = sorted(m for i, m in enumerate(models) if i not in kept)
-        models = [models[i] for i in main]
+    counts, models, unrated = comparable_counts(cells)
     if len(models) < 2:
         return [], int(counts.total), unrated
     fit = ratings.fit_bradley_terry(counts)
