@@ -21,7 +21,8 @@ from modelarena.cli import judge_cmd
 from modelarena.config import load_settings
 from modelarena.judge.cache import Cache
 from modelarena.judge.prompts import load_prompts
-from modelarena.judge.runner import JudgeRun, RunOptions
+from modelarena.judge.report import RunOptions
+from modelarena.judge.runner import JudgeRun
 from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
 from modelarena.store import Store
 

@@ -20,7 +20,8 @@ from modelarena.backends.base import AnswerStats, Backend, Chunk, GenerationSett
 from modelarena.config import ModelConfig, Settings
 from modelarena.judge.cache import Cache
 from modelarena.judge.prompts import PromptItem
-from modelarena.judge.runner import JudgeRun, RunOptions
+from modelarena.judge.report import RunOptions
+from modelarena.judge.runner import JudgeRun
 from modelarena.store import Store
 
 PROMPTS = [

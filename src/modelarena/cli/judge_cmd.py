@@ -22,7 +22,7 @@ from modelarena.cli.common import (
 if TYPE_CHECKING:
     from modelarena.arena import Arena
     from modelarena.judge.agreement import Figure
-    from modelarena.judge.runner import RunReport
+    from modelarena.judge.report import RunReport
 
 judge_app = typer.Typer(
     name="judge",
@@ -249,9 +249,10 @@ def run_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Judge the configured models over a prompt set (the shipped one by default)."""
-    from modelarena.judge.cache import Cache
+    from modelarena.judge.cache import Cache, default_cache_path
     from modelarena.judge.prompts import PromptSetError, load_prompts, round_robin
-    from modelarena.judge.runner import JudgeRun, JudgeRunError, RunOptions, default_cache_path
+    from modelarena.judge.report import RunOptions
+    from modelarena.judge.runner import JudgeRun, JudgeRunError
 
     with user_errors():
         arena = load_arena(config, db)
@@ -315,8 +316,9 @@ def battles_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Judge the stored battles that humans voted on, so the two can be compared."""
-    from modelarena.judge.cache import Cache
-    from modelarena.judge.runner import JudgeRun, JudgeRunError, RunOptions, default_cache_path
+    from modelarena.judge.cache import Cache, default_cache_path
+    from modelarena.judge.report import RunOptions
+    from modelarena.judge.runner import JudgeRun, JudgeRunError
 
     with user_errors():
         arena = load_arena(config, db)

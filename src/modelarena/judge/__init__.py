@@ -7,13 +7,8 @@ from modelarena.judge.agreement import AgreementReport, Figure, agreement_report
 from modelarena.judge.cache import Cache
 from modelarena.judge.judge import Combined, JudgePass, combine, judge_messages
 from modelarena.judge.prompts import PromptItem, PromptSetError, load_prompts
-from modelarena.judge.runner import (
-    JudgeRun,
-    JudgeRunError,
-    RunOptions,
-    RunReport,
-    judge_source,
-)
+from modelarena.judge.report import RunOptions, RunReport
+from modelarena.judge.runner import JudgeRun, JudgeRunError, judge_source
 from modelarena.judge.verdicts import Label, ParsedVerdict, parse_verdict
 
 __all__ = [

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from modelarena.backends.base import AnswerStats
+from modelarena.battles.records import Answer
+from modelarena.battles.style import style_counts
 
 ANSWER = "answer"
 JUDGMENT = "judgment"
@@ -68,3 +75,73 @@ def read_entries(path: Path) -> Iterator[dict[str, Any]]:
 
 def cache_files(work_dir: Path) -> list[Path]:
     return sorted(work_dir.glob("*.jsonl")) if work_dir.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A finished generation: the text, its reasoning, its stats and what it cost."""
+
+    text: str
+    reasoning: str
+    stats: AnswerStats
+    cost_usd: float | None
+
+
+def cache_entry(
+    kind: str,
+    key: str,
+    *,
+    model: str,
+    prompt_hash: str,
+    prompt_id: str,
+    category: str,
+    run: str,
+    result: Generated,
+) -> dict[str, Any]:
+    s = result.stats
+    return {
+        "kind": kind,
+        "key": key,
+        "model": model,
+        "prompt_hash": prompt_hash,
+        "prompt_id": prompt_id,
+        "category": category,
+        "run": run,
+        "text": result.text,
+        "reasoning": result.reasoning,
+        "prompt_tokens": s.prompt_tokens or 0,
+        "completion_tokens": s.completion_tokens or 0,
+        "reasoning_tokens": s.reasoning_tokens,
+        "tokens_estimated": s.tokens_estimated,
+        "time_to_first_token_s": s.time_to_first_token_s,
+        "total_time_s": s.total_time_s,
+        "finish_reason": s.finish_reason,
+        "cost_usd": result.cost_usd,
+        "created_at": datetime.now(UTC).isoformat(),
+        "t": time.time(),
+    }
+
+
+def answer_from_entry(side: str, prompt: str, entry: dict[str, Any]) -> Answer:
+    stats = AnswerStats(
+        prompt_tokens=entry.get("prompt_tokens"),
+        completion_tokens=entry.get("completion_tokens"),
+        reasoning_tokens=entry.get("reasoning_tokens"),
+        time_to_first_token_s=entry.get("time_to_first_token_s"),
+        total_time_s=entry.get("total_time_s") or 0.0,
+        finish_reason=entry.get("finish_reason"),
+        tokens_estimated=bool(entry.get("tokens_estimated")),
+    )
+    return Answer(
+        side=side,
+        turn=0,
+        prompt=prompt,
+        content=entry["text"],
+        reasoning=entry.get("reasoning") or "",
+        stats=stats,
+        style=style_counts(entry["text"], entry.get("completion_tokens")),
+    )
+
+
+def default_cache_path(work_dir: Path, run_name: str) -> Path:
+    return work_dir / f"{run_name}.jsonl"

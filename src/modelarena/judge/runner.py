@@ -24,12 +24,8 @@ import dataclasses
 import functools
 import itertools
 import random
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 from modelarena.backends.base import (
     AnswerStats,
@@ -41,11 +37,21 @@ from modelarena.backends.base import (
 )
 from modelarena.battles.categories import get_category
 from modelarena.battles.identity import find_identity_leak
-from modelarena.battles.records import Answer
 from modelarena.battles.runner import build_messages
-from modelarena.battles.style import approx_tokens, style_counts
+from modelarena.battles.style import approx_tokens
 from modelarena.config import ModelConfig
-from modelarena.judge.cache import ANSWER, BATTLE, JUDGMENT, Cache, key_of, text_hash
+from modelarena.judge.budget import Budget, BudgetExhausted
+from modelarena.judge.cache import (
+    ANSWER,
+    BATTLE,
+    JUDGMENT,
+    Cache,
+    Generated,
+    answer_from_entry,
+    cache_entry,
+    key_of,
+    text_hash,
+)
 from modelarena.judge.judge import (
     NOT_COUNTED_UNPARSEABLE,
     RUBRIC_VERSION,
@@ -54,6 +60,7 @@ from modelarena.judge.judge import (
     combine,
     judge_messages,
 )
+from modelarena.judge.report import NoProgress, Progress, RunOptions, RunReport, Usage
 from modelarena.store import HUMAN, BattleNotFound, VoteRejected
 
 if TYPE_CHECKING:
@@ -72,125 +79,6 @@ class JudgeRunError(ValueError):
     """A run that cannot start (unknown model, nothing to compare)."""
 
 
-class BudgetExhausted(Exception):
-    """The next call would take spending past the budget."""
-
-
-class Progress(Protocol):
-    def start(self, answers: int, battles: int) -> None: ...
-    def answer_done(self) -> None: ...
-    def battle_done(self) -> None: ...
-    def spent(self, usd: float, tokens: int) -> None: ...
-
-
-class _NoProgress:
-    def start(self, answers: int, battles: int) -> None: ...
-    def answer_done(self) -> None: ...
-    def battle_done(self) -> None: ...
-    def spent(self, usd: float, tokens: int) -> None: ...
-
-
-@dataclass
-class RunOptions:
-    models: Sequence[str]
-    judge: str
-    baseline: str | None = None
-    concurrency: int = 4
-    budget_usd: float | None = None
-    retries: int = 3
-    backoff_s: float = 1.0
-    judge_max_tokens: int | None = None  # default: the judge's configured max_tokens
-    run_name: str = "default"
-
-
-@dataclass
-class Usage:
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    unpriced: bool = False
-
-    def add(self, prompt_tokens: int, completion_tokens: int, cost: float | None) -> None:
-        self.calls += 1
-        self.prompt_tokens += prompt_tokens
-        self.completion_tokens += completion_tokens
-        if cost is None:
-            self.unpriced = True
-        else:
-            self.cost_usd += cost
-
-
-@dataclass
-class RunReport:
-    judge: str
-    source: str
-    pairs: list[tuple[str, str]]
-    prompts: int
-    answers_generated: int = 0
-    answers_reused: int = 0
-    judgments_generated: int = 0
-    judgments_reused: int = 0
-    battles_stored: int = 0
-    battles_reused: int = 0
-    votes_counted: int = 0
-    unparseable: int = 0
-    inconsistent: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[dict[str, str]] = field(default_factory=list)
-    skipped_by_budget: int = 0
-    stopped_by_budget: bool = False
-    spent_usd: float = 0.0
-    usage: dict[str, Usage] = field(default_factory=dict)  # per model (answers)
-    judge_usage: Usage = field(default_factory=Usage)
-    wins: dict[str, list[float]] = field(default_factory=dict)  # model -> [w, l, t]
-
-    @property
-    def battles(self) -> int:
-        return self.battles_stored + self.battles_reused
-
-
-class Budget:
-    """Worst-case reservations against a cap; ``limit`` None means no cap.
-
-    A call whose worst case no longer fits beside what is already spent exhausts the
-    budget (the run stops); one that only collides with calls in flight waits for them
-    to settle, since they usually cost less than their worst case.
-    """
-
-    def __init__(self, limit: float | None) -> None:
-        self.limit = limit
-        self.spent = 0.0
-        self.reserved = 0.0
-        self.exhausted = False
-        self._settled = asyncio.Condition()
-
-    async def reserve(self, estimate: float) -> None:
-        if self.limit is None:
-            return
-        async with self._settled:
-            while True:
-                if self.exhausted or self.spent + estimate > self.limit + 1e-12:
-                    self.exhausted = True
-                    raise BudgetExhausted
-                if self.spent + self.reserved + estimate <= self.limit + 1e-12:
-                    self.reserved += estimate
-                    return
-                await self._settled.wait()
-
-    async def settle(self, estimate: float, actual: float) -> None:
-        async with self._settled:
-            if self.limit is not None:
-                self.reserved -= estimate
-            self.spent += actual
-            self._settled.notify_all()
-
-    async def release(self, estimate: float) -> None:
-        async with self._settled:
-            if self.limit is not None:
-                self.reserved -= estimate
-            self._settled.notify_all()
-
-
 def endpoint_of(cfg: ModelConfig) -> str:
     """What a concurrency limit is shared by: the server URL, or the local file."""
     if cfg.base_url:
@@ -205,14 +93,6 @@ def plan_pairs(models: Sequence[str], baseline: str | None) -> list[tuple[str, s
     if baseline is not None:
         return [(m, baseline) for m in models if m != baseline]
     return list(itertools.combinations(models, 2))
-
-
-@dataclass(frozen=True)
-class _Generated:
-    text: str
-    reasoning: str
-    stats: AnswerStats
-    cost_usd: float | None
 
 
 class JudgeRun:
@@ -234,7 +114,7 @@ class JudgeRun:
         self.options = options
         self.cache = cache
         self.backend_for = backend_for or arena.backend
-        self.progress = progress or _NoProgress()
+        self.progress = progress or NoProgress()
         self._sleep = sleep
         models = list(dict.fromkeys(options.models))
         if options.baseline and options.baseline not in models:
@@ -269,7 +149,7 @@ class JudgeRun:
 
     async def _generate(
         self, model: str, messages: list[Message], settings: GenerationSettings
-    ) -> _Generated:
+    ) -> Generated:
         """One call with the endpoint's limit, the budget and retries."""
         cfg = self.arena.contestants[model]
         async with self._limit(cfg):
@@ -286,7 +166,7 @@ class JudgeRun:
 
     async def _call(
         self, model: str, messages: list[Message], settings: GenerationSettings
-    ) -> _Generated:
+    ) -> Generated:
         for attempt in range(self.options.retries + 1):
             try:
                 return await self._stream(model, messages, settings)
@@ -299,7 +179,7 @@ class JudgeRun:
 
     async def _stream(
         self, model: str, messages: list[Message], settings: GenerationSettings
-    ) -> _Generated:
+    ) -> Generated:
         backend = self.backend_for(model)
         text: list[str] = []
         reasoning: list[str] = []
@@ -331,7 +211,7 @@ class JudgeRun:
                 tokens_estimated=True,
             )
         cost = self.arena.model_info(model).cost_usd(stats.prompt_tokens, stats.completion_tokens)
-        return _Generated(content, "".join(reasoning), stats, cost)
+        return Generated(content, "".join(reasoning), stats, cost)
 
     def _tokens(self) -> int:
         usages = [*self.report.usage.values(), self.report.judge_usage]
@@ -369,7 +249,7 @@ class JudgeRun:
         cfg = self.arena.contestants[model]
         messages = build_messages(get_category(item.category), [], item.prompt, cfg.system_prompt)
         result = await self._generate(model, messages, cfg.generation_settings())
-        entry = _entry(
+        entry = cache_entry(
             ANSWER,
             key,
             model=model,
@@ -421,7 +301,7 @@ class JudgeRun:
                 return cached
             messages = judge_messages(get_category(item.category), item.prompt, first, second)
             result = await self._generate(judge, messages, settings)
-            entry = _entry(
+            entry = cache_entry(
                 JUDGMENT,
                 key,
                 model=judge,
@@ -579,7 +459,8 @@ class JudgeRun:
             prompt=item.prompt,
         )
         answers = [
-            _answer_record(side, item.prompt, entry) for side, entry in (("a", ans_a), ("b", ans_b))
+            answer_from_entry(side, item.prompt, entry)
+            for side, entry in (("a", ans_a), ("b", ans_b))
         ]
         leak = None
         for answer in answers:
@@ -608,7 +489,11 @@ class JudgeRun:
             items.append(item)
         answers = len(items) * len(self.models)
         self.progress.start(answers, len(items) * len(self.pairs))
-        jobs = [self._battle(item, x, y) for item in items for x, y in self.pairs]
+        return await self._run_all(
+            [self._battle(item, x, y) for item in items for x, y in self.pairs]
+        )
+
+    async def _run_all(self, jobs: Sequence[Coroutine[Any, Any, None]]) -> RunReport:
         try:
             await asyncio.gather(*jobs)
         finally:
@@ -623,29 +508,14 @@ class JudgeRun:
     # ------------------------------------------------------------ stored battles
     def stored_battles_to_judge(self, limit: int | None = None) -> list[str]:
         """Single-turn battles with a counted human vote and no vote from this judge yet."""
-        human: list[str] = []
-        judged: set[str] = set()
-        for row in self.store.export_rows():
-            if row["source"] == self.source:
-                judged.add(row["battle_id"])
-            elif row["source"] == HUMAN and row["counted"]:
-                human.append(row["battle_id"])
-        todo = [b for b in dict.fromkeys(human) if b not in judged]
+        judged = set(self.store.voted_battle_ids(self.source, counted_only=False))
+        todo = [b for b in self.store.voted_battle_ids(HUMAN) if b not in judged]
         return todo[:limit] if limit is not None else todo
 
     async def run_stored(self, battle_ids: Sequence[str]) -> RunReport:
         """Judge battles already in the store (e.g. the human-voted ones) on their answers."""
         self.progress.start(0, len(battle_ids))
-        jobs = [self._judge_stored(b) for b in battle_ids]
-        try:
-            await asyncio.gather(*jobs)
-        finally:
-            for task in self._tasks.values():
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
-        self.report.spent_usd = self.budget.spent
-        return self.report
+        return await self._run_all([self._judge_stored(b) for b in battle_ids])
 
     async def _judge_stored(self, battle_id: str) -> None:
         from modelarena.judge.prompts import PromptItem
@@ -674,63 +544,3 @@ class JudgeRun:
             )
         finally:
             self.progress.battle_done()
-
-
-def _entry(
-    kind: str,
-    key: str,
-    *,
-    model: str,
-    prompt_hash: str,
-    prompt_id: str,
-    category: str,
-    run: str,
-    result: _Generated,
-) -> dict[str, Any]:
-    s = result.stats
-    return {
-        "kind": kind,
-        "key": key,
-        "model": model,
-        "prompt_hash": prompt_hash,
-        "prompt_id": prompt_id,
-        "category": category,
-        "run": run,
-        "text": result.text,
-        "reasoning": result.reasoning,
-        "prompt_tokens": s.prompt_tokens or 0,
-        "completion_tokens": s.completion_tokens or 0,
-        "reasoning_tokens": s.reasoning_tokens,
-        "tokens_estimated": s.tokens_estimated,
-        "time_to_first_token_s": s.time_to_first_token_s,
-        "total_time_s": s.total_time_s,
-        "finish_reason": s.finish_reason,
-        "cost_usd": result.cost_usd,
-        "created_at": datetime.now(UTC).isoformat(),
-        "t": time.time(),
-    }
-
-
-def _answer_record(side: str, prompt: str, entry: dict[str, Any]) -> Answer:
-    stats = AnswerStats(
-        prompt_tokens=entry.get("prompt_tokens"),
-        completion_tokens=entry.get("completion_tokens"),
-        reasoning_tokens=entry.get("reasoning_tokens"),
-        time_to_first_token_s=entry.get("time_to_first_token_s"),
-        total_time_s=entry.get("total_time_s") or 0.0,
-        finish_reason=entry.get("finish_reason"),
-        tokens_estimated=bool(entry.get("tokens_estimated")),
-    )
-    return Answer(
-        side=side,
-        turn=0,
-        prompt=prompt,
-        content=entry["text"],
-        reasoning=entry.get("reasoning") or "",
-        stats=stats,
-        style=style_counts(entry["text"], entry.get("completion_tokens")),
-    )
-
-
-def default_cache_path(work_dir: Path, run_name: str) -> Path:
-    return work_dir / f"{run_name}.jsonl"

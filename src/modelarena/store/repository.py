@@ -464,6 +464,14 @@ class Store:
             out[f"{s}_bold"] = r.style_bold
         return out
 
+    def voted_battle_ids(self, source: str, *, counted_only: bool = True) -> list[str]:
+        """Battles with a vote from ``source``, in the order the votes came."""
+        query = select(votes.c.battle_id).where(votes.c.source == source).order_by(votes.c.id)
+        if counted_only:
+            query = query.where(votes.c.counted.is_(True))
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(query)]
+
     def votes_for_battle(self, battle_id: str) -> list[VoteRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(
