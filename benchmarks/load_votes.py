@@ -100,7 +100,7 @@ def premade_battles(
     from modelarena.battles.records import BattleStatus
     from modelarena.battles.style import style_counts
     from modelarena.store import Store
-    from modelarena.store.repository import new_battle_id, prompt_hash
+    from modelarena.store.rows import new_battle_id, prompt_hash
     from modelarena.store.schema import answers, battles
     from modelarena.web.security import SessionCodec, new_session
 

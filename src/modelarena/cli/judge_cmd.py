@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -18,10 +18,16 @@ from modelarena.cli.common import (
     load_arena,
     user_errors,
 )
+from modelarena.cli.judge_output import (
+    RichProgress,
+    fmt_figure,
+    print_leaderboard,
+    print_report,
+    report_dict,
+)
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
-    from modelarena.judge.agreement import Figure
     from modelarena.judge.report import RunReport
 
 judge_app = typer.Typer(
@@ -51,45 +57,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(judge_app, name="judge")
 
 
-class _RichProgress:
-    """Two bars (answers, battles) and the running token and dollar count."""
-
-    def __init__(self, enabled: bool) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[extra]}"),
-            console=console,
-            disable=not enabled,
-            transient=False,
-        )
-        self._answers = self.bar.add_task("answers", total=None, extra="")
-        self._battles = self.bar.add_task("battles", total=None, extra="")
-
-    def start(self, answers: int, battles: int) -> None:
-        self.bar.update(self._answers, total=answers, visible=answers > 0)
-        self.bar.update(self._battles, total=battles)
-
-    def answer_done(self) -> None:
-        self.bar.advance(self._answers)
-
-    def battle_done(self) -> None:
-        self.bar.advance(self._battles)
-
-    def spent(self, usd: float, tokens: int) -> None:
-        self.bar.update(self._battles, extra=f"{tokens:,} tokens  ${usd:.4f}")
-
-
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -103,95 +70,6 @@ def _judge_id(arena: Arena, judge: str | None) -> str:
             "(pip install 'modelarena[local]')"
         )
     return next(iter(arena.contestants))
-
-
-def _fmt(fig: Figure, pct: bool = True) -> str:
-    if fig.value is None:
-        return f"n/a (n={fig.n})"
-    if pct:
-        body = f"{fig.value:.1%}"
-        if fig.lower is not None and fig.upper is not None:
-            body += f"  [{fig.lower:.1%}, {fig.upper:.1%}]"
-    else:
-        body = f"{fig.value:+.3f}"
-        if fig.lower is not None and fig.upper is not None:
-            body += f"  [{fig.lower:+.3f}, {fig.upper:+.3f}]"
-    return f"{body}  (n={fig.n})"
-
-
-def _print_report(report: RunReport) -> None:
-    console.print(
-        f"[bold]{report.source}[/]: {report.prompts} prompts x {len(report.pairs)} pairs; "
-        f"battles stored {report.battles_stored}, reused {report.battles_reused}; "
-        f"answers generated {report.answers_generated}, reused {report.answers_reused}; "
-        f"judgments generated {report.judgments_generated}, reused {report.judgments_reused}."
-    )
-    console.print(
-        f"Counted verdicts {report.votes_counted}, unparseable (stored, not counted) "
-        f"{report.unparseable}, inconsistent after the swap {len(report.inconsistent)}; "
-        f"spent ${report.spent_usd:.4f}."
-    )
-    if any(report.judge in pair for pair in report.pairs):
-        console.print(
-            f"[yellow]Note:[/] the judge {report.judge} also plays; judges tend to "
-            "prefer their own answers (self-preference)."
-        )
-    if report.stopped_by_budget:
-        console.print(
-            f"[yellow]Budget reached:[/] {report.skipped_by_budget} battles not run. "
-            "Rerun with a larger --budget to finish; nothing done is paid again."
-        )
-    for item in report.inconsistent[:10]:
-        console.print(
-            f"  inconsistent: prompt {item['prompt']} {item['model_a']} vs "
-            f"{item['model_b']}: {item['labels'][0]} / swapped {item['labels'][1]}"
-        )
-    for failure in report.failures[:10]:
-        console.print(
-            f"  [red]failed[/] {failure['pair']} on {failure['prompt']}: "
-            f"{failure['reason']} {failure['message']}"
-        )
-    if report.wins:
-        table = Table(title="Judge verdicts (one per battle)")
-        from modelarena.judge.agreement import wilson
-
-        for col in ("model", "wins", "losses", "ties", "win rate (ties half)", "95% CI"):
-            table.add_column(col)
-        for model, (w, lost, t) in sorted(report.wins.items(), key=lambda kv: -kv[1][0]):
-            n = int(w + lost + t)
-            fig = wilson(w + t / 2, n)
-            ci = f"{fig.lower:.0%} - {fig.upper:.0%}" if fig.lower is not None else "-"
-            rate = f"{(w + t / 2) / n:.1%}" if n else "-"
-            table.add_row(model, f"{w:g}", f"{lost:g}", f"{t:g}", rate, ci)
-        console.print(table)
-
-
-def _report_dict(report: RunReport) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(report)
-
-
-def _print_leaderboard(arena: Arena, source: str) -> None:
-    from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
-
-    board = compute_leaderboard(arena.store, arena.model_info, LeaderboardFilters(source=source))
-    if not board.rows:
-        console.print(f"No counted votes from {source} yet: no leaderboard.")
-        return
-    table = Table(title=f"Leaderboard, source {source} ({board.total_votes} votes)")
-    for col in ("rank", "model", "name", "rating", "95% CI", "votes"):
-        table.add_column(col)
-    for r in board.rows:
-        table.add_row(
-            str(r.rank),
-            r.model,
-            r.display_name,
-            f"{r.rating:.0f}",
-            f"{r.ci_lower:.0f} - {r.ci_upper:.0f}",
-            str(r.votes),
-        )
-    console.print(table)
 
 
 @judge_app.command("run")
@@ -278,7 +156,7 @@ def run_cmd(
                 run_name=name,
             )
             show = console.is_terminal if progress is None else progress
-            bars = _RichProgress(show and not as_json)
+            bars = RichProgress(show and not as_json)
             job = JudgeRun(arena, items, options, cache, progress=bars)
 
             async def go() -> RunReport:
@@ -292,10 +170,10 @@ def run_cmd(
         except (PromptSetError, JudgeRunError) as exc:
             fail(str(exc))
         if as_json:
-            console.print_json(json.dumps(_report_dict(report), default=str))
+            console.print_json(json.dumps(report_dict(report), default=str))
         else:
-            _print_report(report)
-            _print_leaderboard(arena, report.source)
+            print_report(report)
+            print_leaderboard(arena, report.source)
             console.print(
                 f"Cache: {cache.path}. Next: arena judge agreement --judge {judge_id}; "
                 "arena judge cost"
@@ -346,7 +224,7 @@ def battles_cmd(
 
         report = asyncio.run(go())
         if as_json:
-            console.print_json(json.dumps(_report_dict(report), default=str))
+            console.print_json(json.dumps(report_dict(report), default=str))
         else:
             console.print(
                 f"Judged {report.battles_stored} human-voted battles with "
@@ -388,18 +266,18 @@ def agreement_cmd(
     table.add_column("figure")
     table.add_column("value")
     table.add_row("judge verdicts", str(rep.judge_votes))
-    table.add_row("unparseable (not counted)", _fmt(rep.unparseable))
+    table.add_row("unparseable (not counted)", fmt_figure(rep.unparseable))
     table.add_row("battles with both votes", str(rep.battles_both))
-    table.add_row("agreement (A / B / tie)", _fmt(rep.agreement))
-    table.add_row("Cohen's kappa", _fmt(rep.kappa, pct=False))
+    table.add_row("agreement (A / B / tie)", fmt_figure(rep.agreement))
+    table.add_row("Cohen's kappa", fmt_figure(rep.kappa, pct=False))
     table.add_row(
-        f"Spearman, leaderboards ({len(rep.models)} models)", _fmt(rep.spearman, pct=False)
+        f"Spearman, leaderboards ({len(rep.models)} models)", fmt_figure(rep.spearman, pct=False)
     )
-    table.add_row("Kendall tau, leaderboards", _fmt(rep.kendall, pct=False))
-    table.add_row("position bias: picks the first shown", _fmt(rep.position_bias))
-    table.add_row("length bias: picks the longer (judge)", _fmt(rep.length_bias))
-    table.add_row("length bias: picks the longer (humans)", _fmt(rep.human_length_bias))
-    table.add_row("inconsistent after swapping sides", _fmt(rep.inconsistency))
+    table.add_row("Kendall tau, leaderboards", fmt_figure(rep.kendall, pct=False))
+    table.add_row("position bias: picks the first shown", fmt_figure(rep.position_bias))
+    table.add_row("length bias: picks the longer (judge)", fmt_figure(rep.length_bias))
+    table.add_row("length bias: picks the longer (humans)", fmt_figure(rep.human_length_bias))
+    table.add_row("inconsistent after swapping sides", fmt_figure(rep.inconsistency))
     console.print(table)
     if rep.battles_both:
         conf = Table(title="Confusion: rows human, columns judge")

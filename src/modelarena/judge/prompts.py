@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from modelarena.battles.categories import CATEGORY_IDS
-from modelarena.store.repository import prompt_hash
+from modelarena.store.rows import prompt_hash
 
 BUILTIN = "builtin"
 BUILTIN_FILE = "arena-100.jsonl"

@@ -1,15 +1,11 @@
 """Persistence of battles and votes (SQLAlchemy 2 + Alembic; SQLite or PostgreSQL)."""
 
+from modelarena.store.arrays import VoteArrays
+from modelarena.store.bulk import ImportedBattle
+from modelarena.store.cells import PairCells
 from modelarena.store.engine import StoreError
-from modelarena.store.repository import (
-    HUMAN,
-    BattleNotFound,
-    ImportedBattle,
-    PairCells,
-    Store,
-    VoteArrays,
-    VoteRejected,
-)
+from modelarena.store.repository import BattleNotFound, Store, VoteRejected
+from modelarena.store.rows import HUMAN
 
 __all__ = [
     "HUMAN",

@@ -54,6 +54,32 @@ class _Cells:
         return self.index[name]
 
 
+@dataclass(frozen=True)
+class PairCells:
+    """Aggregated counts per ordered (model_a, model_b) cell."""
+
+    models: list[str]
+    a: np.ndarray
+    b: np.ndarray
+    wins_a: np.ndarray
+    wins_b: np.ndarray
+    ties: np.ndarray  # ties and both-bad together
+
+
+def cells_from_rows(rows: Sequence[Any]) -> PairCells:
+    """PairCells from (model_a, model_b, wins_a, wins_b, ties) rows; models sorted by name."""
+    names = sorted({r[0] for r in rows} | {r[1] for r in rows})
+    index = {n: i for i, n in enumerate(names)}
+    return PairCells(
+        models=names,
+        a=np.array([index[r[0]] for r in rows], dtype=np.int64),
+        b=np.array([index[r[1]] for r in rows], dtype=np.int64),
+        wins_a=np.array([r[2] for r in rows], dtype=np.float64),
+        wins_b=np.array([r[3] for r in rows], dtype=np.float64),
+        ties=np.array([r[4] for r in rows], dtype=np.float64),
+    )
+
+
 def _marks(conn: Connection) -> tuple[int, int]:
     vote_mark = conn.execute(select(func.max(votes.c.id))).scalar() or 0
     audit_mark = conn.execute(select(func.max(audit_log.c.id))).scalar() or 0
@@ -142,6 +168,23 @@ class CellCache:
             values[_OUTCOME_COLUMN[verdict]] = 1.0
             entry.add(model_a, model_b, values)
         entry.vote_mark = vote_mark
+
+    def pair_cells(
+        self, conn: Connection, sources: Sequence[str], categories: Sequence[str] | None
+    ) -> PairCells:
+        """The cells as :class:`PairCells`, models sorted by name like a fresh read."""
+        names, a, b, counts = self.cells(conn, sources, categories)
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        return PairCells(
+            models=[names[i] for i in order],
+            a=rank[a] if len(a) else a,
+            b=rank[b] if len(b) else b,
+            wins_a=counts[:, 0],
+            wins_b=counts[:, 1],
+            ties=counts[:, 2],
+        )
 
     def clear(self) -> None:
         with self._lock:

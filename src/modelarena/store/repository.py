@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from modelarena.backends.base import AnswerStats
 from modelarena.battles.records import (
     Answer,
     Battle,
@@ -28,13 +20,23 @@ from modelarena.battles.records import (
     VoteReason,
     VoteRecord,
 )
-from modelarena.battles.style import StyleCounts
-from modelarena.store import migrate
-from modelarena.store.cells import CellCache, read_cells
+from modelarena.store import migrate, pair_count_cache
+from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
+from modelarena.store.bulk import ImportedBattle, export_query, insert_imported
+from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.engine import StoreError, make_engine
-from modelarena.store.schema import answers, audit_log, battles, pair_counts, voters, votes
+from modelarena.store.rows import (
+    HUMAN,
+    OUTCOME,
+    answer_values,
+    battle_from_row,
+    new_battle_id,
+    now,
+    prompt_hash,
+    vote_from_row,
+)
+from modelarena.store.schema import answers, audit_log, battles, voters, votes
 
-HUMAN = "human"
 # flag reasons that mean "reviewed and cleared": the voter's new votes count again
 CLEARED_FLAGS = ("cleared", "banned_by_admin")
 
@@ -52,76 +54,10 @@ class VoteRejected(ValueError):
         self.code = code
 
 
-def new_battle_id() -> str:
-    # Random, so an id says nothing about the models or the order of battles.
-    return secrets.token_hex(12)
-
-
-def prompt_hash(prompt: str) -> str:
-    folded = " ".join(prompt.lower().split())
-    return hashlib.sha256(folded.encode()).hexdigest()[:32]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class VoteArrays:
-    """Counted votes as arrays for the ratings layer. Outcome codes: 0 a, 1 b, 2 tie, 3 both bad."""
-
-    models: list[str]
-    model_a: np.ndarray
-    model_b: np.ndarray
-    outcome: np.ndarray
-    pair_probability: np.ndarray  # nan where unknown
-    style_a: np.ndarray  # (N, 4): tokens, headers, lists, bold
-    style_b: np.ndarray
-    day: np.ndarray  # days since epoch, int64
-
-
-@dataclass(frozen=True)
-class PairCells:
-    """Aggregated counts per ordered (model_a, model_b) cell."""
-
-    models: list[str]
-    a: np.ndarray
-    b: np.ndarray
-    wins_a: np.ndarray
-    wins_b: np.ndarray
-    ties: np.ndarray  # ties and both-bad together
-
-
-@dataclass
-class ImportedBattle:
-    """One row of a published vote log, ready to store."""
-
-    model_a: str
-    model_b: str
-    verdict: Verdict
-    category: str = "chat"
-    prompt: str = ""
-    answer_a: str = ""
-    answer_b: str = ""
-    anonymous: bool = True
-    voter: str | None = None
-    created_at: datetime | None = None
-    external_id: str | None = None
-    style_a: StyleCounts | None = None
-    style_b: StyleCounts | None = None
-    source: str = HUMAN  # "human" or "judge:<model>" (our own exports carry judge votes)
-    not_counted_reason: str | None = None  # keep an exported vote's reason on re-import
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-_OUTCOME = {Verdict.A: 0, Verdict.B: 1, Verdict.TIE: 2, Verdict.BOTH_BAD: 3}
-
-
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cells = CellCache()
-        self._upserts: dict[str, Any] = {}
         # SQLite takes one writer at a time; threads that queue on its file lock sleep in
         # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.
         self._write_lock: contextlib.AbstractContextManager[Any] = (
@@ -147,45 +83,6 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    # ----------------------------------------------------------------- upserts
-    def _insert(self, conn: Connection) -> Any:
-        return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-
-    def _bump_pair_counts(
-        self, conn: Connection, increments: dict[tuple[str, str, str, str], list[int]]
-    ) -> None:
-        if not increments:
-            return
-        ins = self._insert(conn)
-        rows = [
-            {
-                "source": s,
-                "category": c,
-                "model_a": a,
-                "model_b": b,
-                "wins_a": v[0],
-                "wins_b": v[1],
-                "ties": v[2],
-                "both_bad": v[3],
-            }
-            for (s, c, a, b), v in increments.items()
-        ]
-        stmt = self._upserts.get(conn.dialect.name)
-        if stmt is None:  # built once: constructing an upsert costs more than running it
-            stmt = ins(pair_counts)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["source", "category", "model_a", "model_b"],
-                set_={
-                    "wins_a": pair_counts.c.wins_a + stmt.excluded.wins_a,
-                    "wins_b": pair_counts.c.wins_b + stmt.excluded.wins_b,
-                    "ties": pair_counts.c.ties + stmt.excluded.ties,
-                    "both_bad": pair_counts.c.both_bad + stmt.excluded.both_bad,
-                },
-            )
-            self._upserts[conn.dialect.name] = stmt
-        for start in range(0, len(rows), 500):
-            conn.execute(stmt, rows[start : start + 500])
-
     # ----------------------------------------------------------------- battles
     def create_battle(
         self,
@@ -200,7 +97,7 @@ class Store:
     ) -> Battle:
         battle = Battle(
             id=new_battle_id(),
-            created_at=_now(),
+            created_at=now(),
             category=category,
             model_a=model_a,
             model_b=model_b,
@@ -239,7 +136,7 @@ class Store:
             row = self._battle_row(conn, battle_id, lock=True)
             failed = [a for a in new_answers if a.error]
             for a in new_answers:
-                conn.execute(insert(answers).values(**_answer_values(battle_id, a)))
+                conn.execute(insert(answers).values(**answer_values(battle_id, a)))
             values: dict[str, Any] = {}
             if failed:
                 values.update(
@@ -292,7 +189,7 @@ class Store:
                 .where(answers.c.battle_id == battle_id)
                 .order_by(answers.c.turn, answers.c.side)
             ).all()
-        return _battle_from_row(row, answer_rows)
+        return battle_from_row(row, answer_rows)
 
     def reveal(self, battle_id: str) -> Battle:
         with self._begin() as conn:
@@ -301,7 +198,7 @@ class Store:
                 conn.execute(
                     update(battles)
                     .where(battles.c.id == battle_id)
-                    .values(anonymous=False, revealed_at=_now())
+                    .values(anonymous=False, revealed_at=now())
                 )
         return self.get_battle(battle_id)
 
@@ -318,16 +215,6 @@ class Store:
         with self.engine.connect() as conn:
             ids = [r.id for r in conn.execute(query)]
         return [self.get_battle(i) for i in ids]
-
-    def count_battles_for_prompt(self, prompt: str) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(votes.join(battles, votes.c.battle_id == battles.c.id))
-                    .where(battles.c.prompt_hash == prompt_hash(prompt), votes.c.counted.is_(True))
-                ).scalar_one()
-            )
 
     # ------------------------------------------------------------------- votes
     def record_vote(
@@ -351,7 +238,7 @@ class Store:
         vote from someone other than the battle's owner. ``prompt_cap``: counted votes
         beyond this many for the same prompt are stored but not counted.
         """
-        now = _now()
+        stamp = now()
         try:
             with self._begin() as conn:
                 row = self._battle_row(conn, battle_id, lock=True)
@@ -385,7 +272,7 @@ class Store:
                 result = conn.execute(
                     insert(votes).values(
                         battle_id=battle_id,
-                        created_at=now,
+                        created_at=stamp,
                         voter=voter,
                         ip_hash=ip_hash,
                         source=source,
@@ -407,19 +294,19 @@ class Store:
                     conn.execute(
                         update(battles)
                         .where(battles.c.id == battle_id)
-                        .values(anonymous=False, revealed_at=now)
+                        .values(anonymous=False, revealed_at=stamp)
                     )
                 if reason is None:
                     # Last before the commit: every vote on a pair updates the same row, so
                     # its lock is held for as short a time as possible.
                     inc = [0, 0, 0, 0]
-                    inc[_OUTCOME[verdict]] = 1
-                    self._bump_pair_counts(
+                    inc[OUTCOME[verdict]] = 1
+                    pair_count_cache.bump(
                         conn, {(source, row.category, row.model_a, row.model_b): inc}
                     )
         except IntegrityError as exc:  # a concurrent second vote lost the race
             raise VoteRejected("duplicate", "this battle already has a vote") from exc
-        return VoteRecord(vote_id, battle_id, verdict, reason is None, reason, voter, source, now)
+        return VoteRecord(vote_id, battle_id, verdict, reason is None, reason, voter, source, stamp)
 
     def _voter_reason(self, conn: Connection, voter: str) -> str | None:
         """Why this voter's new votes do not count: banned, or flagged and not cleared."""
@@ -477,13 +364,9 @@ class Store:
             rows = conn.execute(
                 select(votes).where(votes.c.battle_id == battle_id).order_by(votes.c.id)
             ).all()
-        return [_vote_from_row(r) for r in rows]
+        return [vote_from_row(r) for r in rows]
 
     # ----------------------------------------------------------------- voters
-    def _is_banned(self, conn: Connection, voter: str) -> bool:
-        row = conn.execute(select(voters.c.banned).where(voters.c.id == voter)).first()
-        return bool(row and row.banned)
-
     def set_voter_status(
         self,
         voter: str,
@@ -495,7 +378,7 @@ class Store:
     ) -> None:
         with self._begin() as conn:
             existing = conn.execute(select(voters).where(voters.c.id == voter)).first()
-            values: dict[str, Any] = {"updated_at": _now()}
+            values: dict[str, Any] = {"updated_at": now()}
             if banned is not None:
                 values["banned"] = banned
             if flag_reason is not None:
@@ -509,7 +392,7 @@ class Store:
             action = "ban" if banned else "unban" if banned is False else "flag"
             conn.execute(
                 insert(audit_log).values(
-                    created_at=_now(),
+                    created_at=now(),
                     actor=actor,
                     action=action,
                     target=voter,
@@ -531,29 +414,8 @@ class Store:
         """Aggregated counted votes from the cache: the cost does not grow with votes."""
         with self.engine.connect() as conn:
             if conn.dialect.name == "sqlite":
-                names, a, b, counts = self._cells.cells(conn, sources, categories)
-                order = sorted(range(len(names)), key=names.__getitem__)
-                rank = np.empty(len(names), dtype=np.int64)
-                rank[order] = np.arange(len(names))
-                return PairCells(
-                    models=[names[i] for i in order],
-                    a=rank[a] if len(a) else a,
-                    b=rank[b] if len(b) else b,
-                    wins_a=counts[:, 0],
-                    wins_b=counts[:, 1],
-                    ties=counts[:, 2],
-                )
-            rows = read_cells(conn, sources, categories)
-        names = sorted({r[0] for r in rows} | {r[1] for r in rows})
-        index = {n: i for i, n in enumerate(names)}
-        return PairCells(
-            models=names,
-            a=np.array([index[r[0]] for r in rows], dtype=np.int64),
-            b=np.array([index[r[1]] for r in rows], dtype=np.int64),
-            wins_a=np.array([r[2] for r in rows], dtype=np.float64),
-            wins_b=np.array([r[3] for r in rows], dtype=np.float64),
-            ties=np.array([r[4] for r in rows], dtype=np.float64),
-        )
+                return self._cells.pair_cells(conn, sources, categories)
+            return cells_from_rows(read_cells(conn, sources, categories))
 
     def vote_arrays(
         self,
@@ -563,49 +425,9 @@ class Store:
         counted_only: bool = True,
     ) -> VoteArrays:
         """Every counted vote, as arrays (for style control, weighting and history)."""
-        cols = [
-            votes.c.model_a,
-            votes.c.model_b,
-            votes.c.verdict,
-            votes.c.pair_probability,
-            votes.c.a_tokens,
-            votes.c.a_headers,
-            votes.c.a_lists,
-            votes.c.a_bold,
-            votes.c.b_tokens,
-            votes.c.b_headers,
-            votes.c.b_lists,
-            votes.c.b_bold,
-            votes.c.created_at,
-        ]
-        query = select(*cols).where(votes.c.source.in_(list(sources)))
-        if counted_only:
-            query = query.where(votes.c.counted.is_(True))
-        if categories:
-            query = query.where(votes.c.category.in_(list(categories)))
-        query = query.order_by(votes.c.id)
+        query = vote_arrays_query(sources, categories, counted_only=counted_only)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        names = sorted({r[0] for r in rows} | {r[1] for r in rows})
-        index = {n: i for i, n in enumerate(names)}
-        n = len(rows)
-        outcome_code = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
-        style = np.array(
-            [[x if x is not None else 0 for x in r[4:12]] for r in rows], dtype=np.float64
-        ).reshape(n, 8)
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        return VoteArrays(
-            models=names,
-            model_a=np.array([index[r[0]] for r in rows], dtype=np.int64),
-            model_b=np.array([index[r[1]] for r in rows], dtype=np.int64),
-            outcome=np.array([outcome_code[r[2]] for r in rows], dtype=np.int64),
-            pair_probability=np.array(
-                [r[3] if r[3] is not None else np.nan for r in rows], dtype=np.float64
-            ),
-            style_a=style[:, :4],
-            style_b=style[:, 4:],
-            day=np.array([((_aware(r[12]) - epoch).days) for r in rows], dtype=np.int64),
-        )
+            return vote_arrays_from_rows(conn.execute(query).all())
 
     def sources(self) -> list[str]:
         with self.engine.connect() as conn:
@@ -629,41 +451,7 @@ class Store:
     def rebuild_pair_counts(self) -> int:
         """Recompute the pair-count cache from the vote log. Returns the counted votes."""
         with self._begin() as conn:
-            conn.execute(delete(pair_counts))
-            query = (
-                select(
-                    votes.c.source,
-                    votes.c.category,
-                    votes.c.model_a,
-                    votes.c.model_b,
-                    votes.c.verdict,
-                    func.count(),
-                )
-                .where(votes.c.counted.is_(True))
-                .group_by(
-                    votes.c.source,
-                    votes.c.category,
-                    votes.c.model_a,
-                    votes.c.model_b,
-                    votes.c.verdict,
-                )
-            )
-            inc: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-            total = 0
-            for s, c, a, b, verdict, count in conn.execute(query):
-                inc[(s, c, a, b)][_OUTCOME[Verdict(verdict)]] += int(count)
-                total += int(count)
-            self._bump_pair_counts(conn, dict(inc))
-            conn.execute(
-                insert(audit_log).values(
-                    created_at=_now(),
-                    actor="system",
-                    action="rebuild_pair_counts",
-                    target=None,
-                    detail=f"{total} counted votes",
-                )
-            )
-        return total
+            return pair_count_cache.rebuild(conn)
 
     def set_votes_counted(
         self, *, voter: str, counted: bool, reason: str | None, actor: str = "system"
@@ -681,7 +469,7 @@ class Store:
                 )
             conn.execute(
                 insert(audit_log).values(
-                    created_at=_now(),
+                    created_at=now(),
                     actor=actor,
                     action="recount" if counted else "uncount",
                     target=voter,
@@ -696,220 +484,13 @@ class Store:
         self, rows: Iterable[ImportedBattle], *, source_label: str = "import"
     ) -> int:
         """Store imported votes: all of them in one transaction, or none."""
-        count = 0
-        inc: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        now = _now()
         with self._begin() as conn:
-            battle_rows: list[dict[str, Any]] = []
-            answer_rows: list[dict[str, Any]] = []
-            vote_rows: list[dict[str, Any]] = []
-
-            def flush() -> None:
-                if battle_rows:
-                    conn.execute(insert(battles), battle_rows)
-                if answer_rows:
-                    conn.execute(insert(answers), answer_rows)
-                if vote_rows:
-                    conn.execute(insert(votes), vote_rows)
-                battle_rows.clear()
-                answer_rows.clear()
-                vote_rows.clear()
-
-            for item in rows:
-                bid = new_battle_id()
-                created = item.created_at or now
-                battle_rows.append(
-                    dict(
-                        id=bid,
-                        created_at=created,
-                        category=item.category,
-                        model_a=item.model_a,
-                        model_b=item.model_b,
-                        pair_probability=None,
-                        status=BattleStatus.COMPLETE.value,
-                        anonymous=item.anonymous,
-                        session_id=None,
-                        source=source_label,
-                        external_id=item.external_id,
-                        prompt_hash=prompt_hash(item.prompt) if item.prompt else None,
-                        revealed_at=None,
-                        identity_leak=None,
-                        failure_reason=None,
-                        failure_message=None,
-                    )
-                )
-                for side, text, st in (
-                    ("a", item.answer_a, item.style_a),
-                    ("b", item.answer_b, item.style_b),
-                ):
-                    if text or st:
-                        answer_rows.append(
-                            _answer_values(
-                                bid,
-                                Answer(
-                                    side=side, turn=0, prompt=item.prompt, content=text, style=st
-                                ),
-                            )
-                        )
-                reason = item.not_counted_reason or (
-                    None if item.anonymous else VoteReason.IMPORTED_NON_ANONYMOUS.value
-                )
-                sa, sb = item.style_a, item.style_b
-                vote_rows.append(
-                    dict(
-                        battle_id=bid,
-                        created_at=created,
-                        voter=item.voter,
-                        ip_hash=None,
-                        source=item.source,
-                        verdict=item.verdict.value,
-                        counted=reason is None,
-                        reason=reason,
-                        model_a=item.model_a,
-                        model_b=item.model_b,
-                        category=item.category,
-                        pair_probability=None,
-                        a_tokens=sa.tokens if sa else None,
-                        b_tokens=sb.tokens if sb else None,
-                        a_headers=sa.headers if sa else None,
-                        b_headers=sb.headers if sb else None,
-                        a_lists=sa.lists if sa else None,
-                        b_lists=sb.lists if sb else None,
-                        a_bold=sa.bold if sa else None,
-                        b_bold=sb.bold if sb else None,
-                        detail=None,
-                    )
-                )
-                if reason is None:
-                    inc[(item.source, item.category, item.model_a, item.model_b)][
-                        _OUTCOME[item.verdict]
-                    ] += 1
-                count += 1
-                if len(vote_rows) >= 5000:
-                    flush()
-            flush()
-            self._bump_pair_counts(conn, dict(inc))
-        return count
+            return insert_imported(conn, rows, source_label)
 
     def export_rows(self, *, counted_only: bool = False) -> Iterable[dict[str, Any]]:
         """Votes with their battle's first-turn prompt and answers, oldest first."""
-        aa, ab = answers.alias("aa"), answers.alias("ab")
-        query = (
-            select(
-                votes,
-                battles.c.external_id,
-                battles.c.anonymous,
-                func.coalesce(aa.c.prompt, ab.c.prompt, "").label("prompt"),
-                func.coalesce(aa.c.content, "").label("answer_a"),
-                func.coalesce(ab.c.content, "").label("answer_b"),
-            )
-            .join(battles, votes.c.battle_id == battles.c.id)
-            .outerjoin(
-                aa, and_(aa.c.battle_id == votes.c.battle_id, aa.c.turn == 0, aa.c.side == "a")
-            )
-            .outerjoin(
-                ab, and_(ab.c.battle_id == votes.c.battle_id, ab.c.turn == 0, ab.c.side == "b")
-            )
-            .order_by(votes.c.id)
-        )
-        if counted_only:
-            query = query.where(votes.c.counted.is_(True))
+        query = export_query(counted_only=counted_only)
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=5000).execute(query)
             for row in result:
                 yield dict(row._mapping)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def storable_text(text: str) -> str:
-    """Text any database accepts: NUL and lone surrogates (which models do emit) become
-    U+FFFD rather than failing the write and losing the answer."""
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
-    return text
-
-
-def _answer_values(battle_id: str, a: Answer) -> dict[str, Any]:
-    st = a.style
-    return dict(
-        battle_id=battle_id,
-        turn=a.turn,
-        side=a.side,
-        prompt=storable_text(a.prompt),
-        content=storable_text(a.content),
-        reasoning=storable_text(a.reasoning),
-        error=a.error,
-        prompt_tokens=a.stats.prompt_tokens,
-        completion_tokens=a.stats.completion_tokens,
-        reasoning_tokens=a.stats.reasoning_tokens,
-        time_to_first_token_s=a.stats.time_to_first_token_s,
-        total_time_s=a.stats.total_time_s,
-        finish_reason=a.stats.finish_reason,
-        style_tokens=st.tokens if st else None,
-        style_headers=st.headers if st else None,
-        style_lists=st.lists if st else None,
-        style_bold=st.bold if st else None,
-    )
-
-
-def _battle_from_row(row: Row[Any], answer_rows: Sequence[Row[Any]]) -> Battle:
-    return Battle(
-        id=row.id,
-        created_at=_aware(row.created_at),
-        category=row.category,
-        model_a=row.model_a,
-        model_b=row.model_b,
-        status=BattleStatus(row.status),
-        source=row.source,
-        pair_probability=row.pair_probability,
-        failure_reason=row.failure_reason,
-        failure_message=row.failure_message,
-        anonymous=bool(row.anonymous),
-        revealed_at=_aware(row.revealed_at) if row.revealed_at else None,
-        identity_leak=row.identity_leak,
-        session_id=row.session_id,
-        answers=[
-            Answer(
-                side=r.side,
-                turn=r.turn,
-                prompt=r.prompt,
-                content=r.content,
-                reasoning=r.reasoning,
-                error=r.error,
-                stats=AnswerStats(
-                    prompt_tokens=r.prompt_tokens,
-                    completion_tokens=r.completion_tokens,
-                    reasoning_tokens=r.reasoning_tokens,
-                    time_to_first_token_s=r.time_to_first_token_s,
-                    total_time_s=r.total_time_s or 0.0,
-                    finish_reason=r.finish_reason,
-                ),
-                style=StyleCounts(
-                    r.style_tokens or 0, r.style_headers or 0, r.style_lists or 0, r.style_bold or 0
-                )
-                if r.style_tokens is not None
-                else None,
-            )
-            for r in answer_rows
-        ],
-    )
-
-
-def _vote_from_row(r: Row[Any]) -> VoteRecord:
-    return VoteRecord(
-        id=r.id,
-        battle_id=r.battle_id,
-        verdict=Verdict(r.verdict),
-        counted=bool(r.counted),
-        reason=r.reason,
-        voter=r.voter,
-        source=r.source,
-        created_at=_aware(r.created_at),
-    )
