@@ -95,16 +95,7 @@ def admin_router(arena: Arena) -> APIRouter:
         flags = await run_in_threadpool(detect_anomalous_voters, store)
         changed = await run_in_threadpool(apply_flags, store, flags, actor=actor) if apply else 0
         return {
-            "flags": [
-                {
-                    "voter": f.voter,
-                    "reason": f.reason,
-                    "p_value": f.p_value,
-                    "votes": f.votes,
-                    **f.detail,
-                }
-                for f in flags
-            ],
+            "flags": [f.to_dict() for f in flags],
             "applied": apply,
             "votes_uncounted": changed,
         }

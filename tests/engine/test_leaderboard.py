@@ -133,11 +133,10 @@ def test_headline_answers_the_usual_questions(sqlite_url: str) -> None:
     open_rows = [r for r in board.rows if r.open_weights]
     assert h.best_open == open_rows[0].display_name
     assert h.top_open_country == "CN"
-    assert (
-        h.best_open_outside is not None
-        and "Llama" in h.best_open_outside
-        or "gpt-oss" in (h.best_open_outside or "")
-    )
+    outside = [r for r in open_rows if r.country != "CN"]
+    assert {r.country for r in outside} == {"US"}
+    assert h.best_open_outside == outside[0].display_name
+    assert h.best_open_outside_rank == 1 + open_rows.index(outside[0])
     assert h.best_value is not None
 
 

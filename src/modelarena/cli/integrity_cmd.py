@@ -150,16 +150,7 @@ def scan(
         if fmt == "json":
             _print_json(
                 {
-                    "flags": [
-                        {
-                            "voter": f.voter,
-                            "reason": f.reason,
-                            "p_value": f.p_value,
-                            "votes": f.votes,
-                            **f.detail,
-                        }
-                        for f in flags
-                    ],
+                    "flags": [f.to_dict() for f in flags],
                     "applied": apply,
                     "votes_uncounted": changed,
                 }

@@ -86,6 +86,15 @@ class Flag:
     votes: int
     detail: dict[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "voter": self.voter,
+            "reason": self.reason,
+            "p_value": self.p_value,
+            "votes": self.votes,
+            **self.detail,
+        }
+
     def detail_text(self) -> str:
         return json.dumps(
             {"p_value": self.p_value, "votes": self.votes, **self.detail}, sort_keys=True
