@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 MODELS = [
@@ -238,10 +239,16 @@ async def run_client(
     start_at: float,
     stop: asyncio.Event | None = None,
 ) -> None:
-    cookies = {"arena_session": client.cookie}
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30, limits=limits) as http:
-        token = (await http.get("/api/session")).json()["csrf_token"]
+    # aiohttp rather than httpx: the load generator shares the machine's two cores with
+    # the server, and httpx spent about 4 ms of CPU per request against aiohttp's 0.5 ms.
+    headers = {"Cookie": f"arena_session={client.cookie}"}
+    connector = aiohttp.TCPConnector(limit=1)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        base, connector=connector, timeout=timeout, headers=headers
+    ) as http:
+        async with http.get("/api/session") as r:
+            token = (await r.json())["csrf_token"]
         for k, battle in enumerate(client.battles):
             if stop is not None and stop.is_set():
                 return
@@ -251,22 +258,24 @@ async def run_client(
                     await asyncio.sleep(delay)
             t0 = time.perf_counter()
             try:
-                r = await http.post(
+                async with http.post(
                     f"/api/battles/{battle}/vote",
                     json={"verdict": "a"},
                     headers={"X-CSRF-Token": token},
-                )
-            except httpx.HTTPError as exc:
+                ) as r:
+                    body = await r.read()
+                    status = r.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 key = type(exc).__name__
                 outcome.errors[key] = outcome.errors.get(key, 0) + 1
                 if stop is not None and stop.is_set():
                     return
                 continue
             outcome.latencies.append(time.perf_counter() - t0)
-            if 200 <= r.status_code < 300:
+            if 200 <= status < 300:
                 outcome.acked.append(battle)
             else:
-                key = f"{r.status_code} {r.text[:80]}"
+                key = f"{status} {body[:80].decode(errors='replace')}"
                 outcome.errors[key] = outcome.errors.get(key, 0) + 1
 
 

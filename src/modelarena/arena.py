@@ -28,7 +28,7 @@ from modelarena.battles.records import (
 from modelarena.battles.runner import StreamEvent, build_messages, stream_both
 from modelarena.catalog import Catalog, CatalogEntry, load_catalog
 from modelarena.config import ModelConfig, Settings, load_settings
-from modelarena.store import HUMAN, Store
+from modelarena.store import HUMAN, Ballot, Store
 
 FAILURES_TO_EXCLUDE = 3  # consecutive failures that take a model out of pairing
 PROBE_AFTER_S = 300.0  # then it gets one chance again (a probe) after this long
@@ -318,6 +318,29 @@ class Arena:
             owner=owner,
             prompt_cap=self.settings.votes_per_prompt,
         )
+
+    def cast_vote(
+        self,
+        battle_id: str,
+        verdict: Verdict,
+        *,
+        voter: str | None,
+        ip_hash: str | None = None,
+        owner: str | None = None,
+    ) -> tuple[Battle, VoteRecord]:
+        """Store a human vote from the web, and return it with its battle (now revealed).
+
+        Unlike :meth:`vote`, a vote on a failed battle is refused rather than stored."""
+        ballot = Ballot(
+            battle_id,
+            verdict,
+            voter,
+            ip_hash=ip_hash,
+            owner=owner,
+            prompt_cap=self.settings.votes_per_prompt,
+            refuse_failed=True,
+        )
+        return self.store.cast_vote(ballot)
 
     def reveal(self, battle_id: str) -> Battle:
         return self.store.reveal(battle_id)

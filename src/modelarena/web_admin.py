@@ -48,7 +48,7 @@ def _authorise(arena: Arena, request: Request) -> str:
 
 
 def admin_router(arena: Arena) -> APIRouter:
-    def authorised(request: Request) -> str:
+    async def authorised(request: Request) -> str:
         return _authorise(arena, request)
 
     actor_dep = Depends(authorised)

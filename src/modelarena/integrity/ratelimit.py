@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 
 class RateLimited(Exception):
@@ -42,9 +42,9 @@ RETRY_SHARED_AFTER_S = 30.0
 class RateLimiter:
     def __init__(self, limits: Limits, storage_url: str | None = None) -> None:
         self.storage = storage_from_string(storage_url or "memory://")
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self.shared = bool(storage_url) and not (storage_url or "").startswith("memory")
-        self._local = MovingWindowRateLimiter(storage_from_string("memory://"))
+        self._local = SlidingWindowCounterRateLimiter(storage_from_string("memory://"))
         self._down_until = 0.0
         self.degraded = False  # counting locally because the shared storage failed
         self.battle_limit: RateLimitItem = parse(f"{limits.battles_per_minute}/minute")
@@ -81,16 +81,17 @@ class RateLimiter:
 
     def _count(
         self,
-        limiter: MovingWindowRateLimiter,
+        limiter: SlidingWindowCounterRateLimiter,
         what: str,
         item: RateLimitItem,
         keys: tuple[str | None, ...],
     ) -> None:
         present = [k for k in keys if k]
-        # Check every key first, so a request refused for one key uses up no quota of the
-        # others; then count each with an atomic hit (one Lua script in Redis), so that
-        # concurrent requests on several workers can never go past the limit together.
-        for key in present:
+        # Check the other keys first, so a request refused for one key uses up no quota of
+        # the others (the first key's hit refuses without counting); then count each with
+        # an atomic hit (one Lua script in Redis), so that concurrent requests on several
+        # workers can never go past the limit together.
+        for key in present[1:]:
             if not limiter.test(item, what, key):
                 raise _refusal(limiter, what, item, key)
         for key in present:
@@ -117,7 +118,7 @@ class RateLimiter:
 
 
 def _refusal(
-    limiter: MovingWindowRateLimiter, what: str, item: RateLimitItem, key: str
+    limiter: SlidingWindowCounterRateLimiter, what: str, item: RateLimitItem, key: str
 ) -> RateLimited:
     stats = limiter.get_window_stats(item, what, key)
     retry = max(1, int(stats.reset_time - time.time()))

@@ -4,11 +4,13 @@ from modelarena.store.arrays import VoteArrays
 from modelarena.store.bulk import ImportedBattle
 from modelarena.store.cells import PairCells
 from modelarena.store.engine import StoreError
-from modelarena.store.repository import BattleNotFound, Store, VoteRejected
+from modelarena.store.repository import Store
 from modelarena.store.rows import HUMAN
+from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
 __all__ = [
     "HUMAN",
+    "Ballot",
     "BattleNotFound",
     "ImportedBattle",
     "PairCells",

@@ -17,41 +17,25 @@ from modelarena.battles.records import (
     Battle,
     BattleStatus,
     Verdict,
-    VoteReason,
     VoteRecord,
 )
-from modelarena.store import migrate, pair_count_cache
+from modelarena.store import migrate, pair_count_cache, voting, voting_postgres
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
 from modelarena.store.bulk import ImportedBattle, export_query, insert_imported
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.rows import (
     HUMAN,
-    OUTCOME,
     answer_values,
     battle_from_row,
+    battle_with_answers,
     new_battle_id,
     now,
     prompt_hash,
     vote_from_row,
 )
 from modelarena.store.schema import answers, audit_log, battles, voters, votes
-
-# flag reasons that mean "reviewed and cleared": the voter's new votes count again
-CLEARED_FLAGS = ("cleared", "banned_by_admin")
-
-
-class BattleNotFound(LookupError):
-    def __init__(self, battle_id: str) -> None:
-        super().__init__(f"no battle with id {battle_id!r}")
-
-
-class VoteRejected(ValueError):
-    """A vote that cannot be stored at all (it leaves no trace). ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
 
 class Store:
@@ -238,118 +222,49 @@ class Store:
         vote from someone other than the battle's owner. ``prompt_cap``: counted votes
         beyond this many for the same prompt are stored but not counted.
         """
+        ballot = Ballot(
+            battle_id,
+            verdict,
+            voter,
+            source=source,
+            ip_hash=ip_hash,
+            not_counted_reason=not_counted_reason,
+            detail=detail,
+            reveal=reveal,
+            owner=owner,
+            prompt_cap=prompt_cap,
+        )
+        return self.cast_vote(ballot)[1]
+
+    def cast_vote(self, ballot: Ballot) -> tuple[Battle, VoteRecord]:
+        """Store one vote (see :meth:`record_vote`) and return it with its battle, read in
+        the same transaction, so that showing the reveal costs no further query."""
         stamp = now()
         try:
-            with self._begin() as conn:
-                row = self._battle_row(conn, battle_id, lock=True)
-                if owner is not None and row.session_id != owner:
-                    raise VoteRejected(
-                        "not_your_battle", "only the person who started this battle can vote"
-                    )
-                if row.status == BattleStatus.PENDING.value:
-                    raise VoteRejected("incomplete", "the answers are not complete yet")
-                # a second vote is refused by the unique (battle, source) constraint below
-                reason = not_counted_reason
-                if reason is None and row.status == BattleStatus.FAILED.value:
-                    reason = VoteReason.BATTLE_FAILED.value
-                if reason is None and source == HUMAN:
-                    if not row.anonymous:
-                        reason = VoteReason.NOT_ANONYMOUS.value
-                    elif row.identity_leak:
-                        reason = VoteReason.IDENTITY_LEAK.value
-                if reason is None and voter is not None:
-                    reason = self._voter_reason(conn, voter)
-                if (
-                    reason is None
-                    and prompt_cap is not None
-                    and prompt_cap > 0
-                    and row.prompt_hash is not None
-                    and self._counted_for_prompt(conn, row.prompt_hash, prompt_cap) >= prompt_cap
-                ):
-                    # one popular prompt must not decide the board
-                    reason = VoteReason.PROMPT_CAP.value
-                style = self._last_turn_style(conn, battle_id)
-                result = conn.execute(
-                    insert(votes).values(
-                        battle_id=battle_id,
-                        created_at=stamp,
-                        voter=voter,
-                        ip_hash=ip_hash,
-                        source=source,
-                        verdict=verdict.value,
-                        counted=reason is None,
-                        reason=reason,
-                        model_a=row.model_a,
-                        model_b=row.model_b,
-                        category=row.category,
-                        pair_probability=row.pair_probability,
-                        detail=detail,
-                        **style,
-                    )
-                )
-                key = result.inserted_primary_key
-                assert key is not None
-                vote_id = int(key[0])
-                if reveal and source == HUMAN and row.anonymous:
-                    conn.execute(
-                        update(battles)
-                        .where(battles.c.id == battle_id)
-                        .values(anonymous=False, revealed_at=stamp)
-                    )
-                if reason is None:
-                    # Last before the commit: every vote on a pair updates the same row, so
-                    # its lock is held for as short a time as possible.
-                    inc = [0, 0, 0, 0]
-                    inc[OUTCOME[verdict]] = 1
-                    pair_count_cache.bump(
-                        conn, {(source, row.category, row.model_a, row.model_b): inc}
-                    )
+            if self.engine.dialect.name == "postgresql":
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                    cast = voting_postgres.cast(conn, ballot, stamp)
+            else:
+                with self._begin() as conn:
+                    cast = voting.cast(conn, ballot, stamp)
         except IntegrityError as exc:  # a concurrent second vote lost the race
             raise VoteRejected("duplicate", "this battle already has a vote") from exc
-        return VoteRecord(vote_id, battle_id, verdict, reason is None, reason, voter, source, stamp)
-
-    def _voter_reason(self, conn: Connection, voter: str) -> str | None:
-        """Why this voter's new votes do not count: banned, or flagged and not cleared."""
-        row = conn.execute(
-            select(voters.c.banned, voters.c.flag_reason).where(voters.c.id == voter)
-        ).first()
-        if row is None:
-            return None
-        if row.banned:
-            return VoteReason.BANNED_VOTER.value
-        if row.flag_reason and row.flag_reason not in CLEARED_FLAGS:
-            return VoteReason.FLAGGED_VOTER.value
-        return None
-
-    def _counted_for_prompt(self, conn: Connection, hashed: str, cap: int) -> int:
-        """Counted votes on battles with this prompt, counting no further than ``cap``.
-
-        Written as IN (battles with the hash) so both engines walk the prompt-hash index
-        then the votes' battle index; a join let SQLite scan the votes instead."""
-        same_prompt = select(battles.c.id).where(battles.c.prompt_hash == hashed)
-        hits = (
-            select(votes.c.id)
-            .where(votes.c.battle_id.in_(same_prompt), votes.c.counted.is_(True))
-            .limit(cap)
-            .subquery()
+        battle = battle_with_answers(cast.battle, cast.answers)
+        if ballot.reveal and ballot.source == HUMAN and battle.anonymous:
+            battle.anonymous = False
+            battle.revealed_at = stamp
+        record = VoteRecord(
+            cast.vote_id,
+            ballot.battle_id,
+            ballot.verdict,
+            cast.reason is None,
+            cast.reason,
+            ballot.voter,
+            ballot.source,
+            stamp,
         )
-        return int(conn.execute(select(func.count()).select_from(hits)).scalar_one())
-
-    def _last_turn_style(self, conn: Connection, battle_id: str) -> dict[str, int | None]:
-        rows = conn.execute(
-            select(answers)
-            .where(answers.c.battle_id == battle_id)
-            .order_by(answers.c.turn.desc())
-            .limit(2)
-        ).all()
-        out: dict[str, int | None] = {}
-        for r in rows:
-            s = r.side
-            out[f"{s}_tokens"] = r.style_tokens
-            out[f"{s}_headers"] = r.style_headers
-            out[f"{s}_lists"] = r.style_lists
-            out[f"{s}_bold"] = r.style_bold
-        return out
+        return battle, record
 
     def voted_battle_ids(self, source: str, *, counted_only: bool = True) -> list[str]:
         """Battles with a vote from ``source``, in the order the votes came."""

@@ -75,6 +75,10 @@ def answer_values(battle_id: str, a: Answer) -> dict[str, Any]:
 
 
 def battle_from_row(row: Row[Any], answer_rows: Sequence[Row[Any]]) -> Battle:
+    return battle_with_answers(row, [answer_from_row(r) for r in answer_rows])
+
+
+def battle_with_answers(row: Row[Any], battle_answers: list[Answer]) -> Battle:
     return Battle(
         id=row.id,
         created_at=aware(row.created_at),
@@ -90,30 +94,38 @@ def battle_from_row(row: Row[Any], answer_rows: Sequence[Row[Any]]) -> Battle:
         revealed_at=aware(row.revealed_at) if row.revealed_at else None,
         identity_leak=row.identity_leak,
         session_id=row.session_id,
-        answers=[
-            Answer(
-                side=r.side,
-                turn=r.turn,
-                prompt=r.prompt,
-                content=r.content,
-                reasoning=r.reasoning,
-                error=r.error,
-                stats=AnswerStats(
-                    prompt_tokens=r.prompt_tokens,
-                    completion_tokens=r.completion_tokens,
-                    reasoning_tokens=r.reasoning_tokens,
-                    time_to_first_token_s=r.time_to_first_token_s,
-                    total_time_s=r.total_time_s or 0.0,
-                    finish_reason=r.finish_reason,
-                ),
-                style=StyleCounts(
-                    r.style_tokens or 0, r.style_headers or 0, r.style_lists or 0, r.style_bold or 0
-                )
-                if r.style_tokens is not None
-                else None,
-            )
-            for r in answer_rows
-        ],
+        answers=battle_answers,
+    )
+
+
+def answer_from_row(row: Row[Any], prefix: str = "") -> Answer:
+    """An answer from a row of ``answers``, or from a joined row whose answer columns are
+    labelled ``prefix`` + column name."""
+    m = row._mapping
+    style_tokens = m[prefix + "style_tokens"]
+    return Answer(
+        side=m[prefix + "side"],
+        turn=m[prefix + "turn"],
+        prompt=m[prefix + "prompt"],
+        content=m[prefix + "content"],
+        reasoning=m[prefix + "reasoning"],
+        error=m[prefix + "error"],
+        stats=AnswerStats(
+            prompt_tokens=m[prefix + "prompt_tokens"],
+            completion_tokens=m[prefix + "completion_tokens"],
+            reasoning_tokens=m[prefix + "reasoning_tokens"],
+            time_to_first_token_s=m[prefix + "time_to_first_token_s"],
+            total_time_s=m[prefix + "total_time_s"] or 0.0,
+            finish_reason=m[prefix + "finish_reason"],
+        ),
+        style=StyleCounts(
+            style_tokens,
+            m[prefix + "style_headers"] or 0,
+            m[prefix + "style_lists"] or 0,
+            m[prefix + "style_bold"] or 0,
+        )
+        if style_tokens is not None
+        else None,
     )
 
 

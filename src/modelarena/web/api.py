@@ -55,7 +55,9 @@ def client_ip(request: Request, ctx: WebContext) -> str | None:
     return request.client.host if request.client else None
 
 
-def require_csrf(request: Request) -> Session:
+async def require_csrf(request: Request) -> Session:
+    # async, as every cheap dependency here: FastAPI runs a plain ``def`` dependency on its
+    # thread pool, a hop that cost more than the check itself
     session = session_of(request)
     if request.method not in SAFE_METHODS and not csrf_ok(
         session, request.headers.get(CSRF_HEADER)
@@ -142,12 +144,12 @@ class Created(BaseModel):
 
 # --------------------------------------------------------------------- routes
 @router.get("/session", summary="The session's CSRF token (sets the session cookie)")
-def get_session(request: Request) -> dict[str, str]:
+async def get_session(request: Request) -> dict[str, str]:
     return {"csrf_token": session_of(request).csrf}
 
 
 @router.get("/categories", summary="Battle categories")
-def get_categories() -> list[dict[str, Any]]:
+async def get_categories() -> list[dict[str, Any]]:
     return [
         {"id": c.id, "label": c.label, "design": c.design, "example": c.example}
         for c in CATEGORIES.values()
@@ -283,33 +285,32 @@ async def vote(
         raise ApiError(404, "battle_not_found", "no such battle")
     ip = client_ip(request, ctx)
     ip_hash = ctx.codec.hash_ip(ip)
-    active = ctx.turns.active(battle_id)
+    if ctx.turns.active(battle_id):
+        # started in this process and still streaming (other workers see it as pending)
+        raise ApiError(409, "incomplete", "the answers are not complete yet")
 
     def store_vote() -> tuple[Battle, VoteRecord]:
-        # Off the event loop, on the database threads: one read of the battle, one write
-        # transaction for the vote (which rechecks ownership, completeness and duplicates).
-        battle = load_battle(ctx, battle_id)
-        require_owner(battle, session)
-        if active or battle.status is BattleStatus.PENDING:
-            raise ApiError(409, "incomplete", "the answers are not complete yet")
-        if battle.status is BattleStatus.FAILED:
-            raise ApiError(
-                409,
-                "battle_failed",
-                "this battle failed, so it cannot be voted on; start a new one",
-            )
+        # Off the event loop, on the database threads. The vote's transaction checks the
+        # owner, that the answers are complete, and that the battle has no vote yet; the
+        # rate limit is counted first, so that probing other people's battles costs quota.
         try:
             ctx.limiter.hit_vote(session.id, ip)
         except RateLimited as exc:
             raise rate_limited(exc) from None
         try:
-            record = arena.vote(
+            return arena.cast_vote(
                 battle_id, verdict, voter=session.id, ip_hash=ip_hash, owner=session.id
             )
+        except BattleNotFound:
+            raise ApiError(404, "battle_not_found", "no such battle") from None
         except VoteRejected as exc:
-            raise ApiError(409, exc.code, str(exc)) from None
-        battle.anonymous = False  # the vote revealed it, in the same transaction
-        return battle, record
+            status = 403 if exc.code == "not_your_battle" else 409
+            message = (
+                "only the person who started this battle can continue it or vote on it"
+                if exc.code == "not_your_battle"
+                else str(exc)
+            )
+            raise ApiError(status, exc.code, message) from None
 
     battle, record = await ctx.run_db(store_vote)
     return {
@@ -371,5 +372,5 @@ def model(model_id: str, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("/health", summary="Liveness, and how many models are configured")
-def health(ctx: Ctx) -> dict[str, Any]:
+async def health(ctx: Ctx) -> dict[str, Any]:
     return {"ok": True, "models": len(ctx.arena.contestants)}

@@ -118,7 +118,8 @@ def create_app(
     return app
 
 
-def get_ctx(request: Request) -> WebContext:
+async def get_ctx(request: Request) -> WebContext:
+    # async: FastAPI would run a plain ``def`` dependency on its thread pool
     ctx: WebContext = request.app.state.ctx
     return ctx
 
