@@ -72,6 +72,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """The real PostgreSQL database, emptied (for tests of PostgreSQL-only code)."""
+    _reset_pg(pg_database)
+    return pg_database
+
+
+@pytest.fixture
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "arena.db")
 
