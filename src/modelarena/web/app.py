@@ -47,7 +47,7 @@ class WebContext:
         (a lock convoy) made each vote several times slower."""
         if self._db_limiter is None:
             sqlite = self.arena.store.engine.dialect.name == "sqlite"
-            import os; self._db_limiter = anyio.CapacityLimiter(int(os.environ.get("XCAP", "1")) if sqlite else int(os.environ.get("XPG", "8")))
+            self._db_limiter = anyio.CapacityLimiter(1 if sqlite else 8)
         return self._db_limiter
 
     async def run_db(self, fn: Callable[[], T]) -> T:
@@ -70,7 +70,7 @@ def create_app(
     # Database calls run in threads; each returns to wait for the GIL, and Python's default
     # 5 ms switch interval then adds up to 5 ms per query under load. 1 ms keeps a vote's
     # dozen round trips from queueing behind the event loop.
-    import os; sys.setswitchinterval(float(os.environ.get("XSW", "0.001")))
+    sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
     settings = arena.settings
     secret, source = resolve_secret_key(settings.secret_key, settings.database_url)
     limiter = rate_limiter or RateLimiter(
