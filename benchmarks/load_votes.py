@@ -13,8 +13,10 @@ the CSRF token from ``GET /api/session``, then votes on its battles one after an
 (open loop); without it they vote as fast as the server answers (closed loop).
 
 Checks: every vote got a 2xx, exactly N votes are stored and counted, and the leaderboard's
-vote counts (asked several times, so every worker answers) match. Prints votes/s and
-p50/p99 latency; ``--json`` for machine-readable output. The PostgreSQL database it creates
+vote counts (asked several times, so every worker answers) match. Prints votes/s, p50/p99
+latency, and the CPU milliseconds each vote cost the server, PostgreSQL, Redis and the load
+generator (they all share the machine's cores); ``--repeat N`` runs it N times and prints the
+median; ``--json`` for machine-readable output. The PostgreSQL database it creates
 (``arena_load``) is dropped at the end. Exit status 1 if a check fails.
 """
 
@@ -39,6 +41,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+from cpu_usage import CpuSnapshot, per_vote_ms
 
 MODELS = [
     "deepseek-v3",
@@ -440,6 +443,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--json", action="store_true")
     p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the whole test this many times (fresh database each time) and print the "
+        "median too: a shared machine's speed varies from run to run",
+    )
+    p.add_argument(
         "--store-only",
         type=int,
         metavar="THREADS",
@@ -467,6 +477,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if stored["ok"] else 1
     use_redis = a.backend == "postgres" and not a.no_redis
+    results = [one_run(a, use_redis) for _ in range(a.repeat)]
+    ok = all(r["ok"] for r in results)
+    if a.json:
+        print(json.dumps(results if a.repeat > 1 else results[0], indent=2))
+    else:
+        for r in results:
+            print_run(r)
+        if a.repeat > 1:
+            rates = sorted(r["votes_per_s"] for r in results)
+            p99s = sorted(r["p99_ms"] for r in results)
+            print(
+                f"median of {a.repeat} runs: {statistics.median(rates):.1f} votes/s "
+                f"(range {rates[0]}-{rates[-1]}), p99 {statistics.median(p99s):.1f} ms "
+                f"(range {p99s[0]}-{p99s[-1]})"
+            )
+    return 0 if ok else 1
+
+
+def one_run(a: argparse.Namespace, use_redis: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="arena-load-") as tmp:
         folder = Path(tmp)
         setup = prepare(a.backend, folder, use_redis=use_redis)
@@ -478,7 +507,10 @@ def main(argv: list[str] | None = None) -> int:
             server = Server(setup.env, a.workers, log=folder / "server.log")
             server.start()
             try:
+                assert server.proc is not None
+                before = CpuSnapshot.take(server.proc.pid)
                 outcome, wall = asyncio.run(run_load(server.url, clients, a.rate))
+                after = CpuSnapshot.take(server.proc.pid)
                 board = check_leaderboard(server.url, a.votes, asks=4 * a.workers)
             finally:
                 server.stop()
@@ -487,6 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             cleanup(setup, a.backend)
     lat = outcome.latencies
+    cpu = per_vote_ms(before, after, len(outcome.acked), wall)
+    if a.backend == "sqlite":
+        cpu.pop("database")  # in the server's own process
+    if not use_redis:
+        cpu.pop("redis")
     result = {
         "backend": a.backend + (" + redis" if use_redis else ""),
         "workers": a.workers,
@@ -500,31 +537,43 @@ def main(argv: list[str] | None = None) -> int:
         "p50_ms": round(1000 * percentile(lat, 0.50), 1),
         "p99_ms": round(1000 * percentile(lat, 0.99), 1),
         "mean_ms": round(1000 * statistics.fmean(lat), 1) if lat else None,
+        "cpu_ms_per_vote": cpu,
         "store": stored,
         "leaderboard": board,
     }
-    ok = len(outcome.acked) == a.votes and stored["ok"] and board["ok"]
-    if a.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(
-            f"{result['backend']}, {a.workers} worker(s), {a.clients} clients, "
-            f"{a.votes} votes" + (f", offered {a.rate:g}/s" if a.rate else ", closed loop")
-        )
-        print(
-            f"  acked {result['acked']} in {result['seconds']} s: "
-            f"{result['votes_per_s']} votes/s, p50 {result['p50_ms']} ms, "
-            f"p99 {result['p99_ms']} ms"
-        )
-        print(
-            f"  stored {stored['stored']}, counted {stored['counted']}, pair counts "
-            f"{stored['pair_counts']}; leaderboard answers {board['answers']}"
-        )
-        if outcome.errors:
-            print(f"  errors: {outcome.errors}")
-    if not ok:
+    result["ok"] = len(outcome.acked) == a.votes and stored["ok"] and board["ok"]
+    if not result["ok"]:
         print("CHECK FAILED\n" + log_tail, file=sys.stderr)
-    return 0 if ok else 1
+    return result
+
+
+def print_run(result: dict[str, Any]) -> None:
+    stored, board, cpu = result["store"], result["leaderboard"], result["cpu_ms_per_vote"]
+    rate = result["offered_rate"]
+    print(
+        f"{result['backend']}, {result['workers']} worker(s), {result['clients']} clients, "
+        f"{result['votes']} votes" + (f", offered {rate:g}/s" if rate else ", closed loop")
+    )
+    print(
+        f"  acked {result['acked']} in {result['seconds']} s: "
+        f"{result['votes_per_s']} votes/s, p50 {result['p50_ms']} ms, "
+        f"p99 {result['p99_ms']} ms"
+    )
+    print(
+        f"  stored {stored['stored']}, counted {stored['counted']}, pair counts "
+        f"{stored['pair_counts']}; leaderboard answers {board['answers']}"
+    )
+    parts = ", ".join(
+        f"{k.replace('_', ' ')} {v}"
+        for k, v in cpu.items()
+        if k not in ("machine", "machine_cores", "steal_cores")
+    )
+    print(
+        f"  CPU ms per vote: {parts}; whole machine {cpu['machine']} "
+        f"({cpu['machine_cores']} cores busy, {cpu['steal_cores']} stolen by the host)"
+    )
+    if result["errors"]:
+        print(f"  errors: {result['errors']}")
 
 
 if __name__ == "__main__":

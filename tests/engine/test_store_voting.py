@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import update
 
 from modelarena.battles.records import Answer, Verdict
 from modelarena.battles.style import style_counts
-from modelarena.store import Ballot, Store, VoteRejected, voting_postgres
+from modelarena.store import Ballot, Store, VoteRejected, vote_queue, voting_postgres
 from modelarena.store.schema import battles
 
 
@@ -87,20 +89,96 @@ def test_a_battle_changed_between_read_and_write_is_decided_again(
     write stores nothing, and the second read decides the vote does not count."""
     store = Store.open(pg_url)
     bid = _battle(store)
-    real_read = voting_postgres.read_battle
+    real_read = voting_postgres._read
     reads: list[bool] = []
 
-    def read_then_reveal(conn: Any, ballot: Ballot, **kw: Any) -> Any:
-        row, found = real_read(conn, ballot, **kw)
-        reads.append(bool(row.anonymous))
+    def read_then_reveal(conn: Any, ballots: Any, cap: int) -> Any:
+        found = real_read(conn, ballots, cap)
+        reads.append(bool(found[0][0].anonymous))
         if len(reads) == 1:  # someone reveals the battle between this read and the write
             with store.engine.begin() as other:
                 other.execute(update(battles).where(battles.c.id == bid).values(anonymous=False))
-        return row, found
+        return found
 
-    monkeypatch.setattr(voting_postgres, "read_battle", read_then_reveal)
+    monkeypatch.setattr(voting_postgres, "_read", read_then_reveal)
     vote = store.record_vote(bid, Verdict.A, voter="v")
     assert reads == [True, False]
     assert (vote.counted, vote.reason) == (False, "not_anonymous")
     assert store.pair_cells().models == []  # nothing reached the pair counts
     assert len(store.votes_for_battle(bid)) == 1
+
+
+def test_one_batch_decides_each_vote_on_its_own(pg_url: str) -> None:
+    store = Store.open(pg_url)
+    mine = [_battle(store, f"q{k}", session="s1") for k in range(3)]
+    capped = [_battle(store, "same", session="s1") for _ in range(3)]
+    now = datetime.now(UTC)
+    ballots = [
+        Ballot(mine[0], Verdict.A, "s1", owner="s1"),
+        Ballot(mine[0], Verdict.B, "s1", owner="s1"),  # the same battle twice in one batch
+        Ballot(mine[1], Verdict.TIE, "s2", owner="s2"),  # someone else's battle
+        Ballot("0" * 24, Verdict.A, "s1"),  # no such battle
+        Ballot(mine[2], Verdict.B, "s1", source="judge:x", reveal=False),
+        *[Ballot(b, Verdict.A, "s1", prompt_cap=2) for b in capped],
+    ]
+    with store.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        outcomes = voting_postgres.cast_many(conn, [(b, now) for b in ballots])
+    kinds = [
+        o.reason if isinstance(o, voting_postgres.Cast) else getattr(o, "code", "not_found")
+        for o in outcomes
+    ]
+    assert kinds == [
+        None,
+        "duplicate",
+        "not_your_battle",
+        "not_found",
+        None,
+        None,
+        None,
+        "prompt_cap",
+    ]
+    cells = store.pair_cells()
+    assert (cells.wins_a.sum(), cells.wins_b.sum(), cells.ties.sum()) == (3, 0, 0)  # human only
+    assert store.get_battle(mine[0]).anonymous is False
+    assert store.get_battle(mine[2]).anonymous is True  # a judge verdict reveals nothing
+    assert store.filtered_vote_summary() == {"counted": 4, "prompt_cap": 1}
+
+
+def test_concurrent_votes_are_written_in_batches_and_all_kept(pg_url: str) -> None:
+    store = Store.open(pg_url)
+    ids = [_battle(store, f"p{k}", session=f"s{k}") for k in range(40)]
+    outcomes: list[str] = []
+
+    def vote(k: int) -> None:
+        try:
+            store.cast_vote(Ballot(ids[k % 40], Verdict.A, f"s{k % 40}", owner=f"s{k % 40}"))
+            outcomes.append("ok")
+        except VoteRejected as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=vote, args=(k,)) for k in range(80)]  # each twice
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["duplicate"] * 40 + ["ok"] * 40
+    assert store.pair_cells().wins_a.sum() == 40
+    assert store.filtered_vote_summary() == {"counted": 40}
+
+
+def test_a_failed_batch_fails_its_votes_and_the_writer_goes_on(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store.open(pg_url)
+    first, second = _battle(store, "one"), _battle(store, "two")
+
+    def broken(conn: Any, ballots: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(vote_queue, "cast_many", broken)
+        with pytest.raises(RuntimeError):
+            store.record_vote(first, Verdict.A, voter="v")
+    assert store.votes_for_battle(first) == []
+    assert store.record_vote(second, Verdict.A, voter="v").counted

@@ -19,7 +19,7 @@ from modelarena.battles.records import (
     Verdict,
     VoteRecord,
 )
-from modelarena.store import migrate, pair_count_cache, voting, voting_postgres
+from modelarena.store import migrate, pair_count_cache, voting
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
 from modelarena.store.bulk import ImportedBattle, export_query, insert_imported
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
@@ -35,6 +35,7 @@ from modelarena.store.rows import (
     vote_from_row,
 )
 from modelarena.store.schema import answers, audit_log, battles, voters, votes
+from modelarena.store.vote_queue import VoteQueue
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
 
@@ -47,6 +48,8 @@ class Store:
         self._write_lock: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
+        # PostgreSQL: concurrent votes are written a batch at a time (group commit)
+        self._vote_queue = VoteQueue(engine) if engine.dialect.name == "postgresql" else None
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -65,6 +68,8 @@ class Store:
         return cls(engine)
 
     def close(self) -> None:
+        if self._vote_queue is not None:
+            self._vote_queue.close()
         self.engine.dispose()
 
     # ----------------------------------------------------------------- battles
@@ -241,10 +246,8 @@ class Store:
         the same transaction, so that showing the reveal costs no further query."""
         stamp = now()
         try:
-            if self.engine.dialect.name == "postgresql":
-                with self.engine.connect() as conn:
-                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                    cast = voting_postgres.cast(conn, ballot, stamp)
+            if self._vote_queue is not None:
+                cast = self._vote_queue.cast(ballot, stamp)
             else:
                 with self._begin() as conn:
                     cast = voting.cast(conn, ballot, stamp)

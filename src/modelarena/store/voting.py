@@ -174,8 +174,11 @@ def check_allowed(ballot: Ballot, row: Row[Any] | None) -> None:
         )
 
 
-def not_counted_reason(ballot: Ballot, row: Row[Any]) -> str | None:
-    """Why this vote will be stored but not counted, or None when it counts."""
+def not_counted_reason(ballot: Ballot, row: Row[Any], *, counted_earlier: int = 0) -> str | None:
+    """Why this vote will be stored but not counted, or None when it counts.
+
+    ``counted_earlier``: votes on the same prompt counted in the same batch, not yet in
+    the row's ``counted_for_prompt``."""
     if ballot.not_counted_reason is not None:
         return ballot.not_counted_reason
     if row.status == BattleStatus.FAILED.value:
@@ -191,7 +194,12 @@ def not_counted_reason(ballot: Ballot, row: Row[Any]) -> str | None:
         if row.voter_flag and row.voter_flag not in CLEARED_FLAGS:
             return VoteReason.FLAGGED_VOTER.value
     cap = ballot.prompt_cap
-    if cap and cap > 0 and row.prompt_hash is not None and row.counted_for_prompt >= cap:
+    if (
+        cap
+        and cap > 0
+        and row.prompt_hash is not None
+        and row.counted_for_prompt + counted_earlier >= cap
+    ):
         return VoteReason.PROMPT_CAP.value  # one popular prompt must not decide the board
     return None
 
