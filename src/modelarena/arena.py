@@ -319,7 +319,7 @@ class Arena:
             prompt_cap=self.settings.votes_per_prompt,
         )
 
-    def cast_vote(
+    def web_ballot(
         self,
         battle_id: str,
         verdict: Verdict,
@@ -327,11 +327,10 @@ class Arena:
         voter: str | None,
         ip_hash: str | None = None,
         owner: str | None = None,
-    ) -> tuple[Battle, VoteRecord]:
-        """Store a human vote from the web, and return it with its battle (now revealed).
-
-        Unlike :meth:`vote`, a vote on a failed battle is refused rather than stored."""
-        ballot = Ballot(
+    ) -> Ballot:
+        """A human vote from the web. Unlike :meth:`vote`, a vote on a failed battle is
+        refused rather than stored."""
+        return Ballot(
             battle_id,
             verdict,
             voter,
@@ -340,7 +339,6 @@ class Arena:
             prompt_cap=self.settings.votes_per_prompt,
             refuse_failed=True,
         )
-        return self.store.cast_vote(ballot)
 
     def reveal(self, battle_id: str) -> Battle:
         return self.store.reveal(battle_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 
@@ -66,12 +67,16 @@ def test_redis_limits_are_shared_by_workers(redis_url: str) -> None:
     assert len(granted) == 50  # 160 attempts over four workers, never more than the cap
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "postgres+redis"])
 def capped(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[tuple[Arena, TestClient]]:
+    """The web app with a cap of 5 votes a day and 3 counted per prompt. On PostgreSQL the
+    vote is awaited on the event loop (Redis asked asynchronously, group-commit writer)."""
     from modelarena.web.app import create_app
 
-    arena = scripted_arena(sqlite_url, votes_per_day=5, votes_per_prompt=3)
-    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    db_url = request.getfixturevalue("pg_url") if request.param == "postgres+redis" else sqlite_url
+    arena = scripted_arena(db_url, votes_per_day=5, votes_per_prompt=3)
+    assert arena.store.batches_votes == (request.param == "postgres+redis")
+    url = request.getfixturevalue("redis_url") if "redis" in request.param else None
     app = create_app(arena, rate_limiter=RateLimiter(Limits(20, 5), url))
     with TestClient(app) as client:
         yield arena, client
@@ -121,6 +126,31 @@ def test_a_repeated_prompt_stops_counting_at_its_cap(capped: tuple[Arena, TestCl
     assert codes == [200] * 5
     summary = arena.store.filtered_vote_summary()
     assert summary == {"counted": 3, "prompt_cap": 2}  # stored, not counted
+
+
+def test_the_event_loop_path_shares_the_redis_counters(redis_url: str) -> None:
+    limiter = RateLimiter(Limits(votes_per_day=3), redis_url)
+
+    async def votes() -> list[str]:
+        outcomes = []
+        for _ in range(3):
+            try:
+                await limiter.ahit_vote("s1", "192.0.2.7")
+                outcomes.append("ok")
+            except RateLimited as exc:
+                outcomes.append(f"429 after {exc.retry_after_s > 0}")
+        return outcomes
+
+    limiter.hit_vote("s1", "192.0.2.7")  # counted by the thread path
+    assert asyncio.run(votes()) == ["ok", "ok", "429 after True"]
+    with pytest.raises(RateLimited):
+        limiter.hit_vote("s2", "192.0.2.7")  # the address is spent for every path
+    assert (
+        asyncio.run(
+            RateLimiter(Limits(votes_per_day=3), "redis://127.0.0.1:1/0").ahit_vote("s", "x")
+        )
+        is None
+    )  # an unreachable Redis degrades to local limits here too
 
 
 def test_an_unreachable_redis_degrades_to_local_limits(caplog: pytest.LogCaptureFixture) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
@@ -253,21 +255,22 @@ class Store:
                     cast = voting.cast(conn, ballot, stamp)
         except IntegrityError as exc:  # a concurrent second vote lost the race
             raise VoteRejected("duplicate", "this battle already has a vote") from exc
-        battle = battle_with_answers(cast.battle, cast.answers)
-        if ballot.reveal and ballot.source == HUMAN and battle.anonymous:
-            battle.anonymous = False
-            battle.revealed_at = stamp
-        record = VoteRecord(
-            cast.vote_id,
-            ballot.battle_id,
-            ballot.verdict,
-            cast.reason is None,
-            cast.reason,
-            ballot.voter,
-            ballot.source,
-            stamp,
-        )
-        return battle, record
+        return _cast_result(ballot, cast, stamp)
+
+    @property
+    def batches_votes(self) -> bool:
+        """Whether votes go through the group-commit queue (PostgreSQL), so that
+        :meth:`cast_vote_async` can wait for them without a thread."""
+        return self._vote_queue is not None
+
+    async def cast_vote_async(self, ballot: Ballot) -> tuple[Battle, VoteRecord]:
+        """:meth:`cast_vote` for the event loop, when :attr:`batches_votes`: the writer
+        thread stores the vote and nothing else waits on a thread."""
+        if self._vote_queue is None:
+            raise RuntimeError("cast_vote_async needs PostgreSQL; use cast_vote")
+        stamp = now()
+        cast = await asyncio.wrap_future(self._vote_queue.submit(ballot, stamp))
+        return _cast_result(ballot, cast, stamp)
 
     def voted_battle_ids(self, source: str, *, counted_only: bool = True) -> list[str]:
         """Battles with a vote from ``source``, in the order the votes came."""
@@ -412,3 +415,21 @@ class Store:
             result = conn.execution_options(yield_per=5000).execute(query)
             for row in result:
                 yield dict(row._mapping)
+
+
+def _cast_result(ballot: Ballot, cast: voting.Cast, stamp: datetime) -> tuple[Battle, VoteRecord]:
+    battle = battle_with_answers(cast.battle, cast.answers)
+    if voting.reveals(ballot, cast.battle):
+        battle.anonymous = False
+        battle.revealed_at = stamp
+    record = VoteRecord(
+        cast.vote_id,
+        ballot.battle_id,
+        ballot.verdict,
+        cast.reason is None,
+        cast.reason,
+        ballot.voter,
+        ballot.source,
+        stamp,
+    )
+    return battle, record

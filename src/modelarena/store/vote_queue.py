@@ -38,10 +38,14 @@ class VoteQueue:
     def cast(self, ballot: Ballot, stamp: datetime) -> Cast:
         """Store ``ballot``; block until it is committed. Raises what the vote's refusal is,
         or the database error that stopped its batch (then nothing of the batch is stored)."""
+        return self.submit(ballot, stamp).result()
+
+    def submit(self, ballot: Ballot, stamp: datetime) -> Future[Cast]:
+        """Queue ``ballot``; the future completes once it is committed (or refused)."""
         future: Future[Cast] = Future()
         self._start()
         self._queue.put((ballot, stamp, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         with self._lock:

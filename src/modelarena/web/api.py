@@ -115,6 +115,18 @@ def checked_prompt(ctx: WebContext, text: str) -> str:
         raise ApiError(400, exc.code, str(exc)) from None
 
 
+def vote_refused(exc: BattleNotFound | VoteRejected) -> ApiError:
+    if isinstance(exc, BattleNotFound):
+        return ApiError(404, "battle_not_found", "no such battle")
+    if exc.code == "not_your_battle":
+        return ApiError(
+            403,
+            "not_your_battle",
+            "only the person who started this battle can continue it or vote on it",
+        )
+    return ApiError(409, exc.code, str(exc))
+
+
 def rate_limited(exc: RateLimited) -> ApiError:
     return ApiError(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after_s)})
 
@@ -285,35 +297,40 @@ async def vote(
     if not valid_battle_id(battle_id):
         raise ApiError(404, "battle_not_found", "no such battle")
     ip = client_ip(request, ctx)
-    ip_hash = ctx.codec.hash_ip(ip)
     if ctx.turns.active(battle_id):
         # started in this process and still streaming (other workers see it as pending)
         raise ApiError(409, "incomplete", "the answers are not complete yet")
-
-    def store_vote() -> tuple[Battle, VoteRecord]:
-        # Off the event loop, on the database threads. The vote's transaction checks the
-        # owner, that the answers are complete, and that the battle has no vote yet; the
-        # rate limit is counted first, so that probing other people's battles costs quota.
+    # The vote's own write checks the owner, that the answers are complete, and that the
+    # battle has no vote yet. The rate limit is counted first, so that probing other
+    # people's battles costs quota.
+    ballot = arena.web_ballot(
+        battle_id, verdict, voter=session.id, ip_hash=ctx.codec.hash_ip(ip), owner=session.id
+    )
+    store = arena.store
+    if store.batches_votes:
+        # PostgreSQL: Redis and the group-commit writer are awaited on the event loop
         try:
-            ctx.limiter.hit_vote(session.id, ip)
+            await ctx.limiter.ahit_vote(session.id, ip)
         except RateLimited as exc:
             raise rate_limited(exc) from None
         try:
-            return arena.cast_vote(
-                battle_id, verdict, voter=session.id, ip_hash=ip_hash, owner=session.id
-            )
-        except BattleNotFound:
-            raise ApiError(404, "battle_not_found", "no such battle") from None
-        except VoteRejected as exc:
-            status = 403 if exc.code == "not_your_battle" else 409
-            message = (
-                "only the person who started this battle can continue it or vote on it"
-                if exc.code == "not_your_battle"
-                else str(exc)
-            )
-            raise ApiError(status, exc.code, message) from None
+            battle, record = await store.cast_vote_async(ballot)
+        except (BattleNotFound, VoteRejected) as exc:
+            raise vote_refused(exc) from None
+    else:
 
-    battle, record = await ctx.run_db(store_vote)
+        def store_vote() -> tuple[Battle, VoteRecord]:
+            try:
+                ctx.limiter.hit_vote(session.id, ip)
+            except RateLimited as exc:
+                raise rate_limited(exc) from None
+            try:
+                return store.cast_vote(ballot)
+            except (BattleNotFound, VoteRejected) as exc:
+                raise vote_refused(exc) from None
+
+        # SQLite: on the database thread, one vote at a time
+        battle, record = await ctx.run_db(store_vote)
     # plain JSON types already: skip FastAPI's encoder pass, the hottest endpoint's costliest
     return JSONResponse(
         {
