@@ -133,6 +133,7 @@ class Arena:
         for backend in self._backends.values():
             await backend.aclose()
         self._backends.clear()
+        await self.store.aclose()
 
     # ------------------------------------------------------------------ models
     def model_info(self, model_id: str) -> ModelInfo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections import defaultdict
@@ -37,7 +36,7 @@ from modelarena.store.rows import (
     vote_from_row,
 )
 from modelarena.store.schema import answers, audit_log, battles, voters, votes
-from modelarena.store.vote_queue import VoteQueue
+from modelarena.store.vote_queue import AsyncVoteQueue, VoteQueue
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
 
@@ -52,6 +51,11 @@ class Store:
         )
         # PostgreSQL: concurrent votes are written a batch at a time (group commit)
         self._vote_queue = VoteQueue(engine) if engine.dialect.name == "postgresql" else None
+        self._async_vote_queue = (
+            AsyncVoteQueue(engine.url.render_as_string(hide_password=False))
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -266,11 +270,16 @@ class Store:
     async def cast_vote_async(self, ballot: Ballot) -> tuple[Battle, VoteRecord]:
         """:meth:`cast_vote` for the event loop, when :attr:`batches_votes`: the writer
         thread stores the vote and nothing else waits on a thread."""
-        if self._vote_queue is None:
+        if self._async_vote_queue is None:
             raise RuntimeError("cast_vote_async needs PostgreSQL; use cast_vote")
         stamp = now()
-        cast = await asyncio.wrap_future(self._vote_queue.submit(ballot, stamp))
+        cast = await self._async_vote_queue.cast(ballot, stamp)
         return _cast_result(ballot, cast, stamp)
+
+    async def aclose(self) -> None:
+        """Close what :meth:`cast_vote_async` opened on the running event loop."""
+        if self._async_vote_queue is not None:
+            await self._async_vote_queue.aclose()
 
     def voted_battle_ids(self, source: str, *, counted_only: bool = True) -> list[str]:
         """Battles with a vote from ``source``, in the order the votes came."""
