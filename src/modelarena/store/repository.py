@@ -50,11 +50,12 @@ class Store:
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
         # PostgreSQL: concurrent votes are written a batch at a time (group commit)
-        self._vote_queue = VoteQueue(engine) if engine.dialect.name == "postgresql" else None
+        postgres = engine.dialect.name == "postgresql"
+        url = engine.url.render_as_string(hide_password=False)
+        self._vote_queue = VoteQueue(url) if postgres else None
+        # the event-loop path needs an async driver: psycopg 3 (not psycopg2)
         self._async_vote_queue = (
-            AsyncVoteQueue(engine.url.render_as_string(hide_password=False))
-            if engine.dialect.name == "postgresql"
-            else None
+            AsyncVoteQueue(url) if postgres and engine.dialect.driver == "psycopg" else None
         )
 
     @contextlib.contextmanager
@@ -265,7 +266,7 @@ class Store:
     def batches_votes(self) -> bool:
         """Whether votes go through the group-commit queue (PostgreSQL), so that
         :meth:`cast_vote_async` can wait for them without a thread."""
-        return self._vote_queue is not None
+        return self._async_vote_queue is not None
 
     async def cast_vote_async(self, ballot: Ballot) -> tuple[Battle, VoteRecord]:
         """:meth:`cast_vote` for the event loop, when :attr:`batches_votes`: the writer
