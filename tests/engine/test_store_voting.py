@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -182,3 +183,41 @@ def test_a_failed_batch_fails_its_votes_and_the_writer_goes_on(
             store.record_vote(first, Verdict.A, voter="v")
     assert store.votes_for_battle(first) == []
     assert store.record_vote(second, Verdict.A, voter="v").counted
+
+
+def test_votes_awaited_on_an_event_loop_are_batched_and_failures_stay_local(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store.open(pg_url)
+    assert store.batches_votes
+    ids = [_battle(store, f"loop {k}", session=f"s{k}") for k in range(12)]
+    sizes: list[int] = []
+    real_cast_many = vote_queue.cast_many
+
+    def counting(conn: Any, items: Any) -> Any:
+        sizes.append(len(items))
+        return real_cast_many(conn, items)
+
+    async def cast_all() -> list[bool]:
+        monkeypatch.setattr(vote_queue, "cast_many", counting)
+        votes = await asyncio.gather(
+            *[
+                store.cast_vote_async(Ballot(b, Verdict.A, f"s{k}", owner=f"s{k}"))
+                for k, b in enumerate(ids)
+            ]
+        )
+        monkeypatch.setattr(vote_queue, "cast_many", broken)
+        with pytest.raises(RuntimeError):
+            await store.cast_vote_async(Ballot(spare, Verdict.B, "x"))
+        monkeypatch.setattr(vote_queue, "cast_many", real_cast_many)
+        again = await store.cast_vote_async(Ballot(spare, Verdict.B, "x"))
+        await store.aclose()
+        return [record.counted for _, record in votes] + [again[1].counted]
+
+    def broken(conn: Any, items: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    spare = _battle(store, "spare")
+    assert asyncio.run(cast_all()) == [True] * 13
+    assert sum(sizes) == 12 and len(sizes) < 12  # twelve votes, fewer batches
+    assert store.filtered_vote_summary() == {"counted": 13}
