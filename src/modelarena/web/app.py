@@ -92,10 +92,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # What exists now lives as long as the process: moved out of the collector's
-        # reach, each full collection walks only what requests leave behind, so its
-        # pauses (latency spikes under load) stay short.
-        gc.freeze()
+        _freeze_startup_objects()
         yield
         await ctx.turns.aclose()
         await arena.aclose()
@@ -121,6 +118,20 @@ def create_app(
     app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure_cookies)
     log.info("session key: %s", source)
     return app
+
+
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """What exists when the first app starts lives as long as the process: moved out of the
+    collector's reach, each full collection walks only what requests leave behind, so its
+    pauses (latency spikes under load) stay short. Once per process: apps started later
+    (tests) must not pin their garbage."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 async def get_ctx(request: Request) -> WebContext:
