@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -53,10 +54,10 @@ class Store:
         postgres = engine.dialect.name == "postgresql"
         url = engine.url.render_as_string(hide_password=False)
         self._vote_queue = VoteQueue(url) if postgres else None
-        # the event-loop path needs an async driver: psycopg 3 (not psycopg2)
-        self._async_vote_queue = (
-            AsyncVoteQueue(url) if postgres and engine.dialect.driver == "psycopg" else None
-        )
+        # the event-loop path needs an async driver, psycopg 3 (not psycopg2), and greenlet
+        # for SQLAlchemy's asyncio (both in the postgres extra)
+        async_ok = engine.dialect.driver == "psycopg" and importlib.util.find_spec("greenlet")
+        self._async_vote_queue = AsyncVoteQueue(url) if postgres and async_ok else None
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[Connection]:

@@ -16,13 +16,15 @@ import queue
 import threading
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from modelarena.store.voting import Ballot, Cast
 from modelarena.store.voting_postgres import cast_many
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 64
@@ -130,6 +132,9 @@ class AsyncVoteQueue:
     async def cast(self, ballot: Ballot, stamp: datetime) -> Cast:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
+            # imported here: SQLAlchemy's asyncio needs greenlet, in the postgres extra only
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             # an engine's connections belong to the loop that opened them
             self._engine = create_async_engine(
                 self._url,
