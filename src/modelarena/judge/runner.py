@@ -4,9 +4,9 @@ Each model answers each prompt once (an answer is shared by every pair it takes 
 each pair of answers is judged twice, sides swapped (:mod:`.judge`); the battle, both
 answers and the judge's vote (source ``judge:<model>``) are stored like any other battle.
 
-- **Concurrency**: one ``asyncio.Semaphore`` per endpoint (``base_url``, or the GGUF file),
-  sized ``min(--concurrency, the model's max_concurrency)``; the judge shares its
-  endpoint's limit.
+- **Concurrency** (the calls are made by :mod:`.calls`): one ``asyncio.Semaphore`` per
+  endpoint (``base_url``, or the GGUF file), sized ``min(--concurrency, the model's
+  max_concurrency)``; the judge shares its endpoint's limit.
 - **Retries**: a retryable :class:`BackendError` is retried with exponential backoff and
   jitter; a failed answer drops its battles from this run (a rerun tries again).
 - **Resume**: every finished answer, judgment and battle goes to a JSONL cache
@@ -23,23 +23,18 @@ import asyncio
 import dataclasses
 import functools
 import itertools
-import random
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelarena.backends.base import (
-    AnswerStats,
     Backend,
     BackendError,
-    BackendTimeout,
     GenerationSettings,
     Message,
 )
 from modelarena.battles.categories import get_category
 from modelarena.battles.identity import find_identity_leak
 from modelarena.battles.runner import build_messages
-from modelarena.battles.style import approx_tokens
-from modelarena.config import ModelConfig
 from modelarena.judge.budget import Budget, BudgetExhausted
 from modelarena.judge.cache import (
     ANSWER,
@@ -52,6 +47,7 @@ from modelarena.judge.cache import (
     key_of,
     text_hash,
 )
+from modelarena.judge.calls import ModelCalls
 from modelarena.judge.judge import (
     NOT_COUNTED_UNPARSEABLE,
     RUBRIC_VERSION,
@@ -79,15 +75,6 @@ class JudgeRunError(ValueError):
     """A run that cannot start (unknown model, nothing to compare)."""
 
 
-def endpoint_of(cfg: ModelConfig) -> str:
-    """What a concurrency limit is shared by: the server URL, or the local file."""
-    if cfg.base_url:
-        return cfg.base_url.rstrip("/")
-    if cfg.path:
-        return f"gguf:{cfg.path}"
-    return f"model:{cfg.id}"
-
-
 def plan_pairs(models: Sequence[str], baseline: str | None) -> list[tuple[str, str]]:
     """Every model against the baseline, or every pair of models."""
     if baseline is not None:
@@ -113,9 +100,7 @@ class JudgeRun:
         self.store = arena.store
         self.options = options
         self.cache = cache
-        self.backend_for = backend_for or arena.backend
         self.progress = progress or NoProgress()
-        self._sleep = sleep
         models = list(dict.fromkeys(options.models))
         if options.baseline and options.baseline not in models:
             models.append(options.baseline)
@@ -128,90 +113,45 @@ class JudgeRun:
         self.prompts = list(prompts)
         self.source = judge_source(options.judge)
         self.budget = Budget(options.budget_usd)
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self.calls = ModelCalls(
+            arena, options, self.budget, backend_for=backend_for or arena.backend, sleep=sleep
+        )
         self._tasks: dict[tuple[str, str], asyncio.Task[Any]] = {}
         self.report = RunReport(options.judge, self.source, self.pairs, len(self.prompts))
         self._words = arena.identity_words()
 
     # ------------------------------------------------------------ plumbing
-    def _limit(self, cfg: ModelConfig) -> asyncio.Semaphore:
-        key = endpoint_of(cfg)
-        if key not in self._limits:
-            size = max(1, min(self.options.concurrency, cfg.max_concurrency))
-            self._limits[key] = asyncio.Semaphore(size)
-        return self._limits[key]
-
-    def _estimate(self, model: str, messages: list[Message], settings: GenerationSettings) -> float:
-        # Worst case: ~3 characters a token for the prompt, every allowed output token.
-        chars = sum(len(m.content) for m in messages)
-        cost = self.arena.model_info(model).cost_usd(chars // 3 + 16, settings.max_tokens)
-        return cost or 0.0
-
     async def _generate(
         self, model: str, messages: list[Message], settings: GenerationSettings
     ) -> Generated:
-        """One call with the endpoint's limit, the budget and retries."""
-        cfg = self.arena.contestants[model]
-        async with self._limit(cfg):
-            estimate = self._estimate(model, messages, settings)
-            await self.budget.reserve(estimate)  # raises BudgetExhausted
-            try:
-                result = await self._call(model, messages, settings)
-            except BaseException:
-                await asyncio.shield(self.budget.release(estimate))
-                raise
-            await self.budget.settle(estimate, result.cost_usd or 0.0)
-            self.report.spent_usd = self.budget.spent
-            return result
+        result = await self.calls.generate(model, messages, settings)
+        self.report.spent_usd = self.budget.spent
+        return result
 
-    async def _call(
-        self, model: str, messages: list[Message], settings: GenerationSettings
-    ) -> Generated:
-        for attempt in range(self.options.retries + 1):
-            try:
-                return await self._stream(model, messages, settings)
-            except BackendError as exc:
-                if not exc.retryable or attempt >= self.options.retries:
-                    raise
-                delay = self.options.backoff_s * (2**attempt) * (0.5 + random.random())
-                await self._sleep(delay)
-        raise AssertionError("unreachable")
-
-    async def _stream(
-        self, model: str, messages: list[Message], settings: GenerationSettings
-    ) -> Generated:
-        backend = self.backend_for(model)
-        text: list[str] = []
-        reasoning: list[str] = []
-        stats: AnswerStats | None = None
-        try:
-            # a hard stop on top of the backend's own timeout
-            async with asyncio.timeout(settings.timeout_s * 2):
-                async for chunk in backend.stream(messages, settings):
-                    text.append(chunk.text)
-                    reasoning.append(chunk.reasoning)
-                    if chunk.final is not None:
-                        stats = chunk.final
-        except TimeoutError as exc:
-            raise BackendTimeout(f"no complete answer within {settings.timeout_s:g} s") from exc
-        if stats is None:
-            raise BackendError(
-                "the answer stream ended without its statistics", reason="malformed_stream"
-            )
-        content = "".join(text)
-        if stats.prompt_tokens is None or stats.completion_tokens is None:
-            stats = dataclasses.replace(
-                stats,
-                prompt_tokens=stats.prompt_tokens
-                if stats.prompt_tokens is not None
-                else approx_tokens(" ".join(m.content for m in messages)),
-                completion_tokens=stats.completion_tokens
-                if stats.completion_tokens is not None
-                else approx_tokens(content),
-                tokens_estimated=True,
-            )
-        cost = self.arena.model_info(model).cost_usd(stats.prompt_tokens, stats.completion_tokens)
-        return Generated(content, "".join(reasoning), stats, cost)
+    def _generated_entry(
+        self,
+        kind: str,
+        key: str,
+        model: str,
+        item: PromptItem,
+        result: Generated,
+        usage: Usage,
+    ) -> dict[str, Any]:
+        """Cache a fresh answer or judgment before it is used, and count what it cost."""
+        entry = cache_entry(
+            kind,
+            key,
+            model=model,
+            prompt_hash=item.hash,
+            prompt_id=item.id,
+            category=item.category,
+            run=self.options.run_name,
+            result=result,
+        )
+        self.cache.put(entry)
+        usage.add(entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd)
+        self.progress.spent(self.budget.spent, self._tokens())
+        return entry
 
     def _tokens(self) -> int:
         usages = [*self.report.usage.values(), self.report.judge_usage]
@@ -249,22 +189,9 @@ class JudgeRun:
         cfg = self.arena.contestants[model]
         messages = build_messages(get_category(item.category), [], item.prompt, cfg.system_prompt)
         result = await self._generate(model, messages, cfg.generation_settings())
-        entry = cache_entry(
-            ANSWER,
-            key,
-            model=model,
-            prompt_hash=item.hash,
-            prompt_id=item.id,
-            category=item.category,
-            run=self.options.run_name,
-            result=result,
-        )
-        self.cache.put(entry)
+        usage = self.report.usage.setdefault(model, Usage())
+        entry = self._generated_entry(ANSWER, key, model, item, result, usage)
         self.report.answers_generated += 1
-        self.report.usage.setdefault(model, Usage()).add(
-            entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd
-        )
-        self.progress.spent(self.budget.spent, self._tokens())
         self.progress.answer_done()
         return entry
 
@@ -301,22 +228,10 @@ class JudgeRun:
                 return cached
             messages = judge_messages(get_category(item.category), item.prompt, first, second)
             result = await self._generate(judge, messages, settings)
-            entry = cache_entry(
-                JUDGMENT,
-                key,
-                model=judge,
-                prompt_hash=item.hash,
-                prompt_id=item.id,
-                category=item.category,
-                run=self.options.run_name,
-                result=result,
+            entry = self._generated_entry(
+                JUDGMENT, key, judge, item, result, self.report.judge_usage
             )
-            self.cache.put(entry)
             self.report.judgments_generated += 1
-            self.report.judge_usage.add(
-                entry["prompt_tokens"], entry["completion_tokens"], result.cost_usd
-            )
-            self.progress.spent(self.budget.spent, self._tokens())
             return entry
 
         entry = await self._shared(JUDGMENT, key, make)
