@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import resource
 from dataclasses import dataclass
+from typing import Any
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -43,14 +44,14 @@ def _seconds(fields: list[str], *, with_children: bool = False) -> float:
     return ticks / _TICK
 
 
-def process_group_seconds(pgid: int) -> float:
-    """CPU seconds of every live process in a process group (a server and its workers)."""
-    total = 0.0
+def process_group_seconds(pgid: int) -> dict[int, float]:
+    """CPU seconds of each live process in a process group (a server and its workers)."""
+    seconds = {}
     for pid in _pids():
         fields = _stat(pid)
         if fields is not None and int(fields[2]) == pgid:
-            total += _seconds(fields)
-    return total
+            seconds[pid] = _seconds(fields)
+    return seconds
 
 
 def named_seconds(name: str) -> float:
@@ -81,7 +82,7 @@ def machine_seconds() -> tuple[float, float]:
 
 @dataclass
 class CpuSnapshot:
-    server: float
+    server: dict[int, float]  # per process of the server
     database: float
     redis: float
     load: float
@@ -101,18 +102,20 @@ class CpuSnapshot:
         )
 
 
-def per_vote_ms(
-    before: CpuSnapshot, after: CpuSnapshot, votes: int, wall: float
-) -> dict[str, float]:
+def per_vote_ms(before: CpuSnapshot, after: CpuSnapshot, votes: int, wall: float) -> dict[str, Any]:
     """Milliseconds of CPU per vote for each part; ``machine_cores`` and ``steal_cores`` are
-    how many cores were busy (stolen by the hypervisor) on average during the run."""
+    how many cores were busy (stolen by the hypervisor) on average during the run, and
+    ``server_process_cores`` how many each server process used."""
     n = max(votes, 1)
+    per_process = [after.server[p] - before.server.get(p, 0.0) for p in after.server]
     return {
-        "server": round(1000 * (after.server - before.server) / n, 2),
+        "server": round(1000 * sum(per_process) / n, 2),
         "database": round(1000 * (after.database - before.database) / n, 2),
         "redis": round(1000 * (after.redis - before.redis) / n, 2),
         "load_generator": round(1000 * (after.load - before.load) / n, 2),
         "machine": round(1000 * (after.busy - before.busy) / n, 2),
         "machine_cores": round((after.busy - before.busy) / wall, 2),
         "steal_cores": round((after.steal - before.steal) / wall, 2),
+        # how evenly the work spread: cores used by each server process, busiest first
+        "server_process_cores": sorted((round(s / wall, 2) for s in per_process), reverse=True),
     }

@@ -615,11 +615,12 @@ def print_run(result: dict[str, Any]) -> None:
     parts = ", ".join(
         f"{k.replace('_', ' ')} {v}"
         for k, v in cpu.items()
-        if k not in ("machine", "machine_cores", "steal_cores")
+        if k not in ("machine", "machine_cores", "steal_cores", "server_process_cores")
     )
     print(
         f"  CPU ms per vote: {parts}; whole machine {cpu['machine']} "
-        f"({cpu['machine_cores']} cores busy, {cpu['steal_cores']} stolen by the host)"
+        f"({cpu['machine_cores']} cores busy, {cpu['steal_cores']} stolen by the host); "
+        f"cores per server process {cpu['server_process_cores']}"
     )
     if result["errors"]:
         print(f"  errors: {result['errors']}")

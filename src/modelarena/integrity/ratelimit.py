@@ -112,7 +112,7 @@ class RateLimiter:
         """:meth:`hit_vote` for the event loop: Redis is asked without a thread (a thread
         per vote, each waiting for the GIL after every Redis reply, made a vote's three
         round trips take milliseconds each under load)."""
-        keys = (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None)
+        keys = _keys(session_id, ip)
         if not self.shared or time.monotonic() < self._down_until:
             self._hit("votes", self.vote_limit, keys)  # in memory: nothing to wait for
             return
@@ -144,22 +144,19 @@ class RateLimiter:
         return self._async_limiter
 
     def hit_battle(self, session_id: str | None, ip: str | None) -> None:
-        self._hit(
-            "battles",
-            self.battle_limit,
-            (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None),
-        )
+        self._hit("battles", self.battle_limit, _keys(session_id, ip))
 
     def hit_vote(self, session_id: str | None, ip: str | None) -> None:
-        self._hit(
-            "votes",
-            self.vote_limit,
-            (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None),
-        )
+        self._hit("votes", self.vote_limit, _keys(session_id, ip))
 
     def reset(self) -> None:
         self.storage.reset()
         self._local.storage.reset()
+
+
+def _keys(session_id: str | None, ip: str | None) -> tuple[str | None, str | None]:
+    """The counters a request is charged to: its session's, then its address's."""
+    return (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None)
 
 
 def _refusal(

@@ -1,8 +1,8 @@
 """Casting votes on PostgreSQL a batch at a time: one read and one write for the whole batch,
 neither inside an open transaction.
 
-The general path (:func:`modelarena.store.voting.cast`) opens a transaction, locks the
-battle and sends five statements per vote. Under load, sessions then sat in ``ClientRead``
+A transaction per vote (as SQLite's :func:`modelarena.store.voting.cast`) would lock the
+battle and send five statements per vote: under load, sessions sat in ``ClientRead``
 between statements while holding the pair's ``pair_counts`` row, and each round trip cost
 the server more CPU than the rules themselves. Here the battles and their answers are read
 without a lock, the same rules decide each vote, and one statement writes them all: it locks

@@ -68,9 +68,10 @@ def create_app(
     ``trust_proxy``: take the client address from ``X-Forwarded-For`` (behind a reverse
     proxy only). ``secure_cookies``: mark the session cookie ``Secure`` (HTTPS deployments).
     """
-    # Database calls run in threads; each returns to wait for the GIL, and Python's default
-    # 5 ms switch interval then adds up to 5 ms per query under load. 1 ms keeps a vote's
-    # dozen round trips from queueing behind the event loop.
+    # Database calls (all of them on SQLite, all but votes on PostgreSQL) run in threads;
+    # each statement returns to wait for the GIL, and Python's default 5 ms switch interval
+    # then adds up to 5 ms per statement under load. 1 ms keeps them from queueing long
+    # behind the event loop.
     sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
     settings = arena.settings
     secret, source = resolve_secret_key(settings.secret_key, settings.database_url)
