@@ -119,7 +119,7 @@ class AsyncVoteQueue:
     """The same group commit for the event loop: ballots wait on asyncio futures and the
     batch is written by a task on the loop, through SQLAlchemy's asyncio engine. No thread
     is involved, so no vote waits for the GIL after each round trip (with a writer thread,
-    a batch's two statements took 10-30 ms under load, most of it waiting for the GIL)."""
+    a batch's two statements spent most of their time under load waiting for the GIL)."""
 
     def __init__(self, url: str, max_batch: int = MAX_BATCH) -> None:
         self._url = url
