@@ -6,10 +6,12 @@
 
 Before the server starts, complete battles (scripted answers, so no model runs) are written
 through the store, each owned by one of the clients' sessions. The server is started as a
-subprocess (``uvicorn --factory modelarena.asgi:app_factory``, ``--workers N``) on
-127.0.0.1. Each client does what a browser does: it presents its session cookie, fetches
-the CSRF token from ``GET /api/session``, then votes on its battles one after another with
-``X-CSRF-Token``. ``--rate`` paces the clients to that many votes per second in total
+subprocess on 127.0.0.1: ``arena serve --workers N`` (one listener per worker, so the
+kernel balances connections), or with ``--server uvicorn`` uvicorn's own
+``--workers N`` (``uvicorn --factory modelarena.asgi:app_factory``, one shared
+listener). Each client does what a browser does: it presents its session cookie, fetches
+the CSRF token from ``GET /api/session``, then votes on its battles one after another
+with ``X-CSRF-Token``. ``--rate`` paces the clients to that many votes per second in total
 (open loop); without it they vote as fast as the server answers (closed loop).
 
 Checks: every vote got a 2xx, exactly N votes are stored and counted, and the leaderboard's
@@ -173,11 +175,17 @@ def premade_battles(
 
 
 class Server:
-    """``uvicorn --factory modelarena.asgi:app_factory`` as a subprocess on loopback."""
+    """``arena serve --workers N`` (or uvicorn's own workers) as a subprocess on loopback."""
 
     def __init__(
-        self, env: dict[str, str], workers: int, port: int | None = None, log: Path | None = None
+        self,
+        env: dict[str, str],
+        workers: int,
+        port: int | None = None,
+        log: Path | None = None,
+        runner: str = "arena",
     ) -> None:
+        self.runner = runner
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.env = env
@@ -185,8 +193,23 @@ class Server:
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60.0) -> None:
-        cmd = [
+    def command(self) -> list[str]:
+        if self.runner == "arena":
+            return [
+                sys.executable,
+                "-m",
+                "modelarena",
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+            ]
+        return [
             sys.executable,
             "-m",
             "uvicorn",
@@ -204,6 +227,9 @@ class Server:
             "--timeout-graceful-shutdown",
             "5",
         ]
+
+    def start(self, timeout: float = 60.0) -> None:
+        cmd = self.command()
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             cmd, env=self.env, stdout=out, stderr=out, start_new_session=True
@@ -479,6 +505,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--server",
+        choices=["arena", "uvicorn"],
+        default="arena",
+        help="arena serve --workers (a listener per worker; default) or uvicorn --workers "
+        "(one shared listener)",
+    )
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--votes", type=int, default=5000)
     p.add_argument(
@@ -553,7 +586,7 @@ def one_run(a: argparse.Namespace, use_redis: bool) -> dict[str, Any]:
             clients = premade_battles(
                 setup.db_url, setup.env["ARENA_SECRET_KEY"], a.clients, a.votes // a.clients
             )
-            server = Server(setup.env, a.workers, log=folder / "server.log")
+            server = Server(setup.env, a.workers, log=folder / "server.log", runner=a.server)
             server.start()
             try:
                 assert server.proc is not None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, user_errors
+
+if TYPE_CHECKING:
+    from modelarena.arena import Arena
+    from modelarena.web.workers import Supervisor
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +36,16 @@ def register(app: typer.Typer) -> None:
                 "--secure-cookies", help="Mark the session cookie Secure (serving over HTTPS)"
             ),
         ] = False,
+        workers: Annotated[
+            int,
+            typer.Option(
+                "--workers",
+                min=1,
+                help="Worker processes (each with its own listener on Linux, so the kernel "
+                "balances connections). Several need PostgreSQL to scale; with Redis "
+                "(ARENA_REDIS_URL) they share rate limits",
+            ),
+        ] = 1,
     ) -> None:
         """Start the web arena: battles, votes and the live leaderboard in your browser."""
         import uvicorn
@@ -48,9 +62,20 @@ def register(app: typer.Typer) -> None:
             )
         bind_host = host or arena.settings.host
         bind_port = port if port is not None else arena.settings.port
-        app = create_app(
-            arena, trust_proxy=trust_proxy, secure_cookies=secure_cookies, single_process=True
-        )
+        supervisor = None
+        if workers > 1:
+            supervisor = _supervisor(
+                arena,
+                config,
+                db,
+                bind_host,
+                bind_port,
+                log_level,
+                trust_proxy,
+                secure_cookies,
+                workers,
+            )
+            bind_port = supervisor.port
         shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
         shown = f"[{shown}]" if ":" in shown else shown
         what = (
@@ -63,9 +88,17 @@ def register(app: typer.Typer) -> None:
             f"database: {arena.store.engine.url.render_as_string(hide_password=True)}",
             highlight=False,
         )
+        if supervisor is not None:
+            console.print(f"{workers} worker processes{_sharing_note(arena)}", highlight=False)
         console.print(
             f"Open [bold cyan]http://{shown}:{bind_port}/[/] in your browser (Ctrl+C to stop)",
             highlight=False,
+        )
+        if supervisor is not None:
+            arena.store.close()  # each worker opens its own
+            raise typer.Exit(supervisor.run())
+        app = create_app(
+            arena, trust_proxy=trust_proxy, secure_cookies=secure_cookies, single_process=True
         )
         uvicorn.run(
             app,
@@ -75,3 +108,34 @@ def register(app: typer.Typer) -> None:
             proxy_headers=trust_proxy,
             timeout_graceful_shutdown=5,
         )
+
+
+def _supervisor(
+    arena: Arena,
+    config: str | None,
+    db: str | None,
+    host: str,
+    port: int,
+    log_level: str,
+    trust_proxy: bool,
+    secure_cookies: bool,
+    workers: int,
+) -> Supervisor:
+    from modelarena.web.security import resolve_secret_key
+    from modelarena.web.workers import PortInUse, Supervisor, WorkerSpec
+
+    secret, _ = resolve_secret_key(arena.settings.secret_key, arena.settings.database_url)
+    spec = WorkerSpec(config, db, host, port, log_level, trust_proxy, secure_cookies, secret)
+    try:
+        return Supervisor(spec, workers)
+    except PortInUse as exc:
+        fail(f"{exc}: stop the program using it, or choose another with --port")
+
+
+def _sharing_note(arena: Arena) -> str:
+    notes = []
+    if arena.store.engine.dialect.name == "sqlite":
+        notes.append("SQLite lets one process write at a time: use PostgreSQL to scale out")
+    if not arena.settings.redis_url:
+        notes.append("each counts rate limits alone: set ARENA_REDIS_URL to share them")
+    return "".join(f"\n  note: {n}" for n in notes)
