@@ -44,6 +44,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import lean_http
 from cpu_usage import CpuSnapshot, per_vote_ms
 
 MODELS = [
@@ -266,6 +267,61 @@ class Server:
                 self.proc.wait(10)
 
 
+class AiohttpVoter:
+    """The client's requests through aiohttp (``--client aiohttp``)."""
+
+    errors: tuple[type[BaseException], ...] = (aiohttp.ClientError, TimeoutError)
+
+    def __init__(self, base: str, cookie: str) -> None:
+        self.http = aiohttp.ClientSession(
+            base,
+            connector=aiohttp.TCPConnector(limit=1),
+            timeout=aiohttp.ClientTimeout(total=30),
+            headers={"Cookie": f"arena_session={cookie}"},
+        )
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        async with self.http.get(path) as r:
+            return r.status, await r.read()
+
+    async def post(self, path: str, body: bytes, csrf: str) -> tuple[int, bytes]:
+        headers = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+        async with self.http.post(path, data=body, headers=headers) as r:
+            return r.status, await r.read()
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+class LeanVoter:
+    """The client's requests through ``lean_http`` (the default: least CPU)."""
+
+    errors: tuple[type[BaseException], ...] = (lean_http.HttpError, OSError, TimeoutError)
+
+    def __init__(self, base: str, cookie: str) -> None:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        self.conn = lean_http.Connection(host, int(port))
+        self.cookie = f"arena_session={cookie}"
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.conn.request("GET", path, {"Cookie": self.cookie})
+
+    async def post(self, path: str, body: bytes, csrf: str) -> tuple[int, bytes]:
+        headers = {
+            "Cookie": self.cookie,
+            "X-CSRF-Token": csrf,
+            "Content-Type": "application/json",
+        }
+        return await self.conn.request("POST", path, headers, body)
+
+    async def close(self) -> None:
+        self.conn.close()
+
+
+VOTERS = {"lean": LeanVoter, "aiohttp": AiohttpVoter}
+VOTE_BODY = b'{"verdict": "a"}'
+
+
 async def run_client(
     base: str,
     client: Client,
@@ -275,27 +331,17 @@ async def run_client(
     start_at: float,
     stop: asyncio.Event | None = None,
     start_line: StartLine | None = None,
+    kind: str = "lean",
 ) -> None:
     """One browser-like client. With ``start_line``, ``start_at`` is an offset from the
     moment every client has warmed up."""
-    # aiohttp rather than httpx: the load generator shares the machine's two cores with
-    # the server, and httpx spent about 4 ms of CPU per request against aiohttp's 0.5 ms.
-    headers = {"Cookie": f"arena_session={client.cookie}"}
-    connector = aiohttp.TCPConnector(limit=1)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(
-        base, connector=connector, timeout=timeout, headers=headers
-    ) as http:
-        async with http.get("/api/session") as r:
-            token = (await r.json())["csrf_token"]
+    voter = VOTERS[kind](base, client.cookie)
+    try:
+        status, body = await voter.get("/api/session")
+        token = json.loads(body)["csrf_token"]
         # Warm-up, before the clock starts: a vote on a battle that does not exist (404)
         # opens the workers' database and Redis connections like a real first vote.
-        async with http.post(
-            f"/api/battles/{WARM_UP_BATTLE}/vote",
-            json={"verdict": "a"},
-            headers={"X-CSRF-Token": token},
-        ) as r:
-            await r.read()
+        await voter.post(f"/api/battles/{WARM_UP_BATTLE}/vote", VOTE_BODY, token)
         if start_line is not None:
             start_at = await start_line.wait() + start_at
         for k, battle in enumerate(client.battles):
@@ -307,14 +353,8 @@ async def run_client(
                     await asyncio.sleep(delay)
             t0 = time.perf_counter()
             try:
-                async with http.post(
-                    f"/api/battles/{battle}/vote",
-                    json={"verdict": "a"},
-                    headers={"X-CSRF-Token": token},
-                ) as r:
-                    body = await r.read()
-                    status = r.status
-            except (aiohttp.ClientError, TimeoutError) as exc:
+                status, body = await voter.post(f"/api/battles/{battle}/vote", VOTE_BODY, token)
+            except voter.errors as exc:
                 key = type(exc).__name__
                 outcome.errors[key] = outcome.errors.get(key, 0) + 1
                 if stop is not None and stop.is_set():
@@ -326,6 +366,8 @@ async def run_client(
             else:
                 key = f"{status} {body[:80].decode(errors='replace')}"
                 outcome.errors[key] = outcome.errors.get(key, 0) + 1
+    finally:
+        await voter.close()
 
 
 class StartLine:
@@ -346,7 +388,9 @@ class StartLine:
         return self.start
 
 
-async def run_load(base: str, clients: list[Client], rate: float | None) -> tuple[Outcome, float]:
+async def run_load(
+    base: str, clients: list[Client], rate: float | None, kind: str = "lean"
+) -> tuple[Outcome, float]:
     outcome = Outcome()
     interval = len(clients) / rate if rate else None
     line = StartLine(len(clients))
@@ -354,7 +398,9 @@ async def run_load(base: str, clients: list[Client], rate: float | None) -> tupl
     for i, c in enumerate(clients):
         offset = (i / len(clients)) * interval if interval else 0.0
         tasks.append(
-            run_client(base, c, outcome, interval=interval, start_at=offset, start_line=line)
+            run_client(
+                base, c, outcome, interval=interval, start_at=offset, start_line=line, kind=kind
+            )
         )
     # The load generator's own collector pauses would count as server latency: the run is
     # short and bounded, so collect before it and not during it.
@@ -506,6 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument(
+        "--client",
+        choices=sorted(VOTERS),
+        default="lean",
+        help="the load generator's HTTP client: lean (a minimal asyncio HTTP/1.1 client, "
+        "the least CPU taken from the server) or aiohttp",
+    )
+    p.add_argument(
         "--server",
         choices=["arena", "uvicorn"],
         default="arena",
@@ -591,7 +644,7 @@ def one_run(a: argparse.Namespace, use_redis: bool) -> dict[str, Any]:
             try:
                 assert server.proc is not None
                 before = CpuSnapshot.take(server.proc.pid)
-                outcome, wall = asyncio.run(run_load(server.url, clients, a.rate))
+                outcome, wall = asyncio.run(run_load(server.url, clients, a.rate, a.client))
                 after = CpuSnapshot.take(server.proc.pid)
                 board = check_leaderboard(server.url, a.votes, asks=4 * a.workers)
             finally:

@@ -18,8 +18,17 @@ from modelarena.store import Store
 PAIR = ("deepseek-v3", "gpt-4o")
 
 
-def test_limits_per_session_and_per_ip() -> None:
-    limiter = RateLimiter(Limits(battles_per_minute=2, votes_per_day=3))
+@pytest.fixture(params=["memory", "redis"])
+def storage(request: pytest.FixtureRequest) -> str | None:
+    """No URL (in memory), or the real Redis (one script call per request)."""
+    if request.param == "memory":
+        return None
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+def test_limits_per_session_and_per_ip(storage: str | None) -> None:
+    limiter = RateLimiter(Limits(battles_per_minute=2, votes_per_day=3), storage)
     for _ in range(3):
         limiter.hit_vote("s1", "10.0.0.1")
     with pytest.raises(RateLimited) as err:
@@ -34,8 +43,8 @@ def test_limits_per_session_and_per_ip() -> None:
         limiter.hit_battle("s1", None)
 
 
-def test_a_refused_request_uses_no_quota() -> None:
-    limiter = RateLimiter(Limits(votes_per_day=2))
+def test_a_refused_request_uses_no_quota(storage: str | None) -> None:
+    limiter = RateLimiter(Limits(votes_per_day=2), storage)
     limiter.hit_vote("s1", "ip-a")
     limiter.hit_vote("s1", "ip-a")
     for _ in range(5):
@@ -65,6 +74,36 @@ def test_redis_limits_are_shared_by_workers(redis_url: str) -> None:
     for t in threads:
         t.join()
     assert len(granted) == 50  # 160 attempts over four workers, never more than the cap
+
+
+def test_the_one_call_script_and_limits_share_their_counters(redis_url: str) -> None:
+    """The script writes the keys limits reads and the other way round, so limits still
+    reports the windows (retry-after) and anything counted through limits counts."""
+    from limits.storage import storage_from_string
+    from limits.strategies import SlidingWindowCounterRateLimiter
+
+    limiter = RateLimiter(Limits(votes_per_day=4), redis_url)
+    assert limiter.one_call
+    plain = SlidingWindowCounterRateLimiter(storage_from_string(redis_url))
+    limiter.hit_vote("s1", "192.0.2.50")  # through the script
+    stats = plain.get_window_stats(limiter.vote_limit, "votes", "s:s1")
+    assert stats.remaining == 3
+    assert plain.get_window_stats(limiter.vote_limit, "votes", "ip:192.0.2.50").remaining == 3
+    for _ in range(3):
+        assert plain.hit(limiter.vote_limit, "votes", "ip:192.0.2.50")  # through limits
+    with pytest.raises(RateLimited) as err:
+        asyncio.run(limiter.ahit_vote("s2", "192.0.2.50"))  # the address is spent
+    assert err.value.retry_after_s > 0
+    assert plain.get_window_stats(limiter.vote_limit, "votes", "s:s2").remaining == 4
+
+
+def test_only_a_single_redis_server_gets_the_one_call_script() -> None:
+    from modelarena.integrity.ratelimit import one_call_storage
+
+    assert one_call_storage("redis://cache:6379/0") and one_call_storage("rediss://cache")
+    # a request's keys may sit on different nodes of a cluster: limits' own calls there
+    for url in ("redis+cluster://a:7000", "redis+sentinel://a:26379/m", "memory://"):
+        assert not one_call_storage(url)
 
 
 @pytest.fixture(params=["memory", "redis", "postgres+redis"])

@@ -79,8 +79,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield server
     finally:
         if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait(10)
+            server.stop()
 
 
 def _wait_until_up(server: Served, workers: int, timeout: float = 60) -> None:
@@ -228,6 +227,16 @@ def test_sigterm_stops_every_worker(served: Served) -> None:
     assert "Traceback" not in out
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid)
+
+
+def test_workers_stop_when_the_supervisor_is_killed(served: Served) -> None:
+    workers = served.workers()
+    served.process.kill()  # kill -9: no chance to stop them itself
+    served.process.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{p}").exists() for p in workers), "orphaned workers"
 
 
 def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:

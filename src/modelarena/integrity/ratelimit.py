@@ -4,7 +4,8 @@ In memory by default (one process); Redis when ``redis_url`` is configured, so t
 worker of a scaled-out deployment shares the same counters. If Redis cannot be reached the
 limiter keeps counting in this process's memory (logged once) and goes back to Redis once
 it answers again: a Redis outage loosens the limits to one quota per worker, it does not
-take voting down.
+take voting down. On a single Redis server a request's counters (session and address) are
+charged in one round trip (:mod:`modelarena.integrity.redis_windows`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from limits.aio.strategies import (
 )
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+
+from modelarena.integrity.redis_windows import AsyncSharedWindows, SharedWindows
 
 
 class RateLimited(Exception):
@@ -49,7 +52,10 @@ class RateLimiter:
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self.shared = bool(storage_url) and not (storage_url or "").startswith("memory")
         self.storage_url = storage_url or "memory://"
+        self.one_call = one_call_storage(self.storage_url)
+        self._windows: SharedWindows | None = None
         self._async_limiter: AsyncSlidingWindowCounterRateLimiter | None = None
+        self._async_windows: AsyncSharedWindows | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._local = SlidingWindowCounterRateLimiter(storage_from_string("memory://"))
         self._down_until = 0.0
@@ -63,7 +69,10 @@ class RateLimiter:
             return
         if time.monotonic() >= self._down_until:
             try:
-                self._count(self.limiter, what, item, keys)
+                if self.one_call:
+                    self._count_in_one_call(what, item, keys)
+                else:
+                    self._count(self.limiter, what, item, keys)
             except RateLimited:
                 self._recovered()
                 raise
@@ -108,6 +117,15 @@ class RateLimiter:
             if not limiter.hit(item, what, key):
                 raise _refusal(limiter, what, item, key)
 
+    def _count_in_one_call(
+        self, what: str, item: RateLimitItem, keys: tuple[str | None, ...]
+    ) -> None:
+        if self._windows is None:
+            self._windows = SharedWindows(self.storage_url)
+        refused = self._windows.hit(item, what, [k for k in keys if k])
+        if refused is not None:
+            raise _refusal(self.limiter, what, item, refused)
+
     async def ahit_vote(self, session_id: str | None, ip: str | None) -> None:
         """:meth:`hit_vote` for the event loop: Redis is asked without a thread (a thread
         per vote, each waiting for the GIL after every Redis reply, made a vote's three
@@ -116,15 +134,20 @@ class RateLimiter:
         if not self.shared or time.monotonic() < self._down_until:
             self._hit("votes", self.vote_limit, keys)  # in memory: nothing to wait for
             return
-        limiter = self._async()
+        limiter, windows = self._async()
         present = [k for k in keys if k]
         try:
-            for key in present[1:]:
-                if not await limiter.test(self.vote_limit, "votes", key):
-                    raise await _async_refusal(limiter, "votes", self.vote_limit, key)
-            for key in present:
-                if not await limiter.hit(self.vote_limit, "votes", key):
-                    raise await _async_refusal(limiter, "votes", self.vote_limit, key)
+            if windows is not None:
+                refused = await windows.hit(self.vote_limit, "votes", present)
+                if refused is not None:
+                    raise await _async_refusal(limiter, "votes", self.vote_limit, refused)
+            else:
+                for key in present[1:]:
+                    if not await limiter.test(self.vote_limit, "votes", key):
+                        raise await _async_refusal(limiter, "votes", self.vote_limit, key)
+                for key in present:
+                    if not await limiter.hit(self.vote_limit, "votes", key):
+                        raise await _async_refusal(limiter, "votes", self.vote_limit, key)
         except RateLimited:
             self._recovered()
             raise
@@ -134,14 +157,17 @@ class RateLimiter:
         else:
             self._recovered()
 
-    def _async(self) -> AsyncSlidingWindowCounterRateLimiter:
+    def _async(
+        self,
+    ) -> tuple[AsyncSlidingWindowCounterRateLimiter, AsyncSharedWindows | None]:
         # redis.asyncio binds its connections to the event loop that made them
         loop = asyncio.get_running_loop()
         if self._async_limiter is None or self._async_loop is not loop:
             storage = storage_from_string("async+" + self.storage_url, implementation="redispy")
             self._async_limiter = AsyncSlidingWindowCounterRateLimiter(storage)
+            self._async_windows = AsyncSharedWindows(self.storage_url) if self.one_call else None
             self._async_loop = loop
-        return self._async_limiter
+        return self._async_limiter, self._async_windows
 
     def hit_battle(self, session_id: str | None, ip: str | None) -> None:
         self._hit("battles", self.battle_limit, _keys(session_id, ip))
@@ -152,6 +178,13 @@ class RateLimiter:
     def reset(self) -> None:
         self.storage.reset()
         self._local.storage.reset()
+
+
+def one_call_storage(url: str) -> bool:
+    """Whether a request's counters can be charged in one script call: on a single Redis
+    server, not on Redis Cluster or Sentinel (a request's keys may sit on several servers),
+    nor on the other storages limits supports (they get limits' own calls)."""
+    return url.split("://", 1)[0] in ("redis", "rediss")
 
 
 def _keys(session_id: str | None, ip: str | None) -> tuple[str | None, str | None]:

@@ -19,6 +19,7 @@ import contextlib
 import errno
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -124,9 +125,22 @@ def _serve(spec: WorkerSpec, shared: socket.socket | None) -> None:
         proxy_headers=spec.trust_proxy,
         timeout_graceful_shutdown=5,
     )
+    _exit_with(os.getppid())
     # Ctrl+C reaches every process of the terminal; the parent reports it
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
+
+
+def _exit_with(parent: int) -> None:
+    """Stop (gracefully) when the supervisor dies, even by kill -9, rather than live on as
+    an orphan holding the port."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class Supervisor:
