@@ -221,3 +221,16 @@ def test_votes_awaited_on_an_event_loop_are_batched_and_failures_stay_local(
     assert asyncio.run(cast_all()) == [True] * 13
     assert sum(sizes) == 12 and len(sizes) < 12  # twelve votes, fewer batches
     assert store.filtered_vote_summary() == {"counted": 13}
+
+
+def test_vote_connections_plan_each_batch_for_its_own_values(pg_url: str) -> None:
+    """Prepared statements, but no generic plan: one made while the vote table was nearly
+    empty scanned the whole table for the prompt cap as the table grew."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_url, connect_args=vote_queue._vote_connections(pg_url))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    finally:
+        engine.dispose()
