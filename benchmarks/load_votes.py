@@ -195,36 +195,19 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
+        where = ["--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
+        quiet = ["--log-level", "warning"]
         if self.runner == "arena":
-            return [
-                sys.executable,
-                "-m",
-                "modelarena",
-                "serve",
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                "--log-level",
-                "warning",
-            ]
+            return [sys.executable, "-m", "modelarena", "serve", *where, *quiet]
+        factory = ["--factory", "modelarena.asgi:app_factory"]
         return [
             sys.executable,
             "-m",
             "uvicorn",
-            "--factory",
-            "modelarena.asgi:app_factory",
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
+            *factory,
+            *where,
+            *quiet,
             "--no-access-log",
-            "--log-level",
-            "warning",
             "--timeout-graceful-shutdown",
             "5",
         ]

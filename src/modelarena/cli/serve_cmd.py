@@ -10,7 +10,6 @@ from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, u
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
-    from modelarena.web.workers import Supervisor
 
 
 def register(app: typer.Typer) -> None:
@@ -64,17 +63,18 @@ def register(app: typer.Typer) -> None:
         bind_port = port if port is not None else arena.settings.port
         supervisor = None
         if workers > 1:
-            supervisor = _supervisor(
-                arena,
-                config,
-                db,
-                bind_host,
-                bind_port,
-                log_level,
-                trust_proxy,
-                secure_cookies,
-                workers,
+            from modelarena.web.security import resolve_secret_key
+            from modelarena.web.workers import PortInUse, Supervisor, WorkerSpec
+
+            # one key for all workers, so that a session started on one is valid on all
+            secret, _ = resolve_secret_key(arena.settings.secret_key, arena.settings.database_url)
+            spec = WorkerSpec(
+                config, db, bind_host, bind_port, log_level, trust_proxy, secure_cookies, secret
             )
+            try:
+                supervisor = Supervisor(spec, workers)
+            except PortInUse as exc:
+                fail(f"{exc}: stop the program using it, or choose another with --port")
             bind_port = supervisor.port
         shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
         shown = f"[{shown}]" if ":" in shown else shown
@@ -108,28 +108,6 @@ def register(app: typer.Typer) -> None:
             proxy_headers=trust_proxy,
             timeout_graceful_shutdown=5,
         )
-
-
-def _supervisor(
-    arena: Arena,
-    config: str | None,
-    db: str | None,
-    host: str,
-    port: int,
-    log_level: str,
-    trust_proxy: bool,
-    secure_cookies: bool,
-    workers: int,
-) -> Supervisor:
-    from modelarena.web.security import resolve_secret_key
-    from modelarena.web.workers import PortInUse, Supervisor, WorkerSpec
-
-    secret, _ = resolve_secret_key(arena.settings.secret_key, arena.settings.database_url)
-    spec = WorkerSpec(config, db, host, port, log_level, trust_proxy, secure_cookies, secret)
-    try:
-        return Supervisor(spec, workers)
-    except PortInUse as exc:
-        fail(f"{exc}: stop the program using it, or choose another with --port")
 
 
 def _sharing_note(arena: Arena) -> str:

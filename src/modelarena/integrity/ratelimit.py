@@ -63,7 +63,7 @@ class RateLimiter:
         self.battle_limit: RateLimitItem = parse(f"{limits.battles_per_minute}/minute")
         self.vote_limit: RateLimitItem = parse(f"{limits.votes_per_day}/day")
 
-    def _hit(self, what: str, item: RateLimitItem, keys: tuple[str | None, ...]) -> None:
+    def _hit(self, what: str, item: RateLimitItem, keys: list[str]) -> None:
         if not self.shared:
             self._count(self.limiter, what, item, keys)
             return
@@ -103,26 +103,23 @@ class RateLimiter:
         limiter: SlidingWindowCounterRateLimiter,
         what: str,
         item: RateLimitItem,
-        keys: tuple[str | None, ...],
+        keys: list[str],
     ) -> None:
-        present = [k for k in keys if k]
         # Check the other keys first, so a request refused for one key uses up no quota of
         # the others (the first key's hit refuses without counting); then count each with
         # an atomic hit (one Lua script in Redis), so that concurrent requests on several
         # workers can never go past the limit together.
-        for key in present[1:]:
+        for key in keys[1:]:
             if not limiter.test(item, what, key):
                 raise _refusal(limiter, what, item, key)
-        for key in present:
+        for key in keys:
             if not limiter.hit(item, what, key):
                 raise _refusal(limiter, what, item, key)
 
-    def _count_in_one_call(
-        self, what: str, item: RateLimitItem, keys: tuple[str | None, ...]
-    ) -> None:
+    def _count_in_one_call(self, what: str, item: RateLimitItem, keys: list[str]) -> None:
         if self._windows is None:
             self._windows = SharedWindows(self.storage_url)
-        refused = self._windows.hit(item, what, [k for k in keys if k])
+        refused = self._windows.hit(item, what, keys)
         if refused is not None:
             raise _refusal(self.limiter, what, item, refused)
 
@@ -135,17 +132,16 @@ class RateLimiter:
             self._hit("votes", self.vote_limit, keys)  # in memory: nothing to wait for
             return
         limiter, windows = self._async()
-        present = [k for k in keys if k]
         try:
             if windows is not None:
-                refused = await windows.hit(self.vote_limit, "votes", present)
+                refused = await windows.hit(self.vote_limit, "votes", keys)
                 if refused is not None:
                     raise await _async_refusal(limiter, "votes", self.vote_limit, refused)
             else:
-                for key in present[1:]:
+                for key in keys[1:]:
                     if not await limiter.test(self.vote_limit, "votes", key):
                         raise await _async_refusal(limiter, "votes", self.vote_limit, key)
-                for key in present:
+                for key in keys:
                     if not await limiter.hit(self.vote_limit, "votes", key):
                         raise await _async_refusal(limiter, "votes", self.vote_limit, key)
         except RateLimited:
@@ -187,9 +183,11 @@ def one_call_storage(url: str) -> bool:
     return url.split("://", 1)[0] in ("redis", "rediss")
 
 
-def _keys(session_id: str | None, ip: str | None) -> tuple[str | None, str | None]:
-    """The counters a request is charged to: its session's, then its address's."""
-    return (f"s:{session_id}" if session_id else None, f"ip:{ip}" if ip else None)
+def _keys(session_id: str | None, ip: str | None) -> list[str]:
+    """The counters a request is charged to: its session's, then its address's (each only
+    when known)."""
+    keys = [f"s:{session_id}"] if session_id else []
+    return keys + [f"ip:{ip}"] if ip else keys
 
 
 def _refusal(

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, make_url
 
 from modelarena.store.voting import Ballot, Cast
-from modelarena.store.voting_postgres import cast_many
+from modelarena.store.voting_postgres import Outcome, cast_many
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -109,15 +110,9 @@ class VoteQueue:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 outcomes = cast_many(conn, [(ballot, stamp) for ballot, stamp, _ in batch])
         except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
-            log.warning("a batch of %d votes failed: %s", len(batch), type(exc).__name__)
-            for _, _, future in batch:
-                future.set_exception(exc)
+            _settle([future for _, _, future in batch], exc)
             return
-        for (_, _, future), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Cast):
-                future.set_result(outcome)
-            else:
-                future.set_exception(outcome)
+        _settle([future for _, _, future in batch], outcomes)
 
 
 class AsyncVoteQueue:
@@ -179,15 +174,27 @@ class AsyncVoteQueue:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 outcomes = await conn.run_sync(lambda sync_conn: cast_many(sync_conn, items))
         except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
-            log.warning("a batch of %d votes failed: %s", len(batch), type(exc).__name__)
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            _settle([future for _, _, future in batch], exc)
             return
-        for (_, _, future), outcome in zip(batch, outcomes, strict=True):
-            if future.done():  # the caller went away (a cancelled request); the vote stays
-                continue
-            if isinstance(outcome, Cast):
-                future.set_result(outcome)
-            else:
-                future.set_exception(outcome)
+        _settle([future for _, _, future in batch], outcomes)
+
+
+def _settle(
+    futures: Sequence[Future[Cast] | asyncio.Future[Cast]],
+    outcomes: Sequence[Outcome] | Exception,
+) -> None:
+    """Hand each caller of a batch its vote's outcome, or the error that stopped the whole
+    batch (then nothing of it is stored)."""
+    each: Sequence[Cast | Exception]
+    if isinstance(outcomes, Exception):
+        log.warning("a batch of %d votes failed: %s", len(futures), type(outcomes).__name__)
+        each = [outcomes] * len(futures)
+    else:
+        each = outcomes
+    for future, outcome in zip(futures, each, strict=True):
+        if future.done():  # the caller went away (a cancelled request); the vote stays
+            continue
+        if isinstance(outcome, Cast):
+            future.set_result(outcome)
+        else:
+            future.set_exception(outcome)

@@ -16,6 +16,7 @@ own model handles) from the same settings, so every worker serves the same leade
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import logging
 import multiprocessing
@@ -25,7 +26,6 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from typing import Any
@@ -107,16 +107,12 @@ def _serve(spec: WorkerSpec, shared: socket.socket | None) -> None:
     import uvicorn
 
     from modelarena.arena import Arena
-    from modelarena.config import load_settings
-    from modelarena.store import Store
     from modelarena.web import create_app
 
-    settings = load_settings(spec.config)
-    update: dict[str, Any] = {"secret_key": spec.secret_key}
+    overrides: dict[str, Any] = {"secret_key": spec.secret_key}
     if spec.database:
-        update["database_url"] = spec.database
-    settings = settings.model_copy(update=update)
-    arena = Arena(settings, Store.open(settings.database_url))
+        overrides["database_url"] = spec.database
+    arena = Arena.from_config(spec.config, **overrides)
     app = create_app(arena, trust_proxy=spec.trust_proxy, secure_cookies=spec.secure_cookies)
     sock = shared or listening_socket(spec.host, spec.port, reuse_port=True)
     config = uvicorn.Config(
@@ -146,21 +142,13 @@ def _exit_with(parent: int) -> None:
 class Supervisor:
     """Runs ``count`` workers until stopped; restarts a worker that dies after starting."""
 
-    def __init__(
-        self,
-        spec: WorkerSpec,
-        count: int,
-        *,
-        target: Callable[[WorkerSpec, socket.socket | None], None] = _serve,
-    ) -> None:
+    def __init__(self, spec: WorkerSpec, count: int) -> None:
         if count < 1:
             raise ValueError("at least one worker")
-        self.spec = spec
         self.count = count
-        self.target = target
         self.port_claim = claim_port(spec.host, spec.port)
         self.port: int = self.port_claim.getsockname()[1]
-        self.spec = _with_port(spec, self.port)
+        self.spec = dataclasses.replace(spec, port=self.port)
         # Without SO_REUSEPORT balancing the workers share the claimed socket.
         self.shared = None if balances_connections() else self.port_claim
         self.processes: list[tuple[SpawnProcess, float]] = []
@@ -168,15 +156,14 @@ class Supervisor:
         self.failure: str | None = None
 
     def _start_one(self) -> tuple[SpawnProcess, float]:
-        process = _spawn.Process(target=self.target, args=(self.spec, self.shared), daemon=False)
+        process = _spawn.Process(target=_serve, args=(self.spec, self.shared), daemon=False)
         process.start()
         return process, time.monotonic()
 
-    def run(self, *, install_signals: bool = True) -> int:
-        """Serve until Ctrl+C/SIGTERM (or :meth:`stop`); the exit status to return."""
-        if install_signals:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda *_: self.stopping.set())
+    def run(self) -> int:
+        """Serve until Ctrl+C or SIGTERM; the exit status to return."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
         try:
             self.processes = [self._start_one() for _ in range(self.count)]
             while not self.stopping.wait(0.5):
@@ -203,9 +190,6 @@ class Supervisor:
             )
             self.processes[i] = self._start_one()
 
-    def stop(self) -> None:
-        self.stopping.set()
-
     def _stop_all(self) -> None:
         for process, _ in self.processes:
             if process.is_alive():
@@ -216,13 +200,3 @@ class Supervisor:
             if process.is_alive():
                 process.kill()
                 process.join(5)
-
-    @property
-    def pids(self) -> list[int]:
-        return [p.pid for p, _ in self.processes if p.pid is not None]
-
-
-def _with_port(spec: WorkerSpec, port: int) -> WorkerSpec:
-    fields: dict[str, Any] = dict(spec.__dict__)
-    fields["port"] = port
-    return WorkerSpec(**fields)
