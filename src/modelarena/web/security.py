@@ -17,6 +17,7 @@ import hmac
 import logging
 import os
 import secrets
+import subprocess
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,45 @@ SECURITY_HEADERS = {
 
 
 # ------------------------------------------------------------------ the secret key
+# SHA-256 digests of keys that were once published (a key file committed to this repository
+# by mistake). Anyone holding one can mint sessions and reverse stored address hashes, so they
+# are never accepted again, from configuration or from a key file.
+_PUBLISHED_KEY_DIGESTS = frozenset(
+    {"4ede440b5dac8e95de0e4860027450c0724bc050cbbfea31f5d23fd630df7569"}
+)
+
+
+def _published(key: str) -> bool:
+    return hashlib.sha256(key.encode()).hexdigest() in _PUBLISHED_KEY_DIGESTS
+
+
+def _tracked_by_git(path: Path) -> bool:
+    """Whether git tracks ``path`` (a key in a repository is a published key)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(path.parent), "ls-files", "--error-unmatch", "--", path.name],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git, or no answer: nothing tracks it
+        return False
+    return done.returncode == 0
+
+
+def _unsafe_key_file(path: Path, key: str) -> str | None:
+    """Why the key kept in ``path`` must not be used, or None when it may be."""
+    if len(key) < 32:
+        return "it is too short"
+    if _published(key):
+        return "its key was published"
+    if path.stat().st_mode & 0o077:
+        return "it is readable by other users"
+    if _tracked_by_git(path):
+        return "it is tracked by git"
+    return None
+
+
 def resolve_secret_key(configured: str | None, database_url: str) -> tuple[str, str]:
     """The key that signs session cookies, and where it came from.
 
@@ -96,7 +136,16 @@ def resolve_secret_key(configured: str | None, database_url: str) -> tuple[str, 
     SQLite database, a key is generated once and kept in ``<database>.secret`` (mode 0600)
     next to it, so sessions survive restarts. Otherwise (PostgreSQL, in-memory SQLite) a
     key is generated for this process only; several workers must then be given one key.
+
+    A key file that others can read, that git tracks, or whose key was once published is
+    replaced by a fresh key with a warning naming the file: such a key signs nothing.
     """
+    if configured and _published(configured):
+        log.warning(
+            "the configured secret_key (ARENA_SECRET_KEY) is a published key and is not "
+            "used; set a new one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+        configured = None
     if configured:
         return configured, "configured"
     try:
@@ -108,11 +157,19 @@ def resolve_secret_key(configured: str | None, database_url: str) -> tuple[str, 
         path = Path(db_file + ".secret")
         try:
             if path.is_file():
-                key = path.read_text("ascii").strip()
-                if len(key) >= 32:
+                key = path.read_text("ascii", errors="replace").strip()
+                reason = _unsafe_key_file(path, key)
+                if reason is None:
                     return key, str(path)
+                log.warning(
+                    "session key file %s is not used (%s); it is replaced by a fresh key, "
+                    "so existing sessions end",
+                    path,
+                    reason,
+                )
+                path.unlink()
             key = secrets.token_urlsafe(48)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(key + "\n")
             return key, str(path)
