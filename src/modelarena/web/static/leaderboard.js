@@ -29,10 +29,19 @@
         A.el("div", { class: "stat-value", text: value || "—" }),
         A.el("div", { class: "stat-sub", text: sub || "" })]);
     }
-    var top = rows[0];
-    cards.push(card("Top rated", top ? top.display_name : null, top ? Math.round(top.rating) + " · " + A.plural(top.votes, "vote") : "no votes yet"));
+    // Nobody is crowned alone unless the intervals separate it from every other model.
+    var leaders = h.leaders || [];
+    var top = rows.filter(function (r) { return r.display_name === leaders[0]; })[0];
+    if (leaders.length > 1) {
+      cards.push(card("Tied for first", leaders.join(", "), "their intervals overlap: the votes do not separate them yet"));
+    } else {
+      cards.push(card("Top rated", top ? top.display_name : null, top ? "rank 1 overall · " + Math.round(top.rating) + " · " + A.plural(top.votes, "vote") : (rows.length ? "not enough votes yet" : "no votes yet")));
+    }
     var bestOpen = rows.filter(function (r) { return r.display_name === h.best_open; })[0];
-    cards.push(card("Best open model", h.best_open, bestOpen ? "rank " + bestOpen.rank + " overall · " + Math.round(bestOpen.rating) + " · " + (bestOpen.license || "licence unknown") : "no open model rated"));
+    var openLeaders = h.open_leaders || [];
+    var openRank = bestOpen ? (h.best_open_rank_shared ? "tied for rank " : "rank ") + h.best_open_rank + " overall" : "";
+    cards.push(card(openLeaders.length > 1 ? "Best open model (tied)" : "Best open model", openLeaders.length > 1 ? openLeaders.join(", ") : h.best_open,
+      bestOpen ? openRank + " · " + Math.round(bestOpen.rating) + " · " + (bestOpen.license || "licence unknown") : "no open model rated"));
     cards.push(card("Where top open models come from", h.top_open_country ? A.country(h.top_open_country) : null,
       h.top_open_country_share ? h.top_open_country_share +
         (h.best_open_outside ? " · best elsewhere: " + h.best_open_outside + " (#" + h.best_open_outside_rank + " among open)" : "") : ""));
@@ -45,19 +54,21 @@
     var trs = rows.map(function (r) {
       var changed = previous[r.model] !== undefined && previous[r.model] !== r.votes;
       var tr = A.el("tr", { class: changed ? "updated" : null, "data-model": r.model }, [
-        A.el("td", { class: "rank", text: String(r.rank) }),
+        A.el("td", { class: "rank", text: r.rank === null ? "—" : String(r.rank) }),
         A.el("td", { class: "model-cell" }, [
           A.el("a", { href: "/models/" + encodeURIComponent(r.model), text: r.display_name }),
-          r.provisional ? A.el("span", { class: "pill pill-warn", style: "margin-left:6px", title: "Few votes or a wide interval", text: "provisional" }) : null]),
-        A.el("td", null, [A.el("span", { class: "rating", text: Math.round(r.rating) }),
-          A.el("span", { class: "ci", text: "−" + Math.round(r.rating - r.ci_lower) + " / +" + Math.round(r.ci_upper - r.rating) })]),
+          r.provisional && r.ci_lower !== null ? A.el("span", { class: "pill pill-warn", style: "margin-left:6px", title: "Few votes or a wide interval", text: "provisional" }) : null]),
+        r.ci_lower === null
+          ? A.el("td", { class: "faint", title: "Too few votes for an honest interval: no rating or rank yet", text: "not enough votes" })
+          : A.el("td", null, [A.el("span", { class: "rating", text: Math.round(r.rating) }),
+            A.el("span", { class: "ci", text: "−" + Math.round(r.rating - r.ci_lower) + " / +" + Math.round(r.ci_upper - r.rating) })]),
         A.el("td", { class: "votes", text: String(r.votes) }),
-        A.el("td", { text: pct(r.win_rate) }),
-        A.el("td", { text: r.lab || "—" }),
-        A.el("td", { title: A.country(r.country), text: r.country || "—" }),
-        A.el("td", null, [r.open_weights === null ? "—" : A.el("span", { class: "pill " + (r.open_weights ? "pill-open" : "pill-closed"), text: r.open_weights ? "open" : "closed" })]),
-        A.el("td", { text: r.license || "—" }),
-        A.el("td", { text: A.price(r.price_input_per_m, r.price_output_per_m) })
+        A.el("td", { class: "col-winrate", text: pct(r.win_rate) }),
+        A.el("td", { class: "col-lab", text: r.lab || "—" }),
+        A.el("td", { class: "col-country", title: A.country(r.country), text: r.country || "—" }),
+        A.el("td", { class: "col-weights" }, [r.open_weights === null ? "—" : A.el("span", { class: "pill " + (r.open_weights ? "pill-open" : "pill-closed"), text: r.open_weights ? "open" : "closed" })]),
+        A.el("td", { class: "col-licence", text: r.license || "—" }),
+        A.el("td", { class: "col-price", text: A.price(r.price_input_per_m, r.price_output_per_m) })
       ]);
       return tr;
     });
@@ -69,6 +80,7 @@
 
   function renderForest(rows) {
     var box = $("forest");
+    rows = rows.filter(function (r) { return r.ci_lower !== null; });
     if (!rows.length) { box.replaceChildren(A.el("p", { class: "faint", text: "Nothing to plot yet." })); return; }
     var W = Math.max(320, Math.min(box.clientWidth || 560, 900)), rowH = 28, left = Math.min(190, W * 0.36), right = 16, top = 8, H = top + rows.length * rowH + 28;
     var lo = Math.min.apply(null, rows.map(function (r) { return r.ci_lower; }));
