@@ -45,6 +45,9 @@ battles = Table(
     Column("source", String(64), nullable=False),  # arena | import | judge
     Column("external_id", String(128), nullable=True),  # id in an imported log
     Column("prompt_hash", String(64), nullable=True),
+    # when the turn being generated (status pending) began: a turn pending for longer than
+    # its models' time limit was lost (a crashed process) and is marked failed
+    Column("turn_started_at", DateTime(timezone=True), nullable=True),
 )
 Index("ix_battles_created_at", battles.c.created_at)
 Index("ix_battles_prompt_hash", battles.c.prompt_hash)
