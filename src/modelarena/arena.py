@@ -287,9 +287,12 @@ class Arena:
                 model = sides[0] if event.side == "a" else sides[1]
                 self.record_outcome(model, event.answer.error is None)
             yield event
+        # what the user asked, every turn: a name it asked the answer to speak as is no leak
+        asked = "\n".join([*(p for p, _ in battle.conversation("a")), text])
+        words = self.identity_words()
         leak = None
         for answer in finished:
-            leak = leak or find_identity_leak(answer.content, self.identity_words())
+            leak = leak or find_identity_leak(answer.content, words, prompt=asked)
         self.store.save_answers(battle_id, finished, identity_leak=leak)
 
     async def run_turn(self, battle_id: str, prompt: str) -> Battle:

@@ -1,4 +1,4 @@
-"""Pairing, style features, identity filter and verdict parsing."""
+"""Pairing, style features and verdict parsing (the identity filter: tests/battles)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 
-from modelarena.battles.identity import find_identity_leak
 from modelarena.battles.pairing import NotEnoughModels, draw_pair, pair_probability
 from modelarena.battles.records import Verdict
 from modelarena.battles.style import style_counts
@@ -59,25 +58,6 @@ def test_style_counts_skip_code_blocks() -> None:
     s = style_counts(text, tokens=42)
     assert (s.tokens, s.headers, s.lists, s.bold) == (42, 1, 3, 2)
     assert style_counts("plain").tokens == 1
-
-
-@pytest.mark.parametrize(
-    ("text", "word"),
-    [
-        ("I am ChatGPT, made by OpenAI.", "chatgpt"),
-        ("As Claude, I", "claude"),
-        ("我是通义千问 Qwen", "qwen"),
-        ("The answer is 42.", None),
-        ("a palmtop computer", None),
-        ("Google it", "google"),
-    ],
-)
-def test_identity_words(text: str, word: str | None) -> None:
-    assert find_identity_leak(text) == word
-
-
-def test_identity_filter_takes_configured_names() -> None:
-    assert find_identity_leak("I'm Zephyrine-7B", ["Zephyrine"]) == "zephyrine"
 
 
 @pytest.mark.parametrize(

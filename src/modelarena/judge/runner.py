@@ -379,7 +379,7 @@ class JudgeRun:
         ]
         leak = None
         for answer in answers:
-            leak = leak or find_identity_leak(answer.content, self._words)
+            leak = leak or find_identity_leak(answer.content, self._words, prompt=item.prompt)
         self.store.save_answers(battle.id, answers, identity_leak=leak)
         return battle.id
 

@@ -1,0 +1,85 @@
+"""Precision and recall of the identity filter on the labelled set.
+
+    python benchmarks/identity_filter.py [--cases FILE] [--errors]
+
+The set (``tests/battles/identity_cases.jsonl``, written by hand) holds (prompt, answer,
+leak) cases in English and Chinese: self-identifications, disguised ones (full-width,
+zero-width, look-alike letters, spelled out, no separators), mentions the prompt asked for,
+unprompted third-person mentions and ordinary answers. A leak is an answer that says which
+model or lab wrote it without the prompt having asked it to speak as that name.
+
+Prints precision (of the answers flagged, how many leak) and recall (of the leaking answers,
+how many are flagged), each with its n and a 95% Wilson interval, then the same per kind and
+language, and the throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import _setup  # noqa: F401
+
+from modelarena.battles.identity import find_identity_leak
+from modelarena.judge.agreement import wilson
+
+CASES = Path(__file__).resolve().parent.parent / "tests" / "battles" / "identity_cases.jsonl"
+
+
+def load(path: Path) -> list[dict[str, object]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _rate(hits: int, n: int) -> str:
+    if n == 0:
+        return "n=0"
+    fig = wilson(hits, n)
+    return f"{hits / n:.3f} ({hits}/{n}, 95% CI {fig.low:.3f}-{fig.high:.3f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--errors", action="store_true", help="list every misclassified case")
+    args = parser.parse_args(argv)
+    cases = load(args.cases)
+    find_identity_leak("warm-up")  # build the name pattern once, outside the timing
+    start = time.perf_counter()
+    flagged = [find_identity_leak(str(c["answer"]), prompt=str(c["prompt"])) for c in cases]
+    elapsed = time.perf_counter() - start
+    tp = fp = fn = 0
+    groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    errors = []
+    for case, word in zip(cases, flagged, strict=True):
+        leak, hit = bool(case["leak"]), word is not None
+        tp += leak and hit
+        fp += hit and not leak
+        fn += leak and not hit
+        group = groups[(str(case["kind"]), str(case["lang"]))]
+        group[0] += hit == leak
+        group[1] += 1
+        if hit != leak:
+            errors.append((case, word))
+    print(f"identity filter on {len(cases)} labelled answers ({args.cases.name})")
+    print(f"precision {_rate(tp, tp + fp)}")
+    print(f"recall    {_rate(tp, tp + fn)}")
+    print("correct per kind and language:")
+    for (kind, lang), (right, n) in sorted(groups.items()):
+        print(f"  {kind:<13} {lang}  {_rate(right, n)}")
+    print(f"{len(cases) / elapsed:,.0f} answers/s")
+    if args.errors:
+        for case, word in errors:
+            what = f"flagged {word!r}" if word else "missed"
+            print(
+                f"#{case['id']} [{case['kind']}] {what}: {case['prompt']!r} -> {case['answer']!r}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
