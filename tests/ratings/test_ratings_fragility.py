@@ -56,3 +56,15 @@ def test_a_handful_of_votes_is_a_tie_on_small_boards() -> None:
     (pair,) = fragility(counts, fit_bradley_terry(counts))
     assert pair.votes_to_swap < 10 and pair.share_to_swap > 0.01
     assert pair.tied
+
+
+def test_pairs_among_the_given_models_only() -> None:
+    # model 1 sits between 0 and 2; hiding it makes 0 and 2 neighbours, and it is never named
+    truth = np.array([1200.0, 1150.0, 1100.0, 900.0])
+    votes = simulate_votes(truth, 8_000, seed=4)
+    counts = aggregate(votes.model_a, votes.model_b, votes.outcome, 4)
+    fit = fit_bradley_terry(counts)
+    pairs = fragility(counts, fit, top=10, models=np.array([0, 2, 3]))
+    assert [(p.upper, p.lower) for p in pairs] == [(0, 2), (2, 3)]
+    full = fragility(counts, fit, top=10)
+    assert [(p.upper, p.lower) for p in full] == [(0, 1), (1, 2), (2, 3)]

@@ -4,16 +4,22 @@ import numpy as np
 import pytest
 
 from modelarena.ratings import (
+    MIN_INTERVAL_VOTES,
     PairCounts,
     aggregate,
+    connected_components,
     fit_bradley_terry,
+    has_interval,
     inverse_probability_weights,
     is_provisional,
+    largest_component,
+    mle_is_finite,
     pair_counts_from_cells,
     rank_bounds,
     sandwich_covariance,
     sandwich_intervals,
 )
+from modelarena.ratings.intervals import fitted_information
 from modelarena.ratings.simulate import simulate_votes, true_ratings
 
 
@@ -108,3 +114,67 @@ def test_is_provisional() -> None:
     upper = np.array([1100.0, 1020.0, 1020.0, np.nan])
     votes = np.array([5000.0, 5000.0, 100.0, 0.0])
     assert is_provisional(lower, upper, votes).tolist() == [True, False, True, True]
+
+
+def test_one_tie_vote_does_not_give_a_zero_width_interval() -> None:
+    # one tie: the vote's score is 0, so the empirical sandwich alone collapsed to +-0
+    counts = aggregate(np.array([0]), np.array([1]), np.array([2]), 2)
+    fit = fit_bradley_terry(counts)
+    ci = sandwich_intervals(counts, fit)
+    assert np.all(ci.upper - ci.lower > 200.0)  # two equal models after one vote: very wide
+    assert not np.any(has_interval(counts.votes_per_model()))  # and not shown anyway
+
+
+def test_ties_only_keep_a_positive_interval() -> None:
+    # three models, every vote a tie: no score variance at all in the data
+    a = np.array([0, 1, 2] * 4)
+    b = np.array([1, 2, 0] * 4)
+    counts = aggregate(a, b, np.full(12, 2), 3)
+    ci = sandwich_intervals(counts, fit_bradley_terry(counts))
+    assert np.all(ci.se > 10.0)
+
+
+def test_sandwich_is_never_narrower_than_inverse_fisher_without_ties() -> None:
+    # Without ties the model-based interval is the classical inverse-Fisher one; on a few
+    # votes the empirical sandwich alone was narrower than it for some models.
+    checked = 0
+    for rep in range(40):
+        truth = true_ratings(5, seed=rep, sd=150.0)
+        v = simulate_votes(truth, 30, seed=100 + rep, tie_rate=0.0)
+        counts = aggregate(v.model_a, v.model_b, v.outcome, 5)
+        if len(connected_components(counts)) > 1 or not mle_is_finite(counts):
+            continue
+        fit = fit_bradley_terry(counts)
+        info = fitted_information(counts, fit)
+        inv = np.linalg.inv(info)[:5, :5]
+        centre = np.eye(5) - 1.0 / 5
+        unit = 400.0 / np.log(10.0)
+        fisher_se = np.sqrt(np.diag(centre @ inv @ centre)) * unit
+        se = sandwich_intervals(counts, fit).se
+        assert np.all(se >= fisher_se - 1e-6)
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize(("ties", "seed"), [(0.0, 11), (0.2, 12)])
+def test_coverage_on_small_boards(ties: float, seed: int) -> None:
+    """1 to 50 votes per model: 93-97% for every model with enough votes to be shown."""
+    cases = hits = 0
+    for per_model, reps in ((10, 250), (20, 200), (50, 120)):
+        truth = true_ratings(4, seed=seed + per_model, sd=150.0)
+        for rep in range(reps):
+            v = simulate_votes(truth, 2 * per_model, seed=seed * 1000 + rep, tie_rate=ties)
+            counts, main = largest_component(aggregate(v.model_a, v.model_b, v.outcome, 4))
+            fit = fit_bradley_terry(counts)
+            ci = sandwich_intervals(counts, fit)
+            centred = truth[main] - truth[main].mean() + fit.ratings.mean()
+            shown = has_interval(counts.votes_per_model())
+            cases += int(shown.sum())
+            hits += int(np.sum(shown & (ci.lower <= centred) & (centred <= ci.upper)))
+    assert cases > 1500
+    assert 0.93 <= hits / cases <= 0.97
+
+
+def test_has_interval_threshold() -> None:
+    votes = np.array([0.0, MIN_INTERVAL_VOTES - 1, MIN_INTERVAL_VOTES, 1000.0])
+    assert has_interval(votes).tolist() == [False, False, True, True]

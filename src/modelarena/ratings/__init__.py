@@ -12,6 +12,7 @@ from __future__ import annotations
 from .adaptive import adaptive_pair_probabilities
 from .bootstrap import bootstrap_intervals, bootstrap_ratings, rank_intervals
 from .bradley_terry import SEPARATION_RIDGE, BTFit, fit_bradley_terry
+from .connected import ConnectedFit, connected_group, fit_connected
 from .counts import (
     OUTCOME_A,
     OUTCOME_B,
@@ -29,9 +30,11 @@ from .graph import (
     mle_is_finite,
 )
 from .intervals import (
+    MIN_INTERVAL_VOTES,
     PROVISIONAL_MAX_HALF_WIDTH,
     PROVISIONAL_MIN_VOTES,
     Intervals,
+    has_interval,
     is_provisional,
     rank_bounds,
     sandwich_covariance,
@@ -42,6 +45,7 @@ from .style import STYLE_FEATURES, StyleFit, fit_style_controlled, style_feature
 from .weights import inverse_probability_weights
 
 __all__ = [
+    "MIN_INTERVAL_VOTES",
     "OUTCOME_A",
     "OUTCOME_B",
     "OUTCOME_BOTH_BAD",
@@ -53,6 +57,7 @@ __all__ = [
     "TIED_MIN_VOTES",
     "TIED_SHARE",
     "BTFit",
+    "ConnectedFit",
     "DisconnectedComparisonGraph",
     "FragilePair",
     "Intervals",
@@ -63,12 +68,15 @@ __all__ = [
     "bootstrap_intervals",
     "bootstrap_ratings",
     "connected_components",
+    "connected_group",
     "largest_component",
     "davidson_log_likelihood",
     "fit_bradley_terry",
+    "fit_connected",
     "fit_style_controlled",
     "fragility",
     "half_log_likelihood",
+    "has_interval",
     "inverse_probability_weights",
     "is_provisional",
     "mle_is_finite",

@@ -115,23 +115,84 @@ def information(
     return full
 
 
+def cell_products(
+    sq: FloatArray, terms: CellTerms
+) -> tuple[FloatArray, FloatArray | None, FloatArray | None]:
+    """Per cell, the summed score products (d-d, d-eta, eta-eta) over its votes.
+
+    ``sq`` is (K, C): per cell and column the sum of squared vote weights belonging to the
+    matching column of ``terms.score_d`` (per outcome for observed scores).
+    """
+    sdd = (sq * terms.score_d * terms.score_d).sum(axis=1)
+    if terms.score_eta is None:
+        return sdd, None, None
+    sde = (sq * terms.score_d * terms.score_eta).sum(axis=1)
+    see = (sq * terms.score_eta * terms.score_eta).sum(axis=1)
+    return sdd, sde, see
+
+
+def meat_from_products(
+    i: IntArray,
+    j: IntArray,
+    products: tuple[FloatArray, FloatArray | None, FloatArray | None],
+    n: int,
+) -> FloatArray:
+    """Assemble the (theta[, eta]) meat matrix from per-cell score products."""
+    sdd, sde, see = products
+    lap = laplacian(i, j, sdd, n)
+    if sde is None or see is None:
+        return lap
+    full = np.zeros((n + 1, n + 1))
+    full[:n, :n] = lap
+    cross = scatter(i, j, sde, n)
+    full[:n, n] = cross
+    full[n, :n] = cross
+    full[n, n] = float(see.sum())
+    return full
+
+
 def score_outer(i: IntArray, j: IntArray, sq: FloatArray, terms: CellTerms, n: int) -> FloatArray:
     """Sum over votes of score outer products ("meat" of the sandwich).
 
     ``sq`` is (K, 3): per cell-outcome the sum of squared vote weights (the vote count when
     unweighted). Exact for independent votes: votes in one cell-outcome share one score.
     """
-    sdd = (sq * terms.score_d * terms.score_d).sum(axis=1)
-    lap = laplacian(i, j, sdd, n)
-    if terms.score_eta is None:
-        return lap
-    full = np.zeros((n + 1, n + 1))
-    full[:n, :n] = lap
-    cross = scatter(i, j, (sq * terms.score_d * terms.score_eta).sum(axis=1), n)
-    full[:n, n] = cross
-    full[n, :n] = cross
-    full[n, n] = float((sq * terms.score_eta * terms.score_eta).sum())
-    return full
+    return meat_from_products(i, j, cell_products(sq, terms), n)
+
+
+def expected_half_terms(d: FloatArray, tie_share: float) -> CellTerms:
+    """Per-vote expected score products of the half-tie model, ties carved at ``tie_share``.
+
+    With ``p = sigmoid(d)`` and ties taken evenly out of both sides (so the expected score is
+    still ``p``), ``E[(y - p)^2] = p(1 - p) - t/4`` with ``t = min(tie_share, 2 min(p, 1-p))``.
+    Stored as a one-column ``score_d`` (the square root), so :func:`score_outer` with the
+    per-cell vote totals gives the model-based meat.
+    """
+    p = expit(d)
+    t = np.minimum(tie_share, 2.0 * np.minimum(p, 1.0 - p))
+    var = np.clip(p * (1.0 - p) - 0.25 * t, 0.0, None)
+    return CellTerms(score_d=np.sqrt(var)[:, None], curv_dd=p * (1.0 - p))
+
+
+def expected_davidson_terms(d: FloatArray, eta: float) -> CellTerms:
+    """Per-vote expected score products of Davidson's model (its Fisher information), as one
+    column of ``score_d``/``score_eta`` per cell whose outer product is that information.
+
+    The information of one vote is the 2x2 matrix [[c_dd, c_de], [c_de, c_ee]]; a Cholesky
+    factor [[l1, 0], [l2, l3]] gives two columns whose outer products sum to it.
+    """
+    terms = davidson_terms(d, eta)
+    assert terms.curv_de is not None and terms.curv_ee is not None
+    l1 = np.sqrt(np.clip(terms.curv_dd, 0.0, None))
+    safe = np.where(l1 > 0, l1, 1.0)
+    l2 = np.where(l1 > 0, terms.curv_de / safe, 0.0)
+    l3 = np.sqrt(np.clip(terms.curv_ee - l2 * l2, 0.0, None))
+    zero = np.zeros_like(l1)
+    return CellTerms(
+        score_d=np.stack([l1, zero], axis=1),
+        curv_dd=terms.curv_dd,
+        score_eta=np.stack([l2, l3], axis=1),
+    )
 
 
 def add_gauge(info: FloatArray, n: int, ridge: float) -> FloatArray:

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
 from .bradley_terry import BTFit
-from .counts import PairCounts
+from .counts import IntArray, PairCounts
 from .intervals import cell_terms, fitted_information
 
 TIED_SHARE = 0.01
@@ -57,10 +57,18 @@ def fragility(
     top: int = 10,
     threshold: float = TIED_SHARE,
     min_votes: float = TIED_MIN_VOTES,
+    models: IntArray | None = None,
 ) -> list[FragilePair]:
-    """Fragility of each adjacent pair among the ``top`` highest-rated models."""
+    """Fragility of each adjacent pair among the ``top`` highest-rated models.
+
+    ``models`` restricts the ranking to those models (e.g. the ones a filtered leaderboard
+    shows): pairs are then adjacent among them, and no other model is ever named. The fit
+    and the vote counts still use every model.
+    """
     n = counts.n_models
-    order = np.argsort(-fit.ratings, kind="stable")[: max(0, min(top, n))]
+    pool = np.arange(n) if models is None else np.unique(np.asarray(models, dtype=np.int64))
+    ranked = pool[np.argsort(-fit.ratings[pool], kind="stable")]
+    order = ranked[: max(0, min(top, pool.size))]
     if order.size < 2:
         return []
     terms = cell_terms(counts, fit)
