@@ -47,14 +47,11 @@ def adaptive_pair_matrix(
         per_model = counts.votes_per_model()
         for m, i in pos.items():
             votes[index[m]] = per_model[i]
-        sub, main = ratings.largest_component(counts)
-        if len(main) >= 2:
-            sub_models = [local[i] for i in main]
-            fit = ratings.fit_bradley_terry(sub)
-            sub_cov = ratings.sandwich_covariance(sub, fit)
-            where = np.array([index[m] for m in sub_models])
-            rating[where] = fit.ratings
-            cov[np.ix_(where, where)] = sub_cov
+        group = ratings.fit_connected(counts)
+        if group is not None:
+            where = np.array([index[local[i]] for i in group.models])
+            rating[where] = group.fit.ratings
+            cov[np.ix_(where, where)] = ratings.sandwich_covariance(group.counts, group.fit)
     active = np.array([m not in excluded for m in models], dtype=bool)
     if active.sum() < 2:
         return {}

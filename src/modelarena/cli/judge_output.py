@@ -131,11 +131,13 @@ def print_leaderboard(arena: Arena, source: str) -> None:
         table.add_column(col)
     for r in board.rows:
         table.add_row(
-            str(r.rank),
+            "-" if r.rank is None else str(r.rank),
             r.model,
             r.display_name,
             f"{r.rating:.0f}",
-            f"{r.ci_lower:.0f} - {r.ci_upper:.0f}",
+            "not enough votes"
+            if r.ci_lower is None or r.ci_upper is None
+            else f"{r.ci_lower:.0f} - {r.ci_upper:.0f}",
             str(r.votes),
         )
     console.print(table)

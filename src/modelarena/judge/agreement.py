@@ -134,11 +134,13 @@ def _fit(ma: np.ndarray, mb: np.ndarray, out: np.ndarray, n: int) -> np.ndarray 
         return None
     counts = ratings.aggregate(ma, mb, out, n)
     try:
-        if len(ratings.connected_components(counts)) > 1:
-            return None
-        return np.asarray(ratings.fit_bradley_terry(counts).ratings)
+        group = ratings.fit_connected(counts)
     except (ValueError, np.linalg.LinAlgError):
         return None
+    # every model must be rated: a rank correlation over part of the models would mislead
+    if group is None or group.models.size != n:
+        return None
+    return np.asarray(group.fit.ratings)
 
 
 @dataclass
