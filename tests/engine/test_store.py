@@ -32,7 +32,45 @@ def test_migrations_reach_head_and_are_idempotent(db_url: str) -> None:
     migrate.downgrade(store.engine, "base")
     assert migrate.current_revision(store.engine) is None
     migrate.upgrade(store.engine)
-    assert migrate.current_revision(store.engine) == "0001"
+    assert migrate.current_revision(store.engine) == migrate.head_revision(store.engine)
+
+
+def test_migration_0003_rekeys_prompts_from_their_stored_text_and_keeps_every_row(
+    db_url: str,
+) -> None:
+    import hashlib
+
+    from sqlalchemy import func, select, update
+
+    from modelarena.battles.textfold import prompt_key
+    from modelarena.store.schema import battles, votes
+
+    def legacy(prompt: str) -> str:  # the key before revision 0003
+        return hashlib.sha256(" ".join(prompt.lower().split()).encode()).hexdigest()[:32]
+
+    store = Store.open(db_url)
+    migrate.downgrade(store.engine, "0002")
+    prompts = {_complete_battle(store, prompt=p): p for p in ("Same prompt", "Same prompt!")}
+    pending = store.create_battle(category="chat", model_a="m1", model_b="m2", prompt="Odd one")
+    prompts[pending.id] = "Odd one"  # no answer stored: its text is unknown to the migration
+    store.record_vote(next(iter(prompts)), Verdict.A, voter="v")
+    with store.engine.begin() as conn:
+        for bid, p in prompts.items():
+            conn.execute(update(battles).where(battles.c.id == bid).values(prompt_hash=legacy(p)))
+
+    def keys() -> dict[str, str]:
+        with store.engine.connect() as conn:
+            return dict(conn.execute(select(battles.c.id, battles.c.prompt_hash)).all())
+
+    migrate.upgrade(store.engine)
+    assert keys() == {
+        **{bid: prompt_key(p) for bid, p in prompts.items()},
+        pending.id: legacy("Odd one"),
+    }
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(votes)).scalar() == 1
+    migrate.downgrade(store.engine, "0002")
+    assert keys() == {bid: legacy(p) for bid, p in prompts.items()}
 
 
 def test_vote_is_stored_counted_and_cached(db_url: str) -> None:

@@ -37,6 +37,18 @@ def test_the_prompt_cap_counts_only_votes_on_the_same_prompt(db_url: str) -> Non
     assert store.filtered_vote_summary() == {"counted": 5, "prompt_cap": 2}
 
 
+def test_one_punctuation_mark_or_invisible_character_does_not_make_a_new_prompt(
+    db_url: str,
+) -> None:
+    store = Store.open(db_url)
+    variants = ["Rate my poem", "Rate my poem!", "Rate my po\u200bem", "ＲＡＴＥ my poem."]
+    reasons = [
+        store.record_vote(_battle(store, p), Verdict.A, voter="v", prompt_cap=2).reason
+        for p in variants
+    ]
+    assert reasons == [None, None, "prompt_cap", "prompt_cap"]
+
+
 def test_cast_vote_returns_the_revealed_battle_with_its_answers(db_url: str) -> None:
     store = Store.open(db_url)
     bid = _battle(store, session="s1")

@@ -11,13 +11,14 @@ A prompt set is a list of :class:`PromptItem`.  It is read from
 - Parquet (arena-human-preference-140k), when ``pyarrow`` is installed;
 - ``builtin``: the set shipped with modelarena (``modelarena/prompts/arena-100.jsonl``).
 
-Prompts are deduplicated by their folded text (``store.repository.prompt_hash``); an unknown
-category is an error that names the line, and a missing one means ``chat``.
+Prompts are deduplicated by their text with case and spacing folded (:func:`item_hash`); an
+unknown category is an error that names the line, and a missing one means ``chat``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections import Counter
@@ -28,12 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from modelarena.battles.categories import CATEGORY_IDS
-from modelarena.store.rows import prompt_hash
 
 BUILTIN = "builtin"
 BUILTIN_FILE = "arena-100.jsonl"
 DEFAULT_CATEGORY = "chat"
 _TEXT_KEYS = ("prompt", "question", "text", "instruction", "turns", "content")
+
+
+def item_hash(prompt: str) -> str:
+    """A judge prompt's identity: in its cache keys and for deduplication. Frozen, so that
+    caches written before stay valid; deliberately not the prompt cap's key (which joins
+    "2+2?" and "2-2?"), since a prompt set must keep every distinct prompt."""
+    folded = " ".join(prompt.lower().split())
+    return hashlib.sha256(folded.encode()).hexdigest()[:32]
 
 
 class PromptSetError(ValueError):
@@ -48,7 +56,7 @@ class PromptItem:
 
     @property
     def hash(self) -> str:
-        return prompt_hash(self.prompt)
+        return item_hash(self.prompt)
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -3,7 +3,6 @@ rows to the nouns of :mod:`modelarena.battles.records`."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Row
 from modelarena.backends.base import AnswerStats
 from modelarena.battles.records import Answer, Battle, BattleStatus, Verdict, VoteRecord
 from modelarena.battles.style import StyleCounts
+from modelarena.battles.textfold import prompt_key
 
 HUMAN = "human"  # the vote source of people; judges vote as "judge:<model>"
 
@@ -27,8 +27,9 @@ def new_battle_id() -> str:
 
 
 def prompt_hash(prompt: str) -> str:
-    folded = " ".join(prompt.lower().split())
-    return hashlib.sha256(folded.encode()).hexdigest()[:32]
+    """The per-prompt cap's key of a battle (``battles.prompt_hash``): see
+    :func:`modelarena.battles.textfold.prompt_key`."""
+    return prompt_key(prompt)
 
 
 def now() -> datetime:
