@@ -105,3 +105,41 @@ def test_scan_of_an_empty_or_honest_store_flags_nobody(sqlite_url: str) -> None:
     store.import_battles(rigged_log(seed=7, riggers=0))
     assert detect_anomalous_voters(store) == []
     assert apply_flags(store, [], actor="test") == 0
+
+
+def test_fresh_sessions_from_one_address_are_flagged_through_it(db_url: str) -> None:
+    """The issue's attacker: 7 sessions of 9 rigging votes from one address, each under
+    min_votes; honest sessions sharing another address stay counted."""
+    from integrity_helpers import MODELS, complete_battle
+
+    from modelarena.battles.records import Verdict
+    from modelarena.integrity.anomaly import ADDRESS_REASON
+
+    store = Store.open(db_url)
+    store.import_battles(rigged_log(seed=0, riggers=0))
+    rng = np.random.default_rng(9)
+    strength = np.linspace(300, -300, len(MODELS))
+    for s in range(7):
+        for _ in range(9):
+            other = MODELS[int(rng.choice([m for m in range(len(MODELS)) if m != 8]))]
+            first = rng.random() < 0.5
+            pair = ("model-08", other) if first else (other, "model-08")
+            battle = complete_battle(store, models=pair)
+            verdict = Verdict.A if first else Verdict.B
+            store.record_vote(battle, verdict, voter=f"fresh-{s}", ip_hash="hash-of-bot-ip")
+    for s in range(4):  # an office: honest sessions behind one address
+        for _ in range(9):
+            i, j = rng.choice(len(MODELS), 2, replace=False)
+            p = 1 / (1 + 10 ** ((strength[j] - strength[i]) / 400))
+            battle = complete_battle(store, models=(MODELS[i], MODELS[j]))
+            verdict = Verdict.A if rng.random() < p else Verdict.B
+            store.record_vote(battle, verdict, voter=f"office-{s}", ip_hash="hash-of-office")
+    flags = detect_anomalous_voters(store)
+    assert sorted(f.voter for f in flags) == [f"fresh-{s}" for s in range(7)]
+    assert all(f.reason == ADDRESS_REASON and f.p_value < 1e-6 for f in flags)
+    detail = flags[0].detail
+    assert detail["favoured_model"] == "model-08" and detail["address"] == "hash-of-bot-"
+    assert detail["address_sessions"] == 7 and detail["address_votes"] == 63
+    assert apply_flags(store, flags, actor="test") == 63
+    assert store.filtered_vote_summary()["flagged_voter"] == 63
+    store.close()

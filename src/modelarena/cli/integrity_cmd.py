@@ -53,6 +53,8 @@ def _voters_table(views: list[Any], title: str) -> Table:
                 parts.append(
                     f"favours {detail['favoured_model']} ({detail.get('shift_points', 0):+.0f} pts)"
                 )
+            if detail.get("address"):
+                parts.append(_address_text(detail))
             detail = ", ".join(parts)
         table.add_row(
             v.id,
@@ -63,6 +65,13 @@ def _voters_table(views: list[Any], title: str) -> Table:
             str(detail or ""),
         )
     return table
+
+
+def _address_text(detail: dict[str, Any]) -> str:
+    return (
+        f"with address {detail['address']} ({detail.get('address_sessions')} voters, "
+        f"{detail.get('address_votes')} votes)"
+    )
 
 
 @integrity_app.command("report")
@@ -129,7 +138,11 @@ def scan(
     ] = 1e-4,
     min_votes: Annotated[
         int,
-        typer.Option("--min-votes", min=1, help="Only test voters with at least this many votes"),
+        typer.Option(
+            "--min-votes",
+            min=1,
+            help="Only test voters (and addresses) with at least this many votes",
+        ),
     ] = 10,
     method: Annotated[
         str, typer.Option(help="lrt (likelihood-ratio test), fisher (Fisher's method) or both")
@@ -160,7 +173,7 @@ def scan(
             console.print("no anomalous voters found")
             return
         table = Table(title=f"Anomalous voters (p < {alpha:g})")
-        for col in ("voter", "votes", "p-value", "favours", "shift", "fisher p"):
+        for col in ("voter", "votes", "p-value", "favours", "shift", "fisher p", "tested"):
             table.add_column(col)
         for f in flags:
             table.add_row(
@@ -170,6 +183,7 @@ def scan(
                 str(f.detail.get("favoured_model") or ""),
                 f"{f.detail.get('shift_points', 0):+.0f}",
                 f"{f.detail.get('fisher_p', 1.0):.2g}",
+                _address_text(f.detail) if f.detail.get("address") else "own votes",
             )
         console.print(table)
         if apply:

@@ -24,6 +24,10 @@ numpy, never a Python loop over votes:
   more likely than the one cast; ``-2 * sum(log p)`` is chi-square with ``2k`` degrees of
   freedom. It only reacts to upsets, so it misses a rigger whose target is mid-table.
 
+Both run on each voter's votes and on each address's votes taken together (the keyed
+``ip_hash``; see :mod:`modelarena.integrity.scan`), so rigging votes spread over fresh
+sessions from one address are tested as one voter's.
+
 Flags carry a reason code and the numbers behind it; :func:`apply_flags` stores them and
 stops the voter's votes from counting (reason ``flagged_voter``). Nothing is deleted.
 """
@@ -40,6 +44,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 
 from modelarena.battles.records import VoteReason
+from modelarena.integrity.scan import ScanResult, scan_votes
 from modelarena.integrity.voter_stats import (
     ALPHA,
     MIN_VOTES,
@@ -48,7 +53,6 @@ from modelarena.integrity.voter_stats import (
     VoterTests,
     decide,
     fit_ratings,
-    scan_votes,
     voter_tests,
 )
 from modelarena.store import HUMAN, Store
@@ -56,6 +60,7 @@ from modelarena.store.schema import voters as voters_table
 from modelarena.store.schema import votes as votes_table
 
 __all__ = [
+    "ADDRESS_REASON",
     "ALPHA",
     "CLEARED",
     "MIN_VOTES",
@@ -72,6 +77,9 @@ __all__ = [
 
 REASON = "anomalous_votes"
 """The voters-table reason code of a voter flagged by the scan."""
+ADDRESS_REASON = "anomalous_address"
+"""Reason code of a voter flagged because the votes from their address, taken together, do
+not fit the board (and theirs lean the same way)."""
 CLEARED = "cleared"
 """Flag reason of a voter an admin reviewed and cleared: the scan leaves them alone."""
 
@@ -107,6 +115,8 @@ class _Log:
     voters: list[str]
     models: list[str]
     voter: IntArray  # -1 for votes without a voter
+    addresses: list[str]
+    address: IntArray  # -1 for votes without an address hash
     model_a: IntArray
     model_b: IntArray
     outcome: IntArray  # 0 a, 1 b, 2 tie, 3 both bad
@@ -119,7 +129,7 @@ _OUTCOME = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
 
 def _read_log(store: Store, sources: Sequence[str]) -> _Log:
     v = votes_table.c
-    query = select(v.voter, v.model_a, v.model_b, v.verdict, v.counted, v.reason).where(
+    query = select(v.voter, v.model_a, v.model_b, v.verdict, v.counted, v.reason, v.ip_hash).where(
         v.source.in_(list(sources))
     )
     with store.engine.connect() as conn:
@@ -134,6 +144,8 @@ def _read_log(store: Store, sources: Sequence[str]) -> _Log:
     vindex = {name: i for i, name in enumerate(voter_names)}
     models = sorted({r[1] for r in rows} | {r[2] for r in rows})
     mindex = {name: i for i, name in enumerate(models)}
+    address_names = sorted({r[6] for r in rows if r[6] is not None})
+    aindex = {name: i for i, name in enumerate(address_names)}
     n = len(rows)
     voter = np.fromiter(
         (vindex.get(r[0], -1) if r[0] is not None else -1 for r in rows), dtype=np.int64, count=n
@@ -152,6 +164,12 @@ def _read_log(store: Store, sources: Sequence[str]) -> _Log:
         voters=voter_names,
         models=models,
         voter=voter,
+        addresses=address_names,
+        address=np.fromiter(
+            (aindex.get(r[6], -1) if r[6] is not None else -1 for r in rows),
+            dtype=np.int64,
+            count=n,
+        ),
         model_a=np.fromiter((mindex[r[1]] for r in rows), dtype=np.int64, count=n),
         model_b=np.fromiter((mindex[r[2]] for r in rows), dtype=np.int64, count=n),
         outcome=np.fromiter((_OUTCOME[r[3]] for r in rows), dtype=np.int64, count=n),
@@ -173,12 +191,13 @@ def detect_anomalous_voters(
 
     The scan looks at each voter's counted votes and their votes already uncounted as
     ``flagged_voter`` (so a flag is confirmed, or dropped, as the board moves); voters an
-    admin cleared are skipped. Returns flags, most significant first.
+    admin cleared are skipped. Each address's votes are tested together too (reason
+    ``anomalous_address``). Returns flags, most significant first.
     """
     log = _read_log(store, sources)
     if not log.voters or len(log.models) < 2:
         return []
-    flagged, tests = scan_votes(
+    found = scan_votes(
         log.voter,
         log.model_a,
         log.model_b,
@@ -187,34 +206,58 @@ def detect_anomalous_voters(
         scan_mask=log.scan,
         n_voters=len(log.voters),
         n_models=len(log.models),
+        address=log.address,
+        n_addresses=len(log.addresses),
         alpha=alpha,
         min_votes=min_votes,
         method=method,
         rounds=rounds,
     )
-    if tests is None:
+    if found.tests is None:
         return []
-    out = []
-    for i in np.flatnonzero(flagged):
-        model = int(tests.favoured[i])
-        out.append(
-            Flag(
-                voter=log.voters[i],
-                reason=REASON,
-                p_value=float(tests.p_value[i]),
-                votes=int(tests.votes[i]),
-                detail={
-                    "test": "fisher" if method == "fisher" else "likelihood_ratio",
-                    "favoured_model": log.models[model] if model >= 0 else None,
-                    "shift_points": round(float(tests.shift[i]), 1),
-                    "temperature": round(float(tests.beta[i]), 3),
-                    "fisher_p": float(tests.fisher_p[i]),
-                    "alpha": alpha,
-                },
-            )
-        )
+    out = [_flag(found, log, int(i), method, alpha) for i in np.flatnonzero(found.flagged)]
     out.sort(key=lambda f: (f.p_value, f.voter))
     return out
+
+
+def _evidence(tests: VoterTests, i: int, models: list[str], method: Method) -> dict[str, Any]:
+    model = int(tests.favoured[i])
+    return {
+        "test": "fisher" if method == "fisher" else "likelihood_ratio",
+        "favoured_model": models[model] if model >= 0 else None,
+        "shift_points": round(float(tests.shift[i]), 1),
+        "temperature": round(float(tests.beta[i]), 3),
+        "fisher_p": float(tests.fisher_p[i]),
+    }
+
+
+def _flag(found: ScanResult, log: _Log, i: int, method: Method, alpha: float) -> Flag:
+    tests = found.tests
+    assert tests is not None
+    g = int(found.via_address[i])
+    if g < 0 or found.address_tests is None:
+        return Flag(
+            voter=log.voters[i],
+            reason=REASON,
+            p_value=float(tests.p_value[i]),
+            votes=int(tests.votes[i]),
+            detail={**_evidence(tests, i, log.models, method), "alpha": alpha},
+        )
+    group = found.address_tests
+    return Flag(
+        voter=log.voters[i],
+        reason=ADDRESS_REASON,
+        p_value=float(group.p_value[g]),
+        votes=int(tests.votes[i]),
+        detail={
+            **_evidence(group, g, log.models, method),
+            "alpha": alpha,
+            "address": log.addresses[g][:12],  # a prefix of the keyed hash, never the IP
+            "address_sessions": int(found.sessions[g]),
+            "address_votes": int(group.votes[g]),
+            "own_p_value": float(tests.p_value[i]),
+        },
+    )
 
 
 def apply_flags(store: Store, flags: Sequence[Flag], *, actor: str = "scan") -> int:

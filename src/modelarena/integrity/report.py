@@ -20,10 +20,11 @@ REASON_TEXT = {
     "not_anonymous": "cast after the models were revealed",
     "battle_failed": "a model failed to answer",
     "banned_voter": "the voter is banned",
-    "flagged_voter": "the voter was flagged by the anomaly scan",
+    "flagged_voter": "the voter was flagged by the anomaly scan (their votes or their address's)",
     "prompt_cap": "the prompt already had its share of counted votes",
     "rate_limited": "over the rate limit",
     "imported_non_anonymous": "imported from a non-anonymous log",
+    "duplicate_import": "the same log row imported twice (found when upgrading the database)",
 }
 
 

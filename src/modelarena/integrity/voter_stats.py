@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from scipy.special import erfc, expit, log_expit
 from scipy.stats import chi2
 
-from modelarena.ratings import aggregate, connected_components, fit_bradley_terry
+from modelarena.ratings import aggregate, fit_connected
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -43,6 +43,7 @@ class VoterTests:
     shift: FloatArray  # its fitted delta, in rating points (+ favours, - disfavours)
     beta: FloatArray  # fitted temperature (1 = like the population)
     fisher_p: FloatArray  # Fisher's method on per-vote p-values vs the pair's history
+    favour: NDArray[np.bool_]  # the favour test gave ``p_value`` (else the temperature test)
 
 
 SCREEN = 5.0
@@ -233,6 +234,7 @@ def voter_tests(
             np.zeros(n_voters),
             np.ones(n_voters),
             ones.copy(),
+            np.zeros(n_voters, dtype=bool),
         )
     d = theta[a] - theta[b]
     fav_p, fav_model, fav_shift, tested = _favour_tests(voter, a, b, d, y, n_voters, n_models)
@@ -240,28 +242,15 @@ def voter_tests(
     p = np.minimum(1.0, (tested + 1) * np.minimum(fav_p, temp_p))
     hist = (a, b, y) if history is None else tuple(np.asarray(h) for h in history)
     fisher_p = _fisher_tests(voter, a, b, y, n_voters, n_models, hist)  # type: ignore[arg-type]
-    return VoterTests(counts, p, fav_model, fav_shift, beta, fisher_p)
+    return VoterTests(counts, p, fav_model, fav_shift, beta, fisher_p, fav_p <= temp_p)
 
 
 def fit_ratings(
     model_a: IntArray, model_b: IntArray, outcome: IntArray, n_models: int
 ) -> FloatArray:
     """Bradley-Terry ratings (half ties) of the largest connected component; nan elsewhere."""
-    counts = aggregate(model_a, model_b, outcome, n_models)
-    out = np.full(n_models, np.nan)
-    if counts.n_pairs == 0:
-        return out
-    main = max(connected_components(counts), key=len)
-    keep = np.zeros(n_models, dtype=bool)
-    keep[main] = True
-    remap = -np.ones(n_models, dtype=np.int64)
-    remap[main] = np.arange(main.size)
-    mask = keep[model_a] & keep[model_b]
-    if main.size < 2:
-        return out
-    sub = aggregate(remap[model_a[mask]], remap[model_b[mask]], outcome[mask], int(main.size))
-    out[main] = fit_bradley_terry(sub).ratings
-    return out
+    group = fit_connected(aggregate(model_a, model_b, outcome, n_models))
+    return np.full(n_models, np.nan) if group is None else group.spread(n_models)
 
 
 def decide(
@@ -282,57 +271,3 @@ def decide(
     else:
         raise ValueError("method must be 'lrt', 'fisher' or 'both'")
     return np.asarray(enough & hit)
-
-
-def scan_votes(
-    voter: IntArray,
-    model_a: IntArray,
-    model_b: IntArray,
-    outcome: IntArray,
-    *,
-    fit_mask: NDArray[np.bool_],
-    scan_mask: NDArray[np.bool_],
-    n_voters: int,
-    n_models: int,
-    alpha: float = ALPHA,
-    min_votes: int = MIN_VOTES,
-    method: Method = "lrt",
-    rounds: int = 2,
-) -> tuple[NDArray[np.bool_], VoterTests | None]:
-    """The scan on arrays: fit on ``fit_mask`` votes, test each voter's ``scan_mask`` votes.
-
-    ``voter`` is -1 for votes without a voter (they inform the fit, are never tested).
-    With ``rounds`` > 1 the board is refitted without the voters flagged so far and everyone
-    is tested again, so a large attack cannot hide by having moved the fit it is tested
-    against. Returns (flagged per voter, the last round's tests).
-    """
-    score = np.array([1.0, 0.0, 0.5, 0.5])[outcome]
-    excluded = np.zeros(n_voters, dtype=bool)
-    flagged = excluded
-    tests: VoterTests | None = None
-    has_voter = voter >= 0
-    for _ in range(max(1, rounds)):
-        voter_ok = np.ones(voter.size, dtype=bool)
-        voter_ok[has_voter] = ~excluded[voter[has_voter]]
-        fit = fit_mask & voter_ok
-        if not fit.any():
-            break
-        ratings = fit_ratings(model_a[fit], model_b[fit], outcome[fit], n_models)
-        rated = np.isfinite(ratings)
-        both = rated[model_a] & rated[model_b]
-        mask = scan_mask & has_voter & both
-        hist = fit & both
-        tests = voter_tests(
-            voter[mask],
-            model_a[mask],
-            model_b[mask],
-            score[mask],
-            np.nan_to_num(ratings),
-            n_voters,
-            history=(model_a[hist], model_b[hist], score[hist]),
-        )
-        flagged = decide(tests, alpha=alpha, min_votes=min_votes, method=method)
-        if np.array_equal(flagged, excluded):
-            break
-        excluded = flagged
-    return flagged, tests
