@@ -6,7 +6,9 @@ Each worker reads the same settings (``ARENA_CONFIG`` / ``./arena.toml`` and the
 variables), opens its own connection pool on the shared database and, with
 ``ARENA_REDIS_URL``, shares rate-limit counters through Redis. Workers hold no state that
 matters between requests, so every one serves the same leaderboard. Give them one
-``ARENA_SECRET_KEY`` so a session cookie signed by one is valid on the others.
+``ARENA_SECRET_KEY`` so a session cookie signed by one is valid on the others. Behind a
+proxy, set ``ARENA_TRUST_PROXY=1`` (and ``ARENA_TRUSTED_PROXIES``) and start uvicorn with
+``--no-proxy-headers``: the app reads ``X-Forwarded-For`` itself.
 """
 
 from __future__ import annotations
@@ -24,8 +26,4 @@ def app_factory() -> FastAPI:
     from modelarena.web import create_app
 
     arena = Arena.from_config(os.environ.get("ARENA_CONFIG") or None)
-    return create_app(
-        arena,
-        trust_proxy=os.environ.get("ARENA_TRUST_PROXY", "") in ("1", "true", "yes"),
-        secure_cookies=os.environ.get("ARENA_SECURE_COOKIES", "") in ("1", "true", "yes"),
-    )
+    return create_app(arena)  # trust_proxy, secure_cookies: from the settings

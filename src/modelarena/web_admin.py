@@ -5,10 +5,15 @@ Mounted by the web app with ``app.include_router(admin_router(arena))``. Every e
 config), compared in constant time. Without a configured token the admin API is off and
 answers 403 saying so. The token is sent in a header, never a cookie, so these endpoints
 are not reachable by cross-site requests and need no CSRF token.
+
+Wrong tokens are throttled per client address (``Limits.admin_failures_per_hour``, shared by
+the workers through Redis like the other limits): once an address has used them up, every
+admin request from it is refused with 429, the right token too, so guessing cannot go on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +21,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from modelarena.integrity import admin
+from modelarena.integrity.ratelimit import Limits, RateLimited, RateLimiter
 from modelarena.integrity.report import integrity_report
+from modelarena.web.errors import ApiError
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -25,20 +32,34 @@ PREFIX = "/api/admin"
 VoterId = Annotated[str, Path(min_length=1, max_length=admin.MAX_VOTER_ID)]
 
 
-def _authorise(arena: Arena, request: Request) -> str:
-    """Return the actor name for the audit log, or raise 401/403."""
+def same_secret(given: str, expected: str) -> bool:
+    """Whether two secrets are equal, in time that depends on neither (not even the length:
+    the digests are compared)."""
+    a = hashlib.sha256(given.encode("utf-8", "surrogateescape")).digest()
+    b = hashlib.sha256(expected.encode("utf-8", "surrogateescape")).digest()
+    return hmac.compare_digest(a, b)
+
+
+def _authorise(arena: Arena, limiter: RateLimiter, request: Request) -> str:
+    """Return the actor name for the audit log, or raise 401/403/429."""
     expected = arena.settings.admin_token
     if not expected:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             detail="the admin API is disabled: set ARENA_ADMIN_TOKEN to enable it",
         )
+    ip = request.client.host if request.client else None
+    try:
+        limiter.check_admin(ip)
+    except RateLimited as exc:
+        raise ApiError(
+            429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after_s)}
+        ) from None
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
-    ok = scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8")
-    )
+    ok = scheme.lower() == "bearer" and same_secret(given.strip(), expected)
     if not ok:
+        limiter.admin_failed(ip)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="admin token missing or wrong: send 'Authorization: Bearer <token>'",
@@ -47,9 +68,13 @@ def _authorise(arena: Arena, request: Request) -> str:
     return "admin-api"
 
 
-def admin_router(arena: Arena) -> APIRouter:
+def admin_router(arena: Arena, limiter: RateLimiter | None = None) -> APIRouter:
+    """The admin endpoints; ``limiter`` counts wrong tokens (the app's, so that workers
+    share the count through Redis; by default one in this process's memory)."""
+    throttle = limiter or RateLimiter(Limits())
+
     async def authorised(request: Request) -> str:
-        return _authorise(arena, request)
+        return _authorise(arena, throttle, request)
 
     actor_dep = Depends(authorised)
     router = APIRouter(prefix=PREFIX, tags=["admin"])

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from modelarena.cli.main import app as cli
 from modelarena.integrity import admin
 from modelarena.integrity.anomaly import CLEARED, apply_flags, detect_anomalous_voters
+from modelarena.integrity.ratelimit import Limits, RateLimiter
 from modelarena.integrity.report import integrity_report
 from modelarena.store import Store
 from modelarena.store.schema import audit_log
@@ -99,11 +100,16 @@ def test_cli_scan_report_and_admin(rigged: str) -> None:
     assert bad.exit_code == 1 and "unknown format" in bad.output
 
 
-def _client(url: str, token: str | None) -> TestClient:
+def _client(
+    url: str, token: str | None, limiter: RateLimiter | None = None, **settings: object
+) -> TestClient:
     from modelarena.web.app import create_app
 
-    arena = scripted_arena(url, admin_token=token)
-    app = create_app(arena)  # mounts the admin API
+    arena = scripted_arena(url, admin_token=token, **settings)
+    # mounts the admin API; room for the many wrong tokens these tests send
+    app = create_app(
+        arena, rate_limiter=limiter or RateLimiter(Limits(admin_failures_per_hour=1000))
+    )
     return TestClient(app)
 
 
@@ -156,3 +162,39 @@ def test_admin_api_reviews_and_acts(sqlite_url: str) -> None:
         assert report["flagged_voters"] == 2 and report["banned_voters"] == 1
         everyone = client.get("/api/admin/voters?all=true", headers=auth).json()
         assert len(everyone) > 100
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_wrong_admin_tokens_are_throttled_per_address(
+    sqlite_url: str, storage: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("redis_url") if storage == "redis" else None
+    limiter = RateLimiter(Limits(admin_failures_per_hour=3), url)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    guesser = {"X-Forwarded-For": "192.0.2.66"}  # behind the proxy, as resolved by the app
+    other = {"X-Forwarded-For": "192.0.2.77"}
+    with _client(sqlite_url, TOKEN, limiter, trust_proxy=True) as client:
+        for _ in range(4):  # the right token is never counted
+            assert client.get("/api/admin/voters", headers={**auth, **guesser}).status_code == 200
+        codes = [
+            client.get(
+                "/api/admin/voters", headers={"Authorization": f"Bearer guess-{i}", **guesser}
+            ).status_code
+            for i in range(6)
+        ]
+        assert codes == [401] * 3 + [429] * 3
+        # locked out: even the right token is refused, so guessing cannot go on
+        r = client.get("/api/admin/voters", headers={**auth, **guesser})
+        assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+        assert int(r.headers["retry-after"]) > 0
+        # another address is not locked out
+        assert client.get("/api/admin/voters", headers={**auth, **other}).status_code == 200
+
+
+def test_the_token_comparison_ignores_length_and_encoding() -> None:
+    from modelarena.web_admin import same_secret
+
+    assert same_secret(TOKEN, TOKEN)
+    assert not same_secret(TOKEN[:-1], TOKEN) and not same_secret(TOKEN + "x", TOKEN)
+    assert not same_secret("", TOKEN)
+    assert not same_secret("\udcff" + TOKEN, TOKEN)  # a lone surrogate from the header

@@ -212,3 +212,50 @@ def test_redis_recovery_restores_shared_limits(redis_url: str) -> None:
     other_worker.hit_vote("s1", "192.0.2.1")
     with pytest.raises(RateLimited):
         limiter.hit_vote("s1", "192.0.2.1")
+
+
+def test_new_sessions_per_address_are_capped(storage: str | None) -> None:
+    limiter = RateLimiter(Limits(sessions_per_day=3), storage)
+    for sid in ("s1", "s2", "s3"):
+        limiter.admit_session(sid, "192.0.2.30")
+    with pytest.raises(RateLimited) as err:
+        limiter.admit_session("s4", "192.0.2.30")  # a fourth voter id from the address
+    assert "new sessions" in str(err.value) and err.value.retry_after_s > 0
+    for _ in range(3):
+        limiter.admit_session("s1", "192.0.2.30")  # a known session goes on
+    with pytest.raises(RateLimited):
+        limiter.admit_session("s5", "192.0.2.30")  # refusals used no marker, no quota
+    limiter.admit_session("s4", "192.0.2.31")  # another address has its own budget
+    limiter.admit_session("s6", None)  # no address known: nothing to count
+
+
+def test_fresh_cookies_from_one_address_are_capped_at_their_first_battle(
+    storage: str | None, sqlite_url: str
+) -> None:
+    """The issue's attacker: a new voter id for every few votes from one address."""
+    from modelarena.web.app import create_app
+
+    arena = scripted_arena(sqlite_url)
+    limits = Limits(battles_per_minute=100, sessions_per_day=3)
+    codes = []
+    sessions = []
+    with TestClient(create_app(arena, rate_limiter=RateLimiter(limits, storage))) as client:
+        for _ in range(5):
+            client.cookies.clear()
+            token = client.get("/api/session").json()["csrf_token"]
+            sessions.append((client.cookies.get("arena_session"), token))
+            r = client.post(
+                "/api/battles", json={"prompt": "Hi there"}, headers={"X-CSRF-Token": token}
+            )
+            codes.append(r.status_code)
+            if r.status_code == 429:
+                assert r.json()["error"]["code"] == "rate_limited"
+                assert "new sessions" in r.json()["error"]["message"]
+        # a session admitted before the cap keeps playing
+        client.cookies.clear()
+        client.cookies.set("arena_session", sessions[0][0] or "")
+        r = client.post(
+            "/api/battles", json={"prompt": "Again"}, headers={"X-CSRF-Token": sessions[0][1]}
+        )
+        codes.append(r.status_code)
+    assert codes == [201] * 3 + [429] * 2 + [201]

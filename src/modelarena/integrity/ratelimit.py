@@ -1,5 +1,10 @@
 """Rate limits per session and per IP, with the ``limits`` library.
 
+Three budgets: battles a minute and votes a day (per session and per address), new
+sessions a day per address (a client that drops its cookie gets a new voter id; the cap
+keeps one address from spreading its votes over many ids), and failed admin-token
+attempts per address.
+
 In memory by default (one process); Redis when ``redis_url`` is configured, so that every
 worker of a scaled-out deployment shares the same counters. If Redis cannot be reached the
 limiter keeps counting in this process's memory (logged once) and goes back to Redis once
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
@@ -39,6 +45,14 @@ class RateLimited(Exception):
 class Limits:
     battles_per_minute: int = 20
     votes_per_day: int = 1000
+    sessions_per_day: int = 20
+    """New sessions (voter ids) per address a day, counted at each session's first battle."""
+    admin_failures_per_hour: int = 10
+    """Wrong admin tokens per address an hour; past it, every admin request is refused."""
+
+
+SEEN = parse("1/day")
+"""Marks a session as known to an address: only its first battle there counts as new."""
 
 
 log = logging.getLogger(__name__)
@@ -62,17 +76,27 @@ class RateLimiter:
         self.degraded = False  # counting locally because the shared storage failed
         self.battle_limit: RateLimitItem = parse(f"{limits.battles_per_minute}/minute")
         self.vote_limit: RateLimitItem = parse(f"{limits.votes_per_day}/day")
+        self.session_limit: RateLimitItem = parse(f"{limits.sessions_per_day}/day")
+        self.admin_limit: RateLimitItem = parse(f"{limits.admin_failures_per_hour}/hour")
 
     def _hit(self, what: str, item: RateLimitItem, keys: list[str]) -> None:
+        def count(limiter: SlidingWindowCounterRateLimiter, shared: bool) -> None:
+            if shared and self.one_call:
+                self._count_in_one_call(what, item, keys)
+            else:
+                self._count(limiter, what, item, keys)
+
+        self._on_storage(count)
+
+    def _on_storage(self, count: Callable[[SlidingWindowCounterRateLimiter, bool], None]) -> None:
+        """Run ``count`` on the shared storage, or on this process's memory while the shared
+        storage is failing (``count``'s second argument says which)."""
         if not self.shared:
-            self._count(self.limiter, what, item, keys)
+            count(self.limiter, False)
             return
         if time.monotonic() >= self._down_until:
             try:
-                if self.one_call:
-                    self._count_in_one_call(what, item, keys)
-                else:
-                    self._count(self.limiter, what, item, keys)
+                count(self.limiter, True)
             except RateLimited:
                 self._recovered()
                 raise
@@ -81,7 +105,7 @@ class RateLimiter:
             else:
                 self._recovered()
                 return
-        self._count(self._local, what, item, keys)
+        count(self._local, False)
 
     def _degrade(self, exc: Exception) -> None:
         if not self.degraded:
@@ -171,6 +195,44 @@ class RateLimiter:
     def hit_vote(self, session_id: str | None, ip: str | None) -> None:
         self._hit("votes", self.vote_limit, _keys(session_id, ip))
 
+    def admit_session(self, session_id: str | None, ip: str | None) -> None:
+        """Count ``session_id`` against its address's new-session budget, the first time it
+        starts a battle from ``ip`` (within a day). Raises :class:`RateLimited` (nothing
+        counted) when the address has started too many sessions today."""
+        if not session_id or not ip:
+            return
+        seen, key = f"{ip}/{session_id}", f"ip:{ip}"
+
+        def count(limiter: SlidingWindowCounterRateLimiter, _shared: bool) -> None:
+            if not limiter.test(SEEN, "session-seen", seen):
+                return  # this session already started a battle from this address
+            if not limiter.hit(self.session_limit, "sessions", key):
+                raise _refusal(limiter, "sessions", self.session_limit, key, "new sessions")
+            limiter.hit(SEEN, "session-seen", seen)
+
+        self._on_storage(count)
+
+    def check_admin(self, ip: str | None) -> None:
+        """Raise :class:`RateLimited` if ``ip`` has used up its failed admin attempts."""
+        key = f"ip:{ip or 'unknown'}"
+
+        def count(limiter: SlidingWindowCounterRateLimiter, _shared: bool) -> None:
+            if not limiter.test(self.admin_limit, "admin-failures", key):
+                raise _refusal(
+                    limiter, "admin-failures", self.admin_limit, key, "failed admin attempts"
+                )
+
+        self._on_storage(count)
+
+    def admin_failed(self, ip: str | None) -> None:
+        """Count one failed admin attempt from ``ip``."""
+        key = f"ip:{ip or 'unknown'}"
+
+        def count(limiter: SlidingWindowCounterRateLimiter, _shared: bool) -> None:
+            limiter.hit(self.admin_limit, "admin-failures", key)
+
+        self._on_storage(count)
+
     def reset(self) -> None:
         self.storage.reset()
         self._local.storage.reset()
@@ -191,11 +253,15 @@ def _keys(session_id: str | None, ip: str | None) -> list[str]:
 
 
 def _refusal(
-    limiter: SlidingWindowCounterRateLimiter, what: str, item: RateLimitItem, key: str
+    limiter: SlidingWindowCounterRateLimiter,
+    what: str,
+    item: RateLimitItem,
+    key: str,
+    shown: str | None = None,
 ) -> RateLimited:
     stats = limiter.get_window_stats(item, what, key)
     retry = max(1, int(stats.reset_time - time.time()))
-    return RateLimited(what, str(item), retry)
+    return RateLimited(shown or what, str(item), retry)
 
 
 async def _async_refusal(

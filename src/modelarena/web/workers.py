@@ -53,8 +53,9 @@ class WorkerSpec:
     host: str
     port: int
     log_level: str
-    trust_proxy: bool
-    secure_cookies: bool
+    trust_proxy: bool | None
+    """Overrides of the settings of the same name (``None``: as configured)."""
+    secure_cookies: bool | None
     secret_key: str
     """One key for all: a cookie signed by one worker must be valid on the others."""
 
@@ -118,7 +119,7 @@ def _serve(spec: WorkerSpec, shared: socket.socket | None) -> None:
     config = uvicorn.Config(
         app,
         log_level=spec.log_level,
-        proxy_headers=spec.trust_proxy,
+        proxy_headers=False,  # the app reads X-Forwarded-For itself (web/proxy.py)
         timeout_graceful_shutdown=5,
     )
     _exit_with(os.getppid())
