@@ -26,6 +26,7 @@ Example ``arena.toml``::
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -33,8 +34,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from modelarena.backends.base import GenerationSettings
 
 DEFAULT_CONFIG_FILES = ("arena.toml",)
 DEFAULT_DATABASE_URL = "sqlite:///arena.db"
@@ -52,7 +51,8 @@ class ModelConfig(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$")
     catalog: str | None = None
     display_name: str | None = None  # defaults to the catalog's display name
-    backend: Literal["openai", "gguf"]
+    # a registered backend: openai, gguf, scripted, or one a plugin registers
+    backend: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     # openai-compatible
     base_url: str | None = None
     model: str | None = None
@@ -71,6 +71,7 @@ class ModelConfig(BaseModel):
     max_concurrency: int = 4
     weight: float = 1.0  # pairing weight
     description: str = ""  # shown at reveal, e.g. how this configuration differs
+    options: dict[str, Any] = Field(default_factory=dict)  # backend-specific settings
 
     @field_validator("api_key_env")
     @classmethod
@@ -86,15 +87,6 @@ class ModelConfig(BaseModel):
     def catalog_id(self) -> str:
         return self.catalog or self.id
 
-    def generation_settings(self) -> GenerationSettings:
-        return GenerationSettings(
-            temperature=self.temperature,
-            top_p=self.top_p,
-            max_tokens=self.max_tokens,
-            seed=self.seed,
-            timeout_s=self.timeout_s,
-        )
-
 
 class Settings(BaseModel):
     """Everything modelarena reads from the config file and the environment."""
@@ -108,13 +100,41 @@ class Settings(BaseModel):
     admin_token: str | None = None
     redis_url: str | None = None
     models: list[ModelConfig] = Field(default_factory=list)
+    # the bundled pair joins configured models when true; None: only when none are configured
+    include_bundled: bool | None = None
     catalog: list[dict[str, Any]] = Field(default_factory=list)
     max_prompt_chars: int = 8000
+    # the most the app takes of one answer, whatever the backend sends (a cut answer is
+    # marked cut), and of one battle's conversation (follow-ups are refused past either)
+    max_answer_tokens: int = Field(8192, ge=1)
+    max_answer_chars: int = Field(40_000, ge=1)
+    max_turns: int = Field(10, ge=1)
+    max_context_chars: int = Field(100_000, ge=1)
     battles_per_minute: int = 20
     votes_per_day: int = 1000
+    sessions_per_day: int = 20  # new voter ids per address a day (at their first battle)
     votes_per_prompt: int = 50
+    # behind a reverse proxy: the client is the right-most X-Forwarded-For hop not written
+    # by a trusted proxy (trusted_proxies empty: only the direct peer is trusted)
+    trust_proxy: bool = False
+    trusted_proxies: list[str] = Field(default_factory=list)
+    secure_cookies: bool = False  # session cookie marked Secure (HTTPS deployments)
     pairing: Literal["weighted", "adaptive"] = "weighted"
     source_path: str | None = None  # where these settings were read from
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not an IP address or CIDR network (e.g. 10.0.0.1 or "
+                    "10.0.0.0/8); a wildcard is not accepted, since trusting every hop lets "
+                    "clients choose their own address"
+                ) from None
+        return [v.strip() for v in values if v.strip()]
 
     def model(self, model_id: str) -> ModelConfig | None:
         return next((m for m in self.models if m.id == model_id), None)
@@ -128,11 +148,31 @@ _ENV_FIELDS: dict[str, type] = {
     "admin_token": str,
     "redis_url": str,
     "max_prompt_chars": int,
+    "max_answer_tokens": int,
+    "max_answer_chars": int,
+    "max_turns": int,
+    "max_context_chars": int,
     "battles_per_minute": int,
     "votes_per_day": int,
+    "sessions_per_day": int,
     "votes_per_prompt": int,
     "pairing": str,
+    "trust_proxy": bool,
+    "trusted_proxies": list,
+    "secure_cookies": bool,
 }
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _env_value(kind: type, raw: str) -> Any:
+    if kind is bool:
+        if raw.strip().lower() in _TRUE + _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise ValueError(raw)
+    if kind is list:  # comma-separated
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return kind(raw)
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -142,10 +182,11 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         if raw is None or raw == "":
             continue
         try:
-            out[name] = kind(raw)
+            out[name] = _env_value(kind, raw)
         except ValueError as exc:
+            hint = " (use 1 or 0)" if kind is bool else ""
             raise ConfigError(
-                f"ARENA_{name.upper()}={raw!r} is not a valid {kind.__name__}"
+                f"ARENA_{name.upper()}={raw!r} is not a valid {kind.__name__}{hint}"
             ) from exc
     return out
 

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, user_errors
+from modelarena.cli.common import (
+    ConfigOption,
+    DatabaseOption,
+    console,
+    fail,
+    print_notices,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -23,18 +30,24 @@ def register(app: typer.Typer) -> None:
         db: DatabaseOption = None,
         log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
         trust_proxy: Annotated[
-            bool,
+            bool | None,
             typer.Option(
-                "--trust-proxy",
-                help="Take the client address from X-Forwarded-For (behind a reverse proxy only)",
+                "--trust-proxy/--no-trust-proxy",
+                help="Take the client address from X-Forwarded-For, the right-most hop not "
+                "written by a trusted proxy (behind a reverse proxy only). Default: the "
+                "trust_proxy setting",
+                show_default=False,
             ),
-        ] = False,
+        ] = None,
         secure_cookies: Annotated[
-            bool,
+            bool | None,
             typer.Option(
-                "--secure-cookies", help="Mark the session cookie Secure (serving over HTTPS)"
+                "--secure-cookies/--no-secure-cookies",
+                help="Mark the session cookie Secure (serving over HTTPS). Default: the "
+                "secure_cookies setting",
+                show_default=False,
             ),
-        ] = False,
+        ] = None,
         workers: Annotated[
             int,
             typer.Option(
@@ -48,12 +61,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Start the web arena: battles, votes and the live leaderboard in your browser."""
         import uvicorn
+        from uvicorn.config import LOG_LEVELS
 
         from modelarena.cli.common import load_arena
+
+        if log_level.lower() not in LOG_LEVELS:
+            fail(f"unknown --log-level {log_level!r}; use one of: {', '.join(LOG_LEVELS)}")
         from modelarena.web import create_app
 
         with user_errors():
             arena = load_arena(config, db)
+        print_notices(arena)
+        _log_model_failures()
         if len(arena.contestants) < 2:
             fail(
                 "the arena needs at least two models: configure [[models]] in arena.toml, or "
@@ -105,9 +124,23 @@ def register(app: typer.Typer) -> None:
             host=bind_host,
             port=bind_port,
             log_level=log_level,
-            proxy_headers=trust_proxy,
+            proxy_headers=False,  # the app reads X-Forwarded-For itself (web/proxy.py)
             timeout_graceful_shutdown=5,
         )
+
+
+def _log_model_failures() -> None:
+    """Send the arena's warnings (a model that failed: which, why, the fix) to stderr in
+    uvicorn's style, next to its own log lines."""
+    import logging
+
+    logger = logging.getLogger("modelarena")
+    if not any(getattr(h, "_arena_serve", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        handler._arena_serve = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 def _sharing_note(arena: Arena) -> str:

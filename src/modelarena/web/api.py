@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
@@ -17,16 +18,12 @@ from pydantic import BaseModel, Field
 from modelarena.arena import ArenaError
 from modelarena.battles.categories import CATEGORIES, UnknownCategory, get_category
 from modelarena.battles.pairing import NotEnoughModels
-from modelarena.battles.records import Battle, BattleStatus, Verdict, VoteRecord
+from modelarena.battles.records import Battle, BattleStatus, Verdict
 from modelarena.integrity.ratelimit import RateLimited
 from modelarena.store import BattleNotFound, VoteRejected
 from modelarena.web.app import Ctx, WebContext
-from modelarena.web.boards import (
-    FilterError,
-    opponent_record,
-    parse_filters,
-    rating_history,
-)
+from modelarena.leaderboard import LeaderboardFilters
+from modelarena.web.boards import FilterError, finite, opponent_record, parse_filters
 from modelarena.web.errors import ApiError
 from modelarena.web.security import CSRF_HEADER, SAFE_METHODS, Session, csrf_ok
 from modelarena.web.sse import format_sse
@@ -47,11 +44,8 @@ def session_of(request: Request) -> Session:
     return session
 
 
-def client_ip(request: Request, ctx: WebContext) -> str | None:
-    if ctx.trust_proxy:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+def client_ip(request: Request) -> str | None:
+    """The client's address (behind a trusted proxy, as :mod:`modelarena.web.proxy` found it)."""
     return request.client.host if request.client else None
 
 
@@ -85,7 +79,7 @@ def load_battle(ctx: WebContext, battle_id: str) -> Battle:
     if not valid_battle_id(battle_id):
         raise ApiError(404, "battle_not_found", "no such battle")
     try:
-        return ctx.arena.store.get_battle(battle_id)
+        return ctx.arena.battle(battle_id)  # a turn lost in a crash is marked failed
     except BattleNotFound:
         raise ApiError(404, "battle_not_found", "no such battle") from None
 
@@ -188,8 +182,10 @@ async def create_battle(
             400, "unknown_category", str(exc).encode("utf-8", "replace").decode()
         ) from None
     prompt = checked_prompt(ctx, body.prompt)
+    ip = client_ip(request)
     try:
-        ctx.limiter.hit_battle(session.id, client_ip(request, ctx))
+        ctx.limiter.admit_session(session.id, ip)  # a new voter id counts for its address
+        ctx.limiter.hit_battle(session.id, ip)
     except RateLimited as exc:
         raise rate_limited(exc) from None
     try:
@@ -261,14 +257,24 @@ async def follow_up(
     if not battle.anonymous or has_human_vote(arena, battle_id):
         raise ApiError(409, "battle_voted", "this battle is over; start a new one")
     try:
-        ctx.limiter.hit_battle(session.id, client_ip(request, ctx))
+        arena.check_follow_up(battle, prompt)  # turns and conversation length
+    except ArenaError as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    try:
+        ctx.limiter.hit_battle(session.id, client_ip(request))
     except RateLimited as exc:
         raise rate_limited(exc) from None
-    ctx.turns.start(battle_id, battle.turns, prompt)
+    try:
+        # atomic in the store: a vote sent at the same time is either refused (the battle
+        # is pending from here) or refuses this turn (battle_voted)
+        turn = arena.claim_turn(battle_id, owner=session.id)
+    except ArenaError as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    ctx.turns.start(battle_id, turn, prompt)
     return Created(
         id=battle_id,
         category=battle.category,
-        turn=battle.turns,
+        turn=turn,
         status="pending",
         stream_url=f"/api/battles/{battle_id}/stream",
         battle_url=f"/battles/{battle_id}",
@@ -296,41 +302,31 @@ async def vote(
         ) from None
     if not valid_battle_id(battle_id):
         raise ApiError(404, "battle_not_found", "no such battle")
-    ip = client_ip(request, ctx)
+    ip = client_ip(request)
     if ctx.turns.active(battle_id):
         # started in this process and still streaming (other workers see it as pending)
         raise ApiError(409, "incomplete", "the answers are not complete yet")
     # The vote's own write checks the owner, that the answers are complete, and that the
     # battle has no vote yet. The rate limit is counted first, so that probing other
-    # people's battles costs quota.
-    ballot = arena.web_ballot(
-        battle_id, verdict, voter=session.id, ip_hash=ctx.codec.hash_ip(ip), owner=session.id
-    )
-    store = arena.store
-    if store.batches_votes:
-        # PostgreSQL: Redis and the group-commit writer are awaited on the event loop
-        try:
-            await ctx.limiter.ahit_vote(session.id, ip)
-        except RateLimited as exc:
-            raise rate_limited(exc) from None
-        try:
-            battle, record = await store.cast_vote_async(ballot)
-        except (BattleNotFound, VoteRejected) as exc:
-            raise vote_refused(exc) from None
-    else:
-
-        def store_vote() -> tuple[Battle, VoteRecord]:
-            try:
-                ctx.limiter.hit_vote(session.id, ip)
-            except RateLimited as exc:
-                raise rate_limited(exc) from None
-            try:
-                return store.cast_vote(ballot)
-            except (BattleNotFound, VoteRejected) as exc:
-                raise vote_refused(exc) from None
-
-        # SQLite: on the database thread, one vote at a time
-        battle, record = await ctx.run_db(store_vote)
+    # people's battles costs quota. Redis and PostgreSQL's group commit are awaited on the
+    # event loop.
+    try:
+        await ctx.limiter.ahit_vote(session.id, ip)
+    except RateLimited as exc:
+        raise rate_limited(exc) from None
+    try:
+        record = await arena.avote(
+            battle_id,
+            verdict,
+            voter=session.id,
+            ip_hash=ctx.codec.hash_ip(ip),
+            owner=session.id,
+            refuse_failed=True,
+        )
+    except (BattleNotFound, VoteRejected) as exc:
+        raise vote_refused(exc) from None
+    battle = record.battle
+    assert battle is not None
     # plain JSON types already: skip FastAPI's encoder pass, the hottest endpoint's costliest
     return JSONResponse(
         {
@@ -353,13 +349,18 @@ def reveal(battle_id: str, ctx: Ctx) -> dict[str, Any]:
     return reveal_view(ctx.arena, battle)
 
 
-@router.get("/leaderboard", summary="Ratings with 95% intervals, filters as query parameters")
-def leaderboard(request: Request, ctx: Ctx) -> dict[str, Any]:
+@router.get(
+    "/leaderboard",
+    summary="Ratings with 95% intervals, filters as query parameters",
+    response_model=dict[str, Any],
+)
+async def leaderboard(request: Request, ctx: Ctx) -> JSONResponse:
     try:
         filters = parse_filters(request.query_params)
     except FilterError as exc:
         raise ApiError(400, "bad_filter", str(exc)) from None
-    return ctx.boards.get(ctx.arena, filters)
+    # the fit is shared with every other request of the same votes (see BoardCache)
+    return JSONResponse(await ctx.boards.payload(ctx.arena, filters))
 
 
 @router.get("/models", summary="The configured models and their catalog facts")
@@ -368,28 +369,38 @@ def models(ctx: Ctx) -> list[dict[str, Any]]:
     return [model_card(ctx.arena, m) for m in sorted(ctx.arena.contestants)]
 
 
-@router.get("/models/{model_id:path}", summary="One model: facts, rating history, record")
-def model(model_id: str, ctx: Ctx) -> dict[str, Any]:
-    from modelarena.leaderboard import compute_leaderboard
-
+@router.get(
+    "/models/{model_id:path}",
+    summary="One model: facts, rating history, record",
+    response_model=dict[str, Any],
+)
+async def model(model_id: str, ctx: Ctx) -> JSONResponse:
     arena = ctx.arena
-    board = compute_leaderboard(arena.store, arena.model_info)
+    board = await ctx.boards.board(arena, LeaderboardFilters())
     known = model_id in arena.contestants or model_id in board.models
     if not known:
         raise ApiError(404, "model_not_found", "no such model")
     row = next((r.to_dict() for r in board.rows if r.model == model_id), None)
-    return {
-        "model": model_card(arena, model_id),
-        "rating": row,
-        "history": rating_history(arena, model_id),
-        "record": opponent_record(board, model_id, lambda m: arena.model_info(m).display_name),
+    history = await ctx.boards.history(arena, model_id)
+
+    def revealed_battles() -> list[str]:
         # only battles whose identities are already public (voted on or revealed)
-        "battles": [
-            b.id
-            for b in arena.store.recent_battles(model=model_id, limit=10)
-            if is_revealed(arena, b)
-        ],
-    }
+        recent = arena.store.recent_battles(model=model_id, limit=10)
+        return [b.id for b in recent if is_revealed(arena, b)]
+
+    return JSONResponse(
+        finite(
+            {
+                "model": model_card(arena, model_id),
+                "rating": row,
+                "history": history,
+                "record": opponent_record(
+                    board, model_id, lambda m: arena.model_info(m).display_name
+                ),
+                "battles": await anyio.to_thread.run_sync(revealed_battles),
+            }
+        )
+    )
 
 
 @router.get("/health", summary="Liveness, and how many models are configured")

@@ -7,13 +7,11 @@ import contextlib
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-import anyio
-import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -22,11 +20,11 @@ from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimiter
 from modelarena.web.boards import BoardCache
 from modelarena.web.errors import install_error_handlers
+from modelarena.web.proxy import ForwardedFor
 from modelarena.web.security import SecurityMiddleware, SessionCodec, resolve_secret_key
 from modelarena.web.sse import TurnManager
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 HERE = Path(__file__).parent
 
 
@@ -38,35 +36,24 @@ class WebContext:
     codec: SessionCodec
     templates: Jinja2Templates
     secret_source: str
-    trust_proxy: bool = False
     boards: BoardCache = field(default_factory=BoardCache)
-    _db_limiter: anyio.CapacityLimiter | None = None
-
-    def db_limiter(self) -> anyio.CapacityLimiter:
-        """Threads that may run database work at once. On SQLite one: writes are serial
-        anyway, and a crowd of threads queueing for the write lock and the GIL together
-        (a lock convoy) made each vote several times slower."""
-        if self._db_limiter is None:
-            sqlite = self.arena.store.engine.dialect.name == "sqlite"
-            self._db_limiter = anyio.CapacityLimiter(1 if sqlite else 8)
-        return self._db_limiter
-
-    async def run_db(self, fn: Callable[[], T]) -> T:
-        return await anyio.to_thread.run_sync(fn, limiter=self.db_limiter())
 
 
 def create_app(
     arena: Arena,
     *,
     rate_limiter: RateLimiter | None = None,
-    trust_proxy: bool = False,
-    secure_cookies: bool = False,
+    trust_proxy: bool | None = None,
+    secure_cookies: bool | None = None,
     single_process: bool = False,
 ) -> FastAPI:
     """The whole web app around one :class:`Arena`.
 
-    ``trust_proxy``: take the client address from ``X-Forwarded-For`` (behind a reverse
-    proxy only). ``secure_cookies``: mark the session cookie ``Secure`` (HTTPS deployments).
+    ``trust_proxy`` and ``secure_cookies`` override the settings of the same name (``None``:
+    as configured). ``trust_proxy``: take the client address from ``X-Forwarded-For``, the
+    right-most hop not written by one of ``settings.trusted_proxies`` (behind a reverse
+    proxy only, see :mod:`modelarena.web.proxy`). ``secure_cookies``: mark the session
+    cookie ``Secure`` (HTTPS deployments).
     """
     # Database calls (all of them on SQLite, all but votes on PostgreSQL) run in threads;
     # each statement returns to wait for the GIL, and Python's default 5 ms switch interval
@@ -76,7 +63,11 @@ def create_app(
     settings = arena.settings
     secret, source = resolve_secret_key(settings.secret_key, settings.database_url)
     limiter = rate_limiter or RateLimiter(
-        Limits(settings.battles_per_minute, settings.votes_per_day),
+        Limits(
+            settings.battles_per_minute,
+            settings.votes_per_day,
+            sessions_per_day=settings.sessions_per_day,
+        ),
         storage_url=settings.redis_url,
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -88,12 +79,12 @@ def create_app(
         SessionCodec(secret),
         templates,
         source,
-        trust_proxy,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
+        arena.recover_lost_turns()  # turns a crashed process left pending: failed, retryable
         yield
         await ctx.turns.aclose()
         await arena.aclose()
@@ -113,10 +104,14 @@ def create_app(
     from modelarena.web_admin import admin_router
 
     app.include_router(api.router)
-    app.include_router(admin_router(arena))
+    app.include_router(admin_router(arena, limiter))
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure_cookies)
+    secure = settings.secure_cookies if secure_cookies is None else secure_cookies
+    app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure)
+    behind_proxy = settings.trust_proxy if trust_proxy is None else trust_proxy
+    if behind_proxy:
+        app.add_middleware(ForwardedFor, trusted_proxies=settings.trusted_proxies)
     log.info("session key: %s", source)
     return app
 
