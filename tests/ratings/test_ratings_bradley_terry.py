@@ -180,3 +180,23 @@ def test_graph_helpers() -> None:
     assert not mle_is_finite(counts)  # 2 never scored against 1
     cycle = pair_counts_from_cells([0, 1, 0], [1, 2, 2], [1, 1, 0], [0, 0, 1], [0, 0, 0], 3)
     assert mle_is_finite(cycle)
+
+
+def test_davidson_on_a_few_votes_stays_finite() -> None:
+    # one tie and one win sent Davidson's gap and nu to infinity (ratings -2264 and 4264,
+    # then a singular covariance); every vote a tie has no finite nu at all
+    from modelarena.ratings import fit_connected, sandwich_intervals
+
+    rng = np.random.default_rng(8)
+    for _ in range(300):
+        n = int(rng.integers(2, 5))
+        k = int(rng.integers(1, 7))
+        a = rng.integers(0, n, k)
+        b = (a + rng.integers(1, n, k)) % n
+        counts = aggregate(a, b, rng.integers(0, 3, k), n)
+        group = fit_connected(counts, ties="davidson")
+        if group is None:
+            continue
+        ci = sandwich_intervals(group.counts, group.fit)
+        assert np.all(np.abs(group.fit.ratings - 1000.0) < 1000.0)
+        assert np.all(np.isfinite(ci.lower) & np.isfinite(ci.upper) & (ci.se > 0))

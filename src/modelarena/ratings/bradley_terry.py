@@ -189,6 +189,21 @@ def _fit_davidson(
     return theta, ll, iters, ok, math.exp(float(x[n]))
 
 
+def _decisive(counts: PairCounts) -> PairCounts:
+    """The counts without their ties. Under Davidson's model ties do not keep the ratings
+    finite: a large tie parameter explains a tie whatever the gap, so one tie and one win
+    between two models sent their gap (and nu) to infinity. Its MLE needs the wins alone to
+    link every model both ways (the ridge is used otherwise)."""
+    return PairCounts(
+        a=counts.a,
+        b=counts.b,
+        wins_a=counts.wins_a,
+        wins_b=counts.wins_b,
+        ties=np.zeros_like(counts.ties),
+        n_models=counts.n_models,
+    )
+
+
 def to_ratings(
     theta: FloatArray,
     *,
@@ -228,7 +243,8 @@ def fit_bradley_terry(
     units (1e-10 is about 2e-8 rating points).
 
     Raises ValueError naming models without votes and DisconnectedComparisonGraph when the
-    comparison graph has several components.
+    comparison graph has several components. When every vote is a tie, Davidson's model has
+    no finite fit and the half-tie model is used (``tie_model`` says which was fitted).
     """
     if ties not in (lk.HALF, lk.DAVIDSON):
         raise ValueError(f"ties must be 'half' or 'davidson', got {ties!r}")
@@ -237,10 +253,15 @@ def fit_bradley_terry(
     if anchor is not None and not 0 <= anchor[0] < counts.n_models:
         raise ValueError(f"anchor model {anchor[0]} is out of range")
     check_fittable(counts)
-    lam = (0.0 if mle_is_finite(counts) else SEPARATION_RIDGE) if ridge is None else ridge
+    finite = mle_is_finite(counts if ties == lk.HALF else _decisive(counts))
+    lam = (0.0 if finite else SEPARATION_RIDGE) if ridge is None else ridge
     if lam < 0:
         raise ValueError("ridge must be non-negative")
     tie_param: float | None = None
+    if ties == lk.DAVIDSON and counts.total > 0 and float(counts.ties.sum()) >= counts.total:
+        # every vote a tie: Davidson's nu is infinite; ties as half a win give the same
+        # (equal) ratings, with a proper interval
+        ties = lk.HALF
     if ties == lk.HALF:
         init = None
         if start is not None and start.shape == (counts.n_models,) and np.all(np.isfinite(start)):
