@@ -6,15 +6,19 @@ rules (anonymity, one vote per battle, failure handling) live in one place.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from modelarena.backends import build_backend
+from modelarena.backends import build_backend, generation_settings
 from modelarena.backends.base import Backend, BackendError
-from modelarena.backends.bundled import default_model_configs
+from modelarena.backends.check import Problem, diagnose
+from modelarena.backends.contestants import contestant_configs
 from modelarena.battles.categories import get_category
 from modelarena.battles.identity import find_identity_leak
 from modelarena.battles.pairing import draw_pair
@@ -25,10 +29,19 @@ from modelarena.battles.records import (
     Verdict,
     VoteRecord,
 )
-from modelarena.battles.runner import StreamEvent, build_messages, stream_both
+from modelarena.battles.runner import (
+    AnswerLimits,
+    StreamEvent,
+    build_messages,
+    context_chars,
+    stream_both,
+    turn_refusal,
+)
 from modelarena.catalog import Catalog, CatalogEntry, load_catalog
 from modelarena.config import ModelConfig, Settings, load_settings
-from modelarena.store import HUMAN, Ballot, Store
+from modelarena.store import HUMAN, Ballot, Store, TurnRefused
+
+log = logging.getLogger(__name__)
 
 FAILURES_TO_EXCLUDE = 3  # consecutive failures that take a model out of pairing
 PROBE_AFTER_S = 300.0  # then it gets one chance again (a probe) after this long
@@ -40,6 +53,15 @@ class ArenaError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ModelUnavailable(ArenaError):
+    """A contestant cannot run here. The message is neutral (a voter may see it);
+    ``problem`` names the model, the cause and the fix, for the operator only."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__("model_unavailable", "a model is not available right now")
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -105,7 +127,6 @@ class ModelInfo:
 class _Health:
     failures: int = 0
     excluded_at: float | None = None
-    recent: deque[bool] = field(default_factory=lambda: deque(maxlen=20))
 
 
 class Arena:
@@ -113,10 +134,12 @@ class Arena:
         self.settings = settings
         self.store = store
         self.catalog = catalog or load_catalog(settings.catalog)
-        models = list(settings.models) or default_model_configs()
+        models = contestant_configs(settings, self.catalog)
         self.contestants: dict[str, ModelConfig] = {m.id: m for m in models}
         self._backends: dict[str, Backend] = {}
         self._health: dict[str, _Health] = {m: _Health() for m in self.contestants}
+        # SQLite votes from the event loop: one worker thread at a time (see avote)
+        self._vote_slot: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     @classmethod
     def from_config(cls, path: str | None = None, **overrides: Any) -> Arena:
@@ -127,7 +150,7 @@ class Arena:
 
     @property
     def using_bundled_default(self) -> bool:
-        return not self.settings.models
+        return not self.settings.models and bool(self.contestants)
 
     async def aclose(self) -> None:
         for backend in self._backends.values():
@@ -159,6 +182,10 @@ class Arena:
                 words.update({info.entry.display_name, info.entry.lab, *info.entry.aliases})
         return sorted(w for w in words if len(w) >= 4)
 
+    def diagnose(self, model_id: str, reason: str, message: str) -> Problem:
+        """For the operator: which model failed, why, and how to fix it."""
+        return diagnose(self.contestants[model_id], reason, message)
+
     def backend(self, model_id: str) -> Backend:
         if model_id not in self._backends:
             self._backends[model_id] = build_backend(self.contestants[model_id])
@@ -175,7 +202,6 @@ class Arena:
 
     def record_outcome(self, model_id: str, ok: bool, now: float | None = None) -> None:
         h = self._health.setdefault(model_id, _Health())
-        h.recent.append(ok)
         if ok:
             h.failures, h.excluded_at = 0, None
             return
@@ -183,17 +209,6 @@ class Arena:
         if h.failures >= FAILURES_TO_EXCLUDE:
             # excluded until PROBE_AFTER_S passes; then one battle probes it again
             h.excluded_at = time.monotonic() if now is None else now
-
-    def health(self) -> dict[str, dict[str, Any]]:
-        excluded = self.excluded_models()
-        return {
-            m: {
-                "consecutive_failures": h.failures,
-                "excluded": m in excluded,
-                "recent_success_rate": (sum(h.recent) / len(h.recent)) if h.recent else None,
-            }
-            for m, h in self._health.items()
-        }
 
     # ----------------------------------------------------------------- battles
     def validate_prompt(self, prompt: str) -> str:
@@ -250,42 +265,85 @@ class Arena:
             prompt=text,
         )
 
-    async def stream_turn(self, battle_id: str, prompt: str) -> AsyncIterator[StreamEvent]:
+    def claim_turn(self, battle_id: str, *, owner: str | None = None) -> int:
+        """Open a follow-up turn on a complete battle and return its number. From here until
+        its answers are stored the battle is pending: a vote is refused (``incomplete``)
+        rather than taken mid-turn. Atomic in the store, so a vote and a follow-up sent at
+        once are never both accepted; the loser gets ``battle_voted`` or ``incomplete``.
+
+        Raises :class:`ArenaError` (``turn_in_progress``, ``battle_failed``,
+        ``battle_voted``, ``not_your_battle``) or ``BattleNotFound``."""
+        try:
+            return self.store.claim_turn(battle_id, owner=owner).turns
+        except TurnRefused as exc:
+            raise ArenaError(exc.code, str(exc)) from None
+
+    def check_follow_up(self, battle: Battle, prompt: str) -> None:
+        """Refuse a follow-up past ``max_turns`` or ``max_context_chars`` (``too_many_turns``,
+        ``context_too_long``): every turn sends the whole conversation again."""
+        category = get_category(battle.category)
+        contexts = []
+        for side, model in (("a", battle.model_a), ("b", battle.model_b)):
+            cfg = self.contestants.get(model)
+            system = cfg.system_prompt if cfg else None
+            messages = build_messages(category, battle.conversation(side), prompt, system)
+            contexts.append(context_chars(messages))
+        refusal = turn_refusal(
+            battle.turns,
+            contexts,
+            max_turns=self.settings.max_turns,
+            max_context_chars=self.settings.max_context_chars,
+        )
+        if refusal is not None:
+            raise ArenaError(*refusal)
+
+    async def stream_turn(
+        self, battle_id: str, prompt: str, *, claimed: bool = False
+    ) -> AsyncIterator[StreamEvent]:
         """Generate both answers to ``prompt`` (the first turn or a follow-up), streaming.
 
-        The answers are stored when both are done; a failed side fails the battle, which
-        is then never counted.
+        A follow-up is claimed first (see :meth:`claim_turn`) unless ``claimed``: the caller
+        did so already. The answers are stored when both are done; a failed side fails the
+        battle, which is then never counted.
         """
-        battle = self.store.get_battle(battle_id)
         text = self.validate_prompt(prompt)
+        battle = self.store.get_battle(battle_id)
+        if battle.turns > 0 and not claimed:
+            self.check_follow_up(battle, text)
+            self.claim_turn(battle_id)
+            battle = self.store.get_battle(battle_id)
         if battle.status is BattleStatus.FAILED:
             raise ArenaError("battle_failed", "this battle failed; start a new one")
         if not battle.anonymous:
             raise ArenaError("battle_revealed", "this battle is over; start a new one")
         turn = battle.turns
-        if turn > 0:
-            if any(v.source == HUMAN for v in self.store.votes_for_battle(battle_id)):
-                raise ArenaError("battle_voted", "this battle already has a vote")
-            self.store.mark_pending(battle_id)
         category = get_category(battle.category)
         sides = (battle.model_a, battle.model_b)
         try:
             backends = (self.backend(sides[0]), self.backend(sides[1]))
         except BackendError as exc:
+            failed = sides[1] if sides[0] in self._backends else sides[0]
+            problem = diagnose(self.contestants[failed], exc.reason, str(exc))
+            log.error("%s", problem.describe())
             self.store.fail_battle(battle_id, exc.reason, "a model is not available")
-            raise ArenaError("model_unavailable", "a model is not available right now") from exc
+            raise ModelUnavailable(problem) from exc
         configs = (self.contestants[sides[0]], self.contestants[sides[1]])
         messages = tuple(
             build_messages(category, battle.conversation(side), text, cfg.system_prompt)
             for side, cfg in zip("ab", configs, strict=True)
         )
-        settings = (configs[0].generation_settings(), configs[1].generation_settings())
+        settings = (generation_settings(configs[0]), generation_settings(configs[1]))
         finished: list[Answer] = []
-        async for event in stream_both(backends, (messages[0], messages[1]), settings, turn, text):
+        limits = AnswerLimits(self.settings.max_answer_tokens, self.settings.max_answer_chars)
+        both = stream_both(backends, (messages[0], messages[1]), settings, turn, text, limits)
+        async for event in both:
             if event.answer is not None:
                 finished.append(event.answer)
                 model = sides[0] if event.side == "a" else sides[1]
                 self.record_outcome(model, event.answer.error is None)
+                if event.answer.error is not None:
+                    problem = self.diagnose(model, event.answer.error, event.error or "")
+                    log.error("%s", problem.describe())
             yield event
         # what the user asked, every turn: a name it asked the answer to speak as is no leak
         asked = "\n".join([*(p for p, _ in battle.conversation("a")), text])
@@ -301,48 +359,120 @@ class Arena:
             pass
         return self.store.get_battle(battle_id)
 
+    # ---------------------------------------------------------- lost turns
+    def turn_limit_s(self, models: Iterable[str] | None = None) -> float:
+        """How long a turn of these models (default: any contestant) can take at most: each
+        side stops at twice its ``timeout_s``, plus a margin for storing the answers. A
+        turn pending for longer was lost (its process died)."""
+        ids = self.contestants if models is None else models
+        configs = [self.contestants[m] for m in ids if m in self.contestants]
+        return 2 * max((c.timeout_s for c in configs), default=120.0) + 15.0
+
+    def recover_lost_turns(self) -> int:
+        """Mark failed (reason ``lost``) every turn pending for longer than any turn can
+        take: its process crashed. The voter sees the failure and can retry. Returns how
+        many battles changed; safe to run at any time, from any worker."""
+        lost = self.store.fail_lost_turns(self.turn_limit_s())
+        if lost:
+            log.warning("%d turn(s) lost in a crash marked failed", lost)
+        return lost
+
+    def battle(self, battle_id: str) -> Battle:
+        """The battle, with a turn lost in a crash (pending past :meth:`turn_limit_s`)
+        marked failed first. Raises ``BattleNotFound``."""
+        battle = self.store.get_battle(battle_id)
+        if battle.status is BattleStatus.PENDING and battle.turn_started_at is not None:
+            age = (datetime.now(UTC) - battle.turn_started_at).total_seconds()
+            limit = self.turn_limit_s((battle.model_a, battle.model_b))
+            if age > limit and self.store.fail_lost_turns(limit, battle_id=battle_id):
+                battle = self.store.get_battle(battle_id)
+        return battle
+
+    # ------------------------------------------------------------------ votes
     def vote(
         self,
         battle_id: str,
         verdict: Verdict | str,
         *,
         voter: str | None,
+        source: str = HUMAN,
         ip_hash: str | None = None,
-        not_counted_reason: str | None = None,
         owner: str | None = None,
+        refuse_failed: bool = False,
+        not_counted_reason: str | None = None,
+        detail: str | None = None,
     ) -> VoteRecord:
-        """Store a human vote. ``owner``: refuse unless the battle belongs to this session."""
-        v = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
-        return self.store.record_vote(
-            battle_id,
-            v,
-            voter=voter,
-            ip_hash=ip_hash,
-            not_counted_reason=not_counted_reason,
-            owner=owner,
-            prompt_cap=self.settings.votes_per_prompt,
-        )
+        """Cast a vote: the one door for every vote (web, CLI, judge), so the rules live
+        in one place. A person's vote (``source`` human) ends the battle's anonymity and
+        counts against the per-prompt cap; a judge's (``judge:<model>``) does neither.
 
-    def web_ballot(
+        ``owner``: refuse unless the battle belongs to this session. ``refuse_failed``:
+        refuse a vote on a failed battle (the web) rather than store it uncounted (the CLI).
+        The record's ``battle`` is the battle as the vote read it. Raises
+        ``BattleNotFound`` or ``VoteRejected`` (``duplicate``, ``incomplete``,
+        ``not_your_battle``, ``battle_failed``; nothing stored)."""
+        ballot = self._ballot(
+            battle_id, verdict, voter, source, ip_hash, owner, refuse_failed,
+            not_counted_reason, detail,
+        )  # fmt: skip
+        return _with_battle(*self.store.cast_vote(ballot))
+
+    async def avote(
         self,
         battle_id: str,
-        verdict: Verdict,
+        verdict: Verdict | str,
         *,
         voter: str | None,
+        source: str = HUMAN,
         ip_hash: str | None = None,
         owner: str | None = None,
+        refuse_failed: bool = False,
+        not_counted_reason: str | None = None,
+        detail: str | None = None,
+    ) -> VoteRecord:
+        """:meth:`vote` for the event loop. On PostgreSQL the vote joins the group commit
+        on the loop itself; on SQLite it runs on a worker thread, one vote at a time (a
+        crowd of threads queueing for SQLite's one writer and the GIL made each vote
+        several times slower)."""
+        ballot = self._ballot(
+            battle_id, verdict, voter, source, ip_hash, owner, refuse_failed,
+            not_counted_reason, detail,
+        )  # fmt: skip
+        if self.store.batches_votes:
+            return _with_battle(*await self.store.cast_vote_async(ballot))
+        loop = asyncio.get_running_loop()
+        if self._vote_slot is None or self._vote_slot[0] is not loop:
+            self._vote_slot = (loop, asyncio.Semaphore(1))
+        async with self._vote_slot[1]:
+            return _with_battle(*await asyncio.to_thread(self.store.cast_vote, ballot))
+
+    def _ballot(
+        self,
+        battle_id: str,
+        verdict: Verdict | str,
+        voter: str | None,
+        source: str,
+        ip_hash: str | None,
+        owner: str | None,
+        refuse_failed: bool,
+        not_counted_reason: str | None,
+        detail: str | None,
     ) -> Ballot:
-        """A human vote from the web. Unlike :meth:`vote`, a vote on a failed battle is
-        refused rather than stored."""
+        human = source == HUMAN
         return Ballot(
             battle_id,
-            verdict,
+            verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict),
             voter,
+            source=source,
             ip_hash=ip_hash,
+            not_counted_reason=not_counted_reason,
+            detail=detail,
+            reveal=human,
             owner=owner,
-            prompt_cap=self.settings.votes_per_prompt,
-            refuse_failed=True,
+            prompt_cap=self.settings.votes_per_prompt if human else None,
+            refuse_failed=refuse_failed,
         )
 
-    def reveal(self, battle_id: str) -> Battle:
-        return self.store.reveal(battle_id)
+
+def _with_battle(battle: Battle, record: VoteRecord) -> VoteRecord:
+    return dataclasses.replace(record, battle=battle)
