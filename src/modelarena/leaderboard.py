@@ -3,12 +3,18 @@
 The fit always uses every counted vote of the chosen source and categories, so ratings stay
 on one scale; metadata filters (open weights, country, licence class, minimum votes) hide
 rows afterwards, and ranks are recomputed among the rows shown.
+
+Hence two halves: :func:`fit_board` (the costly part, which depends only on what
+:class:`FitKey` holds) and :func:`tabulate` (the display filters applied to a fit), so
+that a cache of fits (web/boards.py) serves every display filter.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -18,6 +24,38 @@ from modelarena import ratings
 from modelarena.store import HUMAN, PairCells, Store
 
 Info = Callable[[str], Any]  # model id -> ModelInfo-like object (see arena.ModelInfo)
+
+
+class FilterError(ValueError):
+    """A leaderboard filter value that is not allowed; the message names it and the choices."""
+
+
+# Filters anyone may set (the web page and API): each costs at most one fit.
+PUBLIC_FILTERS = ("open", "country", "license", "category", "min_votes", "style", "source")
+# Also for the operator (the CLI): these refit many times or change the method.
+ALL_FILTERS = (*PUBLIC_FILTERS, "intervals", "weighted", "ties")
+
+
+def _flag(key: str, value: str | None) -> bool | None:
+    if value is None or value.strip() == "":
+        return None
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise FilterError(f"{key} must be true or false, got {value!r}")
+
+
+def _items(value: str | None) -> tuple[str, ...]:
+    return tuple(x.strip() for x in (value or "").split(",") if x.strip())
+
+
+def _choice(key: str, value: str | None, choices: Sequence[str], default: str) -> str:
+    v = (value or "").strip() or default
+    if v not in choices:
+        raise FilterError(f"unknown {key} {v!r}; use one of: {', '.join(choices)}")
+    return v
 
 
 @dataclass(frozen=True)
@@ -32,6 +70,54 @@ class LeaderboardFilters:
     intervals: Literal["sandwich", "bootstrap"] = "sandwich"
     weighted: bool = False  # inverse-probability weighting by the logged pair probability
     ties: Literal["half", "davidson"] = "half"
+
+    @classmethod
+    def parse(
+        cls, params: Mapping[str, str | None], *, allow: Sequence[str] = PUBLIC_FILTERS
+    ) -> LeaderboardFilters:
+        """Filters from text values, the one parser of the CLI, the web page and the API.
+
+        Keys (the URL's query parameters): ``open`` (true: open weights only, false: closed
+        only), ``country`` (comma list of ISO codes), ``license`` (comma list of licence
+        classes), ``category`` (comma list), ``min_votes``, ``style`` (style control),
+        ``source`` (``human``, ``judge`` or ``judge:<model>``); with ``allow=ALL_FILTERS``
+        also ``intervals`` (sandwich or bootstrap), ``weighted`` and ``ties`` (half or
+        davidson). Other keys are ignored. FilterError names a bad value and the choices.
+        """
+        from modelarena.battles.categories import CATEGORY_IDS
+        from modelarena.catalog import LICENSE_CLASSES
+
+        raw = {k: params.get(k) for k in allow}
+        countries = tuple(c.upper() for c in _items(raw.get("country")))
+        bad = [c for c in countries if not re.fullmatch(r"[A-Z]{2}", c)]
+        if bad:
+            raise FilterError(f"country must be a two-letter ISO code such as CN, got {bad[0]!r}")
+        licenses = _items(raw.get("license"))
+        for value in licenses:
+            _choice("licence class", value, LICENSE_CLASSES, "")
+        categories = _items(raw.get("category"))
+        for value in categories:
+            _choice("category", value, CATEGORY_IDS, "")
+        text = (raw.get("min_votes") or "").strip() or "0"
+        if not text.isdigit():
+            raise FilterError(f"min_votes must be a whole number >= 0, got {text!r}")
+        source = (raw.get("source") or "").strip() or HUMAN
+        if source not in (HUMAN, "judge") and not re.fullmatch(r"judge:\S+", source):
+            raise FilterError(f"source must be human, judge or judge:<model>, got {source!r}")
+        intervals = _choice("intervals", raw.get("intervals"), ("sandwich", "bootstrap"), "sandwich")
+        ties = _choice("ties", raw.get("ties"), ("half", "davidson"), "half")
+        return cls(
+            open_weights=_flag("open", raw.get("open")),
+            countries=countries,
+            license_classes=licenses,
+            categories=categories,
+            source=source,
+            min_votes=int(text),
+            style_control=_flag("style", raw.get("style")) or False,
+            intervals=intervals,  # type: ignore[arg-type]
+            weighted=_flag("weighted", raw.get("weighted")) or False,
+            ties=ties,  # type: ignore[arg-type]
+        )
 
     def describe(self) -> str:
         parts = [f"source={self.source}"]
@@ -57,9 +143,9 @@ class LeaderboardRow:
     model: str
     display_name: str
     rating: float
-    ci_lower: float
-    ci_upper: float
-    rank: int
+    ci_lower: float | None  # None: fewer than ratings.MIN_INTERVAL_VOTES ("not enough votes")
+    ci_upper: float | None
+    rank: int | None  # None with the interval: not ranked until it has enough votes
     votes: int
     win_rate: float
     open_weights: bool | None
@@ -77,7 +163,11 @@ class LeaderboardRow:
 
 @dataclass
 class Headline:
+    leaders: list[str] = field(default_factory=list)  # rank 1: tied for first when several
     best_open: str | None = None
+    open_leaders: list[str] = field(default_factory=list)  # open models tied for best open
+    best_open_rank: int | None = None  # rank among all models shown
+    best_open_rank_shared: bool = False  # another model shown has the same rank
     top_open_country: str | None = None
     top_open_country_share: str | None = None  # e.g. "8 of the top 10 open models"
     best_open_outside: str | None = None
@@ -155,13 +245,95 @@ def compute_leaderboard(
     """Fit and tabulate. ``previous`` (the last board of the same filters) warm-starts the
     fit, so a refresh after a few new votes takes one or two Newton steps."""
     f = filters or LeaderboardFilters()
+    return tabulate(fit_board(store, f, previous=previous), info, f)
+
+
+@dataclass(frozen=True)
+class FitKey:
+    """Everything a fit depends on, and nothing else: equal keys give equal fits.
+
+    ``votes`` identifies the counted votes of the fit's sources and categories (a digest of
+    their per-pair counts, which also names the models in the fit). The display filters
+    (open weights, country, licence class, minimum votes) are not in it: they only hide
+    rows of the same fit."""
+
+    sources: tuple[str, ...]
+    categories: tuple[str, ...]
+    style_control: bool
+    intervals: str
+    weighted: bool
+    ties: str
+    votes: str
+
+
+@dataclass
+class BoardFit:
+    """The fitted half of a board, shared by every display filter (see :func:`tabulate`)."""
+
+    method: str
+    models: list[str] = field(default_factory=list)
+    unrated: list[str] = field(default_factory=list)
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    wins: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    games: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    coefficients: dict[str, float] = field(default_factory=dict)
+    fragile: list[dict[str, Any]] = field(default_factory=list)
+    total_votes: int = 0
+    counts: ratings.PairCounts | None = None  # what fragility needs, per display filter
+    bt: ratings.BTFit | None = None
+
+    @property
+    def fitted(self) -> list[float]:
+        return [float(v) for v in self.values]
+
+
+def votes_digest(cells: PairCells) -> str:
+    """A short digest of the counted votes behind ``cells`` (models and per-pair counts)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update("\0".join(cells.models).encode())
+    for part in (cells.a, cells.b, cells.wins_a, cells.wins_b, cells.ties):
+        h.update(np.ascontiguousarray(part).tobytes())
+    return h.hexdigest()
+
+
+def fit_inputs(store: Store, filters: LeaderboardFilters) -> tuple[FitKey, PairCells]:
+    """The key of the fit these filters need, and the vote counts it is made from (cheap:
+    the pair-count cache, not the votes)."""
+    f = filters
+    sources = _sources(store, f.source)
+    cells = store.pair_cells(sources=sources, categories=list(f.categories) or None)
+    key = FitKey(
+        sources=tuple(sorted(sources)),
+        categories=tuple(sorted(f.categories)),
+        style_control=f.style_control,
+        intervals=f.intervals,
+        weighted=f.weighted,
+        ties=f.ties,
+        votes=votes_digest(cells),
+    )
+    return key, cells
+
+
+def fit_board(
+    store: Store,
+    filters: LeaderboardFilters,
+    *,
+    cells: PairCells | None = None,
+    previous: Leaderboard | BoardFit | None = None,
+) -> BoardFit:
+    """The fit (ratings, intervals, matrices, fragility) for the filters' source,
+    categories and method; ``cells`` as read by :func:`fit_inputs`, if already read."""
+    f = filters
     sources = _sources(store, f.source)
     categories = list(f.categories) or None
-    cells = store.pair_cells(sources=sources, categories=categories)
+    if cells is None:
+        cells = store.pair_cells(sources=sources, categories=categories)
     tie_text = "as half a win" if f.ties == "half" else "Davidson"
     method = f"Bradley-Terry MLE, {f.intervals} 95% CI, ties {tie_text}"
     if not cells.models:
-        return Leaderboard([], f, 0, method)
+        return BoardFit(method)
     counts, models, unrated = comparable_counts(cells)
     coefficients: dict[str, float] = {}
     if f.style_control or f.weighted:
@@ -228,6 +400,52 @@ def compute_leaderboard(
     total = counts.wins_a + counts.wins_b + counts.ties
     np.add.at(games, (counts.a, counts.b), total)
     np.add.at(games, (counts.b, counts.a), total)
+    fragile = fragile_pairs(counts, fit, models, np.arange(n)) if fit is not None else []
+    return BoardFit(
+        method,
+        models,
+        unrated,
+        values,
+        lower,
+        upper,
+        wins,
+        games,
+        coefficients,
+        fragile,
+        total_votes=int(total.sum()),
+        counts=counts if fit is not None else None,
+        bt=fit,
+    )
+
+
+def fragile_pairs(
+    counts: ratings.PairCounts, fit: ratings.BTFit, models: list[str], among: np.ndarray
+) -> list[dict[str, Any]]:
+    """How fragile the order of the top ten is, adjacent among the models ``among`` only
+    (those shown), so a note never names a model the filters hide."""
+    if len(among) < 2:
+        return []
+    return [
+        {
+            "upper": models[p.upper],
+            "lower": models[p.lower],
+            "votes_to_swap": round(float(p.votes_to_swap), 1),
+            "share_to_swap": float(p.share_to_swap),
+            "tied": bool(p.tied),
+        }
+        for p in ratings.fragility(counts, fit, top=10, models=among)
+    ]
+
+
+def tabulate(fit: BoardFit, info: Info, filters: LeaderboardFilters) -> Leaderboard:
+    """The board a fit gives under ``filters``' display filters: rows hidden, ranks among
+    the rows shown, the headline. Cheap: nothing is fitted here."""
+    f = filters
+    models, values, lower, upper = fit.models, fit.values, fit.lower, fit.upper
+    wins, games = fit.wins, fit.games
+    if not models:
+        return Leaderboard([], f, 0, fit.method)
+    n = len(models)
     votes_per_model = games.sum(axis=1)
     win_rate = np.divide(
         wins.sum(axis=1), votes_per_model, out=np.zeros(n), where=votes_per_model > 0
@@ -240,23 +458,28 @@ def compute_leaderboard(
             continue
         shown.append(i)
     idx = np.array(shown, dtype=np.int64)
-    ranks = (
-        ratings.rank_bounds(values[idx], lower[idx], upper[idx])
-        if len(idx)
-        else np.zeros(0, dtype=np.int64)
+    # Too few votes for an honest interval: shown as "not enough votes", unranked, last.
+    rated = idx[ratings.has_interval(votes_per_model[idx])] if len(idx) else idx
+    rank_of = dict(
+        zip(
+            rated.tolist(),
+            ratings.rank_bounds(values[rated], lower[rated], upper[rated]).tolist(),
+            strict=True,
+        )
     )
     rows = []
-    for k, i in enumerate(idx):
+    for i in idx.tolist():
         mi = info(models[i])
         e = mi.entry
+        ok = i in rank_of
         rows.append(
             LeaderboardRow(
                 model=models[i],
                 display_name=mi.display_name,
                 rating=round(float(values[i]), 2),
-                ci_lower=round(float(lower[i]), 2),
-                ci_upper=round(float(upper[i]), 2),
-                rank=int(ranks[k]),
+                ci_lower=round(float(lower[i]), 2) if ok else None,
+                ci_upper=round(float(upper[i]), 2) if ok else None,
+                rank=int(rank_of[i]) if ok else None,
                 votes=int(votes_per_model[i]),
                 win_rate=round(float(win_rate[i]), 4),
                 open_weights=mi.open_weights,
@@ -269,42 +492,52 @@ def compute_leaderboard(
                 provisional=bool(ratings.is_provisional(lower[i], upper[i], votes_per_model[i])),
             )
         )
-    rows.sort(key=lambda r: (-r.rating, r.model))
-    fragile: list[dict[str, Any]] = []
-    if fit is not None and n >= 2:
-        for p in ratings.fragility(counts, fit, top=10):
-            fragile.append(
-                {
-                    "upper": models[p.upper],
-                    "lower": models[p.lower],
-                    "votes_to_swap": round(float(p.votes_to_swap), 1),
-                    "share_to_swap": float(p.share_to_swap),
-                    "tied": bool(p.tied),
-                }
-            )
+    rows.sort(key=lambda r: (r.rank is None, -r.rating, r.model))
     board = Leaderboard(
         rows=rows,
         filters=f,
-        total_votes=int(total.sum()),
-        method=method,
-        unrated=unrated,
-        style_coefficients=coefficients,
-        fragile_pairs=fragile,
-        models=models,
+        total_votes=fit.total_votes,
+        method=fit.method,
+        unrated=[m for m in fit.unrated if _passes(info(m), f)],
+        style_coefficients=dict(fit.coefficients),
+        fragile_pairs=(
+            list(fit.fragile)
+            if fit.counts is None or fit.bt is None or len(rated) == n
+            else fragile_pairs(fit.counts, fit.bt, models, rated)
+        ),
+        models=list(models),
         wins=wins.tolist(),
         battles=games.tolist(),
-        fitted=[float(v) for v in values],
+        fitted=fit.fitted,
     )
     board.headline = headline(rows)
     return board
 
 
+def _leaders(rows: Sequence[LeaderboardRow]) -> list[LeaderboardRow]:
+    """The rows no other row is surely above (rank 1 among ``rows``): tied for first."""
+    lows = [r.ci_lower for r in rows if r.ci_lower is not None]
+    return [
+        r
+        for r in rows
+        if r.ci_upper is not None and not any(low > r.ci_upper for low in lows)
+    ]
+
+
 def headline(rows: Sequence[LeaderboardRow]) -> Headline:
-    """Answers to the field's usual questions, from the rows shown."""
+    """Answers to the field's usual questions, from the rows shown that have an interval.
+
+    No model is crowned alone unless the data separate it: ``leaders`` lists every model
+    tied for first, ``open_leaders`` every open model tied for best open model."""
     h = Headline()
+    rows = [r for r in rows if r.rank is not None]
+    h.leaders = [r.display_name for r in _leaders(rows)]
     open_rows = [r for r in rows if r.open_weights]
     if open_rows:
         h.best_open = open_rows[0].display_name
+        h.open_leaders = [r.display_name for r in _leaders(open_rows)]
+        h.best_open_rank = open_rows[0].rank
+        h.best_open_rank_shared = sum(r.rank == h.best_open_rank for r in rows) > 1
         top = open_rows[:10]
         country, count = (
             Counter(r.country for r in top if r.country).most_common(1)[0]
@@ -329,7 +562,7 @@ def headline(rows: Sequence[LeaderboardRow]) -> Headline:
         def blended(r: LeaderboardRow) -> float:
             return (3 * (r.price_input_per_m or 0) + (r.price_output_per_m or 0)) / 4
 
-        tied = [r for r in priced if r.ci_upper >= best.ci_lower]
+        tied = [r for r in priced if (r.ci_upper or 0.0) >= (best.ci_lower or 0.0)]
         pick = min(tied, key=blended)
         h.best_value, h.best_value_price = pick.display_name, round(blended(pick), 4)
     return h

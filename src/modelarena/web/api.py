@@ -20,9 +20,9 @@ from modelarena.battles.categories import CATEGORIES, UnknownCategory, get_categ
 from modelarena.battles.pairing import NotEnoughModels
 from modelarena.battles.records import Battle, BattleStatus, Verdict
 from modelarena.integrity.ratelimit import RateLimited
+from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store import BattleNotFound, VoteRejected
 from modelarena.web.app import Ctx, WebContext
-from modelarena.leaderboard import LeaderboardFilters
 from modelarena.web.boards import FilterError, finite, opponent_record, parse_filters
 from modelarena.web.errors import ApiError
 from modelarena.web.security import CSRF_HEADER, SAFE_METHODS, Session, csrf_ok

@@ -1,116 +1,146 @@
-"""The leaderboard and model pages' data: filters from the URL, matrices, rating history."""
+"""The leaderboard and model pages' data: filters from the URL, the cache of fits shared by
+the API and the pages, matrices, rating histories."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import numpy as np
 
-from modelarena.battles.categories import CATEGORIES
-from modelarena.catalog import LICENSE_CLASSES
-from modelarena.leaderboard import Leaderboard, LeaderboardFilters, compute_leaderboard
-from modelarena.store import HUMAN
+from modelarena.leaderboard import (
+    BoardFit,
+    FitKey,
+    Leaderboard,
+    LeaderboardFilters,
+    fit_board,
+    fit_inputs,
+    tabulate,
+)
+from modelarena.leaderboard import (
+    FilterError as FilterError,  # re-exported for the routes
+)
+from modelarena.store import HUMAN, VoteArrays
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HISTORY_MAX_DAYS = 90
 
 
-class FilterError(ValueError):
-    pass
-
-
-def _truthy(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    v = value.strip().lower()
-    if v in ("1", "true", "yes", "on"):
-        return True
-    if v in ("0", "false", "no", "off"):
-        return False
-    raise FilterError(f"expected true or false, got {value!r}")
-
-
-def _list(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(x.strip() for x in value.split(",") if x.strip())
-
-
 def parse_filters(query: Mapping[str, str]) -> LeaderboardFilters:
-    """Leaderboard filters from URL query parameters (the shareable form).
-
-    ``open`` (true: open weights only, false: closed only), ``country`` (comma list of ISO
-    codes), ``license`` (comma list of licence classes), ``category`` (comma list),
-    ``min_votes``, ``style`` (style control), ``source`` (``human``, ``judge`` or
-    ``judge:<model>``).
-    """
-    try:
-        open_weights = _truthy(query.get("open"))
-        style = _truthy(query.get("style")) or False
-    except FilterError as exc:
-        raise FilterError(f"bad filter value: {exc}") from None
-    licenses = _list(query.get("license"))
-    bad = [x for x in licenses if x not in LICENSE_CLASSES]
-    if bad:
-        raise FilterError(
-            f"unknown licence class {bad[0]!r}; use one of: " + ", ".join(LICENSE_CLASSES)
-        )
-    categories = _list(query.get("category"))
-    bad = [x for x in categories if x not in CATEGORIES]
-    if bad:
-        raise FilterError(f"unknown category {bad[0]!r}; use one of: " + ", ".join(CATEGORIES))
-    raw_min = query.get("min_votes") or "0"
-    try:
-        min_votes = int(raw_min)
-    except ValueError:
-        raise FilterError(f"min_votes must be a whole number, got {raw_min!r}") from None
-    if min_votes < 0:
-        raise FilterError("min_votes must not be negative")
-    source = (query.get("source") or HUMAN).strip()
-    if source not in (HUMAN, "judge") and not source.startswith("judge:"):
-        raise FilterError("source must be human, judge or judge:<model>")
-    return LeaderboardFilters(
-        open_weights=open_weights,
-        countries=tuple(c.upper() for c in _list(query.get("country"))),
-        license_classes=licenses,
-        categories=categories,
-        source=source,
-        min_votes=min_votes,
-        style_control=style,
-    )
+    """Leaderboard filters from URL query parameters (the shareable form): the public ones
+    of :meth:`LeaderboardFilters.parse`, the same parser as the CLI's."""
+    return LeaderboardFilters.parse(query)
 
 
 class BoardCache:
-    """Leaderboard payloads kept for a couple of seconds: many open pages poll the board,
-    and one fit per filter set per interval serves them all."""
+    """The fits behind the leaderboard and the model pages, one cache for the API and the
+    HTML pages.
 
-    def __init__(self, ttl_s: float = 2.0, size: int = 64) -> None:
-        self.ttl_s = ttl_s
+    A fit is kept under its :class:`~modelarena.leaderboard.FitKey`: the counted votes
+    (a digest of their per-pair counts, so a new vote, a ban or a recount makes a new key),
+    the source, the categories, style control and the method. Display filters (open
+    weights, country, licence class, minimum votes) are not in the key: every one of them
+    reuses the fit. The rating history of every model is computed once per state of the
+    human votes. Concurrent requests for the same key wait for one computation (single
+    flight), and fits run in worker threads, at most ``fit_threads`` at once, so the event
+    loop keeps answering other requests meanwhile.
+    """
+
+    def __init__(self, size: int = 64, fit_threads: int = 2) -> None:
         self.size = size
-        self._items: dict[LeaderboardFilters, tuple[float, dict[str, Any]]] = {}
+        self.fit_threads = fit_threads
+        self.computed: Counter[str] = Counter()  # what was computed, by kind (fit, ...)
+        self._done: OrderedDict[Hashable, Any] = OrderedDict()
+        self._running: dict[Hashable, asyncio.Future[Any]] = {}
+        self._warm: dict[FitKey, BoardFit] = {}  # the last fit of each key, any votes
+        self._limiter: anyio.CapacityLimiter | None = None
 
-    def get(self, arena: Arena, filters: LeaderboardFilters) -> dict[str, Any]:
-        now = time.monotonic()
-        hit = self._items.get(filters)
-        if hit is not None and now - hit[0] < self.ttl_s:
-            return hit[1]
-        payload = board_payload(compute_leaderboard(arena.store, arena.model_info, filters))
-        if len(self._items) >= self.size:
-            self._items.clear()
-        self._items[filters] = (now, payload)
+    async def fit(self, arena: Arena, filters: LeaderboardFilters) -> tuple[FitKey, BoardFit]:
+        key, cells = await anyio.to_thread.run_sync(fit_inputs, arena.store, filters)
+
+        def compute() -> BoardFit:
+            warm_key = replace(key, votes="")
+            fit = fit_board(arena.store, filters, cells=cells, previous=self._warm.get(warm_key))
+            if len(self._warm) >= self.size:
+                self._warm.clear()
+            self._warm[warm_key] = fit
+            return fit
+
+        fit: BoardFit = await self._once(("fit", key), compute, heavy=True)
+        return key, fit
+
+    async def board(self, arena: Arena, filters: LeaderboardFilters) -> Leaderboard:
+        """The board for ``filters`` (its display filters applied to the shared fit)."""
+        key, fit = await self.fit(arena, filters)
+        board: Leaderboard = await self._once(
+            ("board", key, filters), lambda: tabulate(fit, arena.model_info, filters)
+        )
+        return board
+
+    async def payload(self, arena: Arena, filters: LeaderboardFilters) -> dict[str, Any]:
+        """``GET /api/leaderboard``'s answer for ``filters``."""
+        key, fit = await self.fit(arena, filters)
+        payload: dict[str, Any] = await self._once(
+            ("payload", key, filters),
+            lambda: board_payload(tabulate(fit, arena.model_info, filters)),
+        )
         return payload
 
+    async def history(self, arena: Arena, model_id: str) -> list[dict[str, Any]]:
+        """The model's rating history (see :func:`rating_histories`)."""
+        key, _ = await anyio.to_thread.run_sync(fit_inputs, arena.store, LeaderboardFilters())
+        histories: dict[str, list[dict[str, Any]]] = await self._once(
+            ("history", key.votes),
+            lambda: rating_histories(arena.store.vote_arrays()),
+            heavy=True,
+        )
+        return histories.get(model_id, [])
 
-def leaderboard_payload(arena: Arena, filters: LeaderboardFilters) -> dict[str, Any]:
-    board = compute_leaderboard(arena.store, arena.model_info, filters)
-    return board_payload(board)
+    async def _once(self, key: Hashable, compute: Callable[[], T], *, heavy: bool = False) -> T:
+        if key in self._done:
+            self._done.move_to_end(key)
+            return self._done[key]  # type: ignore[no-any-return]
+        running = self._running.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._compute(key, compute, heavy))
+            running.add_done_callback(_retrieve)
+            self._running[key] = running
+        # shielded: a client that goes away does not cancel the others' computation
+        return await asyncio.shield(running)
+
+    async def _compute(self, key: Hashable, compute: Callable[[], T], heavy: bool) -> T:
+        try:
+            limiter = self._fit_limiter() if heavy else None
+            value = await anyio.to_thread.run_sync(compute, limiter=limiter)
+            self.computed[str(key[0]) if isinstance(key, tuple) else str(key)] += 1
+            self._done[key] = value
+            while len(self._done) > self.size:
+                self._done.popitem(last=False)
+            return value
+        finally:
+            self._running.pop(key, None)
+
+    def _fit_limiter(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:  # made in the event loop that uses it
+            self._limiter = anyio.CapacityLimiter(self.fit_threads)
+        return self._limiter
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    # A computation whose every waiter went away: its error is not worth a warning.
+    if not task.cancelled():
+        task.exception()
 
 
 def finite(value: Any) -> Any:
@@ -166,55 +196,58 @@ def filters_query(f: LeaderboardFilters) -> dict[str, str]:
     return q
 
 
-def rating_history(arena: Arena, model_id: str) -> list[dict[str, Any]]:
-    """One point per day with votes: the model's rating refitted on the votes up to that day."""
+def rating_histories(
+    arrays: VoteArrays, max_days: int = HISTORY_MAX_DAYS
+) -> dict[str, list[dict[str, Any]]]:
+    """Every model's rating history: one point per day on which it had votes (its last
+    ``max_days`` such days), its rating refitted on the votes up to that day within its
+    group of connected models. One fit per day and group serves every model in it."""
     from modelarena import ratings
 
-    arrays = arena.store.vote_arrays()
-    if model_id not in arrays.models or not len(arrays.day):
-        return []
-    target = arrays.models.index(model_id)
-    involved = (arrays.model_a == target) | (arrays.model_b == target)
-    days = np.unique(arrays.day[involved])[-HISTORY_MAX_DAYS:]
-    points = []
-    for day in days:
-        mask = arrays.day <= day
-        ma, mb, outcome = arrays.model_a[mask], arrays.model_b[mask], arrays.outcome[mask]
-        present = np.unique(np.concatenate([ma, mb]))
-        remap = -np.ones(len(arrays.models), dtype=np.int64)
-        remap[present] = np.arange(len(present))
-        counts = ratings.aggregate(remap[ma], remap[mb], outcome, len(present))
-        me = int(remap[target])
-        components = ratings.connected_components(counts)
-        if len(components) > 1:
-            main = next(c for c in components if me in set(int(x) for x in c))
-            keep = np.zeros(len(present), dtype=bool)
-            keep[main] = True
-            sub = keep[remap[ma]] & keep[remap[mb]]
-            remap2 = -np.ones(len(present), dtype=np.int64)
-            remap2[main] = np.arange(len(main))
-            counts = ratings.aggregate(
-                remap2[remap[ma][sub]], remap2[remap[mb][sub]], outcome[sub], len(main)
-            )
-            me = int(remap2[me])
-        if counts.n_models < 2:
-            continue
-        try:
-            fit = ratings.fit_bradley_terry(counts)
-            iv = ratings.sandwich_intervals(counts, fit)
-        except (ValueError, np.linalg.LinAlgError):
-            log.debug("no fit for %s on day %s", model_id, day, exc_info=True)
-            continue
-        points.append(
-            {
-                "day": np.datetime_as_string(np.datetime64(int(day), "D")),
-                "rating": round(float(fit.ratings[me]), 1),
-                "ci_lower": round(float(iv.lower[me]), 1),
-                "ci_upper": round(float(iv.upper[me]), 1),
-                "votes": int(np.sum(involved & mask)),
-            }
-        )
-    return points
+    n = len(arrays.models)
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in arrays.models}
+    if n == 0 or not len(arrays.day):
+        return out
+    ma, mb, day, outcome = arrays.model_a, arrays.model_b, arrays.day, arrays.outcome
+    vote_days = [np.sort(day[(ma == m) | (mb == m)]) for m in range(n)]
+    wanted: dict[int, list[int]] = {}
+    for m, days in enumerate(vote_days):
+        for d in np.unique(days)[-max_days:].tolist():
+            wanted.setdefault(int(d), []).append(m)
+    order = np.argsort(day, kind="stable")
+    sorted_day = day[order]
+    for d in sorted(wanted):
+        upto = order[: int(np.searchsorted(sorted_day, d, side="right"))]
+        a, b = ma[upto], mb[upto]
+        counts = ratings.aggregate(a, b, outcome[upto], n)
+        present = np.unique(np.concatenate([a, b]))
+        members = set(wanted[d])
+        for group in ratings.connected_components(counts, present):
+            mine = [int(m) for m in group if int(m) in members]
+            if not mine or group.size < 2:
+                continue
+            try:
+                fitted = ratings.fit_connected(counts, containing=int(group[0]))
+                if fitted is None:
+                    continue
+                fit = fitted.fit
+                iv = ratings.sandwich_intervals(fitted.counts, fit)
+            except (ValueError, np.linalg.LinAlgError):
+                log.debug("no fit on day %s", d, exc_info=True)
+                continue
+            where = {int(m): k for k, m in enumerate(fitted.models)}
+            for m in mine:
+                k = where[m]
+                out[arrays.models[m]].append(
+                    {
+                        "day": np.datetime_as_string(np.datetime64(d, "D")),
+                        "rating": round(float(fit.ratings[k]), 1),
+                        "ci_lower": round(float(iv.lower[k]), 1),
+                        "ci_upper": round(float(iv.upper[k]), 1),
+                        "votes": int(np.searchsorted(vote_days[m], d, side="right")),
+                    }
+                )
+    return out
 
 
 def opponent_record(board: Leaderboard, model_id: str, name_of: Any) -> list[dict[str, Any]]:

@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from modelarena.battles.categories import CATEGORIES
 from modelarena.catalog import LICENSE_CLASSES
-from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store import BattleNotFound
 from modelarena.web.app import Ctx, WebContext
-from modelarena.web.boards import (
-    FilterError,
-    board_payload,
-    filters_query,
-    opponent_record,
-    parse_filters,
-    rating_history,
-)
+from modelarena.web.boards import FilterError, filters_query, opponent_record, parse_filters
 from modelarena.web.security import Session, page_csp
 from modelarena.web.views import battle_view, model_card
 
@@ -57,8 +51,13 @@ def render(
     response = ctx.templates.TemplateResponse(request, template, base, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     if designs:
-        response.headers["Content-Security-Policy"] = page_csp(allow_design_scripts=True)
+        response.headers["Content-Security-Policy"] = page_csp(design_frames=True)
     return response
+
+
+async def _render_in_thread(request: Request, template: str, context: dict[str, Any]) -> Response:
+    """:func:`render` on a worker thread: a big board's template takes a while."""
+    return await anyio.to_thread.run_sync(lambda: render(request, template, context))
 
 
 def not_found_page(
@@ -97,7 +96,7 @@ def battle_page(battle_id: str, request: Request, ctx: Ctx) -> Response:
     try:
         if not valid_battle_id(battle_id):
             raise BattleNotFound(battle_id[:64])
-        battle = ctx.arena.store.get_battle(battle_id)
+        battle = ctx.arena.battle(battle_id)  # a turn lost in a crash is marked failed
     except BattleNotFound:
         return not_found_page(request, "No battle with this id.")
     session: Session = request.state.session
@@ -106,23 +105,23 @@ def battle_page(battle_id: str, request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/leaderboard", response_class=HTMLResponse)
-def leaderboard_page(request: Request, ctx: Ctx) -> Response:
+async def leaderboard_page(request: Request, ctx: Ctx) -> Response:
     error = None
     try:
         filters = parse_filters(request.query_params)
     except FilterError as exc:
         filters, error = LeaderboardFilters(), str(exc)
-    board = compute_leaderboard(ctx.arena.store, ctx.arena.model_info, filters)
+    payload = await ctx.boards.payload(ctx.arena, filters)  # the API's cache
     countries = sorted(
         {c for m in ctx.arena.contestants if (c := ctx.arena.model_info(m).country)}
-        | {r.country for r in board.rows if r.country}
+        | {r["country"] for r in payload["rows"] if r["country"]}
     )
-    return render(
+    return await _render_in_thread(
         request,
         "leaderboard.html",
         {
             "title": "Leaderboard",
-            "board": board_payload(board),
+            "board": payload,
             "filters": filters,
             "query": filters_query(filters),
             "filter_error": error,
@@ -134,8 +133,8 @@ def leaderboard_page(request: Request, ctx: Ctx) -> Response:
 
 
 @router.get("/models", response_class=HTMLResponse)
-def models_page(request: Request, ctx: Ctx) -> Response:
-    board = compute_leaderboard(ctx.arena.store, ctx.arena.model_info)
+async def models_page(request: Request, ctx: Ctx) -> Response:
+    board = await ctx.boards.board(ctx.arena, LeaderboardFilters())
     ratings = {r.model: r for r in board.rows}
     ids = sorted(
         set(ctx.arena.contestants) | set(ratings),
@@ -148,23 +147,28 @@ def models_page(request: Request, ctx: Ctx) -> Response:
         row = ratings.get(m)
         card["rating"] = row.to_dict() if row else None
         cards.append(card)
-    return render(request, "models.html", {"title": "Models", "models": cards})
+    return await _render_in_thread(request, "models.html", {"title": "Models", "models": cards})
 
 
 @router.get("/models/{model_id:path}", response_class=HTMLResponse)
-def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
+async def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
     arena = ctx.arena
-    board = compute_leaderboard(arena.store, arena.model_info)
+    board = await ctx.boards.board(arena, LeaderboardFilters())
     if model_id not in arena.contestants and model_id not in board.models:
         return not_found_page(request, "No model with this id.")
     row = next((r.to_dict() for r in board.rows if r.model == model_id), None)
-    history = rating_history(arena, model_id)
-    battles = []
-    for b in arena.store.recent_battles(model=model_id, limit=6):
-        view = battle_view(arena, b, owner=False)
-        if view["reveal"] is not None:  # recent_battles only lists battles with a vote
-            battles.append(view)
-    return render(
+    history = await ctx.boards.history(arena, model_id)
+
+    def example_battles() -> list[dict[str, Any]]:
+        battles = []
+        for b in arena.store.recent_battles(model=model_id, limit=6):
+            view = battle_view(arena, b, owner=False)
+            if view["reveal"] is not None:  # recent_battles only lists battles with a vote
+                battles.append(view)
+        return battles
+
+    battles = await anyio.to_thread.run_sync(example_battles)
+    return await _render_in_thread(
         request,
         "model.html",
         {
