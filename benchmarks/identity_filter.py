@@ -39,7 +39,7 @@ def _rate(hits: int, n: int) -> str:
     if n == 0:
         return "n=0"
     fig = wilson(hits, n)
-    return f"{hits / n:.3f} ({hits}/{n}, 95% CI {fig.low:.3f}-{fig.high:.3f})"
+    return f"{hits / n:.3f} ({hits}/{n}, 95% CI {fig.lower:.3f}-{fig.upper:.3f})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     tp = fp = fn = 0
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    splits: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     errors = []
     for case, word in zip(cases, flagged, strict=True):
         leak, hit = bool(case["leak"]), word is not None
         tp += leak and hit
         fp += hit and not leak
         fn += leak and not hit
+        split = splits[str(case.get("split", "all"))]
+        split[0] += leak and hit
+        split[1] += hit and not leak
+        split[2] += leak and not hit
         group = groups[(str(case["kind"]), str(case["lang"]))]
         group[0] += hit == leak
         group[1] += 1
@@ -68,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"identity filter on {len(cases)} labelled answers ({args.cases.name})")
     print(f"precision {_rate(tp, tp + fp)}")
     print(f"recall    {_rate(tp, tp + fn)}")
+    for name, (s_tp, s_fp, s_fn) in sorted(splits.items()):
+        print(
+            f"  {name:<8} precision {_rate(s_tp, s_tp + s_fp)}, recall {_rate(s_tp, s_tp + s_fn)}"
+        )
     print("correct per kind and language:")
     for (kind, lang), (right, n) in sorted(groups.items()):
         print(f"  {kind:<13} {lang}  {_rate(right, n)}")
