@@ -73,6 +73,29 @@ def test_leaderboard_in_every_format(sqlite_url: str) -> None:
     assert {r["country"] for r in us["rows"]} == {"US"}
 
 
+def test_leaderboard_shows_not_enough_votes_and_ties_for_first(sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    store.import_battles(
+        [ImportedBattle("deepseek-v3", "gpt-4o", Verdict.A)] * 11
+        + [ImportedBattle("deepseek-v3", "gpt-4o", Verdict.B)] * 9
+        + [ImportedBattle("gpt-4o", "llama-3.1-8b-instruct", Verdict.TIE)]
+    )
+    store.close()
+    table = runner.invoke(app, ["leaderboard", "--db", sqlite_url])
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert "not enough votes" in text and "-0/+0" not in text
+    assert "Tied for first: DeepSeek" in text and "Top rated" not in text
+    md = runner.invoke(app, ["leaderboard", "--db", sqlite_url, "--format", "markdown"]).stdout
+    last = md.strip().splitlines()[-1]
+    assert last.startswith("| - |") and "not enough votes" in last
+    data = json.loads(
+        runner.invoke(app, ["leaderboard", "--db", sqlite_url, "--format", "json"]).stdout
+    )
+    assert data["rows"][-1]["ci_lower"] is None and data["rows"][-1]["rank"] is None
+    assert len(data["headline"]["leaders"]) == 2
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -197,3 +197,112 @@ def test_a_warm_started_refresh_gives_the_same_board(sqlite_url: str) -> None:
     assert [r.model for r in warm.rows] == [r.model for r in cold.rows]
     for w, c in zip(warm.rows, cold.rows, strict=True):
         assert abs(w.rating - c.rating) < 1e-6 and abs(w.ci_lower - c.ci_lower) < 1e-6
+
+
+def _battles(arena: Arena, pairs: list[tuple[str, str, int, int]]) -> None:
+    rows = []
+    for a, b, wa, wb in pairs:
+        a_id, b_id = arena.catalog.resolve(a) or a, arena.catalog.resolve(b) or b
+        rows += [ImportedBattle(a_id, b_id, Verdict.A)] * wa
+        rows += [ImportedBattle(a_id, b_id, Verdict.B)] * wb
+    arena.store.import_battles(rows)
+
+
+def test_one_tie_vote_gives_no_interval_and_no_top_model(sqlite_url: str) -> None:
+    # was: "1000 -0 / +0" for both and a "top rated" model
+    arena = _arena(sqlite_url)
+    arena.store.import_battles([ImportedBattle("deepseek-v3", "gpt-4o", Verdict.TIE)])
+    board = compute_leaderboard(arena.store, arena.model_info)
+    assert len(board.rows) == 2
+    for row in board.to_dict()["rows"]:
+        assert row["ci_lower"] is None and row["ci_upper"] is None and row["rank"] is None
+        assert row["provisional"] is True
+    assert board.headline.leaders == []
+    assert board.fragile_pairs == []
+
+
+def test_models_without_enough_votes_come_last_unranked(sqlite_url: str) -> None:
+    arena = _arena(sqlite_url)
+    # llama wins its few votes (a high rating on 4 votes), the others have many
+    _battles(
+        arena,
+        [
+            ("deepseek-v3", "gpt-4o", 30, 20),
+            ("qwen3-235b-a22b", "gpt-4o", 25, 25),
+            ("llama-3.1-405b-instruct", "gpt-4o", 4, 0),
+        ],
+    )
+    board = compute_leaderboard(arena.store, arena.model_info)
+    last = board.rows[-1]
+    assert last.model == arena.catalog.resolve("llama-3.1-405b-instruct")
+    assert last.rank is None and last.ci_lower is None and last.votes == 4
+    assert all(r.rank is not None and r.ci_lower is not None for r in board.rows[:-1])
+    assert last.display_name not in board.headline.leaders
+    assert last.display_name not in board.headline.open_leaders
+
+
+def test_headline_names_every_model_tied_for_first(sqlite_url: str) -> None:
+    arena = _arena(sqlite_url)
+    # deepseek and qwen are close (overlapping intervals), both far above gpt-4o
+    _battles(
+        arena,
+        [
+            ("deepseek-v3", "qwen3-235b-a22b", 21, 19),
+            ("deepseek-v3", "gpt-4o", 36, 4),
+            ("qwen3-235b-a22b", "gpt-4o", 35, 5),
+        ],
+    )
+    board = compute_leaderboard(arena.store, arena.model_info)
+    names = {r.model: r.display_name for r in board.rows}
+    ds, qw = names["deepseek-v3"], names[arena.catalog.resolve("qwen3-235b-a22b") or ""]
+    assert board.headline.leaders == [ds, qw]  # not "top rated: DeepSeek" alone
+    assert board.headline.best_open == ds and board.headline.open_leaders == [ds, qw]
+    assert board.headline.best_open_rank == 1 and board.headline.best_open_rank_shared
+
+
+def test_headline_crowns_a_model_the_data_separate(sqlite_url: str) -> None:
+    arena = _arena(sqlite_url)
+    _battles(
+        arena,
+        [
+            ("deepseek-v3", "qwen3-235b-a22b", 90, 10),
+            ("deepseek-v3", "gpt-4o", 90, 10),
+            ("qwen3-235b-a22b", "gpt-4o", 50, 50),
+        ],
+    )
+    board = compute_leaderboard(arena.store, arena.model_info)
+    top = board.rows[0]
+    assert top.model == "deepseek-v3" and top.rank == 1
+    assert [r.rank for r in board.rows[1:]] == [2, 2]
+    assert board.headline.leaders == [top.display_name]
+    assert board.headline.best_open_rank == 1 and not board.headline.best_open_rank_shared
+
+
+def test_notes_never_name_models_the_filters_hide(sqlite_url: str) -> None:
+    arena = _arena(sqlite_url)
+    # gpt-4o (closed) sits between the open models; claude (closed) is not comparable
+    _battles(
+        arena,
+        [
+            ("deepseek-v3", "gpt-4o", 26, 24),
+            ("gpt-4o", "qwen3-235b-a22b", 26, 24),
+            ("deepseek-v3", "qwen3-235b-a22b", 27, 23),
+            ("qwen3-235b-a22b", "llama-3.1-405b-instruct", 26, 24),
+        ],
+    )
+    arena.store.import_battles(
+        [ImportedBattle("claude-sonnet-4", "gemini-2.5-pro", Verdict.A)] * 3
+    )
+    full = compute_leaderboard(arena.store, arena.model_info)
+    named = {p[k] for p in full.fragile_pairs for k in ("upper", "lower")}
+    assert "gpt-4o" in named and "claude-sonnet-4" in full.unrated
+    board = compute_leaderboard(
+        arena.store, arena.model_info, LeaderboardFilters(open_weights=True)
+    )
+    shown = {r.model for r in board.rows}
+    assert "gpt-4o" not in shown
+    named = {p[k] for p in board.fragile_pairs for k in ("upper", "lower")}
+    assert named and named <= shown
+    assert board.unrated == []  # both unrated models are closed
+    # adjacent among the models shown: three open models give two pairs
+    assert len(board.fragile_pairs) == len(shown) - 1

@@ -19,6 +19,7 @@ from modelarena.cli.common import (
     user_errors,
 )
 
+NOT_ENOUGH = "not enough votes"
 FORMATS = ("table", "json", "csv", "markdown")
 COLUMNS = (
     "rank",
@@ -37,13 +38,6 @@ COLUMNS = (
     "price_output_per_m",
     "provisional",
 )
-
-
-def _split(values: list[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return tuple(out)
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
@@ -65,10 +59,12 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
             "| "
             + " | ".join(
                 [
-                    str(r["rank"]),
+                    "-" if r["rank"] is None else str(r["rank"]),
                     r["display_name"] + (" *" if r["provisional"] else ""),
                     f"{r['rating']:.0f}",
-                    f"{r['ci_lower']:.0f} to {r['ci_upper']:.0f}",
+                    NOT_ENOUGH
+                    if r["ci_lower"] is None
+                    else f"{r['ci_lower']:.0f} to {r['ci_upper']:.0f}",
                     str(r["votes"]),
                     f"{100 * r['win_rate']:.1f}%",
                     r["lab"] or "?",
@@ -127,32 +123,31 @@ def leaderboard(
         fail(f"unknown format {output!r}; choose one of: {', '.join(FORMATS)}")
     if open_only and closed_only:
         fail("--open and --closed exclude each other")
-    from modelarena.battles.categories import CATEGORY_IDS
-    from modelarena.catalog import LICENSE_CLASSES
-    from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+    from modelarena.leaderboard import ALL_FILTERS, LeaderboardFilters, compute_leaderboard
+    from modelarena.ratings import (
+        MIN_INTERVAL_VOTES,
+        PROVISIONAL_MAX_HALF_WIDTH,
+        PROVISIONAL_MIN_VOTES,
+    )
 
-    categories = _split(category)
-    bad = [c for c in categories if c not in CATEGORY_IDS]
-    if bad:
-        fail(f"unknown category {bad[0]!r}; choose from: {', '.join(CATEGORY_IDS)}")
-    classes = _split(license_class)
-    bad = [c for c in classes if c not in LICENSE_CLASSES]
-    if bad:
-        fail(f"unknown licence class {bad[0]!r}; choose from: {', '.join(LICENSE_CLASSES)}")
     with user_errors():
-        arena = load_arena(config, db)
-        filters = LeaderboardFilters(
-            open_weights=True if open_only else False if closed_only else None,
-            countries=tuple(c.upper() for c in _split(country)),
-            license_classes=classes,
-            categories=categories,
-            source=source,
-            min_votes=min_votes,
-            style_control=style_control,
-            intervals="bootstrap" if bootstrap else "sandwich",
-            weighted=weighted,
-            ties="davidson" if davidson else "half",
+        # the web page's parser, so both accept and refuse the same values
+        filters = LeaderboardFilters.parse(
+            {
+                "open": "true" if open_only else "false" if closed_only else None,
+                "country": ",".join(country or []),
+                "license": ",".join(license_class or []),
+                "category": ",".join(category or []),
+                "source": source,
+                "min_votes": str(min_votes),
+                "style": str(style_control),
+                "intervals": "bootstrap" if bootstrap else "sandwich",
+                "weighted": str(weighted),
+                "ties": "davidson" if davidson else "half",
+            },
+            allow=ALL_FILTERS,
         )
+        arena = load_arena(config, db)
         board = compute_leaderboard(arena.store, arena.model_info, filters)
     rows = [r.to_dict() for r in board.rows]
     if output == "json":
@@ -176,7 +171,11 @@ def leaderboard(
     else:
         table = Table(
             title=f"Leaderboard: {board.total_votes} votes ({filters.describe()})",
-            caption=f"{board.method}. * provisional: interval still wide.",
+            caption=(
+                f"{board.method}. * provisional: fewer than {PROVISIONAL_MIN_VOTES} votes or "
+                f"interval wider than +-{PROVISIONAL_MAX_HALF_WIDTH:.0f}; {NOT_ENOUGH}: fewer "
+                f"than {MIN_INTERVAL_VOTES}, no interval or rank yet."
+            ),
         )
         for col, just in (
             ("#", "right"),
@@ -199,10 +198,12 @@ def leaderboard(
                 else f"{r.price_input_per_m:g}/{r.price_output_per_m:g}"
             )
             table.add_row(
-                str(r.rank),
-                r.display_name + (" *" if r.provisional else ""),
+                "-" if r.rank is None else str(r.rank),
+                r.display_name + (" *" if r.provisional and r.rank is not None else ""),
                 f"{r.rating:.0f}",
-                f"-{r.rating - r.ci_lower:.0f}/+{r.ci_upper - r.rating:.0f}",
+                NOT_ENOUGH
+                if r.ci_lower is None or r.ci_upper is None
+                else f"-{r.rating - r.ci_lower:.0f}/+{r.ci_upper - r.rating:.0f}",
                 str(r.votes),
                 f"{100 * r.win_rate:.1f}",
                 r.lab or "?",
@@ -213,8 +214,17 @@ def leaderboard(
             )
         console.print(table)
     h = board.headline
+    if len(h.leaders) > 1:
+        console.print(f"Tied for first: [bold]{', '.join(h.leaders)}[/] (intervals overlap)")
+    elif h.leaders:
+        console.print(f"Top rated: [bold]{h.leaders[0]}[/] (rank 1 overall)")
     if h.best_open:
-        line = f"Best open model: [bold]{h.best_open}[/]"
+        where = "tied for rank" if h.best_open_rank_shared else "rank"
+        line = (
+            f"Best open model: [bold]{h.best_open}[/] ({where} {h.best_open_rank} overall)"
+            if len(h.open_leaders) <= 1
+            else f"Best open model, tied: [bold]{', '.join(h.open_leaders)}[/]"
+        )
         if h.top_open_country:
             line += f"; top open models from {h.top_open_country} ({h.top_open_country_share})"
         if h.best_open_outside:
