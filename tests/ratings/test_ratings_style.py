@@ -99,3 +99,13 @@ def test_feature_names_must_match() -> None:
     a, b, out, feats, _, _ = _simulate(200, seed=4, beta_len=0.0)
     with pytest.raises(ValueError):
         fit_style_controlled(a, b, out, feats, 8, feature_names=("length",))
+
+
+def test_style_intervals_do_not_collapse_on_ties() -> None:
+    # two tie votes: every score is 0, so the plain sandwich gave +-0
+    a, b = np.array([0, 1]), np.array([1, 0])
+    features = style_features(
+        np.array([[100, 0, 0, 0], [300, 1, 0, 0]]), np.array([[200, 0, 1, 0], [100, 0, 0, 1]])
+    )
+    fit = fit_style_controlled(a, b, np.array([2, 2]), features, 2)
+    assert np.all(fit.intervals.upper - fit.intervals.lower > 100.0)

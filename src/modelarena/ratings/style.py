@@ -27,7 +27,7 @@ from . import _likelihood as lk
 from .bradley_terry import SEPARATION_RIDGE, check_fittable, newton, to_ratings
 from .counts import OUTCOME_A, OUTCOME_TIE, FloatArray, aggregate
 from .graph import mle_is_finite
-from .intervals import Intervals, intervals_from_se
+from .intervals import Intervals, intervals_from_se, tie_share
 
 STYLE_FEATURES = ("length", "headers", "lists", "bold")
 
@@ -149,7 +149,11 @@ def fit_style_controlled(
     meat = curvature(w * w * (y - p) ** 2)
     factor = cho_factor(bread)
     cov = cho_solve(factor, cho_solve(factor, meat).T)
-    var = np.clip(np.diag(cov), 0.0, None)
+    # never narrower than the model-based variance (see intervals.sandwich_covariance)
+    t = np.minimum(tie_share(counts), 2.0 * np.minimum(p, 1.0 - p))
+    expected = curvature(w * w * np.clip(p * (1.0 - p) - 0.25 * t, 0.0, None))
+    floor = cho_solve(factor, cho_solve(factor, expected).T)
+    var = np.clip(np.maximum(np.diag(cov), np.diag(floor)), 0.0, None)
     unit = scale / math.log(base)
     theta, beta = split(x)
     ratings = to_ratings(theta, anchor=None, mean=mean, scale=scale, base=base)
