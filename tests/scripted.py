@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from modelarena.arena import Arena
-from modelarena.backends.scripted import Reply, ScriptedBackend
+from modelarena.backends.base import BackendError
+from modelarena.backends.scripted import Reply
 from modelarena.config import ModelConfig, Settings
 from modelarena.store import Store
+
+
+def scripted_model(model_id: str, replies: Sequence[Reply], delay_s: float = 0.0) -> ModelConfig:
+    """A ``backend = "scripted"`` contestant, as a config file would declare it."""
+
+    def plain(reply: Reply) -> str | Mapping[str, str]:
+        if isinstance(reply, BackendError):
+            return {"error": reply.reason, "message": str(reply)}
+        if callable(reply):
+            raise TypeError("a configured scripted model takes plain replies, not functions")
+        return reply
+
+    options: dict[str, Any] = {"replies": [plain(r) for r in replies], "delay_s": delay_s}
+    return ModelConfig(id=model_id, catalog=model_id, backend="scripted", options=options)
 
 
 def scripted_arena(
@@ -20,14 +36,8 @@ def scripted_arena(
         "deepseek-v3": ["Paris is the capital of France."],
         "gpt-4o": ["The capital of France is **Paris**.\n\n- fact one\n- fact two"],
     }
-    models = [
-        ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1", model=m)
-        for m in replies
-    ]
-    arena = Arena(
+    models = [scripted_model(m, script) for m, script in replies.items()]
+    return Arena(
         Settings(database_url=db_url, models=models, **settings),  # type: ignore[arg-type]
         Store.open(db_url),
     )
-    for model_id, script in replies.items():
-        arena._backends[model_id] = ScriptedBackend(script)
-    return arena

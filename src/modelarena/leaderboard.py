@@ -104,7 +104,8 @@ class LeaderboardFilters:
         source = (raw.get("source") or "").strip() or HUMAN
         if source not in (HUMAN, "judge") and not re.fullmatch(r"judge:\S+", source):
             raise FilterError(f"source must be human, judge or judge:<model>, got {source!r}")
-        intervals = _choice("intervals", raw.get("intervals"), ("sandwich", "bootstrap"), "sandwich")
+        methods = ("sandwich", "bootstrap")
+        intervals = _choice("intervals", raw.get("intervals"), methods, "sandwich")
         ties = _choice("ties", raw.get("ties"), ("half", "davidson"), "half")
         return cls(
             open_weights=_flag("open", raw.get("open")),

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from modelarena.backends import Backend, BackendUnavailable, build_backend
+from modelarena.backends import (
+    Backend,
+    BackendUnavailable,
+    build_backend,
+    generation_settings,
+)
 from modelarena.backends.bundled import CATALOG_ID, default_model_configs
 from modelarena.backends.openai_compat import OpenAICompatBackend
 from modelarena.config import ModelConfig
@@ -85,7 +90,7 @@ def test_default_configs_are_one_model_honestly_labelled(bundled_gguf: Path) -> 
     assert "T=0.2" in (precise.display_name or "") and precise.temperature == 0.2
     assert "T=1.0" in (creative.display_name or "") and creative.temperature == 1.0
     assert creative.top_p == 0.95
-    assert precise.generation_settings() != creative.generation_settings()
+    assert generation_settings(precise) != generation_settings(creative)
 
 
 def test_no_bundled_package_means_no_default_configs(monkeypatch: pytest.MonkeyPatch) -> None:

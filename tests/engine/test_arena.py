@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections import Counter
+from typing import Any
+
 import pytest
 from scripted import scripted_arena
 
-from modelarena.arena import PROBE_AFTER_S, ArenaError
+from modelarena.arena import PROBE_AFTER_S, Arena, ArenaError
 from modelarena.backends.base import BackendTimeout
 from modelarena.battles.categories import UnknownCategory
-from modelarena.battles.records import BattleStatus, Verdict
+from modelarena.battles.records import Answer, BattleStatus, Verdict
+from modelarena.store import VoteRejected
 
 
 async def test_a_battle_streams_both_sides_and_stores_answers(sqlite_url: str) -> None:
@@ -36,7 +42,7 @@ async def test_follow_up_turn_continues_both_conversations(sqlite_url: str) -> N
     await arena.run_turn(battle.id, "second")
     stored = arena.store.get_battle(battle.id)
     assert stored.turns == 2 and stored.complete
-    calls = arena._backends["deepseek-v3"].calls  # type: ignore[attr-defined]
+    calls = arena.backend("deepseek-v3").calls  # type: ignore[attr-defined]
     roles = [m.role for m in calls[-1]]
     assert roles == ["system", "user", "assistant", "user"]
     assert calls[-1][1].content == "first" and calls[-1][3].content == "second"
@@ -128,3 +134,144 @@ async def test_no_follow_up_after_the_vote(sqlite_url: str) -> None:
     arena.vote(b.id, "tie", voter="v")
     with pytest.raises(ArenaError):
         await arena.run_turn(b.id, "more")
+
+
+# ------------------------------------------------- votes against follow-ups, lost turns
+def _backdate(arena: Arena, battle_id: str, seconds: float) -> None:
+    """As if the battle's pending turn began ``seconds`` ago (then its process died)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from modelarena.store.schema import battles
+
+    when = datetime.now(UTC) - timedelta(seconds=seconds)
+    with arena.store.engine.begin() as conn:
+        conn.execute(
+            update(battles)
+            .where(battles.c.id == battle_id)
+            .values(created_at=when, turn_started_at=when)
+        )
+
+
+def test_a_vote_and_a_follow_up_at_once_are_never_both_accepted(db_url: str) -> None:
+    """Both sent at the same moment, many times: either the vote is taken and the turn
+    refused, or the turn is generated and the vote refused (``incomplete``); never a turn
+    generated after the reveal, nor a vote taken on answers the voter had not seen."""
+    arena = scripted_arena(db_url)
+    for model in arena.contestants.values():  # a turn takes a while, as a real one does
+        model.options["delay_s"] = 0.01
+    winners: Counter[str] = Counter()
+    for _ in range(40):
+        b = arena.start_battle("chat", "hi", session_id="s")
+        asyncio.run(arena.run_turn(b.id, "hi"))
+        start = threading.Barrier(2)
+        outcome: dict[str, str] = {}
+        vote_saw: list[int] = []
+
+        def vote(
+            battle_id: str = b.id,
+            start: threading.Barrier = start,
+            outcome: dict[str, str] = outcome,
+            vote_saw: list[int] = vote_saw,
+        ) -> None:
+            start.wait()
+            try:
+                record = arena.vote(battle_id, "a", voter="s", owner="s")
+                outcome["vote"] = "accepted"
+                assert record.battle is not None
+                vote_saw.append(record.battle.turns)
+            except VoteRejected as exc:
+                outcome["vote"] = exc.code
+
+        def follow_up(
+            battle_id: str = b.id,
+            start: threading.Barrier = start,
+            outcome: dict[str, str] = outcome,
+        ) -> None:
+            start.wait()
+            try:
+                asyncio.run(arena.run_turn(battle_id, "and then?"))
+                outcome["turn"] = "accepted"
+            except ArenaError as exc:
+                outcome["turn"] = exc.code
+
+        threads = [threading.Thread(target=vote), threading.Thread(target=follow_up)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        stored = arena.store.get_battle(b.id)
+        voted = [v for v in arena.store.votes_for_battle(b.id) if v.source == "human"]
+        if outcome == {"vote": "accepted", "turn": "accepted"}:
+            # not at once after all: the vote came after the new turn's answers, and was
+            # cast on them (a thread can be delayed that long on a busy machine)
+            assert vote_saw == [2] and stored.turns == 2, (outcome, vote_saw)
+            winners["one after the other"] += 1
+        elif outcome["vote"] == "accepted":
+            assert outcome["turn"] == "battle_voted" and stored.turns == 1 and voted
+            winners["vote"] += 1
+        else:
+            assert outcome == {"vote": "incomplete", "turn": "accepted"}
+            assert stored.turns == 2 and stored.complete and not voted
+            winners["turn"] += 1
+    assert sum(winners.values()) == 40
+
+
+def test_a_turn_lost_in_a_crash_is_marked_failed_after_its_time_limit(db_url: str) -> None:
+    arena = scripted_arena(db_url)
+    limit = arena.turn_limit_s()
+    assert limit == 2 * 120.0 + 15.0  # twice the models' timeout_s, plus a margin
+    fresh = arena.start_battle("chat", "hi", session_id="s")  # pending, maybe generating
+    lost = arena.start_battle("chat", "hi", session_id="s")
+    _backdate(arena, lost.id, limit + 5)
+    assert arena.battle(fresh.id).status is BattleStatus.PENDING
+    assert arena.recover_lost_turns() == 1
+    assert arena.recover_lost_turns() == 0
+    failed = arena.store.get_battle(lost.id)
+    assert (failed.status, failed.failure_reason) == (BattleStatus.FAILED, "lost")
+    assert arena.store.get_battle(fresh.id).status is BattleStatus.PENDING
+
+    # a follow-up turn lost the same way is found when the battle is read
+    b = arena.start_battle("chat", "first", session_id="s")
+    asyncio.run(arena.run_turn(b.id, "first"))
+    assert arena.claim_turn(b.id, owner="s") == 1
+    _backdate(arena, b.id, limit - 5)
+    assert arena.battle(b.id).status is BattleStatus.PENDING  # could still be generating
+    _backdate(arena, b.id, limit + 5)
+    assert arena.battle(b.id).status is BattleStatus.FAILED
+    # answers that arrive late leave it failed; it can never be counted
+    arena.store.save_answers(b.id, [Answer("a", 1, "x", "late"), Answer("b", 1, "x", "late")])
+    assert arena.store.get_battle(b.id).status is BattleStatus.FAILED
+    with pytest.raises(VoteRejected) as refused:
+        arena.vote(b.id, "a", voter="s", owner="s", refuse_failed=True)
+    assert refused.value.code == "battle_failed"
+
+
+def test_one_vote_door_for_people_and_judges(db_url: str) -> None:
+    """People's votes reveal the battle and count against the prompt cap; a judge's do
+    neither. The async door applies the same rules."""
+    arena = scripted_arena(db_url, votes_per_prompt=1)
+    ids = []
+    for _ in range(3):
+        b = arena.start_battle("chat", "Same prompt", session_id="s")
+        asyncio.run(arena.run_turn(b.id, "Same prompt"))
+        ids.append(b.id)
+    first = arena.vote(ids[0], "a", voter="s")
+    assert first.counted and first.battle is not None and not first.battle.anonymous
+
+    async def async_votes() -> Any:
+        try:
+            with pytest.raises(VoteRejected) as refused:
+                await arena.avote(ids[2], "a", voter="other", owner="other")
+            assert refused.value.code == "not_your_battle"
+            return await arena.avote(ids[1], "tie", voter="s", owner="s")
+        finally:
+            await arena.store.aclose()
+
+    second = asyncio.run(async_votes())
+    assert (second.counted, second.reason) == (False, "prompt_cap")
+    assert second.battle is not None and not second.battle.anonymous
+    judged = [arena.vote(i, "b", voter=None, source="judge:x") for i in ids[1:]]
+    assert [v.counted for v in judged] == [True, True]  # no prompt cap for a judge
+    assert arena.store.get_battle(ids[2]).anonymous  # nor a reveal

@@ -35,7 +35,7 @@ def test_toml_models_and_env_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("[[models]]\nid='x'\nbackend='nope'\n", "models.0.backend"),
+        ("[[models]]\nid='x'\nbackend='no pe!'\n", "models.0.backend"),
         (
             "[[models]]\nid='x'\nbackend='openai'\napi_key_env='sk-abc123-secret!'\n",
             "NAME of an environment variable",
@@ -61,3 +61,15 @@ def test_missing_file_and_bad_env(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml", environ={})
     with pytest.raises(ConfigError, match="ARENA_PORT"):
         load_settings(environ={"ARENA_PORT": "eighty"})
+
+
+def test_config_imports_nothing_above_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, modelarena.config; "
+        "print(sorted(m for m in sys.modules if m.startswith('modelarena.backends')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scripted import scripted_model
+
 from modelarena.arena import Arena
-from modelarena.backends.scripted import Reply, ScriptedBackend
-from modelarena.config import ModelConfig, Settings
+from modelarena.backends.scripted import Reply
+from modelarena.config import Settings
 from modelarena.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,14 +54,8 @@ def make_scripted_arena(
         "deepseek-v3": ["Paris is the capital of France."],
         "gpt-4o": ["The capital of France is **Paris**.\n\n- fact one\n- fact two"],
     }
-    models = [
-        ModelConfig(id=m, catalog=m, backend="openai", base_url="http://127.0.0.1:9/v1", model=m)
-        for m in replies
-    ]
-    arena = Arena(Settings(database_url=db_url, models=models, **settings), Store.open(db_url))
-    for model_id, script in replies.items():
-        arena._backends[model_id] = ScriptedBackend(script, delay_s=delay_s)
-    return arena
+    models = [scripted_model(m, script, delay_s) for m, script in replies.items()]
+    return Arena(Settings(database_url=db_url, models=models, **settings), Store.open(db_url))
 
 
 class LiveServer:

@@ -1,13 +1,16 @@
 """Model backends: turn a configured contestant into something that streams answers.
 
-``build_backend`` looks the configuration's ``backend`` name up in a small registry; each
-entry is a factory that checks what it needs (an extra, a file, a key) before any battle.
-Its errors are for the operator at start-up, so they name the contestant's id and the
-missing environment variable, never the key itself.
+Backends are registered by name (:func:`register_backend`); a contestant's ``backend`` field
+names one.  The built-in ones (``openai``, ``gguf``, ``scripted``) are registered here like
+any other, each by the ``from_config`` factory of its own module, imported only when a
+contestant uses it.  A factory checks what it needs (an extra, a file, a key) before any
+battle; its errors are for the operator, so they name the contestant's id and the missing
+environment variable, never the key itself.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Mapping
 
@@ -39,56 +42,77 @@ __all__ = [
     "BackendTimeout",
     "BackendUnavailable",
     "Chunk",
+    "Factory",
     "GenerationSettings",
     "Message",
     "Role",
-    "BACKENDS",
+    "backend_names",
     "build_backend",
+    "generation_settings",
+    "register_backend",
+    "unregister_backend",
 ]
 
 Factory = Callable[[ModelConfig, Mapping[str, str]], Backend]
 
-
-def _openai(cfg: ModelConfig, environ: Mapping[str, str]) -> Backend:
-    from modelarena.backends.openai_compat import OpenAICompatBackend
-
-    if not cfg.base_url:
-        raise BackendUnavailable(f"model {cfg.id!r}: backend 'openai' needs base_url")
-    api_key: str | None = None
-    if cfg.api_key_env:
-        api_key = environ.get(cfg.api_key_env) or None
-        if api_key is None:
-            raise BackendUnavailable(
-                f"model {cfg.id!r}: environment variable {cfg.api_key_env} is not set "
-                "(it should hold the API key)"
-            )
-    return OpenAICompatBackend(base_url=cfg.base_url, model=cfg.model or cfg.id, api_key=api_key)
+# Backend name (ModelConfig.backend) -> factory, or the module whose from_config is it.
+_registry: dict[str, Factory | str] = {}
 
 
-def _gguf(cfg: ModelConfig, environ: Mapping[str, str]) -> Backend:
-    # Imported here: the module is light, but keeps llama_cpp out of the import graph.
-    from modelarena.backends.local_gguf import LocalGGUFBackend
+def register_backend(name: str, factory: Factory | str) -> None:
+    """Make ``backend = "<name>"`` in a config build its contestants with ``factory``.
 
-    if not cfg.path:
-        raise BackendUnavailable(f"model {cfg.id!r}: backend 'gguf' needs path")
-    try:
-        return LocalGGUFBackend(cfg.path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads)
-    except BackendUnavailable as exc:
-        raise BackendUnavailable(f"model {cfg.id!r}: {exc}") from exc
+    ``factory`` is a callable ``(config, environ) -> Backend``, or the dotted name of a
+    module with a ``from_config`` function of that shape (imported on first use).
+    Registering a name again replaces the earlier factory.
+    """
+    _registry[name] = factory
 
 
-# Backend name (ModelConfig.backend) -> factory.
-BACKENDS: dict[str, Factory] = {"openai": _openai, "gguf": _gguf}
+def unregister_backend(name: str) -> None:
+    """Forget a registered backend (a plugin unloading, a test cleaning up)."""
+    _registry.pop(name, None)
+
+
+def backend_names() -> tuple[str, ...]:
+    """The registered backend names, sorted."""
+    return tuple(sorted(_registry))
+
+
+def _factory(name: str) -> Factory | None:
+    entry = _registry.get(name)
+    if isinstance(entry, str):
+        module = importlib.import_module(entry)
+        entry = _registry[name] = module.from_config
+    return entry
 
 
 def build_backend(cfg: ModelConfig, *, environ: Mapping[str, str] | None = None) -> Backend:
     """The backend that serves ``cfg``; BackendUnavailable if it cannot run here.
 
-    The backend does not apply ``cfg.system_prompt`` or ``cfg.generation_settings()``:
-    the caller passes those with each conversation.
+    The backend does not apply ``cfg.system_prompt`` or :func:`generation_settings`: the
+    caller passes those with each conversation.
     """
-    factory = BACKENDS.get(cfg.backend)
+    factory = _factory(cfg.backend)
     if factory is None:
-        known = ", ".join(sorted(BACKENDS))
-        raise BackendUnavailable(f"model {cfg.id!r}: unknown backend {cfg.backend!r} ({known})")
+        raise BackendUnavailable(
+            f"model {cfg.id!r}: unknown backend {cfg.backend!r} "
+            f"(registered: {', '.join(backend_names())})"
+        )
     return factory(cfg, os.environ if environ is None else environ)
+
+
+def generation_settings(cfg: ModelConfig) -> GenerationSettings:
+    """The sampling settings a contestant's configuration asks for."""
+    return GenerationSettings(
+        temperature=cfg.temperature,
+        top_p=cfg.top_p,
+        max_tokens=cfg.max_tokens,
+        seed=cfg.seed,
+        timeout_s=cfg.timeout_s,
+    )
+
+
+register_backend("openai", "modelarena.backends.openai_compat")
+register_backend("gguf", "modelarena.backends.local_gguf")
+register_backend("scripted", "modelarena.backends.scripted")

@@ -20,10 +20,10 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelarena.backends.base import (
     AnswerStats,
@@ -36,6 +36,9 @@ from modelarena.backends.base import (
     Message,
 )
 
+if TYPE_CHECKING:
+    from modelarena.config import ModelConfig
+
 INSTALL_HINT = (
     "pip install 'modelarena[local]'  (if the build fails or the program crashes with "
     "'illegal instruction', reinstall with CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" "
@@ -44,6 +47,16 @@ INSTALL_HINT = (
 THREAD_NAME = "modelarena-gguf"
 # More simultaneous answers than this from one file wait for a free instance.
 MAX_INSTANCES_PER_MODEL = 4
+
+
+def from_config(cfg: ModelConfig, environ: Mapping[str, str]) -> LocalGGUFBackend:
+    """The backend of a ``backend = "gguf"`` contestant (registered as ``gguf``)."""
+    if not cfg.path:
+        raise BackendUnavailable(f"model {cfg.id!r}: backend 'gguf' needs path")
+    try:
+        return LocalGGUFBackend(cfg.path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads)
+    except BackendUnavailable as exc:
+        raise BackendUnavailable(f"model {cfg.id!r}: {exc}") from exc
 
 
 def default_threads() -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import openai
 
@@ -32,9 +32,27 @@ from modelarena.backends.base import (
     Message,
 )
 
+if TYPE_CHECKING:
+    from modelarena.config import ModelConfig
+
 # Local servers (llama.cpp, Ollama, vLLM without --api-key) ignore the key, but the SDK
 # insists on one.
 NO_KEY = "not-needed"
+
+
+def from_config(cfg: ModelConfig, environ: Mapping[str, str]) -> OpenAICompatBackend:
+    """The backend of a ``backend = "openai"`` contestant (registered as ``openai``)."""
+    if not cfg.base_url:
+        raise BackendUnavailable(f"model {cfg.id!r}: backend 'openai' needs base_url")
+    api_key: str | None = None
+    if cfg.api_key_env:
+        api_key = environ.get(cfg.api_key_env) or None
+        if api_key is None:
+            raise BackendUnavailable(
+                f"model {cfg.id!r}: environment variable {cfg.api_key_env} is not set "
+                "(it should hold the API key)"
+            )
+    return OpenAICompatBackend(base_url=cfg.base_url, model=cfg.model or cfg.id, api_key=api_key)
 
 
 class OpenAICompatBackend:

@@ -1,7 +1,17 @@
 """A scripted model: replies from a list, streamed word by word. For tests and demos only.
 
-It is a real :class:`Backend` (the same code path as every other), so tests of battles,
-votes and pages can run without a model; it can also fail on purpose.
+It is a real :class:`Backend` registered as ``scripted`` like every other, so a config can
+name it and tests of battles, votes and pages run without a model::
+
+    [[models]]
+    id = "echo"
+    backend = "scripted"
+    options = { replies = ["Hello!", { reasoning = "Think first. ", text = "Hi." }] }
+
+A reply is text; a table with ``text`` and ``reasoning`` (thinking streamed before the
+answer); or ``{ error = "timeout", message = "..." }``, a failure with that reason code. In
+Python a reply may also be a :class:`BackendError` or a function of the conversation.
+Replies are used in turn, cycling. ``options.delay_s`` waits before each piece.
 """
 
 from __future__ import annotations
@@ -9,11 +19,81 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from modelarena.backends.base import AnswerStats, BackendError, Chunk, GenerationSettings, Message
+from modelarena.backends.base import (
+    AnswerStats,
+    BackendAuthError,
+    BackendBadStream,
+    BackendError,
+    BackendRateLimited,
+    BackendServerError,
+    BackendTimeout,
+    BackendUnavailable,
+    Chunk,
+    GenerationSettings,
+    Message,
+)
 
-Reply = str | Callable[[list[Message]], str] | BackendError
+if TYPE_CHECKING:
+    from modelarena.config import ModelConfig
+
+Reply = str | Mapping[str, str] | Callable[[list[Message]], str] | BackendError
+
+_ERRORS: dict[str, type[BackendError]] = {
+    cls.reason: cls
+    for cls in (
+        BackendTimeout,
+        BackendAuthError,
+        BackendRateLimited,
+        BackendServerError,
+        BackendBadStream,
+        BackendUnavailable,
+    )
+}
+
+
+def from_config(cfg: ModelConfig, environ: Mapping[str, str]) -> ScriptedBackend:
+    """The backend of a ``backend = "scripted"`` contestant (registered as ``scripted``)."""
+    options = dict(cfg.options)
+    replies = options.pop("replies", None)
+    delay_s = options.pop("delay_s", 0.0)
+    if options:
+        raise BackendUnavailable(
+            f"model {cfg.id!r}: backend 'scripted' takes options replies and delay_s, "
+            f"not {', '.join(sorted(options))}"
+        )
+    if not isinstance(replies, list) or not replies:
+        raise BackendUnavailable(
+            f"model {cfg.id!r}: backend 'scripted' needs options.replies, a list of answers"
+        )
+    if not isinstance(delay_s, int | float) or delay_s < 0:
+        raise BackendUnavailable(f"model {cfg.id!r}: options.delay_s must be seconds (>= 0)")
+    for reply in replies:
+        _check(cfg.id, reply)
+    return ScriptedBackend(replies, delay_s=float(delay_s))
+
+
+def _check(model_id: str, reply: Any) -> None:
+    if isinstance(reply, str):
+        return
+    if isinstance(reply, Mapping) and all(isinstance(v, str) for v in reply.values()):
+        keys = set(reply)
+        errors = "error" in keys and keys <= {"error", "message"}
+        if keys and (keys <= {"text", "reasoning"} or errors):
+            return
+    raise BackendUnavailable(
+        f"model {model_id!r}: a scripted reply is text, {{ text, reasoning }} or "
+        f"{{ error, message }}, not {reply!r}"
+    )
+
+
+def _error(reply: Mapping[str, str]) -> BackendError:
+    reason = reply["error"]
+    message = reply.get("message") or f"scripted failure ({reason})"
+    cls = _ERRORS.get(reason)
+    return cls(message) if cls else BackendError(message, reason=reason)
 
 
 class ScriptedBackend:
@@ -29,11 +109,22 @@ class ScriptedBackend:
     ) -> AsyncIterator[Chunk]:
         self.calls.append(messages)
         reply = next(self._replies)
-        if isinstance(reply, BackendError):
+        reasoning = ""
+        if isinstance(reply, Mapping):
+            if "error" in reply:
+                raise _error(reply)
+            reasoning, text = reply.get("reasoning", ""), reply.get("text", "")
+        elif isinstance(reply, BackendError):
             raise reply
-        text = reply(messages) if callable(reply) else reply
+        else:
+            text = reply(messages) if callable(reply) else reply
         pieces = re.findall(r"\S+\s*|\s+", text) or [""]
         pieces = pieces[: max(1, settings.max_tokens)]
+        thoughts = re.findall(r"\S+\s*|\s+", reasoning)
+        for thought in thoughts:
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            yield Chunk(reasoning=thought)
         for piece in pieces:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
@@ -42,8 +133,9 @@ class ScriptedBackend:
             final=AnswerStats(
                 prompt_tokens=sum(len(m.content.split()) for m in messages),
                 completion_tokens=len(pieces),
+                reasoning_tokens=len(thoughts) or None,
                 time_to_first_token_s=self.delay_s,
-                total_time_s=self.delay_s * len(pieces),
+                total_time_s=self.delay_s * (len(pieces) + len(thoughts)),
                 finish_reason="stop",
             )
         )

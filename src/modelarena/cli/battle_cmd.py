@@ -10,6 +10,7 @@ import typer
 from rich.console import Group
 from rich.live import Live
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
@@ -19,9 +20,11 @@ from modelarena.cli.common import (
     ConfigOption,
     DatabaseOption,
     console,
+    err_console,
     fail,
     is_tty,
     load_arena,
+    print_notices,
     user_errors,
 )
 
@@ -61,9 +64,12 @@ class _Pane:
         )
 
 
-async def _stream(arena, battle_id: str, prompt: str, history_height: int | None) -> list[str]:  # type: ignore[no-untyped-def]
+Failure = tuple[str, str, str]  # side, reason code, message
+
+
+async def _stream(arena, battle_id: str, prompt: str, history_height: int | None) -> list[Failure]:  # type: ignore[no-untyped-def]
     panes = {"a": _Pane("a"), "b": _Pane("b")}
-    errors: list[str] = []
+    errors: list[Failure] = []
 
     def layout() -> Table:
         grid = Table.grid(expand=True, padding=(0, 1))
@@ -84,7 +90,7 @@ async def _stream(arena, battle_id: str, prompt: str, history_height: int | None
                 pane.tokens = event.answer.stats.completion_tokens or pane.tokens
                 if event.answer.error:
                     pane.error = event.error or "the model failed"
-                    errors.append(pane.error)
+                    errors.append((event.side, event.answer.error, pane.error))
             live.update(layout())
     console.print()
     return errors
@@ -136,6 +142,92 @@ def _reveal(arena, battle_id: str) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+def _explain_failures(arena, battle, errors: list[Failure]) -> None:  # type: ignore[no-untyped-def]
+    """For the operator, once the battle can no longer be voted on: who failed and why."""
+    for side, reason, message in errors:
+        model = battle.model_a if side == "a" else battle.model_b
+        problem = arena.diagnose(model, reason, message)
+        err_console.print(
+            f"Model {side.upper()} was {escape(problem.model)}: {escape(problem.cause)} "
+            f"({problem.reason})\n  fix: {escape(problem.fix)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _verdict(value: str | None) -> str | None:
+    """``--verdict`` checked before any answer is generated."""
+    if value is None:
+        return None
+    from modelarena.battles.records import Verdict
+
+    try:
+        return Verdict.parse(value).value
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _pair(arena, models: str | None) -> list[str] | None:  # type: ignore[no-untyped-def]
+    if not models:
+        return None
+    from modelarena.backends.contestants import did_you_mean
+
+    pair = [m.strip() for m in models.split(",") if m.strip()]
+    for model_id in pair:
+        if model_id not in arena.contestants:
+            fail(
+                f"--models: {model_id!r} is not a configured model"
+                f"{did_you_mean(model_id, arena.contestants)}; `arena models` lists them"
+            )
+    if len(pair) != 2 or pair[0] == pair[1]:
+        fail("--models takes two different configured model ids, e.g. --models a,b")
+    return pair
+
+
+async def _session(  # type: ignore[no-untyped-def]
+    arena, category: str, prompt: str, pair: list[str] | None, verdict: str | None, voter: str
+) -> int:
+    """The whole battle on one event loop, so that clients die with the loop they used."""
+    try:
+        b = arena.start_battle(category, prompt, session_id=voter, models=pair)
+        console.print(f"[dim]battle {b.id} · category {category} · two anonymous models[/]")
+        height = max(8, console.size.height - 8) if is_tty() else None
+        errors = await _stream(arena, b.id, prompt, height)
+        while not errors:
+            if verdict is not None:
+                choice = verdict
+            elif is_tty():
+                key = Prompt.ask(
+                    "Vote: [bold]1[/] A is better · [bold]2[/] B is better · [bold]3[/] tie"
+                    " · [bold]4[/] both bad · [bold]f[/] follow-up · [bold]q[/] quit",
+                    choices=["1", "2", "3", "4", "f", "q"],
+                    show_choices=False,
+                )
+                if key == "q":
+                    console.print("No vote. The battle stays unvoted.")
+                    return 0
+                if key == "f":
+                    follow = Prompt.ask("[bold]Follow-up[/]")
+                    errors = await _stream(arena, b.id, follow, height)
+                    continue
+                choice = CHOICES[key]
+            else:
+                fail("no vote: pass --verdict when not running in a terminal")
+            record = arena.vote(b.id, choice, voter=voter)
+            counted = "counted" if record.counted else f"stored, not counted ({record.reason})"
+            console.print(f"Vote: [bold]{LABELS[record.verdict.value]}[/] — {counted}")
+            _reveal(arena, b.id)
+            return 0
+        console.print(
+            "[red]A model failed; the battle is stored as failed and never "
+            "counted.[/] Run the command again to retry."
+        )
+        _explain_failures(arena, b, errors)
+        return 1
+    finally:
+        await arena.aclose()
+
+
 def battle(
     config: ConfigOption = None,
     db: DatabaseOption = None,
@@ -149,55 +241,25 @@ def battle(
         str | None, typer.Option(help="Two model ids, comma-separated (default: drawn)")
     ] = None,
     verdict: Annotated[
-        str | None, typer.Option(help="Vote without asking: a, b, tie or both_bad")
+        str | None,
+        typer.Option(
+            help="Vote without asking: a, b, tie or both_bad", callback=_verdict, is_eager=False
+        ),
     ] = None,
     voter: Annotated[str, typer.Option(help="Voter id recorded with the vote")] = "cli",
 ) -> None:
     """Run a blind battle: both answers stream side by side as A and B; vote; then the reveal."""
     with user_errors():
         arena = load_arena(config, db)
+        print_notices(arena)
+        pair = _pair(arena, models)
         if prompt is None:
             if not is_tty():
                 fail("no prompt: pass --prompt when not running in a terminal")
             prompt = Prompt.ask("[bold]Your prompt[/]")
-        pair = [m.strip() for m in models.split(",")] if models else None
-        b = arena.start_battle(category, prompt, session_id=voter, models=pair)
-        console.print(f"[dim]battle {b.id} · category {category} · two anonymous models[/]")
-        height = max(8, console.size.height - 8) if is_tty() else None
-        try:
-            errors = asyncio.run(_stream(arena, b.id, prompt, height))
-            while not errors:
-                if verdict is not None:
-                    choice = verdict
-                elif is_tty():
-                    key = Prompt.ask(
-                        "Vote: [bold]1[/] A is better · [bold]2[/] B is better · [bold]3[/] tie"
-                        " · [bold]4[/] both bad · [bold]f[/] follow-up · [bold]q[/] quit",
-                        choices=["1", "2", "3", "4", "f", "q"],
-                        show_choices=False,
-                    )
-                    if key == "q":
-                        console.print("No vote. The battle stays unvoted.")
-                        return
-                    if key == "f":
-                        follow = Prompt.ask("[bold]Follow-up[/]")
-                        errors = asyncio.run(_stream(arena, b.id, follow, height))
-                        continue
-                    choice = CHOICES[key]
-                else:
-                    fail("no vote: pass --verdict when not running in a terminal")
-                record = arena.vote(b.id, choice, voter=voter)
-                counted = "counted" if record.counted else f"stored, not counted ({record.reason})"
-                console.print(f"Vote: [bold]{LABELS[record.verdict.value]}[/] — {counted}")
-                _reveal(arena, b.id)
-                return
-            console.print(
-                "[red]A model failed; the battle is stored as failed and never "
-                "counted.[/] Run the command again to retry."
-            )
-            raise typer.Exit(1)
-        finally:
-            asyncio.run(arena.aclose())
+        code = asyncio.run(_session(arena, category, prompt, pair, verdict, voter))
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,23 +27,43 @@ DatabaseOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """One line on stderr and exit. ``message`` is plain text, never markup: an install
+    hint such as ``pip install 'modelarena[parquet]'`` keeps its brackets."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def note(message: str) -> None:
+    """A notice on stderr (plain text, like :func:`fail`)."""
+    err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def print_notices(arena) -> None:  # type: ignore[no-untyped-def]
+    """What the operator should know about the contestants before they play."""
+    from modelarena.backends.contestants import bundled_pair_notice
+
+    notice = bundled_pair_notice(arena.settings)
+    if notice:
+        note(notice)
 
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the errors a user can cause into one clear line instead of a traceback."""
-    from modelarena.arena import ArenaError
+    from modelarena.arena import ArenaError, ModelUnavailable
     from modelarena.backends.base import BackendError
     from modelarena.battles.categories import UnknownCategory
     from modelarena.battles.pairing import NotEnoughModels
     from modelarena.catalog import CatalogError
     from modelarena.config import ConfigError
+    from modelarena.leaderboard import FilterError
     from modelarena.store import BattleNotFound, StoreError, VoteRejected
 
     try:
         yield
+    except ModelUnavailable as exc:
+        # the battle has failed and can never be voted on: the operator may know who
+        fail(f"{exc.problem.describe()}")
     except (
         ConfigError,
         CatalogError,
@@ -53,6 +74,7 @@ def user_errors() -> Iterator[None]:
         BattleNotFound,
         VoteRejected,
         BackendError,
+        FilterError,
     ) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -29,7 +29,8 @@ def _store(config: str | None, db: str | None):  # type: ignore[no-untyped-def]
     from modelarena.config import load_settings
     from modelarena.store import Store
 
-    return Store.open(db or load_settings(config).database_url)
+    settings = load_settings(config)  # a bad config is refused even when --db is given
+    return Store.open(db or settings.database_url)
 
 
 def _check_format(fmt: str) -> None:

@@ -40,8 +40,15 @@ prompts_app = typer.Typer(
 )
 judge_app.add_typer(prompts_app, name="prompts")
 
+def _folder(value: Path) -> Path:
+    if value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file; the work directory must be a folder")
+    return value
+
+
 WorkDirOption = Annotated[
-    Path, typer.Option("--work-dir", help="Where run caches (JSONL) are kept.")
+    Path,
+    typer.Option("--work-dir", help="Where run caches (JSONL) are kept.", callback=_folder),
 ]
 JudgeOption = Annotated[
     str | None,
@@ -256,6 +263,16 @@ def agreement_cmd(
             source = judges[0] if judges else judge_source(_judge_id(arena, None))
         else:
             source = judge_source(judge)
+            known = arena.store.sources()
+            if judge not in arena.contestants and source not in known:
+                from modelarena.backends.contestants import did_you_mean
+
+                judges = [s.removeprefix(JUDGE_SOURCE_PREFIX) for s in known]
+                judges = [j for j in judges if j != "human"]
+                fail(
+                    f"--judge {judge!r} is neither a configured model nor a judge that has "
+                    f"voted{did_you_mean(judge, [*arena.contestants, *judges])}"
+                )
         rep = agreement_report(arena.store, source, rounds=rounds)
         arena.store.close()
     if as_json:

@@ -9,6 +9,8 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+from typing import Annotated  # noqa: E402
+
 import typer  # noqa: E402
 
 app = typer.Typer(
@@ -18,6 +20,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"modelarena {version('modelarena')}")
+        except PackageNotFoundError:
+            typer.echo("modelarena (not installed: no version metadata)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """modelarena: blind pairwise battles between AI models, and an honest leaderboard."""
 
 
 def _register() -> None:

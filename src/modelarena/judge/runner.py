@@ -26,6 +26,7 @@ import itertools
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
+from modelarena.backends import generation_settings
 from modelarena.backends.base import (
     Backend,
     BackendError,
@@ -188,7 +189,7 @@ class JudgeRun:
             return cached
         cfg = self.arena.contestants[model]
         messages = build_messages(get_category(item.category), [], item.prompt, cfg.system_prompt)
-        result = await self._generate(model, messages, cfg.generation_settings())
+        result = await self._generate(model, messages, generation_settings(cfg))
         usage = self.report.usage.setdefault(model, Usage())
         entry = self._generated_entry(ANSWER, key, model, item, result, usage)
         self.report.answers_generated += 1
@@ -199,7 +200,7 @@ class JudgeRun:
     def judge_settings(self) -> GenerationSettings:
         cfg = self.arena.contestants[self.options.judge]
         return dataclasses.replace(
-            cfg.generation_settings(),
+            generation_settings(cfg),
             temperature=0.0,
             top_p=None,
             max_tokens=self.options.judge_max_tokens or cfg.max_tokens,
@@ -301,14 +302,13 @@ class JudgeRun:
     def _store_verdict(self, battle_id: str, combined: Combined) -> bool:
         """Store the judge's vote; False when this judge already voted on the battle."""
         try:
-            self.store.record_vote(
+            self.arena.vote(
                 battle_id,
                 combined.verdict,
                 voter=None,
                 source=self.source,
                 not_counted_reason=None if combined.counted else NOT_COUNTED_UNPARSEABLE,
                 detail=combined.detail(self.options.judge),
-                reveal=False,
             )
         except VoteRejected as exc:
             if exc.code != "duplicate":

@@ -20,6 +20,11 @@ def normalise_url(url: str) -> str:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise StoreError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
+        raise StoreError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///FILE or "
+            "postgresql://USER@HOST/DB"
+        )
     if parsed.drivername in ("postgresql", "postgres"):
         if importlib.util.find_spec("psycopg") is not None:
             parsed = parsed.set(drivername="postgresql+psycopg")
