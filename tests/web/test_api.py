@@ -489,6 +489,23 @@ async def test_leaderboard_filters_and_errors(scripted, api_client) -> None:
         assert r.status_code == 400 and r.json()["error"]["code"] == "bad_filter", bad
 
 
+async def test_one_tie_vote_shows_not_enough_votes(scripted, api_client) -> None:
+    # was "1000 -0 / +0" and a "top rated" model after one tie vote
+    arena = scripted()
+    c = await api_client(arena)
+    battle_id = await c.battle()
+    await c.post(f"/api/battles/{battle_id}/vote", {"verdict": "tie"})
+    board = (await c.get("/api/leaderboard")).json()
+    assert [(r["ci_lower"], r["ci_upper"], r["rank"]) for r in board["rows"]] == [
+        (None, None, None)
+    ] * 2
+    assert board["headline"]["leaders"] == [] and board["fragile_pairs"] == []
+    for url in ("/leaderboard", "/models", "/models/gpt-4o", "/api/models/gpt-4o"):
+        page = await c.get(url)
+        assert page.status_code == 200, url
+    assert "not enough votes" in (await c.get("/models/gpt-4o")).text
+
+
 async def test_models_and_openapi(scripted, api_client) -> None:
     arena = scripted()
     c = await api_client(arena)
