@@ -79,7 +79,7 @@ def test_cast_vote_refuses_other_sessions_and_failed_battles(db_url: str) -> Non
 def test_the_vote_takes_its_style_from_the_last_turn(db_url: str) -> None:
     store = Store.open(db_url)
     bid = _battle(store)
-    store.mark_pending(bid)
+    store.claim_turn(bid)
     second = "# Head\n- a\n- b\n**bold**"
     store.save_answers(
         bid,

@@ -62,6 +62,7 @@ class VoteReason(StrEnum):
     PROMPT_CAP = "prompt_cap"
     RATE_LIMITED = "rate_limited"
     IMPORTED_NON_ANONYMOUS = "imported_non_anonymous"
+    DUPLICATE_IMPORT = "duplicate_import"  # a second copy of an imported vote (before 0004)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,21 @@ class Answer:
     error: str | None = None
     stats: AnswerStats = field(default_factory=AnswerStats)
     style: StyleCounts | None = None
+
+    @property
+    def answer_tokens(self) -> int | None:
+        """Tokens of the answer itself, without the reasoning: the count a voter may see
+        before the vote (a reasoning model's total would tell which side it is)."""
+        total = self.stats.completion_tokens
+        if total is None:
+            return None
+        return max(0, total - (self.stats.reasoning_tokens or 0))
+
+    @property
+    def time_s(self) -> float:
+        """How long the answer took, in seconds (two decimals): the one duration every view
+        shows, live pane and reveal alike."""
+        return round(self.stats.total_time_s or 0.0, 2)
 
 
 @dataclass
@@ -92,6 +108,7 @@ class Battle:
     revealed_at: datetime | None = None
     identity_leak: str | None = None
     session_id: str | None = None
+    turn_started_at: datetime | None = None  # when the turn being generated began
     answers: list[Answer] = field(default_factory=list)
 
     @property
@@ -123,3 +140,6 @@ class VoteRecord:
     voter: str | None
     source: str
     created_at: datetime
+    # The battle as the vote's own transaction read it (revealed if the vote revealed it),
+    # so the reveal costs no further query; None for votes read back from the store.
+    battle: Battle | None = field(default=None, compare=False, repr=False)

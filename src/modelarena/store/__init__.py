@@ -6,7 +6,7 @@ from modelarena.store.cells import PairCells
 from modelarena.store.engine import StoreError
 from modelarena.store.repository import Store
 from modelarena.store.rows import HUMAN
-from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
+from modelarena.store.voting import Ballot, BattleNotFound, TurnRefused, VoteRejected
 
 __all__ = [
     "HUMAN",
@@ -16,6 +16,7 @@ __all__ = [
     "PairCells",
     "Store",
     "StoreError",
+    "TurnRefused",
     "VoteArrays",
     "VoteRejected",
 ]

@@ -7,7 +7,7 @@ import importlib.util
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
@@ -23,7 +23,13 @@ from modelarena.battles.records import (
 )
 from modelarena.store import migrate, pair_count_cache, voting
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
-from modelarena.store.bulk import ImportedBattle, export_query, insert_imported
+from modelarena.store.bulk import (
+    ImportedBattle,
+    ImportWriter,
+    bulk_pragmas,
+    export_query,
+    insert_imported,
+)
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.rows import (
@@ -117,6 +123,7 @@ class Store:
                     session_id=session_id,
                     source=source,
                     prompt_hash=prompt_hash(prompt) if prompt else None,
+                    turn_started_at=battle.created_at,
                 )
             )
         return battle
@@ -149,15 +156,23 @@ class Store:
                 conn.execute(update(battles).where(battles.c.id == battle_id).values(**values))
         return self.get_battle(battle_id)
 
-    def mark_pending(self, battle_id: str) -> None:
-        """A follow-up turn is being generated: no vote until it is complete."""
+    def claim_turn(self, battle_id: str, *, owner: str | None = None) -> Battle:
+        """Start a follow-up turn: the battle becomes pending (no vote is taken until its
+        answers are stored), atomically, and only while no person has voted on it.
+
+        Raises :class:`BattleNotFound`, or :class:`~modelarena.store.voting.TurnRefused`
+        (``turn_in_progress``, ``battle_failed``, ``battle_voted``, ``not_your_battle``)."""
         with self._begin() as conn:
-            self._battle_row(conn, battle_id, lock=True)
-            conn.execute(
-                update(battles)
-                .where(battles.c.id == battle_id)
-                .values(status=BattleStatus.PENDING.value)
-            )
+            voting.claim_turn(conn, battle_id, owner, now())
+        return self.get_battle(battle_id)
+
+    def fail_lost_turns(self, older_than_s: float, *, battle_id: str | None = None) -> int:
+        """Mark failed (reason ``lost``) every turn still pending that began more than
+        ``older_than_s`` ago (of one battle, or of all): its process died while generating
+        it. Returns how many battles changed."""
+        cutoff = now() - timedelta(seconds=older_than_s)
+        with self._begin() as conn:
+            return voting.fail_lost_turns(conn, cutoff, battle_id)
 
     def fail_battle(self, battle_id: str, reason: str, message: str) -> None:
         with self._begin() as conn:
@@ -418,6 +433,23 @@ class Store:
         """Store imported votes: all of them in one transaction, or none."""
         with self._begin() as conn:
             return insert_imported(conn, rows, source_label)
+
+    @contextlib.contextmanager
+    def bulk_import(
+        self, *, source_label: str = "import", dry_run: bool = False
+    ) -> Iterator[ImportWriter]:
+        """One import on one transaction: committed when the block ends without an error,
+        rolled back otherwise (and always in a dry run, which writes nothing)."""
+        if dry_run:
+            with self.engine.connect() as conn, contextlib.closing(
+                ImportWriter(conn, source_label)
+            ) as reader:
+                yield reader
+            return
+        with self._begin() as conn, bulk_pragmas(conn):
+            with contextlib.closing(ImportWriter(conn, source_label)) as writer:
+                yield writer
+                writer.finish()
 
     def export_rows(self, *, counted_only: bool = False) -> Iterable[dict[str, Any]]:
         """Votes with their battle's first-turn prompt and answers, oldest first."""

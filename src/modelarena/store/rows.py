@@ -95,6 +95,7 @@ def battle_with_answers(row: Row[Any], battle_answers: list[Answer]) -> Battle:
         revealed_at=aware(row.revealed_at) if row.revealed_at else None,
         identity_leak=row.identity_leak,
         session_id=row.session_id,
+        turn_started_at=aware(row.turn_started_at) if row.turn_started_at else None,
         answers=battle_answers,
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from modelarena.battles.records import Answer, BattleStatus, Verdict, VoteReason
@@ -33,6 +33,15 @@ class BattleNotFound(LookupError):
 
 class VoteRejected(ValueError):
     """A vote that cannot be stored at all (it leaves no trace). ``code`` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TurnRefused(ValueError):
+    """A follow-up turn that may not start. ``code`` is stable: ``turn_in_progress``,
+    ``battle_failed``, ``battle_voted``, ``not_your_battle``."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -119,6 +128,84 @@ _REVEAL = (
 )
 
 
+# SQLite: the vote's first statement is a write, so its transaction holds the database's
+# write lock from the start and the battle it reads next cannot change before the vote is
+# stored (pysqlite begins a transaction only at the first write; a read before it would run
+# outside). Within one process the store's lock serialises writers anyway; this covers a
+# second process (the CLI or the judge) on the same file.
+_HOLD_BATTLE = (
+    update(battles).where(battles.c.id == bindparam("battle_id")).values(status=battles.c.status)
+)
+
+# A follow-up turn takes the battle from complete to pending in one statement, only while
+# no person has voted on it: a vote and a follow-up sent at once can never both be accepted.
+# On PostgreSQL the vote's guarded write (voting_postgres) locks the battle and stores
+# nothing if its status changed; this update waits for that lock and then sees the battle
+# revealed (the vote's own change, so it needs no second look at the votes).
+_HUMAN_VOTE = exists().where(votes.c.battle_id == battles.c.id, votes.c.source == HUMAN)
+_CLAIM_TURN = (
+    update(battles)
+    .where(
+        battles.c.id == bindparam("claimed_id"),
+        battles.c.status == BattleStatus.COMPLETE.value,
+        battles.c.anonymous.is_(True),
+        ~_HUMAN_VOTE,
+    )
+    .values(status=BattleStatus.PENDING.value, turn_started_at=bindparam("stamp"))
+)
+_CLAIM_STATE = select(
+    battles.c.status, battles.c.anonymous, battles.c.session_id, _HUMAN_VOTE.label("voted")
+).where(battles.c.id == bindparam("claimed_id"))
+
+
+def claim_turn(conn: Connection, battle_id: str, owner: str | None, stamp: datetime) -> None:
+    """Start a follow-up turn on ``battle_id`` (inside the caller's write transaction): the
+    battle becomes pending, so no vote is taken until the turn's answers are stored.
+
+    Raises :class:`BattleNotFound` or :class:`TurnRefused`."""
+    if owner is not None:
+        state = conn.execute(_CLAIM_STATE, {"claimed_id": battle_id}).first()
+        if state is None:
+            raise BattleNotFound(battle_id)
+        if state.session_id != owner:  # never changes, so checking first is safe
+            raise TurnRefused(
+                "not_your_battle",
+                "only the person who started this battle can continue it or vote on it",
+            )
+    if conn.execute(_CLAIM_TURN, {"claimed_id": battle_id, "stamp": stamp}).rowcount == 1:
+        return
+    state = conn.execute(_CLAIM_STATE, {"claimed_id": battle_id}).first()
+    if state is None:
+        raise BattleNotFound(battle_id)
+    if state.status == BattleStatus.FAILED.value:
+        raise TurnRefused("battle_failed", "this battle failed; start a new one")
+    if state.voted or not state.anonymous:
+        raise TurnRefused("battle_voted", "this battle is over; start a new one")
+    raise TurnRefused("turn_in_progress", "wait until both answers are complete")
+
+
+LOST = "lost"  # the failure reason of a turn whose process died while generating it
+_LOST_TURN = (
+    update(battles)
+    .where(
+        battles.c.status == BattleStatus.PENDING.value,
+        func.coalesce(battles.c.turn_started_at, battles.c.created_at) < bindparam("cutoff"),
+    )
+    .values(
+        status=BattleStatus.FAILED.value,
+        failure_reason=LOST,
+        failure_message="the turn was never finished (its server process stopped)",
+    )
+)
+
+
+def fail_lost_turns(conn: Connection, cutoff: datetime, battle_id: str | None) -> int:
+    """Mark failed the turns still pending that began before ``cutoff`` (of one battle, or
+    of all); return how many. Answers stored later for such a turn leave it failed."""
+    query = _LOST_TURN if battle_id is None else _LOST_TURN.where(battles.c.id == battle_id)
+    return int(conn.execute(query, {"cutoff": cutoff}).rowcount or 0)
+
+
 def read_battle(conn: Connection, ballot: Ballot) -> tuple[Row[Any] | None, list[Answer]]:
     """The battle row (None if there is none) and its answers, in turn and side order."""
     cap = ballot.prompt_cap if ballot.prompt_cap and ballot.prompt_cap > 0 else 0
@@ -138,6 +225,7 @@ def cast(conn: Connection, ballot: Ballot, stamp: datetime) -> Cast:
     Raises :class:`BattleNotFound`, or :class:`VoteRejected` when nothing may be stored. A
     second vote from the same source is refused by the database's unique constraint (an
     ``IntegrityError`` the caller turns into a rejection)."""
+    conn.execute(_HOLD_BATTLE, {"battle_id": ballot.battle_id})
     row, battle_answers = read_battle(conn, ballot)
     check_allowed(ballot, row)
     assert row is not None

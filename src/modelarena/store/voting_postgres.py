@@ -147,6 +147,7 @@ def cast_many(conn: Connection, ballots: Sequence[tuple[Ballot, datetime]]) -> l
     """Store each (ballot, time) on ``conn``, which must be in autocommit mode; return, in
     order, what each became: a :class:`Cast`, or the refusal the general path would raise."""
     results: list[Outcome | None] = [None] * len(ballots)
+    answers_seen: dict[int, int] = {}  # answers each ballot's battle had when first read
     todo = list(range(len(ballots)))
     for _ in range(ATTEMPTS):
         if not todo:
@@ -161,7 +162,7 @@ def cast_many(conn: Connection, ballots: Sequence[tuple[Ballot, datetime]]) -> l
             seen.add(battle_id)
         todo = later
         for cap, group in _by_prompt_cap(ballots, batch).items():
-            todo += _round(conn, ballots, group, cap, results)
+            todo += _round(conn, ballots, group, cap, results, answers_seen)
     for i in todo:
         results[i] = VoteRejected(
             "busy", "the battle kept changing while the vote was cast; try again"
@@ -187,6 +188,7 @@ def _round(
     group: list[int],
     cap: int,
     results: list[Outcome | None],
+    answers_seen: dict[int, int],
 ) -> list[int]:
     """Read, decide and write the ballots ``group``; return those to try again."""
     reads = _read(conn, [ballots[i][0] for i in group], cap)
@@ -194,6 +196,13 @@ def _round(
     counted_per_prompt: dict[str, int] = {}  # decided to count in this batch, per prompt
     for i, (row, found) in zip(group, reads, strict=True):
         ballot = ballots[i][0]
+        if answers_seen.setdefault(i, len(found)) != len(found):
+            # A follow-up turn was answered while this vote was cast: the voter has not
+            # read it, so the vote is not taken (as it would not be during the turn).
+            results[i] = VoteRejected(
+                "incomplete", "the battle has new answers; read them and vote again"
+            )
+            continue
         try:
             check_allowed(ballot, row)
         except (BattleNotFound, VoteRejected) as refusal:
