@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from modelarena import ratings
+from modelarena.catalog import blended_price
 from modelarena.store import HUMAN, PairCells, Store
 
 Info = Callable[[str], Any]  # model id -> ModelInfo-like object (see arena.ModelInfo)
@@ -561,7 +562,7 @@ def headline(rows: Sequence[LeaderboardRow]) -> Headline:
         best = priced[0]
 
         def blended(r: LeaderboardRow) -> float:
-            return (3 * (r.price_input_per_m or 0) + (r.price_output_per_m or 0)) / 4
+            return blended_price(r.price_input_per_m, r.price_output_per_m) or 0.0
 
         tied = [r for r in priced if (r.ci_upper or 0.0) >= (best.ci_lower or 0.0)]
         pick = min(tied, key=blended)

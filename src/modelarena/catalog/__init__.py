@@ -5,7 +5,15 @@ from modelarena.catalog.entries import (
     Catalog,
     CatalogEntry,
     CatalogError,
+    blended_price,
     load_catalog,
 )
 
-__all__ = ["LICENSE_CLASSES", "Catalog", "CatalogEntry", "CatalogError", "load_catalog"]
+__all__ = [
+    "LICENSE_CLASSES",
+    "Catalog",
+    "CatalogEntry",
+    "CatalogError",
+    "blended_price",
+    "load_catalog",
+]

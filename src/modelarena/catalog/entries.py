@@ -19,6 +19,14 @@ class CatalogError(ValueError):
     """A catalog entry is malformed. The message names the entry and the field."""
 
 
+def blended_price(input_per_m: float | None, output_per_m: float | None) -> float | None:
+    """USD per million tokens at a 3:1 input:output blend, the convention of public price
+    comparisons; None unless both prices are known."""
+    if input_per_m is None or output_per_m is None:
+        return None
+    return (3 * input_per_m + output_per_m) / 4
+
+
 @dataclass(frozen=True)
 class CatalogEntry:
     id: str
@@ -39,10 +47,7 @@ class CatalogEntry:
 
     @property
     def blended_price_per_m(self) -> float | None:
-        """3:1 input:output blend, the convention of public price comparisons."""
-        if self.price_input_per_m is None or self.price_output_per_m is None:
-            return None
-        return (3 * self.price_input_per_m + self.price_output_per_m) / 4
+        return blended_price(self.price_input_per_m, self.price_output_per_m)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
