@@ -97,3 +97,39 @@ async def test_a_model_that_cannot_start_is_named_in_the_log_only(
     assert isinstance(info.value, ModelUnavailable) and info.value.problem.model == "gpt-4o"
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "model 'gpt-4o'" in logged and "ARENA_TEST_UNSET_KEY" in logged
+
+
+def test_a_cut_stream_points_at_servers_that_interrupt() -> None:
+    from modelarena.backends.check import diagnose
+
+    problem = diagnose(
+        openai("m"), "malformed_stream", "the answer stream ended before the answer was finished"
+    )
+    assert "--interrupt_requests False" in problem.fix
+
+
+async def test_an_unexpected_crash_leaves_its_traceback_and_the_model_in_the_log(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from modelarena.backends import register_backend, unregister_backend
+    from modelarena.backends.base import Message
+    from modelarena.backends.scripted import ScriptedBackend
+
+    def boom(messages: list[Message]) -> str:
+        raise RuntimeError("bug in a plugin backend")
+
+    register_backend("explodes", lambda cfg, env: ScriptedBackend([boom]))
+    try:
+        broken = ModelConfig(id="gpt-4o", catalog="gpt-4o", backend="explodes")
+        arena = Arena(Settings(models=[SCRIPTED, broken]), Store.open(sqlite_url))
+        battle = arena.start_battle("chat", "hi", models=["fine", "gpt-4o"])
+        with caplog.at_level(logging.ERROR, logger="modelarena"):
+            events = [e async for e in arena.stream_turn(battle.id, "hi")]
+        await arena.aclose()
+    finally:
+        unregister_backend("explodes")
+    crash = [r for r in caplog.records if r.exc_info]
+    assert crash and "bug in a plugin backend" in str(crash[0].exc_info[1])
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "model 'gpt-4o'" in logged and "backend_error" in logged
+    assert all("bug in a plugin" not in (e.error or "") for e in events)

@@ -49,6 +49,12 @@ def _fix(cfg: ModelConfig, reason: str, cause: str) -> str:
         return cause.split(": ", 1)[-1]
     if "could not load the local model file" in cause:
         return f"check that `path` in {where} is a complete GGUF file (download it again)"
+    if "ended before the answer was finished" in cause:
+        return (
+            "a server that answers one request at a time may have cut this answer for the "
+            "other side's (llama_cpp.server: start it with --interrupt_requests False, or give "
+            "each model its own server); otherwise see the model server's log"
+        )
     if "needs base_url" in cause:
         return f"set `base_url` in {where}"
     if "unknown backend" in cause:

@@ -160,6 +160,8 @@ async def _run_side(
     except TimeoutError:
         error, message = "timeout", "the model took too long to answer"
     except Exception:  # noqa: BLE001 - a broken backend must fail the battle, not the server
+        # the traceback goes to the log; the arena then names the model (side stays blind here)
+        log.exception("a backend raised an unexpected error (side %s)", side)
         error, message = "backend_error", "the model failed unexpectedly"
     finally:
         close = getattr(stream, "aclose", None)
