@@ -148,3 +148,76 @@ def test_missing_pyarrow_is_explained(
     path = WRITERS["parquet"](tmp_path / "log.parquet", GOOD)
     monkeypatch.setitem(__import__("sys").modules, "pyarrow.parquet", None)
     import_fails(path, store, catalog, match=r"pip install 'modelarena\[parquet\]'")
+
+
+# ----------------------------------------------------------- text encodings
+def test_invalid_utf8_in_a_csv_names_the_line(
+    tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    path = write_csv(tmp_path / "log.csv", GOOD)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2].replace(b"koala", b"ko\xe9la")  # Latin-1, not UTF-8
+    path.write_bytes(b"".join(lines))
+    message = import_fails(path, store, catalog, match=f"^{path}, line 3: not UTF-8 text")
+    assert "save the file as UTF-8" in message
+
+
+def test_invalid_utf8_deep_in_a_large_csv_names_the_line(
+    tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    rows = [battle_33k(i, "vicuna-13b", "koala-13b", "model_a") for i in range(400)]
+    path = write_csv(tmp_path / "log.csv", rows)
+    path.write_bytes(path.read_bytes() + b"x\xff,vicuna-13b,koala-13b,model_a\r\n")
+    import_fails(path, store, catalog, match="line 402: not UTF-8 text")
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "x\\ud83d y"])
+def test_a_lone_surrogate_in_jsonl_names_the_line(
+    escape: str, tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    bad = json.dumps(GOOD[1]).replace('"koala-13b"', f'"koala{escape}"', 1)
+    path = tmp_path / "log.jsonl"
+    path.write_text(f"{json.dumps(GOOD[0])}\n{bad}\n{json.dumps(GOOD[2])}\n")
+    import_fails(path, store, catalog, match=f"^{path}, line 2: not valid JSON .*surrogate")
+
+
+def test_a_surrogate_pair_is_text(tmp_path: Path, store: Store, catalog: Catalog) -> None:
+    row = GOOD[0] | {"conversation_a": [{"role": "assistant", "content": "ok \U0001f600"}]}
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(row) + "\n")  # ensure_ascii: the emoji as \ud83d\ude00
+    assert "\\ud83d\\ude00" in path.read_text()
+    assert import_file(path, catalog=catalog, store=store).imported == 1
+
+
+def test_a_lone_surrogate_in_a_json_array_names_the_line(
+    tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    path = tmp_path / "log.json"
+    text = json.dumps(GOOD, indent=1).replace('"arena_user_1"', '"arena_user_\\udc80"')
+    path.write_text(text)
+    line = text[: text.index("\\udc80")].count("\n") + 1
+    import_fails(path, store, catalog, match=f"^{path}, line {line}: not valid JSON .*surrogate")
+
+
+def test_invalid_utf8_in_jsonl_names_the_line(
+    tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    path = tmp_path / "log.jsonl"
+    bad = json.dumps(GOOD[1]).encode().replace(b"koala", b"ko\xc0la")
+    path.write_bytes(json.dumps(GOOD[0]).encode() + b"\n" + bad + b"\n")
+    import_fails(path, store, catalog, match="line 2: not valid JSON .not UTF-8 text")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"model_a": "m" * 129}, "model_a is longer than 128 characters"),
+        ({"judge": "user\u0000x"}, "judge contains a NUL character"),
+        ({"question_id": "q" * 200}, "question_id is longer than 128 characters"),
+    ],
+)
+def test_values_no_database_can_store(
+    change: dict[str, Any], reason: str, tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    path = write_jsonl(tmp_path / "log.jsonl", [GOOD[0], GOOD[1] | change])
+    import_fails(path, store, catalog, match=f"line 2: {reason}")

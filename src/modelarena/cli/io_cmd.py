@@ -46,10 +46,20 @@ def import_cmd(
     category_default: Annotated[
         str, typer.Option("--category-default", help="Category for rows without one of ours.")
     ] = "chat",
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="When an id comes back with another verdict: refuse (import nothing, list "
+            "the rows) or skip (keep the first verdict, import the rest, list the rows).",
+        ),
+    ] = "refuse",
     config: ConfigOption = None,
     db: DatabaseOption = None,
 ) -> None:
-    """Import votes from a published arena log (or an `arena export` file): all or nothing."""
+    """Import votes from a published arena log (or an `arena export` file): all or nothing.
+
+    Rows already imported (same id) are skipped, so importing a file twice adds nothing."""
     from modelarena.io import VoteLogError, import_file
 
     with user_errors():
@@ -70,6 +80,7 @@ def import_cmd(
                     fmt=fmt,
                     category_default=category_default,
                     dry_run=dry_run,
+                    on_conflict=on_conflict,
                     on_start=start,
                     on_advance=lambda n: bar.advance(task[0], n),
                 )
@@ -159,7 +170,18 @@ def _print_report(r: ImportReport) -> None:
     )
     for code, n in sorted(r.skipped.items()):
         console.print(
-            f"  skipped, {SKIP_REASONS.get(code, code)}: {n:,}", highlight=False, soft_wrap=True
+            f"  skipped, {SKIP_REASONS.get(code, code)}: {n:,}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    for conflict in r.conflicts:
+        console.print(f"    {conflict}", highlight=False, soft_wrap=True, markup=False)
+    if r.skipped["conflict"] > len(r.conflicts):
+        console.print(
+            f"    ... and {r.skipped['conflict'] - len(r.conflicts):,} more",
+            highlight=False,
+            soft_wrap=True,
         )
     if r.unknown_models:
         console.print(

@@ -1,8 +1,11 @@
-"""Import a vote log: validate every row, then store them all in one transaction, or none.
+"""Import a vote log in one pass and one transaction: every row is mapped, checked and
+written; the first bad row rolls everything back, so a failed import leaves the database as
+it was.
 
-Two passes over the file keep memory flat for large logs: the first maps and checks every
-row and gathers the report; only when it found no error does the second map them again
-straight into :meth:`Store.import_battles`, which writes them in a single transaction.
+Rows are known by their external id (see :mod:`modelarena.io.dedupe`): a row imported
+before, or repeated in the file, is counted and skipped; a row whose id comes back with
+another verdict is a conflict, which refuses the file (``on_conflict="refuse"``) or is
+skipped and reported (``"skip"``).
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ from pathlib import Path
 
 from modelarena.battles.categories import CATEGORY_IDS
 from modelarena.catalog import Catalog
+from modelarena.io.dedupe import ImportKeys, Outcome
 from modelarena.io.errors import VoteLogError
 from modelarena.io.formats import Format, detect_format
 from modelarena.io.mapping import KNOWN_COLUMNS, RowError, RowMapper, Skip, missing_columns
 from modelarena.io.readers import RowSource, open_log
 from modelarena.store import ImportedBattle, Store
+from modelarena.store.bulk import LOOKUP_BATCH, ImportWriter
 
 SOURCE_LABEL = "import"
+ON_CONFLICT = ("refuse", "skip")
+CONFLICTS_SHOWN = 10
 
 # Progress hooks: ``start(phase, total)`` then ``advance(rows)``; the CLI draws bars.
 ProgressStart = Callable[[str, int | None], None]
@@ -30,6 +37,9 @@ ProgressAdvance = Callable[[int], None]
 SKIP_REASONS = {
     "not_human": "judge (non-human) votes: import stores human votes only",
     "same_catalog_model": "both names resolve to the same catalog model",
+    "duplicate": "the same vote as an earlier row of this file",
+    "already_imported": "already in the database from an earlier import",
+    "conflict": "conflicting: the id came before with another verdict (--on-conflict skip)",
 }
 
 
@@ -40,8 +50,9 @@ class ImportReport:
     rows: int = 0  # data rows read
     imported: int = 0  # stored (or, in a dry run, that would be stored)
     counted: int = 0
-    not_counted: int = 0  # non-anonymous: stored with reason imported_non_anonymous
+    not_counted: int = 0  # stored with a reason (imported_non_anonymous, or the file's)
     skipped: Counter[str] = field(default_factory=Counter)  # reason code -> rows
+    conflicts: list[str] = field(default_factory=list)  # the first few, described
     unknown_models: Counter[str] = field(default_factory=Counter)  # name -> battles
     resolved_models: Counter[str] = field(default_factory=Counter)  # catalog id -> battles
     seconds: float = 0.0
@@ -53,15 +64,15 @@ class _Progress:
     start: ProgressStart | None = None
     advance: ProgressAdvance | None = None
     pending: int = 0
-    every: int = 1000  # report in steps: a call per row would cost more than the row
+    every: int = 5000  # report in steps: a call per row would cost more than the row
 
     def begin(self, phase: str, total: int | None) -> None:
         self.flush()
         if self.start:
             self.start(phase, total)
 
-    def step(self) -> None:
-        self.pending += 1
+    def step(self, rows: int = 1) -> None:
+        self.pending += rows
         if self.pending >= self.every:
             self.flush()
 
@@ -69,6 +80,10 @@ class _Progress:
         if self.advance and self.pending:
             self.advance(self.pending)
         self.pending = 0
+
+
+# (number of the row in the file, raw model_a, raw model_b, what it maps to)
+_Mapped = tuple[int, str, str, ImportedBattle | Skip]
 
 
 def import_file(
@@ -79,13 +94,14 @@ def import_file(
     fmt: str | None = None,
     category_default: str = "chat",
     dry_run: bool = False,
+    on_conflict: str = "refuse",
     on_start: ProgressStart | None = None,
     on_advance: ProgressAdvance | None = None,
 ) -> ImportReport:
     """Import every vote in ``path`` into ``store`` (nothing is written when ``dry_run``).
 
     Raises :class:`VoteLogError` naming the file, the row and the reason at the first bad
-    row, before anything is written.
+    row, or listing the conflicting rows; the database is then left as it was.
     """
     began = time.perf_counter()
     path = Path(path)
@@ -93,8 +109,12 @@ def import_file(
         raise VoteLogError(
             f"unknown category {category_default!r}; choose one of: {', '.join(CATEGORY_IDS)}"
         )
-    if store is None and not dry_run:
-        raise ValueError("a store is needed unless dry_run is set")
+    if on_conflict not in ON_CONFLICT:
+        raise VoteLogError(
+            f"unknown conflict policy {on_conflict!r}; choose one of: {', '.join(ON_CONFLICT)}"
+        )
+    if store is None:
+        raise ValueError("a store is needed (a dry run reads it to find what is already there)")
     source = open_log(path, detect_format(path, fmt))
     if source.columns is not None:
         missing = missing_columns(source.columns)
@@ -106,50 +126,116 @@ def import_file(
         source.wanted = KNOWN_COLUMNS
     progress = _Progress(on_start, on_advance)
     report = ImportReport(path=path, format=source.format, dry_run=dry_run)
+    mapper = RowMapper(catalog.resolve, category_default=category_default)
+    keys = ImportKeys(SOURCE_LABEL, source.where_label)
 
-    progress.begin("checking", source.total)
-    mapper = RowMapper(catalog.resolve, category_default=category_default, text_style=False)
-    for raw_a, raw_b, item in _mapped(source, mapper, progress):
-        report.rows += 1
-        if isinstance(item, Skip):
-            report.skipped[item.reason] += 1
-            continue
-        report.imported += 1
-        if item.anonymous:
-            report.counted += 1
-        else:
-            report.not_counted += 1
-        for raw, resolved in ((raw_a, item.model_a), (raw_b, item.model_b)):
-            if mapper.resolve(raw) is None:
-                report.unknown_models[raw] += 1
+    names: Counter[str] = Counter()  # raw model names -> battles
+    progress.begin("checking" if dry_run else "importing", source.total)
+    with store.bulk_import(source_label=SOURCE_LABEL, dry_run=dry_run) as writer:
+        for chunk in _chunks(_mapped(source, mapper, progress), LOOKUP_BATCH):
+            _import_chunk(chunk, writer, keys, names, report, dry_run, on_conflict)
+        progress.flush()
+        for raw, n in names.items():
+            resolved = mapper.resolve(raw)
+            if resolved is None:
+                report.unknown_models[raw] += n
             else:
-                report.resolved_models[resolved] += 1
-    if report.rows == 0:
-        raise VoteLogError(f"{path}: no votes in the file (it has no data rows)")
-
-    if not dry_run and report.imported:
-        assert store is not None
-        progress.begin("storing", report.rows)
-        mapper.text_style = True
-        battles = (
-            item
-            for _, _, item in _mapped(source, mapper, progress)
-            if isinstance(item, ImportedBattle)
-        )
-        # a row that fails now (the file changed) raises inside the transaction: rolled back
-        store.import_battles(battles, source_label=SOURCE_LABEL)
+                report.resolved_models[resolved] += n
+        if report.rows == 0:
+            raise VoteLogError(f"{path}: no votes in the file (it has no data rows)")
+        if report.conflicts and on_conflict == "refuse":
+            raise VoteLogError(_conflict_message(path, report))
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _mapped(
-    source: RowSource, mapper: RowMapper, progress: _Progress
-) -> Iterator[tuple[str, str, ImportedBattle | Skip]]:
+def _import_chunk(
+    chunk: list[_Mapped],
+    writer: ImportWriter,
+    keys: ImportKeys,
+    names: Counter[str],
+    report: ImportReport,
+    dry_run: bool,
+    on_conflict: str,
+) -> None:
+    items = [m for m in chunk if isinstance(m[3], ImportedBattle)]
+    for _, raw_a, raw_b, item in items:
+        assert isinstance(item, ImportedBattle)
+        if item.external_id is None:
+            item.external_id = keys.derive(item, raw_a, raw_b)
+    ask = [
+        i.external_id
+        for *_, i in items
+        if isinstance(i, ImportedBattle) and i.external_id is not None and i.external_id not in keys
+    ]
+    stored = writer.stored(ask) if ask else {}
+    for where, raw_a, raw_b, item in chunk:
+        report.rows += 1
+        if isinstance(item, Skip):
+            report.skipped[item.reason] += 1
+            continue
+        assert item.external_id is not None
+        names[raw_a] += 1
+        names[raw_b] += 1
+        decision = keys.decide(item, where, stored.get(item.external_id))
+        if decision.outcome is Outcome.DUPLICATE:
+            report.skipped["duplicate"] += 1
+            continue
+        if decision.outcome is Outcome.ALREADY_STORED:
+            report.skipped["already_imported"] += 1
+            continue
+        if decision.outcome is Outcome.CONFLICT:
+            report.skipped["conflict"] += 1
+            if len(report.conflicts) < CONFLICTS_SHOWN:
+                report.conflicts.append(decision.conflict)
+            continue
+        report.imported += 1
+        reason = item.not_counted_reason or (None if item.anonymous else "non_anonymous")
+        if reason is None:
+            report.counted += 1
+        else:
+            report.not_counted += 1
+        # a refused import writes nothing more once it knows it will roll back
+        if not dry_run and not (report.conflicts and on_conflict == "refuse"):
+            writer.add(
+                item,
+                battle_id=decision.battle_id,
+                new_battle=decision.outcome is Outcome.NEW_BATTLE,
+            )
+
+
+def _conflict_message(path: Path, report: ImportReport) -> str:
+    n = report.skipped["conflict"]
+    lines = [
+        f"{path}: {n:,} row{'s' if n != 1 else ''} repeat an id with another verdict "
+        f"(or other models):"
+    ]
+    lines += [f"  {c}" for c in report.conflicts]
+    if n > len(report.conflicts):
+        lines.append(f"  ... and {n - len(report.conflicts):,} more")
+    lines.append(
+        "fix the file, or import the rest with --on-conflict skip (the first verdict of each "
+        "id is kept and the conflicting rows are listed)"
+    )
+    return "\n".join(lines)
+
+
+def _chunks(rows: Iterator[_Mapped], size: int) -> Iterator[list[_Mapped]]:
+    chunk: list[_Mapped] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _mapped(source: RowSource, mapper: RowMapper, progress: _Progress) -> Iterator[_Mapped]:
     for where, row in source.rows():
         try:
             item = mapper.map(row)
         except RowError as exc:
-            raise VoteLogError(f"{source.path}, {where}: {exc}") from None
+            raise VoteLogError(f"{source.path}, {source.where_label} {where}: {exc}") from None
         progress.step()
-        yield str(row["model_a"]).strip(), str(row["model_b"]).strip(), item
-    progress.flush()
+        yield where, str(row["model_a"]).strip(), str(row["model_b"]).strip(), item

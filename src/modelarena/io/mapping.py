@@ -89,6 +89,7 @@ class RowMapper:
     ) -> None:
         self._resolve = resolve
         self._names: dict[str, str | None] = {}
+        self._verdicts: dict[str, Verdict] = {}
         self.category_default = category_default
         # False: leave style None where it would be computed from the answer text (a
         # checking pass that does not need it, and regexes over every answer are slow)
@@ -103,16 +104,17 @@ class RowMapper:
             return found
 
     def map(self, row: Mapping[str, Any]) -> ImportedBattle | Skip:
-        missing = missing_columns(row.keys())
-        if missing:
-            raise RowError(
-                f"missing column {_and(missing)} (columns found: {', '.join(row) or 'none'})"
-            )
+        if "winner" not in row or "model_a" not in row or "model_b" not in row:
+            missing = missing_columns(row.keys())
+            if missing:
+                raise RowError(
+                    f"missing column {_and(missing)} (columns found: {', '.join(row) or 'none'})"
+                )
         raw_a = _model_name(row, "model_a")
         raw_b = _model_name(row, "model_b")
         if raw_a == raw_b:
             raise RowError(f"model_a and model_b are the same model ({raw_a!r})")
-        verdict = _verdict(row)
+        verdict = self._verdict(row)
         source = _optional_text(row, "source") or HUMAN
         if source != HUMAN and not source.startswith("judge:"):
             raise RowError(f"source must be 'human' or 'judge:<model>', not {source!r}")
@@ -122,7 +124,7 @@ class RowMapper:
             return Skip("same_catalog_model")
         anonymous = _flag(row, "anony", default=True)
         # our own export: keep why a vote did not count
-        reason = _optional_text(row, "reason")
+        reason = _optional_text(row, "reason", limit=64)
         if reason is None and not _flag(row, "counted", default=True):
             reason = "not_counted"
         prompt, texts_a, texts_b = _texts(row)
@@ -149,6 +151,17 @@ class RowMapper:
             not_counted_reason=reason,
             extra=extra,
         )
+
+    def _verdict(self, row: Mapping[str, Any]) -> Verdict:
+        """The row's verdict; a log spells it a handful of ways, each parsed once."""
+        value = row.get("winner")
+        if type(value) is str:
+            try:
+                return self._verdicts[value]
+            except KeyError:
+                found = self._verdicts[value] = _verdict(row)
+                return found
+        return _verdict(row)
 
     def _category(self, row: Mapping[str, Any]) -> str:
         for key in ("category", "category_tag"):
@@ -178,7 +191,19 @@ def _model_name(row: Mapping[str, Any], key: str) -> str:
     name = value.strip()
     if not name:
         raise RowError(f"{key} is an empty model name")
-    return name
+    return _storable(key, name)
+
+
+TEXT_LIMIT = 128  # model names, ids, voters and sources: the width of their columns
+
+
+def _storable(key: str, text: str, limit: int = TEXT_LIMIT) -> str:
+    """A name or id as every database stores it: no NUL, at most ``limit`` characters."""
+    if len(text) > limit:
+        raise RowError(f"{key} is longer than {limit} characters ({text[:40]!r}...)")
+    if "\x00" in text:
+        raise RowError(f"{key} contains a NUL character")
+    return text
 
 
 def _verdict(row: Mapping[str, Any]) -> Verdict:
@@ -237,14 +262,17 @@ def _flag(row: Mapping[str, Any], key: str, *, default: bool) -> bool:
     raise RowError(f"{key} must be true or false, not {_describe(value)}")
 
 
-def _optional_text(row: Mapping[str, Any], key: str) -> str | None:
+def _optional_text(row: Mapping[str, Any], key: str, limit: int = TEXT_LIMIT) -> str | None:
     value = row.get(key)
     if value is None:
         return None
+    if type(value) is str:  # the common case, first
+        text = value.strip()
+        return _storable(key, text, limit) if text else None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise RowError(f"{key} must be text, not {_describe(value)}")
     text = str(value).strip()
-    return text or None
+    return _storable(key, text, limit) if text else None
 
 
 def _first_text(row: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -265,6 +293,11 @@ def _created_at(row: Mapping[str, Any]) -> datetime | None:
 
 
 def _to_utc(key: str, value: object) -> datetime:
+    if type(value) is float or type(value) is int:  # a unix time: the common case, first
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (ValueError, OverflowError, OSError):
+            raise RowError(f"{key} {value!r} is out of range for a unix time") from None
     if isinstance(value, datetime):  # also pandas.Timestamp, a datetime subclass
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, bool):
@@ -391,6 +424,8 @@ _COUNT_KEYS = {
 def _styles(
     metadata: object, texts_a: list[str], texts_b: list[str], from_text: bool
 ) -> tuple[StyleCounts | None, StyleCounts | None]:
+    if metadata is None and not texts_a and not texts_b:
+        return None, None
     meta = _decode("conv_metadata", metadata)
     if meta is not None and not isinstance(meta, Mapping):
         raise RowError(f"conv_metadata must be an object, not {_describe(meta)}")

@@ -1,21 +1,36 @@
-"""Votes in bulk: importing a published log in one transaction, and the export query."""
+"""Votes in bulk: importing a published log in one transaction, and the export query.
+
+An imported battle is known by its source label and its external id (the id in the log,
+or one derived from the row): ``battles`` holds each pair once (a unique index), and its
+id is derived from them, so a second import of the same row finds the battle instead of
+adding one. Rows are written with plain ``executemany`` on prepared statements (COPY on
+PostgreSQL with psycopg), in batches, inside the caller's transaction; the pair counts are
+added once at the end from what was written.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import contextlib
+import hashlib
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select
+from sqlalchemy import Select, Table, and_, func, insert, select
 from sqlalchemy.engine import Connection
 
-from modelarena.battles.records import Answer, BattleStatus, Verdict, VoteReason
+from modelarena.battles.records import BattleStatus, Verdict, VoteReason
 from modelarena.battles.style import StyleCounts
 from modelarena.store import pair_count_cache
-from modelarena.store.rows import HUMAN, OUTCOME, answer_values, new_battle_id, now, prompt_hash
+from modelarena.store.rows import HUMAN, OUTCOME, new_battle_id, now, prompt_hash, storable_text
 from modelarena.store.schema import answers, battles, votes
+
+BATCH = 5000  # rows per executemany
+LOOKUP_BATCH = 2000  # external ids per query for what is already stored
+SQLITE_IMPORT_CACHE_KIB = 128 * 1024  # page cache while importing (default is 2 MiB)
 
 
 @dataclass
@@ -40,100 +55,324 @@ class ImportedBattle:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def insert_imported(conn: Connection, rows: Iterable[ImportedBattle], source_label: str) -> int:
-    """Insert every row (a battle, its first-turn answers and its vote) and bump the pair
-    counts, on ``conn``: the caller's transaction makes it all or nothing."""
-    count = 0
-    inc: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    stamp = now()
-    battle_rows: list[dict[str, Any]] = []
-    answer_rows: list[dict[str, Any]] = []
-    vote_rows: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class StoredImport:
+    """What the database already holds for one external id: its battle and its votes."""
 
-    def flush() -> None:
-        if battle_rows:
-            conn.execute(insert(battles), battle_rows)
-        if answer_rows:
-            conn.execute(insert(answers), answer_rows)
-        if vote_rows:
-            conn.execute(insert(votes), vote_rows)
-        battle_rows.clear()
-        answer_rows.clear()
-        vote_rows.clear()
+    battle_id: str
+    model_a: str
+    model_b: str
+    votes: dict[str, str]  # vote source -> verdict value
 
-    for item in rows:
-        bid = new_battle_id()
-        created = item.created_at or stamp
-        battle_rows.append(
-            dict(
-                id=bid,
-                created_at=created,
-                category=item.category,
-                model_a=item.model_a,
-                model_b=item.model_b,
-                pair_probability=None,
-                status=BattleStatus.COMPLETE.value,
-                anonymous=item.anonymous,
-                session_id=None,
-                source=source_label,
-                external_id=item.external_id,
-                prompt_hash=prompt_hash(item.prompt) if item.prompt else None,
-                revealed_at=None,
-                identity_leak=None,
-                failure_reason=None,
-                failure_message=None,
-            )
+
+def import_battle_id(source_label: str, external_id: str) -> str:
+    """The battle id of an imported row: derived from its source and external id, so the
+    same row always lands on the same battle (and says nothing about models or order)."""
+    key = f"{source_label}\x1f{external_id}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(key, digest_size=12, person=b"arena-import").hexdigest()
+
+
+_BATTLE_COLUMNS = (
+    "id",
+    "created_at",
+    "category",
+    "model_a",
+    "model_b",
+    "status",
+    "anonymous",
+    "source",
+    "external_id",
+    "prompt_hash",
+)
+_VOTE_COLUMNS = (
+    "battle_id",
+    "created_at",
+    "voter",
+    "source",
+    "verdict",
+    "counted",
+    "reason",
+    "model_a",
+    "model_b",
+    "category",
+    "a_tokens",
+    "b_tokens",
+    "a_headers",
+    "b_headers",
+    "a_lists",
+    "b_lists",
+    "a_bold",
+    "b_bold",
+)
+_ANSWER_COLUMNS = (
+    "battle_id",
+    "turn",
+    "side",
+    "prompt",
+    "content",
+    "reasoning",
+    "style_tokens",
+    "style_headers",
+    "style_lists",
+    "style_bold",
+)
+_COMPLETE = BattleStatus.COMPLETE.value
+_VERDICT_VALUE = {v: v.value for v in Verdict}  # faster than Enum.value per row
+_NON_ANONYMOUS = VoteReason.IMPORTED_NON_ANONYMOUS.value
+
+
+class ImportWriter:
+    """Writes imported battles and votes on one connection, a batch at a time.
+
+    The caller's transaction makes the whole import all or nothing; :meth:`finish` writes
+    what is buffered and adds the pair counts of the counted votes written. Batches are
+    written by one helper thread while the caller reads and checks the next rows (the
+    database drivers release the GIL while they work); the caller's own queries wait for
+    the batches before them, so the connection is never used by two threads at once.
+    :meth:`close` must follow, also after an error, before the transaction ends.
+    """
+
+    def __init__(self, conn: Connection, source_label: str) -> None:
+        self.conn = conn
+        self.source_label = source_label
+        self.written = 0
+        self._stamp = now()
+        self._battles: list[tuple[Any, ...]] = []
+        self._votes: list[tuple[Any, ...]] = []
+        self._answers: list[tuple[Any, ...]] = []
+        self._inc: pair_count_cache.Increments = defaultdict(lambda: [0, 0, 0, 0])
+        self._time = _time_processor(conn)
+        self._write = _writer(conn)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arena-import")
+        self._pending: deque[Future[None]] = deque()
+        # only a database that already holds imported battles needs asking about each row
+        self.had_imports = (
+            conn.execute(
+                select(battles.c.id)
+                .where(battles.c.source == source_label, battles.c.external_id.is_not(None))
+                .limit(1)
+            ).first()
+            is not None
         )
-        for side, text, st in (
-            ("a", item.answer_a, item.style_a),
-            ("b", item.answer_b, item.style_b),
-        ):
-            if text or st:
-                answer_rows.append(
-                    answer_values(
-                        bid,
-                        Answer(side=side, turn=0, prompt=item.prompt, content=text, style=st),
-                    )
+
+    def stored(self, external_ids: Sequence[str]) -> dict[str, StoredImport]:
+        """The battles (and their votes) already stored under these external ids."""
+        found: dict[str, StoredImport] = {}
+        if not self.had_imports:
+            return found
+        self._drain()
+        for start in range(0, len(external_ids), LOOKUP_BATCH):
+            chunk = list(external_ids[start : start + LOOKUP_BATCH])
+            query = (
+                select(
+                    battles.c.external_id,
+                    battles.c.id,
+                    battles.c.model_a,
+                    battles.c.model_b,
+                    votes.c.source,
+                    votes.c.verdict,
                 )
-        reason = item.not_counted_reason or (
-            None if item.anonymous else VoteReason.IMPORTED_NON_ANONYMOUS.value
-        )
+                .select_from(battles.outerjoin(votes, votes.c.battle_id == battles.c.id))
+                .where(battles.c.source == self.source_label, battles.c.external_id.in_(chunk))
+            )
+            for ext, bid, a, b, source, verdict in self.conn.execute(query):
+                entry = found.setdefault(ext, StoredImport(bid, a, b, {}))
+                if source is not None:
+                    entry.votes[source] = verdict
+        return found
+
+    def add(self, item: ImportedBattle, *, battle_id: str, new_battle: bool = True) -> None:
+        """Buffer one battle (unless it is already stored) with its answers and its vote."""
+        created = self._time(item.created_at or self._stamp)
+        if new_battle:
+            self._battles.append(
+                (
+                    battle_id,
+                    created,
+                    item.category,
+                    item.model_a,
+                    item.model_b,
+                    _COMPLETE,
+                    item.anonymous,
+                    self.source_label,
+                    item.external_id,
+                    prompt_hash(item.prompt) if item.prompt else None,
+                )
+            )
+            for side, text, st in (
+                ("a", item.answer_a, item.style_a),
+                ("b", item.answer_b, item.style_b),
+            ):
+                if text:  # no text, no answer row: the vote carries the style counts
+                    self._answers.append(
+                        (
+                            battle_id,
+                            0,
+                            side,
+                            storable_text(item.prompt),
+                            storable_text(text),
+                            "",
+                            st.tokens if st else None,
+                            st.headers if st else None,
+                            st.lists if st else None,
+                            st.bold if st else None,
+                        )
+                    )
+        reason = item.not_counted_reason or (None if item.anonymous else _NON_ANONYMOUS)
         sa, sb = item.style_a, item.style_b
-        vote_rows.append(
-            dict(
-                battle_id=bid,
-                created_at=created,
-                voter=item.voter,
-                ip_hash=None,
-                source=item.source,
-                verdict=item.verdict.value,
-                counted=reason is None,
-                reason=reason,
-                model_a=item.model_a,
-                model_b=item.model_b,
-                category=item.category,
-                pair_probability=None,
-                a_tokens=sa.tokens if sa else None,
-                b_tokens=sb.tokens if sb else None,
-                a_headers=sa.headers if sa else None,
-                b_headers=sb.headers if sb else None,
-                a_lists=sa.lists if sa else None,
-                b_lists=sb.lists if sb else None,
-                a_bold=sa.bold if sa else None,
-                b_bold=sb.bold if sb else None,
-                detail=None,
+        self._votes.append(
+            (
+                battle_id,
+                created,
+                item.voter,
+                item.source,
+                _VERDICT_VALUE[item.verdict],
+                reason is None,
+                reason,
+                item.model_a,
+                item.model_b,
+                item.category,
+                sa.tokens if sa else None,
+                sb.tokens if sb else None,
+                sa.headers if sa else None,
+                sb.headers if sb else None,
+                sa.lists if sa else None,
+                sb.lists if sb else None,
+                sa.bold if sa else None,
+                sb.bold if sb else None,
             )
         )
         if reason is None:
-            inc[(item.source, item.category, item.model_a, item.model_b)][
+            self._inc[(item.source, item.category, item.model_a, item.model_b)][
                 OUTCOME[item.verdict]
             ] += 1
-        count += 1
-        if len(vote_rows) >= 5000:
-            flush()
-    flush()
-    pair_count_cache.bump(conn, dict(inc))
-    return count
+        self.written += 1
+        if len(self._votes) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the buffered rows to the writing thread (at most two batches wait)."""
+        batch = (self._battles, self._answers, self._votes)
+        self._battles, self._answers, self._votes = [], [], []
+        if any(batch):
+            self._pending.append(self._thread.submit(self._write_batch, *batch))
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
+
+    def _write_batch(
+        self,
+        battle_rows: list[tuple[Any, ...]],
+        answer_rows: list[tuple[Any, ...]],
+        vote_rows: list[tuple[Any, ...]],
+    ) -> None:
+        # battles first: answers and votes refer to them
+        if battle_rows:
+            self._write(battles, _BATTLE_COLUMNS, battle_rows)
+        if answer_rows:
+            self._write(answers, _ANSWER_COLUMNS, answer_rows)
+        if vote_rows:
+            self._write(votes, _VOTE_COLUMNS, vote_rows)
+
+    def _drain(self) -> None:
+        """Wait for every batch handed over; raises the first batch's error."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def finish(self) -> None:
+        self.flush()
+        self._drain()
+        pair_count_cache.bump(self.conn, dict(self._inc))
+        self._inc.clear()
+
+    def close(self) -> None:
+        """Stop the writing thread once it is idle (after an error too: the transaction is
+        rolled back only when no batch is being written)."""
+        for future in self._pending:
+            with contextlib.suppress(Exception):
+                future.result()
+        self._pending.clear()
+        self._thread.shutdown(wait=True)
+
+
+def _time_processor(conn: Connection) -> Callable[[datetime], Any]:
+    """How a time goes to the driver: on SQLite, the text SQLAlchemy's DateTime writes
+    (``2024-05-01 12:00:00.000000``; like it, the zone is dropped: times here are UTC),
+    built by ``isoformat`` at a fraction of the cost; elsewhere the type's own processor, if any."""
+    dialect = conn.dialect
+    if dialect.name == "sqlite":
+        return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    processor = battles.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor or (lambda value: value)
+
+
+Write = Callable[[Table, tuple[str, ...], list[tuple[Any, ...]]], None]
+
+
+def _writer(conn: Connection) -> Write:
+    """How to write many rows of one table on this connection, fastest first."""
+    driver = conn.dialect.driver
+    if conn.dialect.name == "postgresql" and driver == "psycopg":
+        raw = conn.connection.driver_connection
+
+        def copy(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+            assert raw is not None
+            sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            with raw.cursor() as cur, cur.copy(sql) as out:
+                for row in rows:
+                    out.write_row(row)
+
+        return copy
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
+    if mark is None:  # a driver we do not know: SQLAlchemy's own executemany
+
+        def generic(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+            conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+
+        return generic
+    statements: dict[str, str] = {}
+
+    def executemany(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        sql = statements.get(table.name)
+        if sql is None:
+            sql = statements[table.name] = (
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join([mark] * len(columns))})"
+            )
+        conn.exec_driver_sql(sql, rows)
+
+    return executemany
+
+
+@contextlib.contextmanager
+def bulk_pragmas(conn: Connection) -> Iterator[None]:
+    """SQLite: a page cache large enough for the indexes a big import touches."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+
+
+def insert_imported(conn: Connection, rows: Iterable[ImportedBattle], source_label: str) -> int:
+    """Insert every row (a battle, its first-turn answers and its vote) and bump the pair
+    counts, on ``conn``: the caller's transaction makes it all or nothing. A row with an
+    external id gets the battle of that id (see :func:`import_battle_id`); deduplicating
+    rows is the importer's job (``modelarena.io``)."""
+    writer = ImportWriter(conn, source_label)
+    with bulk_pragmas(conn), contextlib.closing(writer):
+        for item in rows:
+            bid = (
+                import_battle_id(source_label, item.external_id)
+                if item.external_id is not None
+                else new_battle_id()
+            )
+            writer.add(item, battle_id=bid)
+        writer.finish()
+    return writer.written
 
 
 def export_query(*, counted_only: bool) -> Select[Any]:

@@ -446,10 +446,13 @@ class Store:
             ) as reader:
                 yield reader
             return
-        with self._begin() as conn, bulk_pragmas(conn):
-            with contextlib.closing(ImportWriter(conn, source_label)) as writer:
-                yield writer
-                writer.finish()
+        with (
+            self._begin() as conn,
+            bulk_pragmas(conn),
+            contextlib.closing(ImportWriter(conn, source_label)) as writer,
+        ):
+            yield writer
+            writer.finish()
 
     def export_rows(self, *, counted_only: bool = False) -> Iterable[dict[str, Any]]:
         """Votes with their battle's first-turn prompt and answers, oldest first."""

@@ -51,6 +51,9 @@ battles = Table(
 )
 Index("ix_battles_created_at", battles.c.created_at)
 Index("ix_battles_prompt_hash", battles.c.prompt_hash)
+# an imported battle is stored once per (source, external id): importing a log twice adds
+# nothing (battles of the arena itself have no external id, and NULLs never collide)
+Index("uq_battles_source_external_id", battles.c.source, battles.c.external_id, unique=True)
 
 answers = Table(
     "answers",
