@@ -10,7 +10,8 @@ model or lab wrote it without the prompt having asked it to speak as that name.
 
 Prints precision (of the answers flagged, how many leak) and recall (of the leaking answers,
 how many are flagged), each with its n and a 95% Wilson interval, then the same per kind and
-language, and the throughput.
+language, the throughput, and how many paragraphs of this project's docs (which talk about
+models but never as one) it flags.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import _setup  # noqa: F401
 from modelarena.battles.identity import find_identity_leak
 from modelarena.judge.agreement import wilson
 
-CASES = Path(__file__).resolve().parent.parent / "tests" / "battles" / "identity_cases.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "battles" / "identity_cases.jsonl"
 
 
 def load(path: Path) -> list[dict[str, object]]:
@@ -81,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     for (kind, lang), (right, n) in sorted(groups.items()):
         print(f"  {kind:<13} {lang}  {_rate(right, n)}")
     print(f"{len(cases) / elapsed:,.0f} answers/s")
+    # text about models that never speaks as one: every flag here is a false one
+    paragraphs = [
+        p
+        for doc in sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+        for p in doc.read_text("utf-8").split("\n\n")
+        if p.strip()
+    ]
+    false_flags = sum(find_identity_leak(p) is not None for p in paragraphs)
+    print(f"flagged {false_flags} of {len(paragraphs)} paragraphs of README.md and docs/")
     if args.errors:
         for case, word in errors:
             what = f"flagged {word!r}" if word else "missed"
