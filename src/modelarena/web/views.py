@@ -27,6 +27,7 @@ ERROR_MESSAGES = {
     "auth": "The model's provider refused our credentials.",
     "unavailable": "The model is not available right now.",
     "backend_error": "The model failed unexpectedly.",
+    "lost": "This turn was interrupted (the server stopped while generating it).",
 }
 
 
@@ -48,8 +49,9 @@ def answer_view(category: str, answer: Answer | None) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {
         "content": answer.content,
-        "tokens": answer.stats.completion_tokens,
-        "time_s": round(answer.stats.total_time_s, 2) if answer.stats.total_time_s else None,
+        # without reasoning tokens: before the vote they would tell a reasoning model apart
+        "tokens": answer.answer_tokens,
+        "time_s": answer.time_s,  # the one duration, as the reveal shows it
         "ok": answer.error is None,
         "error": error_message(answer.error) if answer.error else None,
     }
@@ -138,7 +140,7 @@ def reveal_view(arena: Arena, battle: Battle, vote: VoteRecord | None = None) ->
             "model": model_card(arena, model_id),
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
-            "time_s": round(sum(x.stats.total_time_s for x in mine), 2),
+            "time_s": round(sum(x.time_s for x in mine), 2),  # each as its pane showed it
             "cost_usd": 0.0 if cost is None and local else cost,
             "cost_note": "runs locally: no API cost" if local else None,
             "reasoning": [x.reasoning for x in sorted(mine, key=lambda x: x.turn)],

@@ -73,7 +73,7 @@
   function resetTurn(turn) {
     ["a", "b"].forEach(function (side) {
       var p = turn.panes[side];
-      p.text = ""; p.tokens = 0; p.done = false; p.rendered = false; p.thinking = false;
+      p.text = ""; p.tokens = 0; p.done = false; p.rendered = false;
       p.el.dataset.state = "streaming";
       p.tok.textContent = "0"; p.secs.textContent = "0.0";
       p.error.hidden = true;
@@ -145,10 +145,6 @@
       var p = state.turn.panes[d.side];
       p.tokens = d.tokens;
       p.tok.textContent = d.tokens;
-      if (d.thinking && !p.text && !p.thinking) {
-        p.thinking = true; // the reasoning itself is withheld until the reveal
-        p.answer.prepend(A.el("p", { class: "faint thinking", text: "Thinking…" }));
-      }
       if (!d.text) return;
       p.text += d.text;
       if (state.turn.design) {

@@ -1,0 +1,141 @@
+"""The event stream of a turn: what it shows before the vote (no sign of reasoning), the one
+duration of an answer, and turns lost in a crash."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from test_api import sse_events
+
+from modelarena.arena import Arena
+from modelarena.backends.base import AnswerStats, Chunk
+from modelarena.store.schema import battles
+
+
+class Thinker:
+    """Thinks out loud (reasoning_content) before it answers; usage counts the reasoning
+    tokens among the completion tokens, as OpenAI-compatible servers do."""
+
+    def __init__(self, *, reasoning: bool, total_time_s: float = 1.234) -> None:
+        self.reasoning = reasoning
+        self.total_time_s = total_time_s
+
+    async def stream(self, messages: Any, settings: Any) -> Any:
+        thoughts = ("SECRET-PLAN ", "step ", "by ", "step ") if self.reasoning else ()
+        for word in thoughts:
+            yield Chunk(reasoning=word)
+        for word in ("The ", "answer ", "is ", "4."):
+            yield Chunk(text=word)
+        yield Chunk(
+            final=AnswerStats(
+                prompt_tokens=5,
+                completion_tokens=4 + len(thoughts),
+                reasoning_tokens=len(thoughts) or None,
+                total_time_s=self.total_time_s,
+            )
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _side(events: list[tuple[str, dict[str, Any]]], side: str) -> list[tuple[str, Any]]:
+    """One side's events as the voter sees them, without the clock."""
+    out = []
+    for name, data in events:
+        if data.get("side") == side:
+            shown = {k: v for k, v in data.items() if k not in ("side", "elapsed_s")}
+            out.append((name, shown))
+    return out
+
+
+async def test_the_stream_shows_no_sign_of_reasoning_before_the_vote(scripted, api_client) -> None:
+    """One side reasons, the other does not, and both give the same answer: before the vote
+    their streams are the same event for event (no "thinking" delta, no reasoning tokens in
+    a count); the reasoning is shown in the reveal."""
+    arena = scripted()
+    arena._backends["deepseek-v3"] = Thinker(reasoning=True)  # type: ignore[assignment]
+    arena._backends["gpt-4o"] = Thinker(reasoning=False)  # type: ignore[assignment]
+    c = await api_client(arena)
+    r = await c.post("/api/battles", {"prompt": "2 + 2?", "category": "chat"})
+    battle_id = r.json()["id"]
+    stream = (await c.get(r.json()["stream_url"])).text
+    events = sse_events(stream)
+    assert "SECRET-PLAN" not in stream and "thinking" not in stream
+    assert _side(events, "a") == _side(events, "b")
+    assert [d["tokens"] for n, d in events if n == "side_done"] == [4, 4]
+    view = (await c.get(f"/api/battles/{battle_id}")).json()
+    shown = view["turns"][0]
+    assert shown["a"]["tokens"] == shown["b"]["tokens"] == 4
+    assert "SECRET-PLAN" not in str(view)
+    vote = (await c.post(f"/api/battles/{battle_id}/vote", {"verdict": "tie"})).json()
+    stored = arena.store.get_battle(battle_id)
+    thinker = "a" if stored.model_a == "deepseek-v3" else "b"
+    assert vote["reveal"][thinker]["reasoning"] == ["SECRET-PLAN step by step "]
+    assert vote["reveal"][thinker]["completion_tokens"] == 8  # all of it, after the vote
+
+
+async def test_an_answer_has_one_duration_in_the_pane_and_in_the_reveal(
+    scripted, api_client
+) -> None:
+    """The time a pane ends on (side_done), the battle view's and the reveal's are the
+    answer's one stored duration; over two turns the reveal shows their sum."""
+    arena = scripted()
+    arena._backends["deepseek-v3"] = Thinker(reasoning=True, total_time_s=1.234)  # type: ignore[assignment]
+    arena._backends["gpt-4o"] = Thinker(reasoning=False, total_time_s=0.5)  # type: ignore[assignment]
+    c = await api_client(arena)
+    battle_id = await c.battle("2 + 2?")
+    first = sse_events((await c.get(f"/api/battles/{battle_id}/stream")).text)  # replayed
+    r = await c.post(f"/api/battles/{battle_id}/turns", {"prompt": "and 3 + 3?"})
+    second = sse_events((await c.get(r.json()["stream_url"])).text)
+    view = (await c.get(f"/api/battles/{battle_id}")).json()
+    reveal = (await c.post(f"/api/battles/{battle_id}/vote", {"verdict": "a"})).json()["reveal"]
+    stored = arena.store.get_battle(battle_id)
+    for side in "ab":
+        expected = (
+            1.23 if (stored.model_a if side == "a" else stored.model_b) == "deepseek-v3" else 0.5
+        )
+        panes = [
+            next(d["elapsed_s"] for n, d in events if n == "side_done" and d["side"] == side)
+            for events in (first, second)
+        ]
+        assert panes == [expected, expected]
+        assert [t[side]["time_s"] for t in view["turns"]] == [expected, expected]
+        assert reveal[side]["time_s"] == round(2 * expected, 2)
+
+
+def _backdate(arena: Arena, battle_id: str, seconds: float) -> None:
+    when = datetime.now(UTC) - timedelta(seconds=seconds)
+    with arena.store.engine.begin() as conn:
+        conn.execute(
+            update(battles)
+            .where(battles.c.id == battle_id)
+            .values(created_at=when, turn_started_at=when)
+        )
+
+
+async def test_a_turn_lost_in_a_crash_fails_and_the_voter_can_retry(scripted, api_client) -> None:
+    """A turn left pending by a dead process: once older than any turn can take, reading
+    the battle marks it failed (the page then offers a retry) and its stream ends at once;
+    a starting server does the same for every such turn."""
+    arena = scripted()
+    c = await api_client(arena)
+    lost = arena.start_battle("chat", "hi", session_id="someone")  # nobody generates it
+    recent = arena.start_battle("chat", "hi", session_id="someone")
+    _backdate(arena, lost.id, 3600)
+    view = (await c.get(f"/api/battles/{lost.id}")).json()
+    assert view["status"] == "failed" and view["can_vote"] is False
+    assert view["failure"] == "This turn was interrupted (the server stopped while generating it)."
+    events = sse_events((await c.get(f"/api/battles/{lost.id}/stream")).text)
+    assert events[-1][0] == "done" and events[-1][1]["status"] == "failed"
+    assert (await c.get(f"/api/battles/{recent.id}")).json()["status"] == "pending"
+
+    lost_again = arena.start_battle("chat", "hi", session_id="someone")
+    _backdate(arena, lost_again.id, 3600)
+    app = c.app  # type: ignore[attr-defined]
+    async with app.router.lifespan_context(app):
+        stored = arena.store.get_battle(lost_again.id)
+        assert (stored.status.value, stored.failure_reason) == ("failed", "lost")
+        assert arena.store.get_battle(recent.id).status.value == "pending"
