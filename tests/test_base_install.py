@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-# what only the extras bring: postgres (psycopg, greenlet), redis, local, parquet, browser
-OPTIONAL = ["psycopg", "greenlet", "redis", "llama_cpp", "pyarrow", "playwright"]
+# what only the extras bring: postgres (psycopg, greenlet), redis, local, parquet, browser, fast
+OPTIONAL = ["psycopg", "greenlet", "redis", "llama_cpp", "pyarrow", "playwright", "orjson"]
 
 SCRIPT = """
 import sys

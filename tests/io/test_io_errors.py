@@ -221,3 +221,16 @@ def test_values_no_database_can_store(
 ) -> None:
     path = write_jsonl(tmp_path / "log.jsonl", [GOOD[0], GOOD[1] | change])
     import_fails(path, store, catalog, match=f"line 2: {reason}")
+
+
+def test_without_orjson_the_standard_parser_reads_and_refuses_the_same(
+    tmp_path: Path, store: Store, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "orjson", None)  # the base install
+    bad = json.dumps(GOOD[1]).replace('"koala-13b"', '"koala\\ud800"', 1)
+    path = tmp_path / "log.jsonl"
+    path.write_text(f"{json.dumps(GOOD[0])}\n{bad}\n")
+    import_fails(path, store, catalog, match=f"^{path}, line 2: not valid JSON .*surrogate")
+    path.write_text(f"{json.dumps(GOOD[0])}\nNaN\n")
+    import_fails(path, store, catalog, match="line 2: not valid JSON .NaN is not a JSON value")
+    assert import_file(write_jsonl(path, GOOD), catalog=catalog, store=store).imported == 3
