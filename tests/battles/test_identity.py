@@ -16,7 +16,7 @@ from modelarena.catalog import CatalogEntry, load_catalog
 
 CASES = Path(__file__).with_name("identity_cases.jsonl")
 PRECISION_AT_LEAST = 0.97
-RECALL_AT_LEAST = 0.90  # the "holdout3" split is kept as first measured: see docs/security.md
+RECALL_AT_LEAST = 0.90  # the "holdout4" split is kept as first measured: see docs/security.md
 
 
 # Issue 11: each was counted before (the leak was missed).

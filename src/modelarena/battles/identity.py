@@ -116,6 +116,7 @@ _FILL = (
     r"originally|currently|known|as|specifically|llm|system|program|product|and|in|with|to|"
     r"released|launched|deployed|hosted|served|provided|which|that|was|is|been|being|"
     r"harmless|honest|safe|smart|intelligent|capable|powerful|advanced|general-purpose|"
+    r"software|owned|operated|maintained|"
     r"knowledgeable|reliable|useful|trustworthy|ethical|creative|sophisticated|"
     r"brought\s+to\s+you|(?:team|researchers|engineers|folks|people|scientists)\s+at)"
 )
@@ -129,7 +130,8 @@ _EN_LEFT = [
     re.compile(
         r"\b(?:my\s+name(?:\s+is|\s*'s|\s*’s)|call\s+me|i\s+go\s+by|"
         r"(?:you(?:\s*'re|\s*’re|\s+are)|this\s+(?:conversation|chat)\s+is)\s+"
-        r"(?:(?:talking|chatting|speaking)\s+)?(?:to|with))" + _TAIL_FILL
+        r"(?:(?:talking|chatting|speaking)\s+)?(?:to|with)|you(?:\s*'ve|\s*’ve|\s+have)\s+reached)"
+        + _TAIL_FILL
     ),
     re.compile(
         r"\b(?:made|created|built|trained|developed|designed)\s+me"
@@ -153,12 +155,19 @@ _EN_LEFT = [
 _GREETING = r"(?:\b(?:hi|hello|hey|greetings)\b[\s!,.]*(?:there[\s!,.]*)?)"
 _EN_GREETING = re.compile(_GREETING + r"(?:this\s+is|it\s*'s|it’s|it\s+is)\s+\Z")
 _EN_HERE_LEFT = re.compile(r"(?:^|" + _GREETING + r")\s*(?:just|only)?\s*\Z")
-_EN_HERE_RIGHT = re.compile(r"\s+here\s*(?:[,!.:;—-]|\Z|\s+(?:to|ready|at|and)\b)")
+_EN_HERE_RIGHT = re.compile(
+    r"\s*,?\s+(?:here|signing\s+off|at\s+your\s+service|speaking|reporting(?:\s+for\s+duty)?)"
+    r"\s*(?:[,!.:;—-]|\Z|\s+(?:to|ready|at|and)\b)"
+)
+# "Yep, this is ChatGPT!", "This is Gemini speaking.": "this is" opening a clause that ends
+_EN_THIS = re.compile(r"(?:^|\b(?:yes|yep|yeah|sure|correct|indeed)\b[\s,!]*)this\s+is\s+\Z")
+_EN_THIS_RIGHT = re.compile(r"\s*(?:[!.]|\Z|\s+speaking\b)")
 # "As Claude, I ..." / "Trained by Google, I ...": the left part, then the right part
 _EN_AS = re.compile(
     r"(?:\bas|(?:^|[\s,])(?:made|created|built|trained|developed|designed))" + _TAIL_FILL
 )
 _EN_AS_RIGHT = re.compile(
+    r"(?:-(?:built|made|trained|developed|created|designed|based|powered))?"
     r"(?:\s+(?:myself|itself|model|assistant|ai|system|chatbot|llm|language\s+model))*"
     r"\s*,?\s*(?:i|i'm|i’m|i'd|i've|i'll|my|me)\b"
 )
@@ -176,10 +185,12 @@ _ZH_LEFT = [
     ),
     re.compile(r"我[^。!?\n]{0,40}?(?:由|被)\s*\Z"),
     re.compile(
-        r"我的(?:开发者|创造者|创建者|开发商|制造者|研发团队|开发团队|公司|母公司|训练者)"
+        r"我的(?:开发者|创造者|创建者|开发商|制造者|研发团队|开发团队|公司|母公司|训练者|开发公司|"
+        r"研发公司|所属公司|东家|老板|底层模型|基础模型|基座模型|模型|底座)"
         r"(?:是|为|:|,)?\s*\Z"
     ),
     re.compile(r"(?:叫我|称呼我为?|称我为?)\s*\Z"),
+    re.compile(r"(?:^|你好|您好|嗨)[\s,!.]*这里是\s*\Z"),
     re.compile(r"(?:开发|训练|创造|打造|创建|研发)我的(?:是|为)\s*\Z"),
     re.compile(r"本(?:模型|助手|ai|系统|机器人)(?:是|由|叫|名为|为)[^,。!?\n]{0,12}\Z"),
 ]
@@ -188,10 +199,11 @@ _ZH_AS_RIGHT = re.compile(r"[^,。!?\n]{0,12},\s*我")
 _ZH_RIGHT = [
     re.compile(r"\s*(?:是|就是)我的名字"),
     re.compile(r"\s*(?:公司|团队)?\s*(?:开发|训练|创造|打造|创建|研发)了我"),
+    re.compile(r"\s*(?:公司|团队)?\s*(?:做|开发|训练|创造|打造|创建|研发)的我"),
 ]
 # "I am a Google engineer" is not about a model: after an article, the name must be
 # followed by a word for an AI, or end the clause
-_ARTICLE = re.compile(r"(?:\b(?:a|an)|一名|一个|一位|一款)\s*\Z")
+_ARTICLE = re.compile(r"(?:\b(?:a|an)|一名|一个|一位|一款|这里是)\s*\Z")
 _AI_NOUN = re.compile(
     r"[\s\-]*(?:ai\b|a\.i\.|models?\b|assistant|chatbot|bot\b|llm|language|system|product|"
     r"creation|based|powered|family|series|variant|version|release|\d|的|模型|大模型|助手|人工智能|"
@@ -224,6 +236,8 @@ def _self_reference(text: str, start: int, end: int, asked_who: bool = False) ->
     cut = max((m.end() for m in _CLAUSE_END.finditer(left)), default=0)
     clause, right = left[cut:], text[end : end + 60]
     if _EN_GREETING.search(left) or (_EN_HERE_LEFT.search(clause) and _EN_HERE_RIGHT.match(right)):
+        return True
+    if _EN_THIS.search(clause) and _EN_THIS_RIGHT.match(right):
         return True
     if asked_who and (
         _FIELD.search(left) or not (text[:start].strip(_ONLY) or text[end:].strip(_ONLY))
@@ -280,7 +294,10 @@ class IdentityFilter:
         alternatives = [f"(?P<n{i}>{_name_pattern(n)})" for i, n in enumerate(ordered)]
         words = "|".join(sorted((re.escape(w) for w in tail_words), key=len, reverse=True))
         tail = rf"(?:[\s\-_.]?(?:{_VERSION}|{words or _VERSION})(?![a-z]))*"
-        self._pattern = re.compile(rf"(?:{'|'.join(alternatives)}){tail}(?![a-z0-9]|-[a-z])")
+        # a name ends at a non-letter; "Google-built" is a name, "meta-analysis" is not
+        joined = r"(?:built|made|trained|developed|created|designed|based|powered)\b"
+        end = rf"(?![a-z0-9]|-(?!{joined})[a-z])"
+        self._pattern = re.compile(rf"(?:{'|'.join(alternatives)}){tail}{end}")
         # where a name can start, found without trying every name at every position: a
         # Latin word whose letters (or itself) begin some name, or a non-Latin name's text
         self._first_words = {_WORD.findall(n.text)[0] for n in ordered if _WORD.match(n.text)}
