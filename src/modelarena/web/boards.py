@@ -26,7 +26,7 @@ from modelarena.leaderboard import (
 from modelarena.leaderboard import (
     FilterError as FilterError,  # re-exported for the routes
 )
-from modelarena.store import HUMAN, VoteArrays
+from modelarena.store import HUMAN, PairCells, VoteArrays
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -65,9 +65,10 @@ class BoardCache:
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
         self._warm: dict[FitKey, BoardFit] = {}  # the last fit of each key, any votes
         self._limiter: anyio.CapacityLimiter | None = None
+        self._reader: anyio.CapacityLimiter | None = None
 
     async def fit(self, arena: Arena, filters: LeaderboardFilters) -> tuple[FitKey, BoardFit]:
-        key, cells = await anyio.to_thread.run_sync(fit_inputs, arena.store, filters)
+        key, cells = await self._inputs(arena, filters)
 
         def compute() -> BoardFit:
             warm_key = replace(key, votes="")
@@ -99,7 +100,7 @@ class BoardCache:
 
     async def history(self, arena: Arena, model_id: str) -> list[dict[str, Any]]:
         """The model's rating history (see :func:`rating_histories`)."""
-        key, _ = await anyio.to_thread.run_sync(fit_inputs, arena.store, LeaderboardFilters())
+        key, _ = await self._inputs(arena, LeaderboardFilters())
         histories: dict[str, list[dict[str, Any]]] = await self._once(
             ("history", key.votes),
             lambda: rating_histories(arena.store.vote_arrays()),
@@ -130,6 +131,14 @@ class BoardCache:
             return value
         finally:
             self._running.pop(key, None)
+
+    async def _inputs(self, arena: Arena, filters: LeaderboardFilters) -> tuple[FitKey, PairCells]:
+        # a few threads at once: a crowd of them would only queue for database connections
+        if self._reader is None:
+            self._reader = anyio.CapacityLimiter(4)
+        return await anyio.to_thread.run_sync(
+            fit_inputs, arena.store, filters, limiter=self._reader
+        )
 
     def _fit_limiter(self) -> anyio.CapacityLimiter:
         if self._limiter is None:  # made in the event loop that uses it
