@@ -169,8 +169,7 @@ def test_design_battle_with_the_bundled_model_vote_by_key(
     for i in range(2):
         frame = frames.nth(i)
         assert frame.get_attribute("sandbox") == "allow-scripts"
-        srcdoc = frame.evaluate("f => f.srcdoc")
-        assert '<meta http-equiv="Content-Security-Policy"' in srcdoc
+        assert (frame.get_attribute("src") or "").startswith("/designs/")  # its own address
         inner = frame.element_handle().content_frame()
         assert inner is not None
         policy = inner.evaluate(
@@ -297,7 +296,13 @@ def test_design_answers_cannot_escape_the_sandbox(
         assert "parent:SecurityError" in ran and "parentdom:SecurityError" in ran
         assert "cookie:SecurityError" in ran  # opaque origin: no cookie jar at all
         assert "storage:SecurityError" in ran
-        assert frame.evaluate("() => location.origin") == "null"
+        assert frame.evaluate("() => self.origin") == "null"  # an opaque origin
+        # the design guard ran first: no WebRTC, no nested frame (a second realm)
+        guarded = frame.evaluate(
+            "() => [typeof RTCPeerConnection, (() => { try { document.createElement('iframe');"
+            " return 'made'; } catch (e) { return e.name; } })()]"
+        )
+        assert guarded == ["undefined", "NotSupportedError"]
     page.wait_for_timeout(1500)  # give any request that slipped through time to land
     assert listener.hits == []
     assert page.title() == title
@@ -308,6 +313,8 @@ def test_design_answers_cannot_escape_the_sandbox(
     assert len(page.context.pages) == 1  # no popup
     # the page's own session cookie is HttpOnly: even a script on the page could not read it
     assert page.evaluate("document.cookie") == ""
+    policy = page.evaluate("() => fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    assert "script-src 'self';" in policy  # the page itself runs no inline script
 
 
 def test_chat_answers_with_markup_render_as_text(

@@ -100,12 +100,13 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
 
-    from modelarena.web import api, pages
+    from modelarena.web import api, designs, pages
     from modelarena.web_admin import admin_router
 
     app.include_router(api.router)
     app.include_router(admin_router(arena, limiter))
     app.include_router(pages.router)
+    app.include_router(designs.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
     app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure)

@@ -4,10 +4,13 @@
   in an answer becomes visible text), code highlighted by a tiny tokenizer, and the result
   sanitised again by nh3 (an allow-list of tags and attributes), so no path from model
   output to the page can carry a script or an event handler.
-- Design answers: the document is taken from the fenced code block and a
-  Content-Security-Policy ``<meta>`` that blocks every network request is put first in its
-  ``<head>``. The page then shows it in ``<iframe sandbox="allow-scripts" srcdoc>``
-  (never ``allow-same-origin``).
+- Design answers: the document is taken from the fenced code block; a Content-Security-Policy
+  ``<meta>`` that blocks every request and the design guard (a script that removes WebRTC and
+  keeps nested frames out) are put first in its ``<head>``, and every start tag that would
+  open a nested frame is turned into text. Each document has its own address
+  (``design_url``, served by :mod:`modelarena.web.designs` with the policy headers of
+  ``DESIGN_HEADERS``), shown in ``<iframe sandbox="allow-scripts" src>`` (never
+  ``allow-same-origin``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import nh3
 from markdown_it import MarkdownIt
@@ -275,16 +279,37 @@ def _looks_like_svg(body: str) -> bool:
 
 
 _CSP_ATTR = html.escape(DESIGN_CSP, quote=False).replace('"', "&quot;")
+# The guard runs ahead of the model's code (see the file for what it does and why).
+# Elements that make a nested browsing context: a second realm, with fresh WebRTC
+# constructors. (<frame> only makes one inside a <frameset>; the guard refuses it too.)
+FRAME_TAGS = ("iframe", "frameset", "object", "embed", "portal", "fencedframe")
+# Tag names take no character references, so "<" + name + (whitespace, "/" or ">") is the
+# only spelling of such a start tag an HTML parser accepts: "<" becomes "&lt;", the tag
+# text. The guard applies the same rule to every HTML string handed to the DOM at run time.
+_FRAME_TAG = re.compile(r"<(?=(?:" + "|".join(FRAME_TAGS) + r")[\t\n\f\r />])", re.I)
+_GUARD = (
+    (Path(__file__).parent / "static" / "design-guard.js")
+    .read_text("utf-8")
+    .replace("__FRAME_TAGS__", "|".join(FRAME_TAGS))
+)
+
+
+def design_url(battle_id: str, turn: int, side: str) -> str:
+    """Where the sandbox frame loads one design answer from."""
+    return f"/designs/{battle_id}/{turn}/{side}"
 
 
 def design_document(code: str, lang: str = "html") -> str:
-    """The full document for the sandbox, with the no-network policy first in its head."""
+    """The full document for the sandbox, with the no-network policy and the guard first in
+    its head."""
     meta = (
         '<meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP_ATTR}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
+        f"<script>{_GUARD}</script>"
     )
+    code = _FRAME_TAG.sub("&lt;", code)
     if not code.strip():
         body = (
             '<body style="font:14px system-ui;color:#888;display:grid;place-items:center;'

@@ -42,10 +42,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# Pages that embed generated designs: the sandboxed ``srcdoc`` frames inherit the page's
-# policy (CSP3 policy container), so inline scripts must be allowed here for the designs to
-# run at all. The frames add their own stricter policy (no network) on top. Every other
-# page keeps ``script-src 'self'``.
+# Every page: scripts from our own files only (no inline script anywhere). Pages that show
+# generated designs may frame our own origin, where each design has its own address
+# (``/designs/...``, see modelarena.web.designs) and its own, stricter policy.
 _BASE_CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -53,7 +52,7 @@ _BASE_CSP = {
     "img-src": "'self' data: blob:",
     "font-src": "'self' data:",
     "connect-src": "'self'",
-    "frame-src": "'none'",  # srcdoc frames are not fetched, so they need no source
+    "frame-src": "'none'",
     "child-src": "'none'",
     "worker-src": "'self'",
     "object-src": "'none'",
@@ -62,20 +61,36 @@ _BASE_CSP = {
     "frame-ancestors": "'none'",
 }
 
-# The policy written into every generated document (and, with the sandbox attribute,
-# what keeps it in its box): no network at all, inline code only.
+# The policy of every generated document, in its response header and again in a <meta>
+# first in its head: no request of any kind, inline code only, and every HTML string a
+# script hands to the DOM goes through the design guard's Trusted Types policy (the only
+# one allowed), which keeps nested frames out.
 DESIGN_CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; "
     "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:; "
     "connect-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; "
-    "object-src 'none'; manifest-src 'none'; form-action 'none'; base-uri 'none'"
+    "object-src 'none'; manifest-src 'none'; form-action 'none'; base-uri 'none'; "
+    "require-trusted-types-for 'script'; trusted-types default"
 )
 
+# The response headers of a generated document (directives a <meta> cannot carry: the
+# document is sandboxed even when opened on its own, and only our pages may frame it).
+# ``Connection-Allowlist: ()`` (an empty list; Chromium) also refuses WebRTC's STUN and
+# TURN servers, DNS and preconnects, in the document and every frame it could make.
+DESIGN_HEADERS = {
+    "content-security-policy": DESIGN_CSP + "; sandbox allow-scripts; frame-ancestors 'self'",
+    "connection-allowlist": "()",
+    "x-frame-options": "SAMEORIGIN",
+    "cache-control": "no-store",
+    "vary": "Cookie",
+}
 
-def page_csp(*, allow_design_scripts: bool = False) -> str:
+
+def page_csp(*, design_frames: bool = False) -> str:
+    """The policy of our own pages; ``design_frames`` for the pages that show designs."""
     policy = dict(_BASE_CSP)
-    if allow_design_scripts:
-        policy["script-src"] = "'self' 'unsafe-inline'"
+    if design_frames:
+        policy["frame-src"] = "'self'"
     return "; ".join(f"{k} {v}" for k, v in policy.items())
 
 

@@ -114,7 +114,7 @@ class TurnManager:
                 side = event.side
                 elapsed = round(time.perf_counter() - started, 2)
                 if event.answer is not None:
-                    view = answer_view(battle.category, event.answer) or {}
+                    view = answer_view(battle.category, event.answer, battle.id) or {}
                     view.pop("content", None)
                     view.update(side=side, elapsed_s=view["time_s"])
                     view["tokens"] = view["tokens"] or tokens[side]
@@ -221,7 +221,7 @@ class TurnManager:
             answer = battle.answer(turn, side)
             if answer is None:
                 continue
-            view = answer_view(battle.category, answer) or {}
+            view = answer_view(battle.category, answer, battle.id) or {}
             view.pop("content", None)
             view.update(side=side, elapsed_s=view["time_s"])
             yield (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from modelarena.battles.categories import CATEGORIES, get_category
 from modelarena.battles.records import Answer, Battle, BattleStatus, VoteRecord
 from modelarena.store import HUMAN
-from modelarena.web.render import design_document, extract_design, render_markdown
+from modelarena.web.render import design_url, extract_design, render_markdown
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -36,15 +36,16 @@ def error_message(code: str | None) -> str:
 
 
 def rendered(category_id: str, content: str) -> dict[str, Any]:
-    """The safe renderings of one answer: HTML for chat; a sandbox document for designs."""
+    """The safe renderings of one answer: HTML for chat; the code for designs (the document
+    itself is served at its own address, see :func:`answer_view`)."""
     category = CATEGORIES.get(category_id)
     if category is not None and category.design:
         code, lang = extract_design(content)
-        return {"kind": "design", "code": code, "lang": lang, "doc": design_document(code, lang)}
+        return {"kind": "design", "code": code, "lang": lang}
     return {"kind": "chat", "html": render_markdown(content)}
 
 
-def answer_view(category: str, answer: Answer | None) -> dict[str, Any] | None:
+def answer_view(category: str, answer: Answer | None, battle_id: str) -> dict[str, Any] | None:
     if answer is None:
         return None
     out: dict[str, Any] = {
@@ -56,6 +57,8 @@ def answer_view(category: str, answer: Answer | None) -> dict[str, Any] | None:
         "error": error_message(answer.error) if answer.error else None,
     }
     out.update(rendered(category, answer.content))
+    if out["kind"] == "design":
+        out["src"] = design_url(battle_id, answer.turn, answer.side)
     return out
 
 
@@ -76,8 +79,8 @@ def battle_view(arena: Arena, battle: Battle, *, owner: bool) -> dict[str, Any]:
             {
                 "turn": t,
                 "prompt": prompt,
-                "a": answer_view(battle.category, a),
-                "b": answer_view(battle.category, b),
+                "a": answer_view(battle.category, a, battle.id),
+                "b": answer_view(battle.category, b, battle.id),
             }
         )
     view: dict[str, Any] = {

@@ -194,7 +194,8 @@
       p.codeInner.textContent = d.code || p.text;
       p.code.hidden = true;
       p.design.hidden = false;
-      p.frame.srcdoc = d.doc; // sandbox="allow-scripts", never allow-same-origin; CSP inside
+      // its own address and policy; sandbox="allow-scripts", never allow-same-origin
+      if (p.frame.getAttribute("src") !== d.src) p.frame.src = d.src;
       p.codeBtn.hidden = false; p.fsBtn.hidden = false;
       p.codeBtn.setAttribute("aria-pressed", "false");
     } else if (d.kind === "chat") {
