@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from scripted import scripted_arena
 
-from modelarena.battles.identity import find_identity_leak
+from modelarena.battles.identity import catalog_names, find_identity_leak
+from modelarena.battles.textfold import fold
 from modelarena.catalog import CatalogEntry, load_catalog
 
 CASES = Path(__file__).with_name("identity_cases.jsonl")
@@ -89,6 +90,13 @@ def test_every_catalog_lab_has_an_entry_in_the_names_file() -> None:
     raw = resources.files("modelarena.catalog").joinpath("identity_names.toml").read_text("utf-8")
     listed = set(tomllib.loads(raw)["labs"])
     assert {entry.lab for entry in load_catalog()} - listed == set()
+
+
+def test_the_names_file_lists_nothing_the_catalog_already_gives() -> None:
+    from_catalog = {name.text for name in catalog_names(load_catalog())}
+    raw = resources.files("modelarena.catalog").joinpath("identity_names.toml").read_text("utf-8")
+    listed = {fold(n) for lab in tomllib.loads(raw)["labs"].values() for n in lab["names"]}
+    assert listed & from_catalog == set()
 
 
 @pytest.mark.parametrize("entry", list(load_catalog()), ids=lambda e: e.id)

@@ -84,13 +84,22 @@ def _family(display_name: str) -> str:
 
 
 def catalog_names(catalog: Catalog) -> list[Name]:
-    """Every lab, family and listed alternative name, from the catalog and the names file."""
-    data = _names_file()
+    """Every lab and model family of the catalog: the lab names and the first word of each
+    display name ("Claude" from "Claude 3.5 Sonnet")."""
+    needs_version = _names_file().needs_version
     out: list[Name] = []
     for entry in catalog:
         out.extend(Name(fold(form), entry.lab) for form in _lab_forms(entry.lab))
         family = fold(_family(entry.display_name))
-        out.append(Name(family, entry.lab, family in data.needs_version or len(family) < 2))
+        out.append(Name(family, entry.lab, family in needs_version or len(family) < 2))
+    return out
+
+
+def listed_names() -> list[Name]:
+    """The names ``catalog/identity_names.toml`` adds: Chinese names, assistants, short forms,
+    labs not in the catalog."""
+    data = _names_file()
+    out: list[Name] = []
     for lab, names in data.labs.items():
         out.extend(Name(fold(form), lab) for form in _lab_forms(lab))
         out.extend(Name(fold(n), lab, fold(n) in data.needs_version) for n in names)
@@ -360,7 +369,8 @@ def identity_filter(extra_words: tuple[str, ...] = ()) -> IdentityFilter:
     """The filter for the built-in catalog plus ``extra_words`` (configured contestants)."""
     catalog = load_catalog()
     extra = [Name(fold(w), fold(w)) for w in extra_words if len(fold(w)) >= 3]
-    return IdentityFilter([*catalog_names(catalog), *extra], _tail_words(catalog))
+    names = [*catalog_names(catalog), *listed_names(), *extra]
+    return IdentityFilter(names, _tail_words(catalog))
 
 
 def find_identity_leak(text: str, extra_words: Iterable[str] = (), prompt: str = "") -> str | None:
