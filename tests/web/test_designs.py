@@ -56,6 +56,7 @@ async def test_design_documents_belong_to_the_battle_owner_until_the_vote(
         assert (await owner.get(src)).status_code == 200
         stranger = await other.get(src)
         assert stranger.status_code == 404 and "Bakery" not in stranger.text
+        assert "not available" in stranger.text
         assert stranger.headers["content-security-policy"].startswith(DESIGN_CSP)
     for bad in (
         f"/designs/{battle_id}/0/c",

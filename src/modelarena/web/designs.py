@@ -25,7 +25,8 @@ from modelarena.web.views import is_revealed
 
 router = APIRouter(include_in_schema=False)
 
-_NOT_FOUND = design_document("")  # "No document in this answer.", under the same policy
+# under the same policy; the same answer whether the battle exists or is someone else's
+_NOT_FOUND = design_document("", empty="This design is not available here.")
 
 
 @router.get("/designs/{battle_id}/{turn}/{side}", response_class=HTMLResponse)

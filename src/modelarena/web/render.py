@@ -299,9 +299,11 @@ def design_url(battle_id: str, turn: int, side: str) -> str:
     return f"/designs/{battle_id}/{turn}/{side}"
 
 
-def design_document(code: str, lang: str = "html") -> str:
+def design_document(
+    code: str, lang: str = "html", *, empty: str = "No document in this answer."
+) -> str:
     """The full document for the sandbox, with the no-network policy and the guard first in
-    its head."""
+    its head (``empty``: what an empty one says)."""
     meta = (
         '<meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP_ATTR}">'
@@ -313,7 +315,7 @@ def design_document(code: str, lang: str = "html") -> str:
     if not code.strip():
         body = (
             '<body style="font:14px system-ui;color:#888;display:grid;place-items:center;'
-            'height:90vh;margin:0">No document in this answer.</body>'
+            f'height:90vh;margin:0">{html.escape(empty)}</body>'
         )
         return f"<!DOCTYPE html><html><head>{meta}</head>{body}</html>"
     if lang == "svg":
