@@ -97,3 +97,21 @@ def test_an_unknown_model_id_is_refused_with_the_near_ones(tmp_path: Path) -> No
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "'deepseek-v2' is not a configured model" in proc.stderr
     assert "did you mean 'deepseek-v3'" in proc.stderr
+
+
+def test_the_panes_show_no_sign_of_reasoning_before_the_vote(tmp_path: Path) -> None:
+    """One model thinks first, the other does not, and both give the same answer: the panes
+    show the same token count (the answer's own), and the reveal shows its time."""
+    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    (tmp_path / "arena.toml").write_text(
+        f'database_url = "{db}"\n'
+        '[[models]]\nid = "thinker"\nbackend = "scripted"\n'
+        'options = { replies = [{ reasoning = "one two three four five ", text = "Hi there." }] }\n'
+        '[[models]]\nid = "plain"\nbackend = "scripted"\n'
+        'options = { replies = ["Hi there."] }\n'
+    )
+    proc = run_arena(tmp_path, "battle", "--prompt", "Say hi.", "--verdict", "tie")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert out.count("done · 2 tokens") == 2, out  # not 7 on the thinking side
+    assert "7 tokens" not in out.split("Reveal")[0]

@@ -119,6 +119,7 @@ class ScriptedBackend:
         else:
             text = reply(messages) if callable(reply) else reply
         pieces = re.findall(r"\S+\s*|\s+", text) or [""]
+        stopped_at_limit = len(pieces) > max(1, settings.max_tokens)
         pieces = pieces[: max(1, settings.max_tokens)]
         thoughts = re.findall(r"\S+\s*|\s+", reasoning)
         for thought in thoughts:
@@ -132,11 +133,12 @@ class ScriptedBackend:
         yield Chunk(
             final=AnswerStats(
                 prompt_tokens=sum(len(m.content.split()) for m in messages),
-                completion_tokens=len(pieces),
+                # as OpenAI-compatible servers count: the reasoning is among the completion
+                completion_tokens=len(pieces) + len(thoughts),
                 reasoning_tokens=len(thoughts) or None,
                 time_to_first_token_s=self.delay_s,
                 total_time_s=self.delay_s * (len(pieces) + len(thoughts)),
-                finish_reason="stop",
+                finish_reason=CUT if stopped_at_limit else "stop",
             )
         )
 

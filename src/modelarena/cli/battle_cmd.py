@@ -86,8 +86,9 @@ async def _stream(arena, battle_id: str, prompt: str, history_height: int | None
                 pane.tokens += 1
             if event.answer is not None:
                 pane.done = True
-                pane.elapsed = event.answer.stats.total_time_s or pane.elapsed
-                pane.tokens = event.answer.stats.completion_tokens or pane.tokens
+                pane.elapsed = event.answer.time_s or pane.elapsed  # as the reveal shows it
+                # the answer's own tokens: a count with reasoning would name a reasoning model
+                pane.tokens = event.answer.answer_tokens or pane.tokens
                 if event.answer.error:
                     pane.error = event.error or "the model failed"
                     errors.append((event.side, event.answer.error, pane.error))
@@ -129,7 +130,7 @@ def _reveal(arena, battle_id: str) -> None:  # type: ignore[no-untyped-def]
         ),
         ("licence", [i.license or "?" for i in infos]),
         ("tokens", [str(a.stats.completion_tokens or "?") if a else "?" for a in last]),
-        ("time", [f"{a.stats.total_time_s:.1f}s" if a else "?" for a in last]),
+        ("time", [f"{a.time_s:.1f}s" if a else "?" for a in last]),
         ("cost", [cost(0), cost(1)]),
     ]
     for label, values in rows:
