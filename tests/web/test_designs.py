@@ -93,3 +93,19 @@ def test_pages_allow_no_inline_script() -> None:
         policy = dict(p.split(" ", 1) for p in page_csp(design_frames=frames).split("; "))
         assert policy["script-src"] == "'self'"
         assert policy["frame-src"] == ("'self'" if frames else "'none'")
+
+
+async def test_a_design_cut_before_its_document_says_so(scripted, api_client) -> None:
+    # the arena's answer bound stops both answers after a few words of preamble
+    preamble = "Let me first explain the layout I have in mind for this page, step by step. "
+    arena = scripted(
+        {"deepseek-v3": [preamble * 20 + PAGE], "gpt-4o": [PAGE]}, max_answer_tokens=12
+    )
+    c = await api_client(arena)
+    battle_id, srcs = await design_battle(c)
+    battle = (await c.get(f"/api/battles/{battle_id}")).json()
+    answers = [battle["turns"][0][side] for side in ("a", "b")]
+    assert sorted(a["cut"] for a in answers) == [False, True]
+    texts = [(await c.get(src)).text for src in srcs]
+    assert sum("cut at its length limit" in t for t in texts) == 1
+    assert not any("No document in this answer" in t for t in texts)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant"]
+CUT = "length"  # the finish reason of an answer stopped at a length limit (OpenAI's word)
 
 
 @dataclass(frozen=True)

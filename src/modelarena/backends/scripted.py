@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelarena.backends.base import (
+    CUT,
     AnswerStats,
     BackendAuthError,
     BackendBadStream,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from modelarena.backends.base import AnswerStats
+from modelarena.backends.base import CUT, AnswerStats
 from modelarena.battles.style import StyleCounts
 
 
@@ -84,6 +84,12 @@ class Answer:
         if total is None:
             return None
         return max(0, total - (self.stats.reasoning_tokens or 0))
+
+    @property
+    def cut(self) -> bool:
+        """Whether the answer stopped at a length limit (its own ``max_tokens`` or the
+        arena's bound) rather than where the model meant to end it."""
+        return self.stats.finish_reason == CUT
 
     @property
     def time_s(self) -> float:

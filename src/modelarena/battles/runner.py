@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 from modelarena.backends.base import (
+    CUT,
     AnswerStats,
     Backend,
     BackendError,
@@ -33,9 +34,6 @@ from modelarena.battles.records import Answer
 from modelarena.battles.style import style_counts
 
 log = logging.getLogger(__name__)
-
-
-CUT = "length"  # the finish reason of an answer cut at a length limit
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,12 @@ from modelarena.battles.categories import CATEGORIES
 from modelarena.store import BattleNotFound
 from modelarena.web.api import valid_battle_id
 from modelarena.web.app import Ctx, WebContext
-from modelarena.web.render import design_document, extract_design
+from modelarena.web.render import (
+    CUT_BEFORE_DOCUMENT,
+    NO_DOCUMENT,
+    design_document,
+    extract_design,
+)
 from modelarena.web.security import DESIGN_HEADERS, Session
 from modelarena.web.views import is_revealed
 
@@ -54,4 +59,5 @@ def _document(
         return None
     if battle.session_id != session.id and not is_revealed(ctx.arena, battle):
         return None
-    return design_document(*extract_design(answer.content))
+    code, lang = extract_design(answer.content)
+    return design_document(code, lang, empty=CUT_BEFORE_DOCUMENT if answer.cut else NO_DOCUMENT)

@@ -299,9 +299,14 @@ def design_url(battle_id: str, turn: int, side: str) -> str:
     return f"/designs/{battle_id}/{turn}/{side}"
 
 
-def design_document(
-    code: str, lang: str = "html", *, empty: str = "No document in this answer."
-) -> str:
+NO_DOCUMENT = "No document in this answer."
+CUT_BEFORE_DOCUMENT = (
+    "This answer was cut at its length limit before its document began, so there is "
+    "nothing to show."
+)
+
+
+def design_document(code: str, lang: str = "html", *, empty: str = NO_DOCUMENT) -> str:
     """The full document for the sandbox, with the no-network policy and the guard first in
     its head (``empty``: what an empty one says)."""
     meta = (

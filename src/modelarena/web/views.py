@@ -54,6 +54,7 @@ def answer_view(category: str, answer: Answer | None, battle_id: str) -> dict[st
         "tokens": answer.answer_tokens,
         "time_s": answer.time_s,  # the one duration, as the reveal shows it
         "ok": answer.error is None,
+        "cut": answer.cut,  # stopped at its length limit, not where the model meant to end
         "error": error_message(answer.error) if answer.error else None,
     }
     out.update(rendered(category, answer.content))

@@ -207,6 +207,12 @@
       p.error.hidden = false;
       if (!p.text) p.answer.replaceChildren();
     }
+    var cutNote = p.el.querySelector(".cut-note");
+    if (d.cut && !cutNote) {
+      p.el.appendChild(A.el("p", { class: "cut-note faint", text: "Cut at its length limit: the model had not finished." }));
+    } else if (!d.cut && cutNote) {
+      cutNote.remove();
+    }
   }
 
   function onTurnDone(d) {
