@@ -252,3 +252,33 @@ def test_the_unique_index_refuses_a_second_copy(store: Store) -> None:
         conn.execute(insert(battles).values(id="x1", **row))
     with pytest.raises(Exception, match="(?i)unique"), store.engine.begin() as conn:
         conn.execute(insert(battles).values(id="x2", **row))
+
+
+# ------------------------------------------------------- a large import on SQLite
+def _indexes(store: Store) -> set[str]:
+    names: set[str] = set()
+    for table in ("battles", "votes", "answers"):
+        names |= {i["name"] for i in inspect(store.engine).get_indexes(table)}
+    return names
+
+
+def test_a_large_import_rebuilds_the_indexes_it_set_aside(
+    tmp_path: Path, store: Store, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above BULK_INDEX_ROWS, SQLite drops the secondary indexes and builds them again in
+    the same transaction: they are all there after an import, and after a failed one."""
+    from modelarena.store import bulk
+
+    monkeypatch.setattr(bulk, "BULK_INDEX_ROWS", 2)
+    before = _indexes(store)
+    assert "uq_battles_source_external_id" in before
+    bad = write_jsonl(tmp_path / "bad.jsonl", [*ROWS, ROWS[0] | {"winner": "left-ish"}])
+    with pytest.raises(VoteLogError, match="line 4: unknown winner"):
+        import_file(bad, catalog=catalog, store=store)
+    assert _indexes(store) == before and count_votes(store) == 0
+    path = write_jsonl(tmp_path / "log.jsonl", ROWS)
+    assert import_file(path, catalog=catalog, store=store).imported == 3
+    assert _indexes(store) == before
+    # the second import looks rows up through the index, and finds them
+    assert import_file(path, catalog=catalog, store=store).skipped["already_imported"] == 3
+    assert count_votes(store) == 3

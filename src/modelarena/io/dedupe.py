@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
 from enum import Enum
 
+from modelarena.battles.records import Verdict
 from modelarena.store import ImportedBattle
 from modelarena.store.bulk import StoredImport, import_battle_id
 
 _COMBO_BITS = 24  # up to 16M distinct (model_a, model_b, verdict, source) combinations
 _COMBO_MASK = (1 << _COMBO_BITS) - 1
+
+_VALUE = {v: v.value for v in Verdict}  # faster than Enum.value, once per row
 
 # How each verdict is written in the logs (and by ``arena export``).
 _VERDICT_WORDS = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
@@ -34,11 +37,9 @@ class Outcome(Enum):
     CONFLICT = "conflict"  # the same id with another verdict (or other models)
 
 
-@dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    battle_id: str = ""
-    conflict: str = ""  # what disagrees, for the user
+# (outcome, battle id for a new battle or vote, what disagrees for a conflict): a plain
+# tuple, made once per row
+Decision = tuple[Outcome, str, str]
 
 
 class ImportKeys:
@@ -53,8 +54,10 @@ class ImportKeys:
         self._legacy_ids: dict[str, str] = {}  # stored battles whose id is not derived
         self._content: Counter[bytes] = Counter()
 
-    def __contains__(self, external_id: str) -> bool:
-        return external_id in self._seen
+    def unseen(self, external_ids: Iterable[str | None]) -> list[str]:
+        """The ids not met yet in this import (the only ones the database may know)."""
+        seen = self._seen
+        return [i for i in external_ids if i is not None and i not in seen]
 
     def derive(self, item: ImportedBattle, raw_a: str, raw_b: str) -> str:
         """A stable id for a row without one: a hash of what the row says (names as in the
@@ -72,12 +75,15 @@ class ImportKeys:
         """What to do with ``item``, found at row ``where`` (its number in the file)."""
         key = item.external_id
         assert key is not None
-        mine = self._combo(item.model_a, item.model_b, item.verdict.value, item.source)
+        combo_of_mine = (item.model_a, item.model_b, _VALUE[item.verdict], item.source)
+        mine = self._combo_index.get(combo_of_mine)
+        if mine is None:
+            mine = self._combo(*combo_of_mine)
         previous = self._seen.get(key)
         if previous is None:
             if stored is None:
-                self._seen[key] = self._pack(where, mine)
-                return Decision(Outcome.NEW_BATTLE, import_battle_id(self.source_label, key))
+                self._seen[key] = ((where + 1) << _COMBO_BITS) | mine
+                return Outcome.NEW_BATTLE, import_battle_id(self.source_label, key), ""
             previous = self._remember_stored(key, stored)
         entries = previous if isinstance(previous, list) else [previous]
         for entry in entries:
@@ -88,14 +94,14 @@ class ImportKeys:
             models_differ = a is not None and (a, b) != (item.model_a, item.model_b)
             if source != item.source and not models_differ:
                 continue
-            if not models_differ and verdict == item.verdict.value:
-                return Decision(Outcome.DUPLICATE if at is not None else Outcome.ALREADY_STORED)
-            return Decision(Outcome.CONFLICT, conflict=self._describe(key, at, combo, where, mine))
+            if not models_differ and verdict == combo_of_mine[2]:
+                return (Outcome.DUPLICATE if at is not None else Outcome.ALREADY_STORED), "", ""
+            return Outcome.CONFLICT, "", self._describe(key, at, combo, where, mine)
         # another vote source on a battle seen before (our exports: human and judge votes)
         entries.append(self._pack(where, mine))
         self._seen[key] = entries
         battle_id = self._legacy_ids.get(key) or import_battle_id(self.source_label, key)
-        return Decision(Outcome.NEW_VOTE, battle_id)
+        return Outcome.NEW_VOTE, battle_id, ""
 
     def where(self, number: int) -> str:
         return f"{self.where_label} {number}"

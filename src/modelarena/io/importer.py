@@ -29,6 +29,7 @@ from modelarena.store.bulk import LOOKUP_BATCH, ImportWriter
 SOURCE_LABEL = "import"
 ON_CONFLICT = ("refuse", "skip")
 CONFLICTS_SHOWN = 10
+BYTES_PER_ROW_AT_LEAST = 150  # a published log's rows without text: to guess a file's rows
 
 # Progress hooks: ``start(phase, total)`` then ``advance(rows)``; the CLI draws bars.
 ProgressStart = Callable[[str, int | None], None]
@@ -131,7 +132,10 @@ def import_file(
 
     names: Counter[str] = Counter()  # raw model names -> battles
     progress.begin("checking" if dry_run else "importing", source.total)
-    with store.bulk_import(source_label=SOURCE_LABEL, dry_run=dry_run) as writer:
+    expected = source.total or path.stat().st_size // BYTES_PER_ROW_AT_LEAST
+    with store.bulk_import(
+        source_label=SOURCE_LABEL, dry_run=dry_run, expected_rows=expected
+    ) as writer:
         for chunk in _chunks(_mapped(source, mapper, progress), LOOKUP_BATCH):
             _import_chunk(chunk, writer, keys, names, report, dry_run, on_conflict)
         progress.flush()
@@ -158,50 +162,44 @@ def _import_chunk(
     dry_run: bool,
     on_conflict: str,
 ) -> None:
-    items = [m for m in chunk if isinstance(m[3], ImportedBattle)]
-    for _, raw_a, raw_b, item in items:
-        assert isinstance(item, ImportedBattle)
-        if item.external_id is None:
+    for _, raw_a, raw_b, item in chunk:
+        if type(item) is ImportedBattle and item.external_id is None:
             item.external_id = keys.derive(item, raw_a, raw_b)
-    ask = [
-        i.external_id
-        for *_, i in items
-        if isinstance(i, ImportedBattle) and i.external_id is not None and i.external_id not in keys
-    ]
-    stored = writer.stored(ask) if ask else {}
+    stored = {}
+    if writer.had_imports:  # only then can a row be in the database already
+        stored = writer.stored(
+            keys.unseen(i.external_id for *_, i in chunk if type(i) is ImportedBattle)
+        )
+    skipped = report.skipped
+    imported = counted = 0
+    refused = on_conflict == "refuse"
     for where, raw_a, raw_b, item in chunk:
-        report.rows += 1
-        if isinstance(item, Skip):
-            report.skipped[item.reason] += 1
+        if type(item) is Skip:
+            skipped[item.reason] += 1
             continue
-        assert item.external_id is not None
+        assert isinstance(item, ImportedBattle) and item.external_id is not None
         names[raw_a] += 1
         names[raw_b] += 1
-        decision = keys.decide(item, where, stored.get(item.external_id))
-        if decision.outcome is Outcome.DUPLICATE:
-            report.skipped["duplicate"] += 1
-            continue
-        if decision.outcome is Outcome.ALREADY_STORED:
-            report.skipped["already_imported"] += 1
-            continue
-        if decision.outcome is Outcome.CONFLICT:
-            report.skipped["conflict"] += 1
+        outcome, battle_id, conflict = keys.decide(item, where, stored.get(item.external_id))
+        if outcome is Outcome.DUPLICATE:
+            skipped["duplicate"] += 1
+        elif outcome is Outcome.ALREADY_STORED:
+            skipped["already_imported"] += 1
+        elif outcome is Outcome.CONFLICT:
+            skipped["conflict"] += 1
             if len(report.conflicts) < CONFLICTS_SHOWN:
-                report.conflicts.append(decision.conflict)
-            continue
-        report.imported += 1
-        reason = item.not_counted_reason or (None if item.anonymous else "non_anonymous")
-        if reason is None:
-            report.counted += 1
+                report.conflicts.append(conflict)
         else:
-            report.not_counted += 1
-        # a refused import writes nothing more once it knows it will roll back
-        if not dry_run and not (report.conflicts and on_conflict == "refuse"):
-            writer.add(
-                item,
-                battle_id=decision.battle_id,
-                new_battle=decision.outcome is Outcome.NEW_BATTLE,
-            )
+            imported += 1
+            if item.not_counted_reason is None and item.anonymous:
+                counted += 1
+            # a refused import writes nothing more once it knows it will roll back
+            if not dry_run and not (refused and report.conflicts):
+                writer.add(item, battle_id=battle_id, new_battle=outcome is Outcome.NEW_BATTLE)
+    report.rows += len(chunk)
+    report.imported += imported
+    report.counted += counted
+    report.not_counted += imported - counted
 
 
 def _conflict_message(path: Path, report: ImportReport) -> str:
@@ -238,4 +236,4 @@ def _mapped(source: RowSource, mapper: RowMapper, progress: _Progress) -> Iterat
         except RowError as exc:
             raise VoteLogError(f"{source.path}, {source.where_label} {where}: {exc}") from None
         progress.step()
-        yield where, str(row["model_a"]).strip(), str(row["model_b"]).strip(), item
+        yield where, mapper.raw_a, mapper.raw_b, item

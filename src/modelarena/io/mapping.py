@@ -90,6 +90,8 @@ class RowMapper:
         self._resolve = resolve
         self._names: dict[str, str | None] = {}
         self._verdicts: dict[str, Verdict] = {}
+        # the last row's model names as written (before the catalog maps them)
+        self.raw_a = self.raw_b = ""
         self.category_default = category_default
         # False: leave style None where it would be computed from the answer text (a
         # checking pass that does not need it, and regexes over every answer are slow)
@@ -110,8 +112,8 @@ class RowMapper:
                 raise RowError(
                     f"missing column {_and(missing)} (columns found: {', '.join(row) or 'none'})"
                 )
-        raw_a = _model_name(row, "model_a")
-        raw_b = _model_name(row, "model_b")
+        raw_a = self.raw_a = _model_name(row, "model_a")
+        raw_b = self.raw_b = _model_name(row, "model_b")
         if raw_a == raw_b:
             raise RowError(f"model_a and model_b are the same model ({raw_a!r})")
         verdict = self._verdict(row)

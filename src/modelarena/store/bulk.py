@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +30,7 @@ from modelarena.store.schema import answers, battles, votes
 BATCH = 5000  # rows per executemany
 LOOKUP_BATCH = 2000  # external ids per query for what is already stored
 SQLITE_IMPORT_CACHE_KIB = 128 * 1024  # page cache while importing (default is 2 MiB)
+BULK_INDEX_ROWS = 50_000  # SQLite: from this size an import rebuilds indexes (see below)
 
 
 @dataclass
@@ -125,14 +125,10 @@ class ImportWriter:
     """Writes imported battles and votes on one connection, a batch at a time.
 
     The caller's transaction makes the whole import all or nothing; :meth:`finish` writes
-    what is buffered and adds the pair counts of the counted votes written. Batches are
-    written by one helper thread while the caller reads and checks the next rows (the
-    database drivers release the GIL while they work); the caller's own queries wait for
-    the batches before them, so the connection is never used by two threads at once.
-    :meth:`close` must follow, also after an error, before the transaction ends.
+    what is buffered and adds the pair counts of the counted votes written.
     """
 
-    def __init__(self, conn: Connection, source_label: str) -> None:
+    def __init__(self, conn: Connection, source_label: str, expected_rows: int = 0) -> None:
         self.conn = conn
         self.source_label = source_label
         self.written = 0
@@ -143,8 +139,6 @@ class ImportWriter:
         self._inc: pair_count_cache.Increments = defaultdict(lambda: [0, 0, 0, 0])
         self._time = _time_processor(conn)
         self._write = _writer(conn)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arena-import")
-        self._pending: deque[Future[None]] = deque()
         # only a database that already holds imported battles needs asking about each row
         self.had_imports = (
             conn.execute(
@@ -154,13 +148,13 @@ class ImportWriter:
             ).first()
             is not None
         )
+        self._rebuild = self._set_indexes_aside(expected_rows)
 
     def stored(self, external_ids: Sequence[str]) -> dict[str, StoredImport]:
         """The battles (and their votes) already stored under these external ids."""
         found: dict[str, StoredImport] = {}
         if not self.had_imports:
             return found
-        self._drain()
         for start in range(0, len(external_ids), LOOKUP_BATCH):
             chunk = list(external_ids[start : start + LOOKUP_BATCH])
             query = (
@@ -251,47 +245,56 @@ class ImportWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the buffered rows to the writing thread (at most two batches wait)."""
-        batch = (self._battles, self._answers, self._votes)
-        self._battles, self._answers, self._votes = [], [], []
-        if any(batch):
-            self._pending.append(self._thread.submit(self._write_batch, *batch))
-        while len(self._pending) > 2:
-            self._pending.popleft().result()
-
-    def _write_batch(
-        self,
-        battle_rows: list[tuple[Any, ...]],
-        answer_rows: list[tuple[Any, ...]],
-        vote_rows: list[tuple[Any, ...]],
-    ) -> None:
         # battles first: answers and votes refer to them
-        if battle_rows:
-            self._write(battles, _BATTLE_COLUMNS, battle_rows)
-        if answer_rows:
-            self._write(answers, _ANSWER_COLUMNS, answer_rows)
-        if vote_rows:
-            self._write(votes, _VOTE_COLUMNS, vote_rows)
+        if self._battles:
+            self._write(battles, _BATTLE_COLUMNS, self._battles)
+        if self._answers:
+            self._write(answers, _ANSWER_COLUMNS, self._answers)
+        if self._votes:
+            self._write(votes, _VOTE_COLUMNS, self._votes)
+        self._battles.clear()
+        self._answers.clear()
+        self._votes.clear()
 
-    def _drain(self) -> None:
-        """Wait for every batch handed over; raises the first batch's error."""
-        while self._pending:
-            self._pending.popleft().result()
+    def _set_indexes_aside(self, expected_rows: int) -> list[str]:
+        """SQLite, a large import into a database holding fewer battles than it brings:
+        drop the secondary indexes of the tables written and build them again at the end,
+        in the same transaction (sorting once costs a third of updating them row by row).
+        Only when no row needs looking up: the lookups use one of these indexes."""
+        if (
+            self.conn.dialect.name != "sqlite"
+            or self.had_imports
+            or expected_rows < BULK_INDEX_ROWS
+            or expected_rows
+            < (self.conn.exec_driver_sql("SELECT max(rowid) FROM battles").scalar() or 0)
+        ):
+            return []
+        # the sqlite3 module opens its transaction at the first INSERT, not before DDL:
+        # open it now, so that a failed import rolls the DROP INDEX back too
+        raw = self.conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+        found = self.conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('battles', 'answers', 'votes')"
+        ).all()
+        for name, _ in found:
+            self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [sql for _, sql in found]
 
     def finish(self) -> None:
         self.flush()
-        self._drain()
+        for sql in self._rebuild:
+            self.conn.exec_driver_sql(sql)
+        self._rebuild = []
         pair_count_cache.bump(self.conn, dict(self._inc))
         self._inc.clear()
 
     def close(self) -> None:
-        """Stop the writing thread once it is idle (after an error too: the transaction is
-        rolled back only when no batch is being written)."""
-        for future in self._pending:
-            with contextlib.suppress(Exception):
-                future.result()
-        self._pending.clear()
-        self._thread.shutdown(wait=True)
+        """Drop what is buffered (after an error: the transaction is rolled back)."""
+        self._battles.clear()
+        self._answers.clear()
+        self._votes.clear()
 
 
 def _time_processor(conn: Connection) -> Callable[[datetime], Any]:

@@ -221,9 +221,14 @@ class Store:
         if model is not None:
             query = query.where((battles.c.model_a == model) | (battles.c.model_b == model))
         if with_votes:
-            query = query.where(
-                battles.c.id.in_(select(votes.c.battle_id).where(votes.c.counted.is_(True)))
+            # walk the newest battles and look each one's votes up by battle id (coalesce
+            # keeps SQLite from choosing the index on counted instead: with it, the query
+            # read every counted vote, 3 s at 200k votes)
+            counted = select(votes.c.id).where(
+                votes.c.battle_id == battles.c.id,
+                func.coalesce(votes.c.counted, False).is_(True),
             )
+            query = query.where(counted.exists())
         with self.engine.connect() as conn:
             ids = [r.id for r in conn.execute(query)]
         return [self.get_battle(i) for i in ids]
@@ -436,10 +441,11 @@ class Store:
 
     @contextlib.contextmanager
     def bulk_import(
-        self, *, source_label: str = "import", dry_run: bool = False
+        self, *, source_label: str = "import", dry_run: bool = False, expected_rows: int = 0
     ) -> Iterator[ImportWriter]:
         """One import on one transaction: committed when the block ends without an error,
-        rolled back otherwise (and always in a dry run, which writes nothing)."""
+        rolled back otherwise (and always in a dry run, which writes nothing).
+        ``expected_rows``: about how many rows will come (lets SQLite bulk-build indexes)."""
         if dry_run:
             with self.engine.connect() as conn, contextlib.closing(
                 ImportWriter(conn, source_label)
@@ -449,7 +455,7 @@ class Store:
         with (
             self._begin() as conn,
             bulk_pragmas(conn),
-            contextlib.closing(ImportWriter(conn, source_label)) as writer,
+            contextlib.closing(ImportWriter(conn, source_label, expected_rows)) as writer,
         ):
             yield writer
             writer.finish()
