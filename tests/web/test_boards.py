@@ -138,6 +138,28 @@ async def test_a_new_vote_refits_and_display_filters_do_not(
     assert counter.calls == 3
 
 
+async def test_histories_follow_new_votes_at_most_every_refresh_interval(
+    scripted: Any, api_client: Any
+) -> None:
+    arena = scripted()
+    seed(arena)
+    client = await api_client(arena)
+    boards = client.app.state.ctx.boards
+
+    async def last_votes() -> int:
+        history = (await client.get(f"/api/models/{MODELS[0]}")).json()["history"]
+        return int(history[-1]["votes"])
+
+    assert await last_votes() == 8 * DAYS
+    new = ImportedBattle(MODELS[0], MODELS[1], Verdict.A, external_id="later")
+    arena.store.import_battles([new])
+    assert await last_votes() == 8 * DAYS  # within the refresh interval: the last history
+    assert boards.computed["history"] == 1
+    boards.history_refresh_s = 0.0
+    assert await last_votes() == 8 * DAYS + 1
+    assert await last_votes() == 8 * DAYS + 1 and boards.computed["history"] == 2
+
+
 async def test_fits_run_off_the_event_loop_and_at_most_two_at_once(
     scripted: Any, api_client: Any, fits: Callable[..., Fits]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
@@ -52,14 +53,18 @@ class BoardCache:
     the source, the categories, style control and the method. Display filters (open
     weights, country, licence class, minimum votes) are not in the key: every one of them
     reuses the fit. The rating history of every model is computed once per state of the
-    human votes. Concurrent requests for the same key wait for one computation (single
-    flight), and fits run in worker threads, at most ``fit_threads`` at once, so the event
-    loop keeps answering other requests meanwhile.
+    human votes, at most every ``history_refresh_s``. Concurrent requests for the same key
+    wait for one computation (single flight), and fits run in worker threads, at most
+    ``fit_threads`` at once, so the event loop keeps answering other requests meanwhile.
     """
 
-    def __init__(self, size: int = 64, fit_threads: int = 2) -> None:
+    def __init__(
+        self, size: int = 64, fit_threads: int = 2, history_refresh_s: float = 60.0
+    ) -> None:
         self.size = size
         self.fit_threads = fit_threads
+        self.history_refresh_s = history_refresh_s
+        self._history: tuple[float, dict[str, list[dict[str, Any]]]] | None = None
         self.computed: Counter[str] = Counter()  # what was computed, by kind (fit, ...)
         self._done: OrderedDict[Hashable, Any] = OrderedDict()
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
@@ -99,12 +104,22 @@ class BoardCache:
         return payload
 
     async def history(self, arena: Arena, model_id: str) -> list[dict[str, Any]]:
-        """The model's rating history (see :func:`rating_histories`)."""
+        """The model's rating history (see :func:`rating_histories`), computed for every
+        model at once: once per state of the votes, and not more often than every
+        ``history_refresh_s`` (a new vote moves only the last day's point, while computing
+        the history reads every vote); in between, the last one is served."""
+        last = self._history
+        if last is not None and time.monotonic() - last[0] < self.history_refresh_s:
+            return last[1].get(model_id, [])
         key, _ = await self._inputs(arena, LeaderboardFilters())
+
+        def compute() -> dict[str, list[dict[str, Any]]]:
+            histories = rating_histories(arena.store.vote_arrays())
+            self._history = (time.monotonic(), histories)
+            return histories
+
         histories: dict[str, list[dict[str, Any]]] = await self._once(
-            ("history", key.votes),
-            lambda: rating_histories(arena.store.vote_arrays()),
-            heavy=True,
+            ("history", key.votes), compute, heavy=True
         )
         return histories.get(model_id, [])
 
