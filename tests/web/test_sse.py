@@ -10,35 +10,14 @@ from sqlalchemy import update
 from test_api import sse_events
 
 from modelarena.arena import Arena
-from modelarena.backends.base import AnswerStats, Chunk
 from modelarena.store.schema import battles
 
 
-class Thinker:
-    """Thinks out loud (reasoning_content) before it answers; usage counts the reasoning
-    tokens among the completion tokens, as OpenAI-compatible servers do."""
-
-    def __init__(self, *, reasoning: bool, total_time_s: float = 1.234) -> None:
-        self.reasoning = reasoning
-        self.total_time_s = total_time_s
-
-    async def stream(self, messages: Any, settings: Any) -> Any:
-        thoughts = ("SECRET-PLAN ", "step ", "by ", "step ") if self.reasoning else ()
-        for word in thoughts:
-            yield Chunk(reasoning=word)
-        for word in ("The ", "answer ", "is ", "4."):
-            yield Chunk(text=word)
-        yield Chunk(
-            final=AnswerStats(
-                prompt_tokens=5,
-                completion_tokens=4 + len(thoughts),
-                reasoning_tokens=len(thoughts) or None,
-                total_time_s=self.total_time_s,
-            )
-        )
-
-    async def aclose(self) -> None:
-        return None
+def thinking(*, reasoning: bool, total_time_s: float = 1.234) -> list[dict[str, Any]]:
+    """Thinks out loud (reasoning_content) before it answers: a scripted reply (the scripted
+    backend counts the reasoning among the completion tokens, as servers do)."""
+    thoughts = "SECRET-PLAN step by step " if reasoning else ""
+    return [{"reasoning": thoughts, "text": "The answer is 4.", "time_s": total_time_s}]
 
 
 def _side(events: list[tuple[str, dict[str, Any]]], side: str) -> list[tuple[str, Any]]:
@@ -55,9 +34,7 @@ async def test_the_stream_shows_no_sign_of_reasoning_before_the_vote(scripted, a
     """One side reasons, the other does not, and both give the same answer: before the vote
     their streams are the same event for event (no "thinking" delta, no reasoning tokens in
     a count); the reasoning is shown in the reveal."""
-    arena = scripted()
-    arena._backends["deepseek-v3"] = Thinker(reasoning=True)  # type: ignore[assignment]
-    arena._backends["gpt-4o"] = Thinker(reasoning=False)  # type: ignore[assignment]
+    arena = scripted({"deepseek-v3": thinking(reasoning=True), "gpt-4o": thinking(reasoning=False)})
     c = await api_client(arena)
     r = await c.post("/api/battles", {"prompt": "2 + 2?", "category": "chat"})
     battle_id = r.json()["id"]
@@ -82,9 +59,12 @@ async def test_an_answer_has_one_duration_in_the_pane_and_in_the_reveal(
 ) -> None:
     """The time a pane ends on (side_done), the battle view's and the reveal's are the
     answer's one stored duration; over two turns the reveal shows their sum."""
-    arena = scripted()
-    arena._backends["deepseek-v3"] = Thinker(reasoning=True, total_time_s=1.234)  # type: ignore[assignment]
-    arena._backends["gpt-4o"] = Thinker(reasoning=False, total_time_s=0.5)  # type: ignore[assignment]
+    arena = scripted(
+        {
+            "deepseek-v3": thinking(reasoning=True, total_time_s=1.234),
+            "gpt-4o": thinking(reasoning=False, total_time_s=0.5),
+        }
+    )
     c = await api_client(arena)
     battle_id = await c.battle("2 + 2?")
     first = sse_events((await c.get(f"/api/battles/{battle_id}/stream")).text)  # replayed

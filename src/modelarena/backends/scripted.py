@@ -9,7 +9,9 @@ name it and tests of battles, votes and pages run without a model::
     options = { replies = ["Hello!", { reasoning = "Think first. ", text = "Hi." }] }
 
 A reply is text; a table with ``text`` and ``reasoning`` (thinking streamed before the
-answer); or ``{ error = "timeout", message = "..." }``, a failure with that reason code. In
+answer, counted among the completion tokens as OpenAI-compatible servers do) and optionally
+``time_s`` (the answer's reported duration); or ``{ error = "timeout", message = "..." }``, a
+failure with that reason code. In
 Python a reply may also be a :class:`BackendError` or a function of the conversation.
 Replies are used in turn, cycling. ``options.delay_s`` waits before each piece.
 """
@@ -40,7 +42,7 @@ from modelarena.backends.base import (
 if TYPE_CHECKING:
     from modelarena.config import ModelConfig
 
-Reply = str | Mapping[str, str] | Callable[[list[Message]], str] | BackendError
+Reply = str | Mapping[str, str | float] | Callable[[list[Message]], str] | BackendError
 
 _ERRORS: dict[str, type[BackendError]] = {
     cls.reason: cls
@@ -79,10 +81,12 @@ def from_config(cfg: ModelConfig, environ: Mapping[str, str]) -> ScriptedBackend
 def _check(model_id: str, reply: Any) -> None:
     if isinstance(reply, str):
         return
-    if isinstance(reply, Mapping) and all(isinstance(v, str) for v in reply.values()):
+    if isinstance(reply, Mapping):
         keys = set(reply)
+        texts = all(isinstance(v, str) for k, v in reply.items() if k != "time_s")
+        timed = isinstance(reply.get("time_s", 0.0), int | float)
         errors = "error" in keys and keys <= {"error", "message"}
-        if keys and (keys <= {"text", "reasoning"} or errors):
+        if keys and texts and timed and (keys <= {"text", "reasoning", "time_s"} or errors):
             return
     raise BackendUnavailable(
         f"model {model_id!r}: a scripted reply is text, {{ text, reasoning }} or "
@@ -90,9 +94,9 @@ def _check(model_id: str, reply: Any) -> None:
     )
 
 
-def _error(reply: Mapping[str, str]) -> BackendError:
-    reason = reply["error"]
-    message = reply.get("message") or f"scripted failure ({reason})"
+def _error(reply: Mapping[str, str | float]) -> BackendError:
+    reason = str(reply["error"])
+    message = str(reply.get("message") or f"scripted failure ({reason})")
     cls = _ERRORS.get(reason)
     return cls(message) if cls else BackendError(message, reason=reason)
 
@@ -110,11 +114,12 @@ class ScriptedBackend:
     ) -> AsyncIterator[Chunk]:
         self.calls.append(messages)
         reply = next(self._replies)
-        reasoning = ""
+        reasoning, time_s = "", None
         if isinstance(reply, Mapping):
             if "error" in reply:
                 raise _error(reply)
-            reasoning, text = reply.get("reasoning", ""), reply.get("text", "")
+            reasoning, text = str(reply.get("reasoning", "")), str(reply.get("text", ""))
+            time_s = reply.get("time_s")
         elif isinstance(reply, BackendError):
             raise reply
         else:
@@ -138,7 +143,9 @@ class ScriptedBackend:
                 completion_tokens=len(pieces) + len(thoughts),
                 reasoning_tokens=len(thoughts) or None,
                 time_to_first_token_s=self.delay_s,
-                total_time_s=self.delay_s * (len(pieces) + len(thoughts)),
+                total_time_s=float(
+                    self.delay_s * (len(pieces) + len(thoughts)) if time_s is None else time_s
+                ),
                 finish_reason=CUT if stopped_at_limit else "stop",
             )
         )
