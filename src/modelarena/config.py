@@ -87,6 +87,10 @@ class ModelConfig(BaseModel):
     def catalog_id(self) -> str:
         return self.catalog or self.id
 
+    def __hash__(self) -> int:
+        # frozen, so hashable, although ``options`` is a dict
+        return hash(self.model_dump_json())
+
 
 class Settings(BaseModel):
     """Everything modelarena reads from the config file and the environment."""

@@ -73,3 +73,11 @@ def test_config_imports_nothing_above_it() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_model_config_with_options_stays_hashable() -> None:
+    from modelarena.config import ModelConfig
+
+    a = ModelConfig(id="x", backend="scripted", options={"replies": ["hi"]})
+    b = ModelConfig(id="x", backend="scripted", options={"replies": ["hi"]})
+    assert a == b and len({a, b}) == 1
