@@ -93,10 +93,14 @@ class Rate:
 
     def __str__(self) -> str:
         low, high = self.interval
-        return f"{self.share:.1%} ({self.k:,} of {self.n:,}; 95% CI {low:.1%}-{high:.1%})"
+        return f"{_pct(self.share)} ({self.k:,} of {self.n:,}; 95% CI {_pct(low)}-{_pct(high)})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"k": self.k, "n": self.n, "share": self.share, "ci95": list(self.interval)}
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}" if x >= 0.01 or x == 0 else f"{x:.3%}"
 
 
 @dataclass
