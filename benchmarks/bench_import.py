@@ -88,8 +88,9 @@ def write_log(path: Path, votes: int, seed: int = 0) -> int:
     return path.stat().st_size
 
 
-def run_import(path: Path, db: str) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """Seconds and peak RSS (MB) of one ``arena import`` in a child process."""
+def run_import(path: Path, db: str) -> tuple[float, float, float, subprocess.CompletedProcess[str]]:
+    """Seconds, CPU seconds (user + system) and peak RSS (MB) of one ``arena import`` in a
+    child process. CPU time says what the import costs when other work shares the cores."""
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
     cmd = [sys.executable, "-m", "modelarena", "import", str(path), "--db", db]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -101,7 +102,7 @@ def run_import(path: Path, db: str) -> tuple[float, float, subprocess.CompletedP
         out.seek(0)
         err.seek(0)
         done = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
-    return seconds, usage.ru_maxrss / 1024, done
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, done
 
 
 def fresh_db(url: str | None, tmp: Path, run: int) -> str:
@@ -157,43 +158,47 @@ def main() -> None:
         print(f"database: {db_kind}; JSON parser: {parser_name}; cores: {os.cpu_count()}")
 
         times: list[float] = []
+        cpus: list[float] = []
         peaks: list[float] = []
         db = ""
         for run in range(args.runs):
             db = fresh_db(args.db, tmp, run)
-            seconds, rss, proc = run_import(log, db)
+            load = os.getloadavg()[0]
+            seconds, cpu, rss, proc = run_import(log, db)
             if proc.returncode != 0:
                 sys.exit(f"import failed:\n{proc.stderr[-2000:]}")
             stored = count_votes(db)
             if stored != args.votes:
                 sys.exit(f"expected {args.votes} votes stored, found {stored}")
             times.append(seconds)
+            cpus.append(cpu)
             peaks.append(rss)
             print(
                 f"run {run + 1}: {seconds:.2f} s, {args.votes / seconds:,.0f} votes/s, "
-                f"peak RSS {rss:.0f} MB"
+                f"CPU {cpu:.2f} s, peak RSS {rss:.0f} MB (load average before: {load:.1f})"
             )
         med = statistics.median(times)
         print(
             f"import of {args.votes:,} votes, {args.runs} runs: median {med:.2f} s "
             f"(range {min(times):.2f}-{max(times):.2f}), {args.votes / med:,.0f} votes/s "
             f"(range {args.votes / max(times):,.0f}-{args.votes / min(times):,.0f}); "
-            f"peak RSS max {max(peaks):.0f} MB"
+            f"CPU median {statistics.median(cpus):.2f} s; peak RSS max {max(peaks):.0f} MB"
         )
         if args.no_checks:
             return
 
-        seconds, rss, proc = run_import(log, db)
+        seconds, cpu, rss, proc = run_import(log, db)
         again = count_votes(db)
         ok = proc.returncode == 0 and again == args.votes
         print(
-            f"same file again: {seconds:.2f} s, peak RSS {rss:.0f} MB, votes {again:,} "
+            f"same file again: {seconds:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB, "
+            f"votes {again:,} "
             f"({'idempotent' if ok else 'NOT idempotent'})"
         )
         with log.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"model_a": "x", "model_b": "y", "winner": "left"}) + "\n")
         db = fresh_db(args.db, tmp, args.runs)
-        seconds, rss, proc = run_import(log, db)
+        seconds, cpu, rss, proc = run_import(log, db)
         left = count_votes(db)
         ok = proc.returncode != 0 and left == 0 and "nothing was imported" in proc.stderr
         print(

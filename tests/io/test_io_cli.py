@@ -163,3 +163,48 @@ def test_the_real_arena_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "v.csv").read_text().startswith("id,model_a,model_b,winner,")
+
+
+def test_importing_twice_through_the_command_adds_nothing(tmp_path: Path) -> None:
+    db = "sqlite:///" + str(tmp_path / "a.db")
+    log = str(write_jsonl(tmp_path / "l.jsonl", ROWS))
+    assert arena("import", log, "--db", db)[0] == 0
+    code, out = arena("import", log, "--db", db)
+    assert code == 0, out
+    assert "imported 0 of 3 rows" in out
+    assert "skipped, already in the database from an earlier import: 3" in out
+    store = Store.open(db)
+    assert count_votes(store) == 3
+    store.close()
+
+
+def test_conflicts_refused_or_skipped_as_asked(tmp_path: Path) -> None:
+    db = "sqlite:///" + str(tmp_path / "a.db")
+    log = str(write_jsonl(tmp_path / "l.jsonl", [*ROWS, ROWS[0] | {"winner": "model_b"}]))
+    code, out = arena("import", log, "--db", db)
+    assert code == 1 and "Traceback" not in out
+    assert "id 'q0': line 1 says model_a, line 4 says model_b" in out
+    assert "nothing was imported" in out
+    code, out = arena("import", log, "--db", db, "--on-conflict", "skip")
+    assert code == 0, out
+    assert "imported 3 of 4 rows" in out
+    assert "id 'q0': line 1 says model_a, line 4 says model_b" in out
+    code, out = arena("import", log, "--db", db, "--on-conflict", "merge")
+    assert code == 1 and "unknown conflict policy 'merge'" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("l.csv", b"model_a,model_b,winner\nko\xe9la,vicuna,model_a\n", "line 2: not UTF-8 text"),
+        ("l.jsonl", b'{"model_a": "a\\udc00", "model_b": "b", "winner": "tie"}\n', "line 1"),
+    ],
+)
+def test_bad_text_is_an_error_line_not_a_traceback(
+    name: str, content: bytes, message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out = arena("import", str(path), "--db", "sqlite:///" + str(tmp_path / "a.db"))
+    assert code == 1 and "Traceback" not in out
+    assert message in out and "nothing was imported" in out

@@ -18,7 +18,7 @@ from enum import Enum
 
 from modelarena.battles.records import Verdict
 from modelarena.store import ImportedBattle
-from modelarena.store.bulk import StoredImport, import_battle_id
+from modelarena.store.bulk import StoredImport, import_battle_digest
 
 _COMBO_BITS = 24  # up to 16M distinct (model_a, model_b, verdict, source) combinations
 _COMBO_MASK = (1 << _COMBO_BITS) - 1
@@ -48,7 +48,8 @@ class ImportKeys:
     def __init__(self, source_label: str, where_label: str = "line") -> None:
         self.source_label = source_label
         self.where_label = where_label  # "line", "index" or "row": how rows are named
-        self._seen: dict[str, int | list[int]] = {}
+        # keyed by the 12-byte digest of the id (the battle id), smaller than the id itself
+        self._seen: dict[bytes, int | list[int]] = {}
         self._combo_index: dict[tuple[str | None, str | None, str, str], int] = {}
         self._combos: list[tuple[str | None, str | None, str, str]] = []
         self._legacy_ids: dict[str, str] = {}  # stored battles whose id is not derived
@@ -56,8 +57,10 @@ class ImportKeys:
 
     def unseen(self, external_ids: Iterable[str | None]) -> list[str]:
         """The ids not met yet in this import (the only ones the database may know)."""
-        seen = self._seen
-        return [i for i in external_ids if i is not None and i not in seen]
+        seen, label = self._seen, self.source_label
+        return [
+            i for i in external_ids if i is not None and import_battle_digest(label, i) not in seen
+        ]
 
     def derive(self, item: ImportedBattle, raw_a: str, raw_b: str) -> str:
         """A stable id for a row without one: a hash of what the row says (names as in the
@@ -75,16 +78,17 @@ class ImportKeys:
         """What to do with ``item``, found at row ``where`` (its number in the file)."""
         key = item.external_id
         assert key is not None
+        digest = import_battle_digest(self.source_label, key)
         combo_of_mine = (item.model_a, item.model_b, _VALUE[item.verdict], item.source)
         mine = self._combo_index.get(combo_of_mine)
         if mine is None:
             mine = self._combo(*combo_of_mine)
-        previous = self._seen.get(key)
+        previous = self._seen.get(digest)
         if previous is None:
             if stored is None:
-                self._seen[key] = ((where + 1) << _COMBO_BITS) | mine
-                return Outcome.NEW_BATTLE, import_battle_id(self.source_label, key), ""
-            previous = self._remember_stored(key, stored)
+                self._seen[digest] = ((where + 1) << _COMBO_BITS) | mine
+                return Outcome.NEW_BATTLE, digest.hex(), ""
+            previous = self._remember_stored(key, digest, stored)
         entries = previous if isinstance(previous, list) else [previous]
         for entry in entries:
             at, combo = self._unpack(entry)
@@ -99,22 +103,22 @@ class ImportKeys:
             return Outcome.CONFLICT, "", self._describe(key, at, combo, where, mine)
         # another vote source on a battle seen before (our exports: human and judge votes)
         entries.append(self._pack(where, mine))
-        self._seen[key] = entries
-        battle_id = self._legacy_ids.get(key) or import_battle_id(self.source_label, key)
+        self._seen[digest] = entries
+        battle_id = self._legacy_ids.get(key) or digest.hex()
         return Outcome.NEW_VOTE, battle_id, ""
 
     def where(self, number: int) -> str:
         return f"{self.where_label} {number}"
 
     # ----------------------------------------------------------------- internals
-    def _remember_stored(self, key: str, stored: StoredImport) -> list[int]:
-        if stored.battle_id != import_battle_id(self.source_label, key):
+    def _remember_stored(self, key: str, digest: bytes, stored: StoredImport) -> list[int]:
+        if stored.battle_id != digest.hex():
             self._legacy_ids[key] = stored.battle_id  # imported before ids were derived
         entries = [
             self._pack(None, self._combo(None, None, verdict, source))
             for source, verdict in stored.votes.items()
         ]
-        self._seen[key] = entries
+        self._seen[digest] = entries
         return entries
 
     def _combo(self, a: str | None, b: str | None, verdict: str, source: str) -> int:

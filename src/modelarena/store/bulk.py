@@ -29,7 +29,7 @@ from modelarena.store.schema import answers, battles, votes
 
 BATCH = 5000  # rows per executemany
 LOOKUP_BATCH = 2000  # external ids per query for what is already stored
-SQLITE_IMPORT_CACHE_KIB = 128 * 1024  # page cache while importing (default is 2 MiB)
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024  # page cache while importing (default is 2 MiB)
 BULK_INDEX_ROWS = 50_000  # SQLite: from this size an import rebuilds indexes (see below)
 
 
@@ -65,11 +65,16 @@ class StoredImport:
     votes: dict[str, str]  # vote source -> verdict value
 
 
+def import_battle_digest(source_label: str, external_id: str) -> bytes:
+    """The 12 bytes of an imported row's battle id (see :func:`import_battle_id`)."""
+    key = f"{source_label}\x1f{external_id}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(key, digest_size=12, person=b"arena-import").digest()
+
+
 def import_battle_id(source_label: str, external_id: str) -> str:
     """The battle id of an imported row: derived from its source and external id, so the
     same row always lands on the same battle (and says nothing about models or order)."""
-    key = f"{source_label}\x1f{external_id}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(key, digest_size=12, person=b"arena-import").hexdigest()
+    return import_battle_digest(source_label, external_id).hex()
 
 
 _BATTLE_COLUMNS = (
