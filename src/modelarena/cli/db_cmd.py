@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, user_errors
+from modelarena.cli.common import ConfigOption, DatabaseOption, console, user_errors
 
 db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
 
@@ -20,20 +20,9 @@ def _url(config: str | None, db: str | None) -> str:
 def upgrade(config: ConfigOption = None, db: DatabaseOption = None) -> None:
     """Create or migrate the database schema to the latest version."""
     with user_errors():
-        from sqlalchemy.exc import OperationalError
+        from modelarena.store.migrate import upgrade_database
 
-        from modelarena.store import migrate
-        from modelarena.store.engine import make_engine
-
-        engine = make_engine(_url(config, db))
-        try:
-            before = migrate.current_revision(engine)
-            migrate.upgrade(engine)
-            after = migrate.current_revision(engine)
-        except OperationalError as exc:
-            fail(f"cannot open the database {engine.url!r}: {exc.orig}")
-        finally:
-            engine.dispose()
+        before, after = upgrade_database(_url(config, db))
         if before == after:
             console.print(f"database is up to date (revision {after})")
         else:

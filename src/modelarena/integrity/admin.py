@@ -12,12 +12,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
-
 from modelarena.battles.records import VoteReason
 from modelarena.integrity.anomaly import CLEARED
 from modelarena.store import Store
-from modelarena.store.schema import votes as votes_table
 
 MAX_VOTER_ID = 128
 
@@ -66,25 +63,10 @@ def _detail(raw: str | None) -> dict[str, Any] | str | None:
     return value if isinstance(value, dict) else raw
 
 
-def _vote_counts(store: Store, ids: list[str] | None) -> dict[str, tuple[int, int]]:
-    v = votes_table.c
-    query = (
-        select(v.voter, func.count(), func.sum(case((v.counted.is_(True), 1), else_=0)))
-        .where(v.voter.is_not(None))
-        .group_by(v.voter)
-    )
-    if ids is not None:
-        if not ids:
-            return {}
-        query = query.where(v.voter.in_(ids))
-    with store.engine.connect() as conn:
-        return {r[0]: (int(r[1]), int(r[2] or 0)) for r in conn.execute(query)}
-
-
 def list_voters(store: Store, *, all_voters: bool = False) -> list[VoterView]:
     """Flagged, banned and cleared voters (or every voter who voted), most votes first."""
     rows = {r["id"]: r for r in store.voters(flagged_or_banned=not all_voters)}
-    counts = _vote_counts(store, None if all_voters else list(rows))
+    counts = store.voter_log.vote_counts(None if all_voters else list(rows))
     ids = set(rows) | (set(counts) if all_voters else set())
     out = []
     for voter in ids:
@@ -116,7 +98,7 @@ def _check(store: Store, voter: str) -> None:
     if not voter or len(voter) > MAX_VOTER_ID:
         raise UnknownVoter(voter[:MAX_VOTER_ID])
     known = {r["id"] for r in store.voters(flagged_or_banned=False)}
-    if voter not in known and voter not in _vote_counts(store, [voter]):
+    if voter not in known and voter not in store.voter_log.vote_counts([voter]):
         raise UnknownVoter(voter)
 
 

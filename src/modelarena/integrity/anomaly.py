@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select
 
 from modelarena.battles.records import VoteReason
 from modelarena.integrity.scan import ScanResult, scan_votes
@@ -56,8 +55,6 @@ from modelarena.integrity.voter_stats import (
     voter_tests,
 )
 from modelarena.store import HUMAN, Store
-from modelarena.store.schema import voters as voters_table
-from modelarena.store.schema import votes as votes_table
 
 __all__ = [
     "ADDRESS_REASON",
@@ -128,18 +125,8 @@ _OUTCOME = {"a": 0, "b": 1, "tie": 2, "both_bad": 3}
 
 
 def _read_log(store: Store, sources: Sequence[str]) -> _Log:
-    v = votes_table.c
-    query = select(v.voter, v.model_a, v.model_b, v.verdict, v.counted, v.reason, v.ip_hash).where(
-        v.source.in_(list(sources))
-    )
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
-        cleared = {
-            r[0]
-            for r in conn.execute(
-                select(voters_table.c.id).where(voters_table.c.flag_reason == CLEARED)
-            )
-        }
+    rows = store.voter_log.scanned_votes(sources)
+    cleared = store.voter_log.voters_with_flag(CLEARED)
     voter_names = sorted({r[0] for r in rows if r[0] is not None})
     vindex = {name: i for i, name in enumerate(voter_names)}
     models = sorted({r[1] for r in rows} | {r[2] for r in rows})
@@ -270,16 +257,7 @@ def apply_flags(store: Store, flags: Sequence[Flag], *, actor: str = "scan") -> 
     if not flags:
         return 0
     current = {r["id"]: r for r in store.voters(flagged_or_banned=True)}
-    v = votes_table.c
-    with store.engine.connect() as conn:
-        still_counted = {
-            r[0]
-            for r in conn.execute(
-                select(v.voter)
-                .where(v.voter.in_([f.voter for f in flags]), v.counted.is_(True))
-                .distinct()
-            )
-        }
+    still_counted = store.voter_log.with_counted_votes(f.voter for f in flags)
     total = 0
     for flag in flags:
         if (current.get(flag.voter) or {}).get("flag_reason") != flag.reason:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from modelarena import ratings
 from modelarena.integrity.admin import VoterView, list_voters
 from modelarena.leaderboard import comparable_counts
 from modelarena.store import HUMAN, Store
-from modelarena.store.schema import audit_log
 
 REASON_TEXT = {
     "counted": "counted",
@@ -98,14 +94,6 @@ def _fragility(store: Store, top: int) -> tuple[list[FragileRow], int, list[str]
     return rows, int(counts.total), unrated
 
 
-def _audit(store: Store, limit: int) -> list[dict[str, Any]]:
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-    with store.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    for r in rows:
-        if isinstance(r.get("created_at"), datetime):
-            r["created_at"] = r["created_at"].isoformat()
-    return rows
 
 
 def integrity_report(store: Store, *, top: int = 10, audit_entries: int = 20) -> IntegrityReport:
@@ -120,5 +108,5 @@ def integrity_report(store: Store, *, top: int = 10, audit_entries: int = 20) ->
         fragile=fragile,
         board_votes=board_votes,
         unrated=unrated,
-        audit=_audit(store, audit_entries),
+        audit=store.voter_log.audit_entries(audit_entries),
     )

@@ -33,6 +33,19 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL keeps its database in; None for other databases, in-memory
+    SQLite, or a URL that does not parse."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    name = parsed.database if parsed.drivername.startswith("sqlite") else None
+    if not name or name == ":memory:" or name.startswith("file::memory"):
+        return None
+    return name
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run during writes; synchronous=FULL makes every acknowledged commit

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -40,3 +41,20 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+def upgrade_database(url: str) -> tuple[str | None, str | None]:
+    """Migrate the database at ``url`` to the latest schema: its revision before and after.
+    A database that cannot be opened is a :class:`StoreError` naming it."""
+    from modelarena.store.engine import StoreError, make_engine
+
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        return before, current_revision(engine)
+    except OperationalError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the database {shown!r}: {exc.orig}") from exc
+    finally:
+        engine.dispose()

@@ -44,12 +44,14 @@ from modelarena.store.rows import (
 )
 from modelarena.store.schema import answers, audit_log, battles, voters, votes
 from modelarena.store.vote_queue import AsyncVoteQueue, VoteQueue
+from modelarena.store.voter_log import VoterLog
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
 
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.voter_log = VoterLog(engine)  # what the integrity tools read
         self._cells = CellCache()
         # SQLite takes one writer at a time; threads that queue on its file lock sleep in
         # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.

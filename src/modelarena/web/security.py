@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.engine import make_url
 from starlette.requests import cookie_parser
+
+from modelarena.store.engine import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +164,8 @@ def resolve_secret_key(configured: str | None, database_url: str) -> tuple[str, 
         configured = None
     if configured:
         return configured, "configured"
-    try:
-        url = make_url(database_url)
-    except Exception:  # noqa: BLE001 - an odd URL only means "no file to keep a key in"
-        url = None
-    db_file = url.database if url is not None and url.drivername.startswith("sqlite") else None
-    if db_file and db_file != ":memory:" and not db_file.startswith("file::memory"):
+    db_file = sqlite_file(database_url)
+    if db_file:
         path = Path(db_file + ".secret")
         try:
             if path.is_file():
