@@ -95,3 +95,50 @@ def test_only_the_store_speaks_sql() -> None:
 def test_ratings_are_pure() -> None:
     for module in (PACKAGE / "ratings").rglob("*.py"):
         assert all(part == "ratings" for part, _ in _imports(module)), module
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (lazy imports too); ``from pkg import x``
+    counts as importing ``pkg.x`` when that is a module."""
+    all_paths = sorted(PACKAGE.rglob("*.py"))
+    names = {_module_name(p) for p in all_paths}
+    graph: dict[str, set[str]] = {}
+    for path in all_paths:
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    edges.add(sub if sub in names else node.module)
+            elif isinstance(node, ast.Import):
+                edges.update(a.name for a in node.names)
+        me = _module_name(path)
+        # a package's __init__ re-exports its own modules: that is not a cycle
+        graph[me] = {e for e in edges if e in names and e != me and not e.startswith(me + ".")}
+    return graph
+
+
+def test_no_import_cycles_between_modules() -> None:
+    graph = _module_graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)

@@ -6,7 +6,6 @@ State-changing requests (every POST) need the CSRF token of the session in the
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -22,8 +21,8 @@ from modelarena.battles.records import Battle, BattleStatus, Verdict
 from modelarena.integrity.ratelimit import RateLimited
 from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store import BattleNotFound, VoteRejected
-from modelarena.web.app import Ctx, WebContext
 from modelarena.web.boards import FilterError, finite, opponent_record, parse_filters
+from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
 from modelarena.web.security import CSRF_HEADER, SAFE_METHODS, Session, csrf_ok
 from modelarena.web.sse import format_sse
@@ -66,13 +65,6 @@ async def require_csrf(request: Request) -> Session:
 
 
 CsrfSession = Annotated[Session, Depends(require_csrf)]
-
-
-_BATTLE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def valid_battle_id(battle_id: str) -> bool:
-    return _BATTLE_ID.fullmatch(battle_id) is not None
 
 
 def load_battle(ctx: WebContext, battle_id: str) -> Battle:

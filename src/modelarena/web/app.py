@@ -8,35 +8,24 @@ import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimiter
-from modelarena.web.boards import BoardCache
+from modelarena.web import api, designs, pages
+from modelarena.web.context import WebContext
 from modelarena.web.errors import install_error_handlers
 from modelarena.web.proxy import ForwardedFor
 from modelarena.web.security import SecurityMiddleware, SessionCodec, resolve_secret_key
 from modelarena.web.sse import TurnManager
+from modelarena.web_admin import admin_router
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-
-
-@dataclass
-class WebContext:
-    arena: Arena
-    turns: TurnManager
-    limiter: RateLimiter
-    codec: SessionCodec
-    templates: Jinja2Templates
-    secret_source: str
-    boards: BoardCache = field(default_factory=BoardCache)
 
 
 def create_app(
@@ -100,9 +89,6 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
 
-    from modelarena.web import api, designs, pages
-    from modelarena.web_admin import admin_router
-
     app.include_router(api.router)
     app.include_router(admin_router(arena, limiter))
     app.include_router(pages.router)
@@ -129,12 +115,3 @@ def _freeze_startup_objects() -> None:
     if not _frozen:
         _frozen = True
         gc.freeze()
-
-
-async def get_ctx(request: Request) -> WebContext:
-    # async: FastAPI would run a plain ``def`` dependency on its thread pool
-    ctx: WebContext = request.app.state.ctx
-    return ctx
-
-
-Ctx = Annotated[WebContext, Depends(get_ctx)]

@@ -17,8 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from modelarena.battles.categories import CATEGORIES
 from modelarena.store import BattleNotFound
-from modelarena.web.api import valid_battle_id
-from modelarena.web.app import Ctx, WebContext
+from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.render import (
     CUT_BEFORE_DOCUMENT,
     NO_DOCUMENT,

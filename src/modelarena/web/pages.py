@@ -13,8 +13,8 @@ from modelarena.battles.categories import CATEGORIES
 from modelarena.catalog import LICENSE_CLASSES
 from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store import BattleNotFound
-from modelarena.web.app import Ctx, WebContext
 from modelarena.web.boards import FilterError, filters_query, opponent_record, parse_filters
+from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.security import Session, page_csp
 from modelarena.web.views import battle_view, model_card
 
@@ -91,8 +91,6 @@ def arena_page(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/battles/{battle_id}", response_class=HTMLResponse)
 def battle_page(battle_id: str, request: Request, ctx: Ctx) -> Response:
-    from modelarena.web.api import valid_battle_id
-
     try:
         if not valid_battle_id(battle_id):
             raise BattleNotFound(battle_id[:64])
