@@ -140,9 +140,6 @@ class Settings(BaseModel):
                 ) from None
         return [v.strip() for v in values if v.strip()]
 
-    def model(self, model_id: str) -> ModelConfig | None:
-        return next((m for m in self.models if m.id == model_id), None)
-
 
 _ENV_FIELDS: dict[str, type] = {
     "database_url": str,
