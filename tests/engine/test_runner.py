@@ -11,9 +11,9 @@ from scripted import scripted_arena
 
 from modelarena.arena import ArenaError
 from modelarena.backends import register_backend
-from modelarena.backends.base import AnswerStats, Chunk, GenerationSettings, Message
+from modelarena.backends.base import CUT, AnswerStats, Chunk, GenerationSettings, Message
 from modelarena.battles.records import Answer, BattleStatus
-from modelarena.battles.runner import CUT, AnswerLimits, stream_both, turn_refusal
+from modelarena.battles.runner import AnswerLimits, stream_both, turn_refusal
 from modelarena.config import ModelConfig, Settings
 from modelarena.store import Store
 
