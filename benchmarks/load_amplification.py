@@ -261,10 +261,13 @@ async def boards(url: str, a: argparse.Namespace) -> dict[str, Any]:
                     ("GET /leaderboard?country=.. (HTML)", f"/leaderboard?country=X{c}"),
                 ):
                     t = time.perf_counter()
-                    resp = await http.get(path)
+                    try:
+                        status = (await http.get(path)).status_code
+                    except httpx.HTTPError as exc:
+                        status = type(exc).__name__
                     kinds.setdefault(kind, []).append(time.perf_counter() - t)
-                    if resp.status_code != 200:
-                        failures.append(f"{path}: {resp.status_code}")
+                    if status != 200:
+                        failures.append(f"{path}: {status}")
 
     prober = Prober(url)
     probe = asyncio.create_task(prober.run())
