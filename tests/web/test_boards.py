@@ -127,6 +127,17 @@ async def test_a_new_vote_refits_and_display_filters_do_not(
     for query in ("min_votes=20", "country=CN", "open=false", "license=proprietary"):
         assert (await client.get(f"/api/leaderboard?{query}")).status_code == 200
     assert counter.calls == 1
+    # more display filters than the cache holds boards evict boards, not the fit or the
+    # histories (which a model page would otherwise compute again)
+    boards = client.app.state.ctx.boards
+    assert (await client.get(f"/api/models/{MODELS[0]}")).status_code == 200
+    fits_so_far = counter.calls
+    for k in range(boards.size + 10):
+        assert (await client.get(f"/api/leaderboard?min_votes={k}")).status_code == 200
+    boards.history_refresh_s = 0.0
+    assert (await client.get(f"/api/models/{MODELS[1]}")).status_code == 200
+    assert counter.calls == fits_so_far and boards.computed["history"] == 1
+    counter.calls = 1
     arena.store.import_battles(
         [ImportedBattle("gpt-4o", "deepseek-v3", Verdict.A, external_id="new")]
     )

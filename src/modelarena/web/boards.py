@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Key = tuple[str, *tuple[Hashable, ...]]  # (kind, what the value depends on...)
 
 HISTORY_MAX_DAYS = 90
 
@@ -66,8 +67,10 @@ class BoardCache:
         self.history_refresh_s = history_refresh_s
         self._history: tuple[float, dict[str, list[dict[str, Any]]]] | None = None
         self.computed: Counter[str] = Counter()  # what was computed, by kind (fit, ...)
-        self._done: OrderedDict[Hashable, Any] = OrderedDict()
-        self._running: dict[Hashable, asyncio.Future[Any]] = {}
+        # one LRU per kind (fit, board, payload, history): a client that asks for many
+        # display filters evicts other boards and payloads, never the fits they share
+        self._done: defaultdict[str, OrderedDict[Key, Any]] = defaultdict(OrderedDict)
+        self._running: dict[Key, asyncio.Future[Any]] = {}
         self._warm: dict[FitKey, BoardFit] = {}  # the last fit of each key, any votes
         self._limiter: anyio.CapacityLimiter | None = None
         self._reader: anyio.CapacityLimiter | None = None
@@ -123,10 +126,11 @@ class BoardCache:
         )
         return histories.get(model_id, [])
 
-    async def _once(self, key: Hashable, compute: Callable[[], T], *, heavy: bool = False) -> T:
-        if key in self._done:
-            self._done.move_to_end(key)
-            return self._done[key]  # type: ignore[no-any-return]
+    async def _once(self, key: Key, compute: Callable[[], T], *, heavy: bool = False) -> T:
+        done = self._done[key[0]]
+        if key in done:
+            done.move_to_end(key)
+            return done[key]  # type: ignore[no-any-return]
         running = self._running.get(key)
         if running is None:
             running = asyncio.ensure_future(self._compute(key, compute, heavy))
@@ -135,14 +139,15 @@ class BoardCache:
         # shielded: a client that goes away does not cancel the others' computation
         return await asyncio.shield(running)
 
-    async def _compute(self, key: Hashable, compute: Callable[[], T], heavy: bool) -> T:
+    async def _compute(self, key: Key, compute: Callable[[], T], heavy: bool) -> T:
         try:
             limiter = self._fit_limiter() if heavy else None
             value = await anyio.to_thread.run_sync(compute, limiter=limiter)
-            self.computed[str(key[0]) if isinstance(key, tuple) else str(key)] += 1
-            self._done[key] = value
-            while len(self._done) > self.size:
-                self._done.popitem(last=False)
+            self.computed[key[0]] += 1
+            done = self._done[key[0]]
+            done[key] = value
+            while len(done) > self.size:
+                done.popitem(last=False)
             return value
         finally:
             self._running.pop(key, None)
