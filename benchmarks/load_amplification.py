@@ -51,6 +51,7 @@ import httpx
 
 HOST = "127.0.0.1"
 CONTESTANTS = ("flood-a", "flood-b")
+COUNTRIES = ("US", "CN", "FR", "GB", "DE", "JP", "KR", "CA", "IL", "AE", "IN", "SG")
 WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit"]
 
 
@@ -254,11 +255,12 @@ async def boards(url: str, a: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=url, timeout=900) as http:
             for r in range(a.rounds):
                 model = f"model-{(c + r) % a.models:03d}"
+                country = COUNTRIES[(c + r) % len(COUNTRIES)]
                 for kind, path in (
                     ("GET /api/models/{id}", f"/api/models/{model}"),
                     ("GET /api/leaderboard?min_votes=k", f"/api/leaderboard?min_votes={c + r}"),
                     ("GET /models/{id} (HTML)", f"/models/{model}"),
-                    ("GET /leaderboard?country=.. (HTML)", f"/leaderboard?country=X{c}"),
+                    ("GET /leaderboard?country=.. (HTML)", f"/leaderboard?country={country}"),
                 ):
                     t = time.perf_counter()
                     try:
