@@ -41,3 +41,20 @@ def scripted_arena(
         Settings(database_url=db_url, models=models, **settings),  # type: ignore[arg-type]
         Store.open(db_url),
     )
+
+
+def backdate_turn(arena: Arena, battle_id: str, seconds: float) -> None:
+    """As if the battle's pending turn began ``seconds`` ago (then its process died)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from modelarena.store.schema import battles
+
+    when = datetime.now(UTC) - timedelta(seconds=seconds)
+    with arena.store.engine.begin() as conn:
+        conn.execute(
+            update(battles)
+            .where(battles.c.id == battle_id)
+            .values(created_at=when, turn_started_at=when)
+        )

@@ -8,9 +8,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from scripted import scripted_arena
+from scripted import backdate_turn, scripted_arena
 
-from modelarena.arena import PROBE_AFTER_S, Arena, ArenaError
+from modelarena.arena import PROBE_AFTER_S, ArenaError
 from modelarena.backends.base import BackendTimeout
 from modelarena.battles.categories import UnknownCategory
 from modelarena.battles.records import Answer, BattleStatus, Verdict
@@ -137,23 +137,6 @@ async def test_no_follow_up_after_the_vote(sqlite_url: str) -> None:
 
 
 # ------------------------------------------------- votes against follow-ups, lost turns
-def _backdate(arena: Arena, battle_id: str, seconds: float) -> None:
-    """As if the battle's pending turn began ``seconds`` ago (then its process died)."""
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import update
-
-    from modelarena.store.schema import battles
-
-    when = datetime.now(UTC) - timedelta(seconds=seconds)
-    with arena.store.engine.begin() as conn:
-        conn.execute(
-            update(battles)
-            .where(battles.c.id == battle_id)
-            .values(created_at=when, turn_started_at=when)
-        )
-
-
 def test_a_vote_and_a_follow_up_at_once_are_never_both_accepted(db_url: str) -> None:
     """Both sent at the same moment, many times: either the vote is taken and the turn
     refused, or the turn is generated and the vote refused (``incomplete``); never a turn
@@ -224,7 +207,7 @@ def test_a_turn_lost_in_a_crash_is_marked_failed_after_its_time_limit(db_url: st
     assert limit == 2 * 120.0 + 15.0  # twice the models' timeout_s, plus a margin
     fresh = arena.start_battle("chat", "hi", session_id="s")  # pending, maybe generating
     lost = arena.start_battle("chat", "hi", session_id="s")
-    _backdate(arena, lost.id, limit + 5)
+    backdate_turn(arena, lost.id, limit + 5)
     assert arena.battle(fresh.id).status is BattleStatus.PENDING
     assert arena.recover_lost_turns() == 1
     assert arena.recover_lost_turns() == 0
@@ -236,9 +219,9 @@ def test_a_turn_lost_in_a_crash_is_marked_failed_after_its_time_limit(db_url: st
     b = arena.start_battle("chat", "first", session_id="s")
     asyncio.run(arena.run_turn(b.id, "first"))
     assert arena.claim_turn(b.id, owner="s") == 1
-    _backdate(arena, b.id, limit - 5)
+    backdate_turn(arena, b.id, limit - 5)
     assert arena.battle(b.id).status is BattleStatus.PENDING  # could still be generating
-    _backdate(arena, b.id, limit + 5)
+    backdate_turn(arena, b.id, limit + 5)
     assert arena.battle(b.id).status is BattleStatus.FAILED
     # answers that arrive late leave it failed; it can never be counted
     arena.store.save_answers(b.id, [Answer("a", 1, "x", "late"), Answer("b", 1, "x", "late")])

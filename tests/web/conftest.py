@@ -16,6 +16,7 @@ from webtools import (
     LiveServer,
     bundled_config,
     make_scripted_arena,
+    require_chromium,
 )
 
 from modelarena.arena import Arena
@@ -133,11 +134,7 @@ def bundled_arena(tmp_path: Path, bundled_gguf_path: Path) -> Arena:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI must run the browser tests, never skip them
-        pytest.skip(message)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import os
 import selectors
 import socket
 import threading
@@ -33,7 +32,7 @@ from typing import Any
 
 import pytest
 from sandbox_variants import VARIANTS, Variant, payload
-from webtools import CHROMIUM, CHROMIUM_ARGS
+from webtools import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -111,11 +110,7 @@ def attempts_in_net_log(path: Path, listeners: Listeners) -> dict[str, int]:
 
 @contextlib.contextmanager
 def chromium_with_net_log(path: Path) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI must run the browser tests, never skip them
-        pytest.skip(message)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -3,14 +3,10 @@ duration of an answer, and turns lost in a crash."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from scripted import backdate_turn
 from test_api import sse_events
-
-from modelarena.arena import Arena
-from modelarena.store.schema import battles
 
 
 def thinking(*, reasoning: bool, total_time_s: float = 1.234) -> list[dict[str, Any]]:
@@ -86,16 +82,6 @@ async def test_an_answer_has_one_duration_in_the_pane_and_in_the_reveal(
         assert reveal[side]["time_s"] == round(2 * expected, 2)
 
 
-def _backdate(arena: Arena, battle_id: str, seconds: float) -> None:
-    when = datetime.now(UTC) - timedelta(seconds=seconds)
-    with arena.store.engine.begin() as conn:
-        conn.execute(
-            update(battles)
-            .where(battles.c.id == battle_id)
-            .values(created_at=when, turn_started_at=when)
-        )
-
-
 async def test_a_turn_lost_in_a_crash_fails_and_the_voter_can_retry(scripted, api_client) -> None:
     """A turn left pending by a dead process: once older than any turn can take, reading
     the battle marks it failed (the page then offers a retry) and its stream ends at once;
@@ -104,7 +90,7 @@ async def test_a_turn_lost_in_a_crash_fails_and_the_voter_can_retry(scripted, ap
     c = await api_client(arena)
     lost = arena.start_battle("chat", "hi", session_id="someone")  # nobody generates it
     recent = arena.start_battle("chat", "hi", session_id="someone")
-    _backdate(arena, lost.id, 3600)
+    backdate_turn(arena, lost.id, 3600)
     view = (await c.get(f"/api/battles/{lost.id}")).json()
     assert view["status"] == "failed" and view["can_vote"] is False
     assert view["failure"] == "This turn was interrupted (the server stopped while generating it)."
@@ -113,7 +99,7 @@ async def test_a_turn_lost_in_a_crash_fails_and_the_voter_can_retry(scripted, ap
     assert (await c.get(f"/api/battles/{recent.id}")).json()["status"] == "pending"
 
     lost_again = arena.start_battle("chat", "hi", session_id="someone")
-    _backdate(arena, lost_again.id, 3600)
+    backdate_turn(arena, lost_again.id, 3600)
     app = c.app  # type: ignore[attr-defined]
     async with app.router.lifespan_context(app):
         stored = arena.store.get_battle(lost_again.id)

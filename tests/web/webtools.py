@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scripted import scripted_model
 
 from modelarena.arena import Arena
@@ -34,6 +35,15 @@ SCREENSHOTS = Path(
 
 # Two catalog models with well-known names, labs and ids: the anonymity tests look for them.
 SCRIPTED_MODELS = ("deepseek-v3", "gpt-4o")
+
+
+def require_chromium() -> None:
+    """Skip a browser test where Chromium is missing; under CI, fail it instead."""
+    if not Path(CHROMIUM).exists():
+        message = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must run the browser tests, never skip them
+        pytest.skip(message)
 
 
 def free_port() -> int:
