@@ -290,9 +290,7 @@ def test_notes_never_name_models_the_filters_hide(sqlite_url: str) -> None:
             ("qwen3-235b-a22b", "llama-3.1-405b-instruct", 26, 24),
         ],
     )
-    arena.store.import_battles(
-        [ImportedBattle("claude-sonnet-4", "gemini-2.5-pro", Verdict.A)] * 3
-    )
+    arena.store.import_battles([ImportedBattle("claude-sonnet-4", "gemini-2.5-pro", Verdict.A)] * 3)
     full = compute_leaderboard(arena.store, arena.model_info)
     named = {p[k] for p in full.fragile_pairs for k in ("upper", "lower")}
     assert "gpt-4o" in named and "claude-sonnet-4" in full.unrated

@@ -313,7 +313,9 @@ def test_design_answers_cannot_escape_the_sandbox(
     assert len(page.context.pages) == 1  # no popup
     # the page's own session cookie is HttpOnly: even a script on the page could not read it
     assert page.evaluate("document.cookie") == ""
-    policy = page.evaluate("() => fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    policy = page.evaluate(
+        "() => fetch(location.href).then(r => r.headers.get('content-security-policy'))"
+    )
     assert "script-src 'self';" in policy  # the page itself runs no inline script
 
 

@@ -40,6 +40,7 @@ prompts_app = typer.Typer(
 )
 judge_app.add_typer(prompts_app, name="prompts")
 
+
 def _folder(value: Path) -> Path:
     if value.exists() and not value.is_dir():
         raise typer.BadParameter(f"{value} is a file; the work directory must be a folder")

@@ -94,8 +94,6 @@ def _fragility(store: Store, top: int) -> tuple[list[FragileRow], int, list[str]
     return rows, int(counts.total), unrated
 
 
-
-
 def integrity_report(store: Store, *, top: int = 10, audit_entries: int = 20) -> IntegrityReport:
     by_reason = store.filtered_vote_summary()
     total = sum(by_reason.values())
