@@ -14,6 +14,8 @@ peak resident memory (its ``ru_maxrss``), then checks what the target also asks 
     python benchmarks/bench_import.py                  # 1M votes, SQLite, 3 runs
     python benchmarks/bench_import.py --votes 100000 --runs 1
     python benchmarks/bench_import.py --db postgresql://postgres@127.0.0.1:5432/bench
+    git worktree add /tmp/before 59cb1b9~1   # the importer before issue 11, to compare
+    python benchmarks/bench_import.py --src /tmp/before/src --runs 1 --no-checks
 
 With ``--db`` every run empties that database's tables first.
 """
@@ -88,10 +90,15 @@ def write_log(path: Path, votes: int, seed: int = 0) -> int:
     return path.stat().st_size
 
 
-def run_import(path: Path, db: str) -> tuple[float, float, float, subprocess.CompletedProcess[str]]:
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def run_import(
+    path: Path, db: str, src: Path = SRC
+) -> tuple[float, float, float, subprocess.CompletedProcess[str]]:
     """Seconds, CPU seconds (user + system) and peak RSS (MB) of one ``arena import`` in a
     child process. CPU time says what the import costs when other work shares the cores."""
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    env = os.environ | {"PYTHONPATH": str(src)}
     cmd = [sys.executable, "-m", "modelarena", "import", str(path), "--db", db]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         began = time.perf_counter()
@@ -141,6 +148,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
     parser.add_argument("--no-checks", action="store_true", help="skip the re-import checks")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=SRC,
+        help="the modelarena sources to run (another checkout's src/, to compare versions)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp_name:
@@ -151,9 +164,9 @@ def main() -> None:
         try:
             import orjson  # noqa: F401
 
-            parser_name = "orjson"
+            parser_name = "orjson installed"
         except ImportError:
-            parser_name = "json (stdlib)"
+            parser_name = "json (stdlib), orjson not installed"
         db_kind = "SQLite" if args.db is None else args.db.split(":", 1)[0]
         print(f"database: {db_kind}; JSON parser: {parser_name}; cores: {os.cpu_count()}")
 
@@ -164,7 +177,7 @@ def main() -> None:
         for run in range(args.runs):
             db = fresh_db(args.db, tmp, run)
             load = os.getloadavg()[0]
-            seconds, cpu, rss, proc = run_import(log, db)
+            seconds, cpu, rss, proc = run_import(log, db, args.src)
             if proc.returncode != 0:
                 sys.exit(f"import failed:\n{proc.stderr[-2000:]}")
             stored = count_votes(db)
@@ -187,7 +200,7 @@ def main() -> None:
         if args.no_checks:
             return
 
-        seconds, cpu, rss, proc = run_import(log, db)
+        seconds, cpu, rss, proc = run_import(log, db, args.src)
         again = count_votes(db)
         ok = proc.returncode == 0 and again == args.votes
         print(
@@ -198,7 +211,7 @@ def main() -> None:
         with log.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"model_a": "x", "model_b": "y", "winner": "left"}) + "\n")
         db = fresh_db(args.db, tmp, args.runs)
-        seconds, cpu, rss, proc = run_import(log, db)
+        seconds, cpu, rss, proc = run_import(log, db, args.src)
         left = count_votes(db)
         ok = proc.returncode != 0 and left == 0 and "nothing was imported" in proc.stderr
         print(
