@@ -282,3 +282,36 @@ def test_a_large_import_rebuilds_the_indexes_it_set_aside(
     # the second import looks rows up through the index, and finds them
     assert import_file(path, catalog=catalog, store=store).skipped["already_imported"] == 3
     assert count_votes(store) == 3
+
+
+def test_two_imports_of_one_file_at_once_store_it_once(
+    db_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    """Imports take turns (SQLite's write lock, a PostgreSQL advisory lock), and each one
+    looks up what the one before it committed."""
+    import threading
+
+    rows = [battle_33k(i, "gpt-4-0613", "mystery-7b", "model_a") for i in range(3000)]
+    path = write_jsonl(tmp_path / "log.jsonl", rows)
+    stores = [Store.open(db_url), Store.open(db_url)]
+    reports: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(store: Store) -> None:
+        try:
+            reports.append(import_file(path, catalog=catalog, store=store).imported)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert sorted(reports) == [0, 3000]
+        assert count_votes(stores[0]) == 3000
+    finally:
+        for s in stores:
+            s.close()

@@ -135,8 +135,12 @@ class ImportWriter:
     what is buffered and adds the pair counts of the counted votes written.
     """
 
-    def __init__(self, conn: Connection, source_label: str, expected_rows: int = 0) -> None:
+    def __init__(
+        self, conn: Connection, source_label: str, expected_rows: int = 0, *, write: bool = True
+    ) -> None:
         self.conn = conn
+        if write:
+            _serialise(conn)
         self.source_label = source_label
         self.written = 0
         self._stamp = now()
@@ -279,11 +283,6 @@ class ImportWriter:
             < (self.conn.exec_driver_sql("SELECT max(rowid) FROM battles").scalar() or 0)
         ):
             return []
-        # the sqlite3 module opens its transaction at the first INSERT, not before DDL:
-        # open it now, so that a failed import rolls the DROP INDEX back too
-        raw = self.conn.connection.driver_connection
-        if raw is not None and not raw.in_transaction:
-            self.conn.exec_driver_sql("BEGIN IMMEDIATE")
         found = self.conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
             "AND tbl_name IN ('battles', 'answers', 'votes')"
@@ -316,6 +315,22 @@ def _time_processor(conn: Connection) -> Callable[[datetime], Any]:
         return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
     processor = battles.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     return processor or (lambda value: value)
+
+
+IMPORT_LOCK = 0x61726E61  # PostgreSQL advisory lock key: one import at a time
+
+
+def _serialise(conn: Connection) -> None:
+    """One import at a time, and each sees what the one before committed: SQLite takes
+    its write lock now (the sqlite3 module would open the transaction only at the first
+    INSERT, after the reads, and would not roll back a DROP INDEX); PostgreSQL takes an
+    advisory lock that only imports ask for (live battles and votes go on)."""
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
 
 
 Write = Callable[[Table, tuple[str, ...], list[tuple[Any, ...]]], None]

@@ -455,18 +455,27 @@ class Store:
         rolled back otherwise (and always in a dry run, which writes nothing).
         ``expected_rows``: about how many rows will come (lets SQLite bulk-build indexes)."""
         if dry_run:
-            with self.engine.connect() as conn, contextlib.closing(
-                ImportWriter(conn, source_label)
-            ) as reader:
+            with (
+                self.engine.connect() as conn,
+                contextlib.closing(ImportWriter(conn, source_label, write=False)) as reader,
+            ):
                 yield reader
             return
-        with (
-            self._begin() as conn,
-            bulk_pragmas(conn),
-            contextlib.closing(ImportWriter(conn, source_label, expected_rows)) as writer,
-        ):
-            yield writer
-            writer.finish()
+        try:
+            with (
+                self._begin() as conn,
+                bulk_pragmas(conn),
+                contextlib.closing(ImportWriter(conn, source_label, expected_rows)) as writer,
+            ):
+                yield writer
+                writer.finish()
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig):
+                raise
+            raise StoreError(
+                "the database stayed locked by another writer for 30 s; nothing was "
+                "imported: run the import again when the other one is done"
+            ) from exc
 
     def export_rows(self, *, counted_only: bool = False) -> Iterable[dict[str, Any]]:
         """Votes with their battle's first-turn prompt and answers, oldest first."""
