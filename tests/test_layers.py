@@ -142,3 +142,11 @@ def test_no_import_cycles_between_modules() -> None:
         if node not in state:
             visit(node, [node])
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_tests_mirror_the_package() -> None:
+    """Each folder of tests is named after the package it tests (tests/store for store/)."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert folders <= packages, f"test folders with no package: {sorted(folders - packages)}"
