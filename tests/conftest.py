@@ -10,6 +10,12 @@ import pytest
 
 pytest_plugins = ["fixtures_llama"]
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps an event loop running in the
+    main thread while its browser is open, and an async test cannot start then."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 PG_ADMIN_URL = os.environ.get("ARENA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

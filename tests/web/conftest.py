@@ -132,7 +132,7 @@ def bundled_arena(tmp_path: Path, bundled_gguf_path: Path) -> Arena:
     return Arena.from_config(str(cfg))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed between modules, which may open their own
 def chromium() -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
