@@ -18,6 +18,7 @@ from pathlib import Path
 
 from modelarena.battles.categories import CATEGORY_IDS
 from modelarena.catalog import Catalog
+from modelarena.io import columnar
 from modelarena.io.dedupe import ImportKeys, Outcome
 from modelarena.io.errors import VoteLogError
 from modelarena.io.formats import Format, detect_format
@@ -131,13 +132,21 @@ def import_file(
     keys = ImportKeys(SOURCE_LABEL, source.where_label)
 
     names: Counter[str] = Counter()  # raw model names -> battles
-    progress.begin("checking" if dry_run else "importing", source.total)
-    expected = source.total or path.stat().st_size // BYTES_PER_ROW_AT_LEAST
+    fast = None
+    if source.format is Format.JSONL:
+        progress.begin("reading", None)
+        fast = columnar.read(path)
+    total = fast.rows if fast is not None else source.total
+    progress.begin("checking" if dry_run else "importing", total)
+    expected = total or path.stat().st_size // BYTES_PER_ROW_AT_LEAST
     with store.bulk_import(
         source_label=SOURCE_LABEL, dry_run=dry_run, expected_rows=expected
     ) as writer:
-        for chunk in _chunks(_mapped(source, mapper, progress), LOOKUP_BATCH):
-            _import_chunk(chunk, writer, keys, names, report, dry_run, on_conflict)
+        if fast is not None:
+            _import_columns(fast, writer, keys, mapper, names, report, on_conflict, progress)
+        else:
+            for chunk in _chunks(_mapped(source, mapper, progress), LOOKUP_BATCH):
+                _import_chunk(chunk, writer, keys, names, report, dry_run, on_conflict)
         progress.flush()
         for raw, n in names.items():
             resolved = mapper.resolve(raw)
@@ -200,6 +209,37 @@ def _import_chunk(
     report.imported += imported
     report.counted += counted
     report.not_counted += imported - counted
+
+
+def _import_columns(
+    cols: columnar.Columns,
+    writer: ImportWriter,
+    keys: ImportKeys,
+    mapper: RowMapper,
+    names: Counter[str],
+    report: ImportReport,
+    on_conflict: str,
+    progress: _Progress,
+) -> None:
+    """The fast path (see :mod:`modelarena.io.columnar`), into the same report."""
+    done = columnar.import_columns(
+        cols,
+        writer=writer,
+        keys=keys,
+        resolve=mapper.resolve,
+        category=mapper.category_default,
+        write=not report.dry_run,
+        on_conflict=on_conflict,
+        describe_limit=CONFLICTS_SHOWN,
+        step=progress.step,
+    )
+    report.rows += done.rows
+    report.imported += done.imported
+    report.counted += done.counted
+    report.not_counted += done.imported - done.counted
+    report.skipped.update(done.skipped)
+    report.conflicts.extend(done.conflicts)
+    names.update(done.names)
 
 
 def _conflict_message(path: Path, report: ImportReport) -> str:

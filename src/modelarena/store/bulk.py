@@ -15,7 +15,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -122,6 +122,8 @@ _ANSWER_COLUMNS = (
     "style_lists",
     "style_bold",
 )
+# a vote without style counts: the columns after these stay NULL
+_VOTE_COLUMNS_NO_STYLE = _VOTE_COLUMNS[:10]
 _COMPLETE = BattleStatus.COMPLETE.value
 _first = itemgetter(0)
 _VERDICT_VALUE = {v: v.value for v in Verdict}  # faster than Enum.value per row
@@ -255,6 +257,74 @@ class ImportWriter:
         if len(self._votes) >= BATCH:
             self.flush()
 
+    def unix_times(self, seconds: Any) -> list[Any]:
+        """Unix times (a numpy array) as ``add`` writes ``datetime.fromtimestamp(t, UTC)``:
+        on SQLite its text, made by pyarrow at once (rounded alike: to the nearest
+        microsecond, ties to even); elsewhere through the column type, one at a time."""
+        import numpy as np
+
+        if self.conn.dialect.name != "sqlite":
+            utc = datetime.fromtimestamp
+            return [self._time(utc(t, UTC)) for t in seconds.tolist()]
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        whole = np.floor(seconds)
+        micros = whole.astype(np.int64) * 1_000_000 + np.rint((seconds - whole) * 1e6).astype(
+            np.int64
+        )
+        stamps = pc.strftime(pa.array(micros, pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S")
+        return list(stamps.to_pylist())
+
+    def add_rows(
+        self,
+        battle_ids: list[str],
+        created: list[Any],
+        category: str,
+        model_a: list[str],
+        model_b: list[str],
+        anonymous: list[bool],
+        external_ids: list[str],
+        voters: list[str | None],
+        verdicts: list[str],
+    ) -> None:
+        """Write new battles and their human votes, given as columns (one entry a row),
+        without answers or style counts; the caller adds their pair counts
+        (:meth:`add_increments`)."""
+        self.flush()
+        n = len(battle_ids)
+        if n == 0:
+            return
+        label, cats, complete = [self.source_label] * n, [category] * n, [_COMPLETE] * n
+        rows = sorted(
+            zip(
+                battle_ids, created, cats, model_a, model_b, complete, anonymous, label,
+                external_ids, [None] * n, strict=True,
+            ),
+            key=_first,
+        )  # fmt: skip
+        self._write(battles, _BATTLE_COLUMNS, rows)
+        del rows
+        reasons = [None if a else _NON_ANONYMOUS for a in anonymous]
+        self._write(
+            votes,
+            _VOTE_COLUMNS_NO_STYLE,
+            list(
+                zip(
+                    battle_ids, created, voters, [HUMAN] * n, verdicts, anonymous, reasons,
+                    model_a, model_b, cats, strict=True,
+                )
+            ),
+        )  # fmt: skip
+        self.written += n
+
+    def add_increments(self, increments: pair_count_cache.Increments) -> None:
+        """Pair counts of votes written by :meth:`add_rows`, added at :meth:`finish`."""
+        for key, row in increments.items():
+            cell = self._inc[key]
+            for i, v in enumerate(row):
+                cell[i] += v
+
     def flush(self) -> None:
         # battles first: answers and votes refer to them. Battles in id order: the random
         # ids then land near each other in the index, which grows faster so. Votes keep
@@ -360,9 +430,9 @@ def _writer(conn: Connection) -> Write:
     statements: dict[str, str] = {}
 
     def executemany(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        sql = statements.get(table.name)
+        sql = statements.get(f"{table.name}{len(columns)}")
         if sql is None:
-            sql = statements[table.name] = (
+            sql = statements[f"{table.name}{len(columns)}"] = (
                 f"INSERT INTO {table.name} ({', '.join(columns)}) "
                 f"VALUES ({', '.join([mark] * len(columns))})"
             )

@@ -1,0 +1,328 @@
+"""The fast path of ``arena import``: a published JSON Lines log, a column at a time.
+
+pyarrow's JSON reader (multi-threaded C++) parses the file into columns; the checks and the
+mapping of the row-by-row importer then run once per column (model names once per distinct
+name, verdicts once per distinct spelling, times with numpy), and rows are built as plain
+tuples only a batch at a time. It takes the files that make up the published logs
+(``question_id``, ``model_a``, ``model_b``, ``winner``, ``judge``, ``anony``, ``tstamp``,
+and columns the importer does not read); any other file, and any file with a value the
+checks do not accept as is, goes the row-by-row way (:mod:`modelarena.io.importer`), which
+stores the same rows, or names the line that is wrong. Both give the same database.
+
+pyarrow comes with ``pip install 'modelarena[parquet]'``; without it every file takes the
+row-by-row way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelarena.battles.records import Verdict
+from modelarena.io.dedupe import Outcome as Decided
+from modelarena.store import HUMAN, ImportedBattle
+from modelarena.store.bulk import BATCH, ImportWriter
+from modelarena.store.rows import OUTCOME
+
+if TYPE_CHECKING:
+    from modelarena.io.dedupe import ImportKeys
+
+# the columns the fast path reads; a file with another column the importer reads goes the
+# row-by-row way
+REQUIRED = ("question_id", "model_a", "model_b", "winner", "tstamp")
+OPTIONAL = ("judge", "anony", "language")
+TEXT_LIMIT = 128  # as modelarena.io.mapping.TEXT_LIMIT
+MAX_UNIX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the last time datetime holds
+SCAN_CHUNK = 8 << 20
+# Python's str.strip() whitespace: a value that starts or ends with one is left to the
+# row-by-row way (which strips it)
+SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_EDGE_SPACE = f"^[{re.escape(SPACE)}]|[{re.escape(SPACE)}]$"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_PERSON = b"arena-import"  # as modelarena.store.bulk.import_battle_digest
+
+
+@dataclass
+class Columns:
+    """A log read into columns, checked: one entry per data row, in file order."""
+
+    path: Path
+    table: Any  # pyarrow.Table
+    rows: int
+
+
+@dataclass
+class FastResult:
+    """What the fast path did, for the import report."""
+
+    rows: int = 0
+    imported: int = 0
+    counted: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)  # raw names -> battles not skipped
+    conflicts: list[str] = field(default_factory=list)
+    conflicted: int = 0
+
+
+def read(path: Path) -> Columns | None:
+    """The log as checked columns, or None when it is not for the fast path (no pyarrow,
+    another column, a value to strip or to refuse, blank lines, repeated ids)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.json as pj
+    except ImportError:
+        return None
+    newlines, last_byte, escaped = _scan(path)
+    if escaped:  # an escaped UTF-16 surrogate: the row-by-row way checks them
+        return None
+    try:
+        table = pj.read_json(path)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        return None
+    n = table.num_rows
+    # one row a line, no blank line: row i is line i + 1 (error messages name lines)
+    if n == 0 or newlines != n - (last_byte != b"\n"):
+        return None
+    names = set(table.column_names)
+    from modelarena.io.mapping import KNOWN_COLUMNS
+
+    if not set(REQUIRED) <= names or (names & KNOWN_COLUMNS) - {*REQUIRED, *OPTIONAL}:
+        return None
+    string, boolean = pa.string(), pa.bool_()
+    for name in ("question_id", "model_a", "model_b", "winner", "judge"):
+        if name not in names:
+            continue
+        col = table.column(name)
+        if col.type != string:
+            return None
+        if name != "judge" and col.null_count:
+            return None
+        try:
+            col.validate(full=True)  # UTF-8
+        except pa.ArrowInvalid:
+            return None
+        if name == "winner":
+            try:  # each spelling once; one the parser refuses: the row-by-row way names it
+                for value in pc.unique(col).to_pylist():
+                    Verdict.parse(value)
+            except ValueError:
+                return None
+            continue
+        if (
+            pc.any(pc.equal(pc.utf8_length(col), 0)).as_py()
+            or pc.any(pc.greater(pc.utf8_length(col), TEXT_LIMIT)).as_py()
+            or pc.any(pc.match_substring(col, "\x00")).as_py()
+            or pc.any(pc.match_substring_regex(col, _EDGE_SPACE)).as_py()
+        ):
+            return None
+    if "anony" in names and table.column("anony").type != boolean:
+        return None
+    ts = table.column("tstamp")
+    if not (pa.types.is_floating(ts.type) or pa.types.is_integer(ts.type)) or ts.null_count:
+        return None
+    if pa.types.is_floating(ts.type) and pc.any(pc.is_nan(ts)).as_py():
+        return None
+    low, high = pc.min_max(ts).values()
+    if low.as_py() < 0 or high.as_py() > MAX_UNIX_TIME:
+        return None
+    if pc.any(pc.equal(table.column("model_a"), table.column("model_b"))).as_py():
+        return None
+    if pc.count_distinct(table.column("question_id")).as_py() != n:
+        return None
+    keep = [c for c in (*REQUIRED, *OPTIONAL) if c in names and c != "language"]
+    return Columns(path, table.select(keep), n)
+
+
+def _scan(path: Path) -> tuple[int, bytes, bool]:
+    """Newlines in the file, its last byte, and whether it escapes a UTF-16 surrogate."""
+    newlines, last, escaped, tail = 0, b"", False, b""
+    with path.open("rb", buffering=0) as f:
+        while block := f.read(SCAN_CHUNK):
+            newlines += block.count(b"\n")
+            escaped = escaped or _SURROGATE_ESCAPE.search(tail + block) is not None
+            tail, last = block[-5:], block[-1:]
+    return newlines, last, escaped
+
+
+def import_columns(
+    cols: Columns,
+    *,
+    writer: ImportWriter,
+    keys: ImportKeys,
+    resolve: Callable[[str], str | None],
+    category: str,
+    write: bool,
+    on_conflict: str,
+    describe_limit: int,
+    step: Callable[[int], None],
+) -> FastResult:
+    """Map, deduplicate and write every row of ``cols`` (nothing when ``write`` is False)."""
+    import numpy as np
+
+    table, n = cols.table, cols.rows
+    out = FastResult(rows=n)
+    # model names: each distinct name resolved once, then codes
+    names, name_a, name_b = _name_codes(np, table)
+    models = [resolve(name) or name for name in names]
+    model_ids = sorted(set(models))
+    index = {m: i for i, m in enumerate(model_ids)}
+    model_code = np.array([index[m] for m in models], dtype=np.int64)
+    ma, mb = model_code[name_a], model_code[name_b]
+    kept = ma != mb  # else both names resolve to one catalog model: skipped
+    if skipped := int(n - kept.sum()):
+        out.skipped["same_catalog_model"] = skipped
+    counts = np.bincount(name_a[kept], minlength=len(names))
+    counts += np.bincount(name_b[kept], minlength=len(names))
+    out.names.update({names[i]: int(c) for i, c in enumerate(counts.tolist()) if c})
+
+    winner = table.column("winner").combine_chunks().dictionary_encode()
+    spelled = [Verdict.parse(w) for w in winner.dictionary.to_pylist()]
+    verdict_of = winner.indices.to_numpy(zero_copy_only=False)
+    outcome = np.array([OUTCOME[v] for v in spelled], dtype=np.int64)[verdict_of]
+    values = [v.value for v in spelled]
+    if "anony" in table.column_names:
+        anony = table.column("anony").fill_null(True).to_numpy(zero_copy_only=False)
+    else:
+        anony = np.ones(n, dtype=bool)
+    tstamp = table.column("tstamp").to_numpy().astype(np.float64)
+
+    m = len(model_ids)
+    increments = np.zeros((m * m, 4), dtype=np.int64)  # pair counts of counted votes
+    ids = table.column("question_id")
+    voters = table.column("judge") if "judge" in table.column_names else None
+    label = writer.source_label.encode("utf-8") + b"\x1f"
+    refused = on_conflict == "refuse"
+    for start in range(0, n, BATCH):
+        size = min(n, start + BATCH) - start
+        ext = ids.slice(start, size).to_pylist()
+        bids = [
+            hashlib.blake2b(label + e.encode("utf-8"), digest_size=12, person=_PERSON).hexdigest()
+            for e in ext
+        ]
+        voter = voters.slice(start, size).to_pylist() if voters is not None else [None] * size
+        take = kept[start : start + size].copy()
+        if writer.had_imports:  # rows an earlier import stored: decided one by one
+            rows = _Batch(start, ext, voter, tstamp, model_ids, ma, mb, spelled, verdict_of, anony)
+            special = _stored_rows(writer, keys, rows, take, category, out, describe_limit)
+            if write and not (refused and out.conflicts):
+                for item, battle_id in special:
+                    writer.add(item, battle_id=battle_id, new_battle=False)
+        picked = np.flatnonzero(take)
+        at = picked + start
+        out.imported += len(picked)
+        out.counted += int(anony[at].sum())
+        if write and not (refused and out.conflicts):
+            counted = at[anony[at]]
+            np.add.at(increments, (ma[counted] * m + mb[counted], outcome[counted]), 1)
+            stamps = writer.unix_times(tstamp[at])
+            a_names = [model_ids[i] for i in ma[at].tolist()]
+            b_names = [model_ids[i] for i in mb[at].tolist()]
+            verdict = [values[i] for i in verdict_of[at].tolist()]
+            flags = anony[at].tolist()
+            pick = picked.tolist()
+            writer.add_rows(
+                [bids[i] for i in pick],
+                stamps,
+                category,
+                a_names,
+                b_names,
+                flags,
+                [ext[i] for i in pick],
+                [voter[i] for i in pick],
+                verdict,
+            )
+        step(size)
+    if write and not (refused and out.conflicts):
+        writer.add_increments(
+            {
+                (HUMAN, category, model_ids[k // m], model_ids[k % m]): row
+                for k, row in enumerate(increments.tolist())
+                if any(row)
+            }
+        )
+    return out
+
+
+def _name_codes(np: Any, table: Any) -> tuple[list[str], Any, Any]:
+    """The distinct model names of both columns, and each row's code into them."""
+    a = table.column("model_a").combine_chunks().dictionary_encode()
+    b = table.column("model_b").combine_chunks().dictionary_encode()
+    da, db = a.dictionary.to_pylist(), b.dictionary.to_pylist()
+    names = sorted(set(da) | set(db))
+    code = {name: i for i, name in enumerate(names)}
+    ca = np.array([code[x] for x in da], dtype=np.int64)[a.indices.to_numpy(zero_copy_only=False)]
+    cb = np.array([code[x] for x in db], dtype=np.int64)[b.indices.to_numpy(zero_copy_only=False)]
+    return names, ca, cb
+
+
+@dataclass
+class _Batch:
+    """One batch of rows, for the few decided one by one."""
+
+    start: int
+    ext: list[str]
+    voter: list[str | None]
+    tstamp: Any
+    model_ids: list[str]
+    ma: Any
+    mb: Any
+    spelled: list[Verdict]
+    verdict_of: Any
+    anony: Any
+
+    def item(self, i: int, category: str) -> ImportedBattle:
+        at = self.start + i
+        return ImportedBattle(
+            model_a=self.model_ids[self.ma[at]],
+            model_b=self.model_ids[self.mb[at]],
+            verdict=self.spelled[self.verdict_of[at]],
+            category=category,
+            anonymous=bool(self.anony[at]),
+            voter=self.voter[i],
+            created_at=datetime.fromtimestamp(float(self.tstamp[at]), UTC),
+            external_id=self.ext[i],
+        )
+
+
+def _stored_rows(
+    writer: ImportWriter,
+    keys: ImportKeys,
+    rows: _Batch,
+    take: Any,
+    category: str,
+    out: FastResult,
+    describe_limit: int,
+) -> list[tuple[ImportedBattle, str]]:
+    """Rows of this batch an earlier import stored: the row-by-row importer's rules decide
+    (already imported, a conflict, or another vote on a stored battle); they leave ``take``."""
+    found = writer.stored(rows.ext)
+    special: list[tuple[ImportedBattle, str]] = []
+    for i, e in enumerate(rows.ext):
+        stored = found.get(e)
+        if stored is None or not take[i]:
+            continue
+        take[i] = False
+        item = rows.item(i, category)
+        decision, battle_id, conflict = keys.decide(item, rows.start + i + 1, stored)
+        if decision is Decided.ALREADY_STORED:
+            out.skipped["already_imported"] += 1
+        elif decision is Decided.CONFLICT:
+            out.skipped["conflict"] += 1
+            out.conflicted += 1
+            if len(out.conflicts) < describe_limit:
+                out.conflicts.append(conflict)
+        else:  # another vote source on a stored battle
+            out.imported += 1
+            out.counted += item.anonymous
+            special.append((item, battle_id))
+    return special
