@@ -220,3 +220,22 @@ def test_progress_is_reported_as_rows_are_written(
     )
     assert phases == [("reading", None), ("importing", 40)]
     assert sum(steps) == 40
+
+
+def test_foreign_keys_are_checked_again_after_an_import(
+    tmp_path: Path, store: Store, catalog: Catalog
+) -> None:
+    rows = published(30)
+    rows[5]["winner"] = "left"  # one import that fails, one that is stored
+    for good in (False, True):
+        if good:
+            rows[5]["winner"] = "tie"
+        try:
+            import_file(write(tmp_path / "log.jsonl", rows), catalog=catalog, store=store)
+        except VoteLogError:
+            assert not good
+        for _ in range(3):  # every pooled connection
+            with store.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    assert len(contents(store)["votes"]) == 30

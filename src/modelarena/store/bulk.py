@@ -276,7 +276,7 @@ class ImportWriter:
         stamps = pc.strftime(pa.array(micros, pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S")
         return list(stamps.to_pylist())
 
-    def add_rows(
+    def add_battles(
         self,
         battle_ids: list[str],
         created: list[Any],
@@ -285,38 +285,51 @@ class ImportWriter:
         model_b: list[str],
         anonymous: list[bool],
         external_ids: list[str],
+    ) -> None:
+        """Write new battles given as columns (one entry a battle), without answers."""
+        self.flush()
+        n = len(battle_ids)
+        if n:
+            self._write(
+                battles,
+                _BATTLE_COLUMNS,
+                list(
+                    zip(
+                        battle_ids, created, [category] * n, model_a, model_b,
+                        [_COMPLETE] * n, anonymous, [self.source_label] * n, external_ids,
+                        [None] * n, strict=True,
+                    )
+                ),
+            )  # fmt: skip
+
+    def add_votes(
+        self,
+        battle_ids: list[str],
+        created: list[Any],
+        category: str,
+        model_a: list[str],
+        model_b: list[str],
+        anonymous: list[bool],
         voters: list[str | None],
         verdicts: list[str],
     ) -> None:
-        """Write new battles and their human votes, given as columns (one entry a row),
-        without answers or style counts; the caller adds their pair counts
-        (:meth:`add_increments`)."""
+        """Write human votes given as columns, without style counts; a vote that is not
+        anonymous does not count. The caller adds their pair counts (:meth:`add_increments`)."""
         self.flush()
         n = len(battle_ids)
-        if n == 0:
-            return
-        label, cats, complete = [self.source_label] * n, [category] * n, [_COMPLETE] * n
-        rows = sorted(
-            zip(
-                battle_ids, created, cats, model_a, model_b, complete, anonymous, label,
-                external_ids, [None] * n, strict=True,
-            ),
-            key=_first,
-        )  # fmt: skip
-        self._write(battles, _BATTLE_COLUMNS, rows)
-        del rows
-        reasons = [None if a else _NON_ANONYMOUS for a in anonymous]
-        self._write(
-            votes,
-            _VOTE_COLUMNS_NO_STYLE,
-            list(
-                zip(
-                    battle_ids, created, voters, [HUMAN] * n, verdicts, anonymous, reasons,
-                    model_a, model_b, cats, strict=True,
-                )
-            ),
-        )  # fmt: skip
-        self.written += n
+        if n:
+            reasons = [None if a else _NON_ANONYMOUS for a in anonymous]
+            self._write(
+                votes,
+                _VOTE_COLUMNS_NO_STYLE,
+                list(
+                    zip(
+                        battle_ids, created, voters, [HUMAN] * n, verdicts, anonymous, reasons,
+                        model_a, model_b, [category] * n, strict=True,
+                    )
+                ),
+            )  # fmt: skip
+            self.written += n
 
     def add_increments(self, increments: pair_count_cache.Increments) -> None:
         """Pair counts of votes written by :meth:`add_rows`, added at :meth:`finish`."""
@@ -453,6 +466,30 @@ def bulk_pragmas(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+
+
+@contextlib.contextmanager
+def foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: no foreign key lookups for the transaction opened inside (an import writes
+    each battle before its votes, or finds it stored, so they would all succeed: a lookup
+    a vote, a tenth of the write). Checks are on again once it ended (SQLite ignores the
+    pragma inside a transaction, so this is entered before and left after it); a
+    connection that cannot turn them on again is thrown away, not put back in the pool."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    conn.commit()
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        on = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        conn.commit()
+        if on != 1:
+            conn.invalidate()
 
 
 def insert_imported(conn: Connection, rows: Iterable[ImportedBattle], source_label: str) -> int:

@@ -28,6 +28,7 @@ from modelarena.store.bulk import (
     ImportWriter,
     bulk_pragmas,
     export_query,
+    foreign_keys_off,
     insert_imported,
 )
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
@@ -463,7 +464,10 @@ class Store:
             return
         try:
             with (
-                self._begin() as conn,
+                self._write_lock,
+                self.engine.connect() as conn,
+                foreign_keys_off(conn),
+                conn.begin(),
                 bulk_pragmas(conn),
                 contextlib.closing(ImportWriter(conn, source_label, expected_rows)) as writer,
             ):
