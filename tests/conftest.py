@@ -10,6 +10,7 @@ import pytest
 
 pytest_plugins = ["fixtures_llama"]
 
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run last. Playwright's sync API keeps an event loop running in the
     main thread while its browser is open, and an async test cannot start then."""
