@@ -67,14 +67,14 @@ def contents(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(columnar, "read", lambda path: None)
+    monkeypatch.setattr(columnar, "read", lambda path, label: None)
 
 
 def test_a_published_log_takes_the_fast_path(tmp_path: Path) -> None:
-    cols = columnar.read(write(tmp_path / "log.jsonl", published(50)))
+    cols = columnar.read(write(tmp_path / "log.jsonl", published(50)), "import")
     assert cols is not None and cols.rows == 50
     # no newline after the last row: the same
-    assert columnar.read(write(tmp_path / "end.jsonl", published(50), end="")) is not None
+    assert columnar.read(write(tmp_path / "end.jsonl", published(50), end=""), "import") is not None
 
 
 def test_both_paths_store_the_same_rows(
@@ -129,7 +129,7 @@ def test_a_changed_verdict_on_the_fast_path_names_its_line(
     import_file(write(tmp_path / "a.jsonl", rows), catalog=catalog, store=store)
     rows[6]["winner"] = "model_b" if rows[6]["winner"] != "model_b" else "model_a"
     changed = write(tmp_path / "b.jsonl", rows)
-    assert columnar.read(changed) is not None
+    assert columnar.read(changed, "import") is not None
     with pytest.raises(VoteLogError, match=r"id 'q00006': line 7 says"):
         import_file(changed, catalog=catalog, store=store)
     report = import_file(changed, catalog=catalog, store=store, on_conflict="skip")
@@ -165,20 +165,20 @@ def test_other_files_go_the_row_by_row_way(
     change(rows)
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
-    assert columnar.read(path) is None
+    assert columnar.read(path, "import") is None
 
 
 def test_blank_lines_and_bad_bytes_go_the_row_by_row_way(tmp_path: Path) -> None:
     text = write(tmp_path / "a.jsonl", published(5)).read_bytes()
     blank = tmp_path / "blank.jsonl"
     blank.write_bytes(text.replace(b"\n", b"\n\n", 1))
-    assert columnar.read(blank) is None
+    assert columnar.read(blank, "import") is None
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(text.replace(b"user_", b"user_\xff", 1))
-    assert columnar.read(bad) is None
+    assert columnar.read(bad, "import") is None
     broken = tmp_path / "broken.jsonl"
     broken.write_bytes(text + b'{"model_a": \n')
-    assert columnar.read(broken) is None
+    assert columnar.read(broken, "import") is None
 
 
 def test_a_bad_row_refuses_the_file_and_names_its_line(

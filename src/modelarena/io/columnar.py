@@ -40,7 +40,7 @@ OPTIONAL = ("judge", "anony", "language")
 TEXT_LIMIT = 128  # as modelarena.io.mapping.TEXT_LIMIT
 MAX_UNIX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the last time datetime holds
 SCAN_CHUNK = 8 << 20
-READ_BLOCK = 8 << 20  # bytes of JSON parsed at a time
+READ_BLOCK = 1 << 20  # bytes of JSON parsed at a time: larger blocks take more memory
 # Python's str.strip() whitespace: a value that starts or ends with one is left to the
 # row-by-row way (which strips it)
 SPACE = (
@@ -59,6 +59,14 @@ class Columns:
     path: Path
     table: Any  # pyarrow.Table
     rows: int
+    battle_ids: Any  # numpy array of each row's battle id (ASCII bytes)
+
+    def release(self) -> None:
+        """Give the memory back (before the indexes are built, which take some)."""
+        import pyarrow as pa
+
+        self.table = self.battle_ids = None
+        pa.default_memory_pool().release_unused()
 
 
 @dataclass
@@ -74,7 +82,7 @@ class FastResult:
     conflicted: int = 0
 
 
-def read(path: Path) -> Columns | None:
+def read(path: Path, source_label: str) -> Columns | None:
     """The log as checked columns, or None when it is not for the fast path (no pyarrow,
     another column, a value to strip or to refuse, blank lines, repeated ids)."""
     try:
@@ -133,9 +141,15 @@ def read(path: Path) -> Columns | None:
         return None
     if pc.any(pc.equal(table.column("model_a"), table.column("model_b"))).as_py():
         return None
-    if pc.count_distinct(table.column("question_id")).as_py() != n:
+    import numpy as np
+
+    battle_ids = _battle_ids(np, source_label, table.column("question_id"))
+    ordered = np.sort(battle_ids)
+    if (ordered[1:] == ordered[:-1]).any():  # an id repeated (the row-by-row way tells)
         return None
-    return Columns(path, table, n)
+    del ordered
+    pa.default_memory_pool().release_unused()  # what the checks took, back to the system
+    return Columns(path, table, n, battle_ids)
 
 
 def _read_columns(pa: Any, pj: Any, path: Path) -> Any:
@@ -182,6 +196,7 @@ def import_columns(
 ) -> FastResult:
     """Map, deduplicate and write every row of ``cols`` (nothing when ``write`` is False)."""
     import numpy as np
+    import pyarrow as pa
 
     table, n = cols.table, cols.rows
     names_in = table.column_names
@@ -191,7 +206,7 @@ def import_columns(
     models = [resolve(name) or name for name in names]
     model_ids = sorted(set(models))
     index = {m: i for i, m in enumerate(model_ids)}
-    model_code = np.array([index[m] for m in models], dtype=np.int64)
+    model_code = np.array([index[m] for m in models], dtype=np.int32)
     ma, mb = model_code[name_a], model_code[name_b]
     kept = ma != mb  # else both names resolve to one catalog model: skipped
     if skipped := int(n - kept.sum()):
@@ -199,11 +214,12 @@ def import_columns(
     counts = np.bincount(name_a[kept], minlength=len(names))
     counts += np.bincount(name_b[kept], minlength=len(names))
     out.names.update({names[i]: int(c) for i, c in enumerate(counts.tolist()) if c})
+    del name_a, name_b
 
     winner = table.column("winner").combine_chunks().dictionary_encode()
     spelled = [Verdict.parse(w) for w in winner.dictionary.to_pylist()]
     verdict_of = winner.indices.to_numpy(zero_copy_only=False)
-    outcome = np.array([OUTCOME[v] for v in spelled], dtype=np.int64)[verdict_of]
+    outcome = np.array([OUTCOME[v] for v in spelled], dtype=np.int8)[verdict_of]
     values = [v.value for v in spelled]
     if "anony" in names_in:
         anony = table.column("anony").fill_null(True).to_numpy(zero_copy_only=False)
@@ -212,13 +228,14 @@ def import_columns(
     tstamp = table.column("tstamp").to_numpy().astype(np.float64)
     # what is left to read a batch at a time: the rest is in numpy arrays now
     cols.table = table = table.select([c for c in ("question_id", "judge") if c in names_in])
+    pa.default_memory_pool().release_unused()
 
     m = len(model_ids)
     increments = np.zeros((m * m, 4), dtype=np.int64)  # pair counts of counted votes
     ids = table.column("question_id")
     voters = table.column("judge") if "judge" in table.column_names else None
     refused = on_conflict == "refuse"
-    bids = _battle_ids(np, writer.source_label, ids)
+    bids = cols.battle_ids
     take = kept.copy()
     if writer.had_imports:  # rows an earlier import stored: decided one by one
         for start in range(0, n, LOOKUP_BATCH * 10):
@@ -303,8 +320,8 @@ def _name_codes(np: Any, table: Any) -> tuple[list[str], Any, Any]:
     da, db = a.dictionary.to_pylist(), b.dictionary.to_pylist()
     names = sorted(set(da) | set(db))
     code = {name: i for i, name in enumerate(names)}
-    ca = np.array([code[x] for x in da], dtype=np.int64)[a.indices.to_numpy(zero_copy_only=False)]
-    cb = np.array([code[x] for x in db], dtype=np.int64)[b.indices.to_numpy(zero_copy_only=False)]
+    ca = np.array([code[x] for x in da], dtype=np.int32)[a.indices.to_numpy(zero_copy_only=False)]
+    cb = np.array([code[x] for x in db], dtype=np.int32)[b.indices.to_numpy(zero_copy_only=False)]
     return names, ca, cb
 
 

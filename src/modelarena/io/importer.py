@@ -135,7 +135,7 @@ def import_file(
     fast = None
     if source.format is Format.JSONL:
         progress.begin("reading", None)
-        fast = columnar.read(path)
+        fast = columnar.read(path, SOURCE_LABEL)
     total = fast.rows if fast is not None else source.total
     progress.begin("checking" if dry_run else "importing", total)
     expected = total or path.stat().st_size // BYTES_PER_ROW_AT_LEAST
@@ -233,6 +233,7 @@ def _import_columns(
         describe_limit=CONFLICTS_SHOWN,
         step=progress.step,
     )
+    cols.release()
     report.rows += done.rows
     report.imported += done.imported
     report.counted += done.counted
