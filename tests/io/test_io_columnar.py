@@ -122,6 +122,17 @@ def _fresh(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+def test_a_file_imported_again_adds_nothing_whatever_its_size(
+    tmp_path: Path, store: Store, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "STORED_BATCH", 7)  # rows are looked up 7 at a time
+    rows = published(30)
+    import_file(write(tmp_path / "a.jsonl", rows[:20]), catalog=catalog, store=store)
+    report = import_file(write(tmp_path / "b.jsonl", rows), catalog=catalog, store=store)
+    assert (report.imported, report.skipped["already_imported"]) == (10, 20)
+    assert len(contents(store)["votes"]) == 30
+
+
 def test_a_changed_verdict_on_the_fast_path_names_its_line(
     tmp_path: Path, store: Store, catalog: Catalog
 ) -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from modelarena.battles.records import Verdict
 from modelarena.io.dedupe import Outcome as Decided
 from modelarena.store import HUMAN, ImportedBattle
-from modelarena.store.bulk import BATCH, LOOKUP_BATCH, ImportWriter
+from modelarena.store.bulk import LOOKUP_BATCH, ImportWriter
 from modelarena.store.rows import OUTCOME
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ OPTIONAL = ("judge", "anony", "language")
 TEXT_LIMIT = 128  # as modelarena.io.mapping.TEXT_LIMIT
 MAX_UNIX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the last time datetime holds
 SCAN_CHUNK = 8 << 20
+STORED_BATCH = 10 * LOOKUP_BATCH  # rows looked up at a time when earlier imports exist
+BATCH = 20_000  # rows a batch: only the rows of one batch are Python objects
 READ_BLOCK = 1 << 20  # bytes of JSON parsed at a time: larger blocks take more memory
 # Python's str.strip() whitespace: a value that starts or ends with one is left to the
 # row-by-row way (which strips it)
@@ -238,8 +240,8 @@ def import_columns(
     bids = cols.battle_ids
     take = kept.copy()
     if writer.had_imports:  # rows an earlier import stored: decided one by one
-        for start in range(0, n, LOOKUP_BATCH * 10):
-            size = min(n, start + LOOKUP_BATCH * 10) - start
+        for start in range(0, n, STORED_BATCH):
+            size = min(n, start + STORED_BATCH) - start
             voter = voters.slice(start, size).to_pylist() if voters else [None] * size
             rows = _Batch(
                 start, ids.slice(start, size).to_pylist(), voter, tstamp, model_ids, ma, mb,
@@ -369,9 +371,9 @@ def _stored_rows(
     special: list[tuple[ImportedBattle, str]] = []
     for i, e in enumerate(rows.ext):
         stored = found.get(e)
-        if stored is None or not take[i]:
+        if stored is None or not take[rows.start + i]:
             continue
-        take[i] = False
+        take[rows.start + i] = False
         item = rows.item(i, category)
         decision, battle_id, conflict = keys.decide(item, rows.start + i + 1, stored)
         if decision is Decided.ALREADY_STORED:

@@ -30,7 +30,7 @@ from modelarena.store.schema import answers, battles, votes
 
 BATCH = 50_000  # rows per executemany
 LOOKUP_BATCH = 2000  # external ids per query for what is already stored
-SQLITE_IMPORT_CACHE_KIB = 64 * 1024  # page cache while importing (default is 2 MiB)
+SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # page cache while importing (default is 2 MiB)
 BULK_INDEX_ROWS = 50_000  # SQLite: from this size an import rebuilds indexes (see below)
 
 
