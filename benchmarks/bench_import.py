@@ -167,6 +167,12 @@ def main() -> None:
             parser_name = "orjson installed"
         except ImportError:
             parser_name = "json (stdlib), orjson not installed"
+        try:
+            import pyarrow  # noqa: F401
+
+            parser_name += "; pyarrow installed (JSON Lines fast path)"
+        except ImportError:
+            parser_name += "; pyarrow not installed (row by row)"
         db_kind = "SQLite" if args.db is None else args.db.split(":", 1)[0]
         print(f"database: {db_kind}; JSON parser: {parser_name}; cores: {os.cpu_count()}")
 

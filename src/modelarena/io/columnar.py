@@ -374,6 +374,11 @@ def _stored_rows(
         if stored is None or not take[rows.start + i]:
             continue
         take[rows.start + i] = False
+        at = rows.start + i
+        if stored.votes.get(HUMAN) == rows.spelled[rows.verdict_of[at]].value:
+            # what keys.decide says for it, without remembering the id (no id repeats)
+            out.skipped["already_imported"] += 1
+            continue
         item = rows.item(i, category)
         decision, battle_id, conflict = keys.decide(item, rows.start + i + 1, stored)
         if decision is Decided.ALREADY_STORED:
