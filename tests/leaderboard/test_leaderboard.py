@@ -304,3 +304,31 @@ def test_notes_never_name_models_the_filters_hide(sqlite_url: str) -> None:
     assert board.unrated == []  # both unrated models are closed
     # adjacent among the models shown: three open models give two pairs
     assert len(board.fragile_pairs) == len(shown) - 1
+
+
+def test_a_style_fit_is_refitted_when_the_votes_change_but_not_their_counts(
+    sqlite_url: str,
+) -> None:
+    from modelarena.leaderboard import fit_inputs
+
+    arena = _arena(sqlite_url)
+    short, long = StyleCounts(100, 0, 0, 0), StyleCounts(900, 0, 0, 0)
+    base = [
+        ImportedBattle("m1", "m2", Verdict.A, external_id=f"b{k}", style_a=short, style_b=short)
+        for k in range(20)
+    ]
+    first = ImportedBattle(
+        "m1", "m2", Verdict.A, external_id="x", voter="x", style_a=short, style_b=short
+    )
+    arena.store.import_battles([*base, first])
+    styled, plain = LeaderboardFilters(style_control=True), LeaderboardFilters()
+    before = fit_inputs(arena.store, styled)[0], fit_inputs(arena.store, plain)[0]
+    # the same outcome again from another voter, with a longer answer: equal pair counts
+    arena.store.set_votes_counted(voter="x", counted=False, reason="banned_voter")
+    again = ImportedBattle(
+        "m1", "m2", Verdict.A, external_id="y", voter="y", style_a=long, style_b=short
+    )
+    arena.store.import_battles([again])
+    after = fit_inputs(arena.store, styled)[0], fit_inputs(arena.store, plain)[0]
+    assert after[1] == before[1]  # a plain fit reads only the counts: the same fit
+    assert after[0] != before[0]  # a style fit reads the votes: a new one

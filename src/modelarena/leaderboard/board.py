@@ -103,7 +103,8 @@ class FitKey:
     """Everything a fit depends on, and nothing else: equal keys give equal fits.
 
     ``votes`` identifies the counted votes of the fit's sources and categories (a digest of
-    their per-pair counts, which also names the models in the fit). The display filters
+    their per-pair counts, which also names the models in the fit, and for fits that read
+    the votes themselves the newest vote's id). The display filters
     (open weights, country, licence class, minimum votes) are not in it: they only hide
     rows of the same fit."""
 
@@ -161,9 +162,16 @@ def fit_inputs(store: Store, filters: LeaderboardFilters) -> tuple[FitKey, PairC
         intervals=f.intervals,
         weighted=f.weighted,
         ties=f.ties,
-        votes=votes_digest(cells),
+        votes=votes_digest(cells) + _vote_log_marker(store, f),
     )
     return key, cells
+
+
+def _vote_log_marker(store: Store, f: LeaderboardFilters) -> str:
+    """Per-pair counts are all a plain fit reads, but style control and weighting read the
+    votes themselves: a vote uncounted and another alike stored leave the counts as they
+    were and change the fit. The newest vote's id tells such states apart."""
+    return f":{store.last_vote_id()}" if f.style_control or f.weighted else ""
 
 
 def fit_board(

@@ -394,6 +394,11 @@ class Store:
         with self.engine.connect() as conn:
             return sorted(r[0] for r in conn.execute(select(votes.c.source).distinct()))
 
+    def last_vote_id(self) -> int:
+        """The id of the newest vote (0 for none): changes with every vote stored."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(votes.c.id))).scalar() or 0)
+
     def vote_totals(self) -> dict[str, int]:
         """Counted human votes per model (for pairing boosts)."""
         cells = self.pair_cells()
