@@ -138,7 +138,7 @@ def _reveal(arena, battle_id: str) -> None:  # type: ignore[no-untyped-def]
     console.print(table)
     if battle.identity_leak:
         console.print(
-            f"[yellow]An answer named a model or lab ({battle.identity_leak!r}); "
+            f"[yellow]An answer said which model or lab wrote it ({battle.identity_leak!r}); "
             "this vote is stored but not counted.[/]"
         )
 

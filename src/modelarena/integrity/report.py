@@ -12,7 +12,7 @@ from modelarena.store import HUMAN, Store
 
 REASON_TEXT = {
     "counted": "counted",
-    "identity_leak": "an answer named a model or lab",
+    "identity_leak": "an answer said which model or lab wrote it",
     "not_anonymous": "cast after the models were revealed",
     "battle_failed": "a model failed to answer",
     "banned_voter": "the voter is banned",

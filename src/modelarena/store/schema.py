@@ -39,7 +39,7 @@ battles = Table(
     Column("failure_message", Text, nullable=True),
     Column("anonymous", Boolean, nullable=False, default=True),
     Column("revealed_at", DateTime(timezone=True), nullable=True),
-    # set when an answer names a model or lab: votes on it are kept but not counted
+    # set when an answer says which model or lab wrote it: votes are kept, not counted
     Column("identity_leak", String(128), nullable=True),
     Column("session_id", String(64), nullable=True),
     Column("source", String(64), nullable=False),  # arena | import | judge

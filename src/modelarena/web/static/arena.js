@@ -12,7 +12,7 @@
 
   var VERDICT_TEXT = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
   var REASONS = {
-    identity_leak: "an answer named a model or lab, so the battle was not blind",
+    identity_leak: "an answer said which model or lab wrote it, so the battle was not blind",
     not_anonymous: "the models had already been revealed",
     battle_failed: "a model failed to answer",
     banned_voter: "this session may not vote",
