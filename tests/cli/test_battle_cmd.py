@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fake_openai import FakeOpenAI, openai_models_toml
 
@@ -115,3 +116,22 @@ def test_the_panes_show_no_sign_of_reasoning_before_the_vote(tmp_path: Path) -> 
     assert proc.returncode == 0, out
     assert out.count("done · 2 tokens") == 2, out  # not 7 on the thinking side
     assert "7 tokens" not in out.split("Reveal")[0]
+
+
+async def test_a_follow_up_past_the_turn_limit_goes_back_to_the_vote(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from scripted import scripted_arena
+
+    from modelarena.cli import battle_cmd
+
+    arena = scripted_arena(f"sqlite:///{tmp_path / 'arena.db'}", max_turns=1)
+    answers = iter(["f", "and then?", "1"])  # follow-up, refused; then a vote
+    monkeypatch.setattr(battle_cmd, "is_tty", lambda: True)
+    monkeypatch.setattr(battle_cmd.Prompt, "ask", lambda *a, **k: next(answers))
+    status = await battle_cmd._session(arena, "chat", "Hi", None, None, "cli-voter")
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "turn" in out.lower() and "Vote: A is better" in out
+    votes = Store.open(f"sqlite:///{tmp_path / 'arena.db'}").filtered_vote_summary()
+    assert votes.get("counted") == 1

@@ -189,6 +189,8 @@ async def _session(  # type: ignore[no-untyped-def]
     arena, category: str, prompt: str, pair: list[str] | None, verdict: str | None, voter: str
 ) -> int:
     """The whole battle on one event loop, so that clients die with the loop they used."""
+    from modelarena.arena import ArenaError
+
     try:
         b = arena.start_battle(category, prompt, session_id=voter, models=pair)
         console.print(f"[dim]battle {b.id} · category {category} · two anonymous models[/]")
@@ -209,6 +211,11 @@ async def _session(  # type: ignore[no-untyped-def]
                     return 0
                 if key == "f":
                     follow = Prompt.ask("[bold]Follow-up[/]")
+                    try:
+                        arena.check_follow_up(arena.battle(b.id), follow)
+                    except ArenaError as exc:  # too many turns, too long: vote on what is here
+                        console.print(f"[yellow]{escape(str(exc))}[/]")
+                        continue
                     errors = await _stream(arena, b.id, follow, height)
                     continue
                 choice = CHOICES[key]
