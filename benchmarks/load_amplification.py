@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/load_amplification.py boards              # 200k votes, 16 clients
     .venv/bin/python benchmarks/load_amplification.py answer              # a 1 MB answer
     .venv/bin/python benchmarks/load_amplification.py answer --forever    # one that never stops
+    .venv/bin/python benchmarks/load_amplification.py answer --answer-chars 40000 \
+        --chunk-chars 40 --chunk-delay-ms 20                             # a slow, long answer
     .venv/bin/python benchmarks/load_amplification.py turns               # 60 turns of 8,000 chars
 
 The server runs as a subprocess on 127.0.0.1 (this script with ``serve``: the real app,
@@ -60,8 +62,10 @@ class FloodBackend:
     """Streams ``chars`` characters (None: forever) in chunks of about ``chunk`` characters,
     whatever ``max_tokens`` says, and counts what it was sent."""
 
-    def __init__(self, chars: int | None, chunk: int, counter: dict[str, int]) -> None:
-        self.chars, self.chunk, self.counter = chars, chunk, counter
+    def __init__(
+        self, chars: int | None, chunk: int, counter: dict[str, int], delay_s: float = 0.0
+    ) -> None:
+        self.chars, self.chunk, self.counter, self.delay_s = chars, chunk, counter, delay_s
 
     async def stream(self, messages: Any, settings: Any) -> AsyncIterator[Any]:
         from modelarena.backends.base import AnswerStats, Chunk
@@ -76,7 +80,7 @@ class FloodBackend:
             n += 1
             sent += len(piece)
             self.counter["chars_out"] += len(piece)
-            await asyncio.sleep(0)  # as a network read would: the loop runs between chunks
+            await asyncio.sleep(self.delay_s)  # as a network read: the loop runs between chunks
             yield Chunk(text=piece)
         yield Chunk(final=AnswerStats(completion_tokens=n, finish_reason="stop"))
 
@@ -97,7 +101,7 @@ def warm_up_imports() -> None:
     ratings.fragility(counts, fit, top=3)
 
 
-def serve(db_url: str, port: int, chars: int | None, chunk: int) -> None:
+def serve(db_url: str, port: int, chars: int | None, chunk: int, delay_s: float = 0.0) -> None:
     import uvicorn
     from fastapi import APIRouter
 
@@ -114,7 +118,7 @@ def serve(db_url: str, port: int, chars: int | None, chunk: int) -> None:
     arena = Arena(settings, Store.open(db_url))
     counter = {"calls": 0, "chars_in": 0, "chars_out": 0}
     for m in CONTESTANTS:
-        arena._backends[m] = FloodBackend(chars, chunk, counter)  # type: ignore[assignment]
+        arena._backends[m] = FloodBackend(chars, chunk, counter, delay_s)  # type: ignore[assignment]
     warm_up_imports()
     app = create_app(arena, single_process=True)
     bench = APIRouter()
@@ -176,11 +180,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_url: str, chars: int | None, chunk: int, log: Path) -> None:
+    def __init__(
+        self, db_url: str, chars: int | None, chunk: int, log: Path, delay_ms: float = 0.0
+    ) -> None:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         cmd = [sys.executable, __file__, "serve", "--db", db_url, "--port", str(self.port)]
-        cmd += ["--chunk-chars", str(chunk)]
+        cmd += ["--chunk-chars", str(chunk), "--chunk-delay-ms", str(delay_ms)]
         cmd += ["--answer-chars", str(chars if chars is not None else -1)]
         self.log = log
         with open(log, "ab") as out:
@@ -402,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--answer-chars", type=int, default=1_000_000)
     p.add_argument("--chunk-chars", type=int, default=8)
     p.add_argument("--forever", action="store_true", help="the answer never stops")
+    p.add_argument(
+        "--chunk-delay-ms", type=float, default=0.0, help="a slow model: a pause per chunk"
+    )
     p.add_argument("--turns", type=int, default=60)
     p.add_argument("--prompt-chars", type=int, default=8000)
     p.add_argument("--db", help="serve: database URL")
@@ -409,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     if a.scenario == "serve":
-        serve(a.db, a.port, None if a.answer_chars < 0 else a.answer_chars, a.chunk_chars)
+        chars = None if a.answer_chars < 0 else a.answer_chars
+        serve(a.db, a.port, chars, a.chunk_chars, a.chunk_delay_ms / 1000)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "arena.db"
@@ -420,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seeded {a.votes:,} votes in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         chars = None if a.forever else (a.answer_chars if a.scenario == "answer" else 200)
         a.db_url = db_url
-        server = Server(db_url, chars, a.chunk_chars, Path(tmp) / "server.log")
+        server = Server(db_url, chars, a.chunk_chars, Path(tmp) / "server.log", a.chunk_delay_ms)
         try:
             run = {"boards": boards, "answer": answer, "turns": turns}[a.scenario]
             result = asyncio.run(run(server.url, a))

@@ -105,3 +105,14 @@ async def test_a_turn_lost_in_a_crash_fails_and_the_voter_can_retry(scripted, ap
         stored = arena.store.get_battle(lost_again.id)
         assert (stored.status.value, stored.failure_reason) == ("failed", "lost")
         assert arena.store.get_battle(recent.id).status.value == "pending"
+
+
+def test_a_long_answer_is_rendered_less_often() -> None:
+    from modelarena.web.sse import RENDER_CHARS, RENDER_EVERY_S, render_due
+
+    # a short answer: every RENDER_EVERY_S
+    assert render_due(RENDER_EVERY_S, 0.0, 100) and not render_due(RENDER_EVERY_S / 2, 0.0, 100)
+    # ten times the size: a tenth as often, so the bytes sent per second stay the same
+    long = 10 * RENDER_CHARS
+    assert not render_due(5 * RENDER_EVERY_S, 0.0, long)
+    assert render_due(10 * RENDER_EVERY_S, 0.0, long)

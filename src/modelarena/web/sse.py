@@ -38,6 +38,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RENDER_EVERY_S = 0.25
+RENDER_CHARS = 4000  # past this, renders space out in proportion to the answer's length
+
+
+def render_due(now: float, last: float, chars: int) -> bool:
+    """Whether a chat answer of ``chars`` characters is due a fresh rendering. Each one
+    sends the whole answer again, so a long answer is rendered less often: the bytes sent
+    per second stay near ``RENDER_CHARS / RENDER_EVERY_S``, however long it grows."""
+    return now - last >= RENDER_EVERY_S * max(1.0, chars / RENDER_CHARS)
+
+
 KEEP_FINISHED_S = 600.0
 KEEPALIVE_S = 15.0
 
@@ -107,6 +117,7 @@ class TurnManager:
             run.emit("start", {"turn": run.turn, "design": design, "prompt": run.prompt})
             started = time.perf_counter()
             text = {"a": [], "b": []}  # type: dict[str, list[str]]
+            chars = {"a": 0, "b": 0}
             tokens = {"a": 0, "b": 0}
             last_render = {"a": 0.0, "b": 0.0}
             # the POST that started this run claimed the turn (a follow-up) or created it
@@ -124,6 +135,7 @@ class TurnManager:
                 if event.text:
                     tokens[side] += 1
                     text[side].append(event.text)
+                    chars[side] += len(event.text)
                     run.emit(
                         "delta",
                         {
@@ -134,7 +146,7 @@ class TurnManager:
                         },
                     )
                     now = time.perf_counter()
-                    if not design and now - last_render[side] >= RENDER_EVERY_S:
+                    if not design and render_due(now, last_render[side], chars[side]):
                         last_render[side] = now
                         run.emit(
                             "render",
