@@ -250,3 +250,18 @@ def test_foreign_keys_are_checked_again_after_an_import(
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     assert len(contents(store)["votes"]) == 30
+
+
+def test_a_column_first_met_after_the_first_block_goes_the_row_by_row_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "READ_BLOCK", 4096)  # a few rows a block
+    rows = published(200)
+    for row in rows[:100]:
+        del row["judge"]
+    for row in rows[150:]:
+        row["category"] = "coding"  # the fast path does not read it: it must not miss it
+    assert columnar.read(write(tmp_path / "late.jsonl", rows), "import") is None
+    for row in rows:
+        row.pop("category", None)
+    assert columnar.read(write(tmp_path / "judge.jsonl", rows), "import") is None
