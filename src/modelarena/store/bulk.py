@@ -13,24 +13,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, insert, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection
 
 from modelarena.battles.records import BattleStatus, Verdict, VoteReason
 from modelarena.battles.style import StyleCounts
 from modelarena.store import pair_count_cache
+from modelarena.store.bulk_sql import bulk_pragmas, row_writer, serialise, time_processor
 from modelarena.store.rows import HUMAN, OUTCOME, new_battle_id, now, prompt_hash, storable_text
 from modelarena.store.schema import answers, battles, votes
 
 BATCH = 50_000  # rows per executemany
 LOOKUP_BATCH = 2000  # external ids per query for what is already stored
-SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # page cache while importing (default is 2 MiB)
 BULK_INDEX_ROWS = 50_000  # SQLite: from this size an import rebuilds indexes (see below)
 
 
@@ -142,7 +142,7 @@ class ImportWriter:
     ) -> None:
         self.conn = conn
         if write:
-            _serialise(conn)
+            serialise(conn)
         self.source_label = source_label
         self.written = 0
         self._stamp = now()
@@ -150,8 +150,8 @@ class ImportWriter:
         self._votes: list[tuple[Any, ...]] = []
         self._answers: list[tuple[Any, ...]] = []
         self._inc: pair_count_cache.Increments = defaultdict(lambda: [0, 0, 0, 0])
-        self._time = _time_processor(conn)
-        self._write = _writer(conn)
+        self._time = time_processor(conn)
+        self._write = row_writer(conn)
         # only a database that already holds imported battles needs asking about each row
         self.had_imports = (
             conn.execute(
@@ -387,109 +387,6 @@ class ImportWriter:
         self._battles.clear()
         self._answers.clear()
         self._votes.clear()
-
-
-def _time_processor(conn: Connection) -> Callable[[datetime], Any]:
-    """How a time goes to the driver: on SQLite, the text SQLAlchemy's DateTime writes
-    (``2024-05-01 12:00:00.000000``; like it, the zone is dropped: times here are UTC),
-    built by ``isoformat`` at a fraction of the cost; elsewhere the type's own processor, if any."""
-    dialect = conn.dialect
-    if dialect.name == "sqlite":
-        return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
-    processor = battles.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    return processor or (lambda value: value)
-
-
-IMPORT_LOCK = 0x61726E61  # PostgreSQL advisory lock key: one import at a time
-
-
-def _serialise(conn: Connection) -> None:
-    """One import at a time, and each sees what the one before committed: SQLite takes
-    its write lock now (the sqlite3 module would open the transaction only at the first
-    INSERT, after the reads, and would not roll back a DROP INDEX); PostgreSQL takes an
-    advisory lock that only imports ask for (live battles and votes go on)."""
-    if conn.dialect.name == "sqlite":
-        raw = conn.connection.driver_connection
-        if raw is not None and not raw.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    elif conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK)))
-
-
-Write = Callable[[Table, tuple[str, ...], list[tuple[Any, ...]]], None]
-
-
-def _writer(conn: Connection) -> Write:
-    """How to write many rows of one table on this connection, fastest first."""
-    driver = conn.dialect.driver
-    if conn.dialect.name == "postgresql" and driver == "psycopg":
-        raw = conn.connection.driver_connection
-
-        def copy(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-            assert raw is not None
-            sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-            with raw.cursor() as cur, cur.copy(sql) as out:
-                for row in rows:
-                    out.write_row(row)
-
-        return copy
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
-    if mark is None:  # a driver we do not know: SQLAlchemy's own executemany
-
-        def generic(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-            conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
-
-        return generic
-    statements: dict[str, str] = {}
-
-    def executemany(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        sql = statements.get(f"{table.name}{len(columns)}")
-        if sql is None:
-            sql = statements[f"{table.name}{len(columns)}"] = (
-                f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join([mark] * len(columns))})"
-            )
-        conn.exec_driver_sql(sql, rows)
-
-    return executemany
-
-
-@contextlib.contextmanager
-def bulk_pragmas(conn: Connection) -> Iterator[None]:
-    """SQLite: a page cache large enough for the indexes a big import touches."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
-
-
-@contextlib.contextmanager
-def foreign_keys_off(conn: Connection) -> Iterator[None]:
-    """SQLite: no foreign key lookups for the transaction opened inside (an import writes
-    each battle before its votes, or finds it stored, so they would all succeed: a lookup
-    a vote, a tenth of the write). Checks are on again once it ended (SQLite ignores the
-    pragma inside a transaction, so this is entered before and left after it); a
-    connection that cannot turn them on again is thrown away, not put back in the pool."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    conn.commit()
-    try:
-        yield
-    finally:
-        if conn.in_transaction():
-            conn.rollback()
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-        on = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
-        conn.commit()
-        if on != 1:
-            conn.invalidate()
 
 
 def insert_imported(conn: Connection, rows: Iterable[ImportedBattle], source_label: str) -> int:

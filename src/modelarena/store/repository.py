@@ -23,14 +23,8 @@ from modelarena.battles.records import (
 )
 from modelarena.store import migrate, pair_count_cache, voting
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
-from modelarena.store.bulk import (
-    ImportedBattle,
-    ImportWriter,
-    bulk_pragmas,
-    export_query,
-    foreign_keys_off,
-    insert_imported,
-)
+from modelarena.store.bulk import ImportedBattle, ImportWriter, export_query, insert_imported
+from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.rows import (
