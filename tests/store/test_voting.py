@@ -37,19 +37,6 @@ def test_the_prompt_cap_counts_only_votes_on_the_same_prompt(db_url: str) -> Non
     assert store.filtered_vote_summary() == {"counted": 5, "prompt_cap": 2}
 
 
-def test_judge_votes_do_not_use_up_the_prompt_cap_of_people(db_url: str) -> None:
-    store = Store.open(db_url)
-    for _ in range(3):  # a judge run over the same prompt
-        store.record_vote(
-            _battle(store, "Same prompt"), Verdict.A, voter=None, source="judge:j", reveal=False
-        )
-    reasons = [
-        store.record_vote(_battle(store, "Same prompt"), Verdict.A, voter="v", prompt_cap=2).reason
-        for _ in range(3)
-    ]
-    assert reasons == [None, None, "prompt_cap"]
-
-
 def test_one_punctuation_mark_or_invisible_character_does_not_make_a_new_prompt(
     db_url: str,
 ) -> None:

@@ -80,8 +80,7 @@ def _voter_column(column: Any, label: str) -> Any:
 
 
 _SAME_PROMPT = battles.alias("same_prompt")
-# People's counted votes on battles with this battle's prompt, counting no further than the
-# cap.
+# Counted votes on battles with this battle's prompt, counting no further than the cap.
 # Written as IN (battles with the hash) so both engines walk the prompt-hash index, then
 # the votes' battle index; a join let SQLite scan the votes instead.
 _COUNTED_FOR_PROMPT = (
@@ -97,7 +96,6 @@ _COUNTED_FOR_PROMPT = (
             # not a plain column test: SQLite would walk the "counted" index (every
             # counted vote) rather than the battles with this prompt
             func.coalesce(votes.c.counted, False).is_(True),
-            votes.c.source == HUMAN,  # the cap is on people's votes; judges vote apart
         )
         .limit(bindparam("cap"))
         .subquery()

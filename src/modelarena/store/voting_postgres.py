@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError
 
 from modelarena.battles.records import Answer
-from modelarena.store.rows import HUMAN, answer_from_row
+from modelarena.store.rows import answer_from_row
 from modelarena.store.schema import answers, battles
 from modelarena.store.voting import (
     ANSWER_PREFIX,
@@ -52,7 +52,7 @@ SELECT req.n AS request, {_BATTLE_COLUMNS},
     v.banned AS voter_banned, v.flag_reason AS voter_flag,
     (SELECT count(*) FROM (
         SELECT 1 FROM votes
-        WHERE coalesce(votes.counted, false) AND votes.source = '{HUMAN}'
+        WHERE coalesce(votes.counted, false)
           AND votes.battle_id IN (SELECT sp.id FROM battles sp WHERE sp.prompt_hash = b.prompt_hash)
         LIMIT CAST(:cap AS INTEGER)
     ) AS capped) AS counted_for_prompt,
