@@ -85,7 +85,7 @@ def test_scan_flags_riggers_only_and_keeps_every_vote(db_url: str) -> None:
 
     assert apply_flags(store, flags, actor="test") == 180
     assert store.filtered_vote_summary() == {"counted": 6000, "flagged_voter": 180}
-    flagged = {v["id"]: v for v in store.voters()}
+    flagged = {v["id"]: v for v in store.voter_log.voters()}
     assert set(flagged) == {"rigger-0", "rigger-1", "rigger-2"}
     detail = json.loads(flagged["rigger-0"]["flag_detail"])
     assert detail["favoured_model"] == "model-08" and detail["p_value"] < 1e-10

@@ -65,7 +65,7 @@ def _detail(raw: str | None) -> dict[str, Any] | str | None:
 
 def list_voters(store: Store, *, all_voters: bool = False) -> list[VoterView]:
     """Flagged, banned and cleared voters (or every voter who voted), most votes first."""
-    rows = {r["id"]: r for r in store.voters(flagged_or_banned=not all_voters)}
+    rows = {r["id"]: r for r in store.voter_log.voters(flagged_or_banned=not all_voters)}
     counts = store.voter_log.vote_counts(None if all_voters else list(rows))
     ids = set(rows) | (set(counts) if all_voters else set())
     out = []
@@ -97,7 +97,7 @@ def get_voter(store: Store, voter: str) -> VoterView:
 def _check(store: Store, voter: str) -> None:
     if not voter or len(voter) > MAX_VOTER_ID:
         raise UnknownVoter(voter[:MAX_VOTER_ID])
-    known = {r["id"] for r in store.voters(flagged_or_banned=False)}
+    known = {r["id"] for r in store.voter_log.voters(flagged_or_banned=False)}
     if voter not in known and voter not in store.voter_log.vote_counts([voter]):
         raise UnknownVoter(voter)
 

@@ -256,7 +256,7 @@ def apply_flags(store: Store, flags: Sequence[Flag], *, actor: str = "scan") -> 
     """
     if not flags:
         return 0
-    current = {r["id"]: r for r in store.voters(flagged_or_banned=True)}
+    current = {r["id"]: r for r in store.voter_log.voters(flagged_or_banned=True)}
     still_counted = store.voter_log.with_counted_votes(f.voter for f in flags)
     total = 0
     for flag in flags:

@@ -7,14 +7,15 @@ import functools
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from modelarena.battles.records import Verdict
-from modelarena.store.rows import OUTCOME, now
-from modelarena.store.schema import audit_log, pair_counts, votes
+from modelarena.store.rows import OUTCOME
+from modelarena.store.schema import pair_counts, votes
+from modelarena.store.voter_log import write_audit
 
 # (source, category, model_a, model_b) -> [wins_a, wins_b, ties, both_bad] to add
 Increments = dict[tuple[str, str, str, str], list[int]]
@@ -87,13 +88,11 @@ def rebuild(conn: Connection) -> int:
         inc[(s, c, a, b)][OUTCOME[Verdict(verdict)]] += int(count)
         total += int(count)
     bump(conn, dict(inc))
-    conn.execute(
-        insert(audit_log).values(
-            created_at=now(),
-            actor="system",
-            action="rebuild_pair_counts",
-            target=None,
-            detail=f"{total} counted votes",
-        )
+    write_audit(
+        conn,
+        actor="system",
+        action="rebuild_pair_counts",
+        target=None,
+        detail=f"{total} counted votes",
     )
     return total

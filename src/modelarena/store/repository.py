@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -21,7 +21,7 @@ from modelarena.battles.records import (
     Verdict,
     VoteRecord,
 )
-from modelarena.store import migrate, pair_count_cache, voting
+from modelarena.store import migrate, pair_count_cache, voter_log, voting
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
 from modelarena.store.bulk import ImportedBattle, ImportWriter, export_query, insert_imported
 from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off
@@ -37,16 +37,15 @@ from modelarena.store.rows import (
     prompt_hash,
     vote_from_row,
 )
-from modelarena.store.schema import answers, audit_log, battles, voters, votes
+from modelarena.store.schema import answers, battles, votes
 from modelarena.store.vote_queue import AsyncVoteQueue, VoteQueue
-from modelarena.store.voter_log import VoterLog
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
 
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.voter_log = VoterLog(engine)  # what the integrity tools read
+        self.voter_log = voter_log.VoterLog(engine)  # what the integrity tools read
         self._cells = CellCache()
         # SQLite takes one writer at a time; threads that queue on its file lock sleep in
         # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.
@@ -326,35 +325,14 @@ class Store:
         actor: str = "system",
     ) -> None:
         with self._begin() as conn:
-            existing = conn.execute(select(voters).where(voters.c.id == voter)).first()
-            values: dict[str, Any] = {"updated_at": now()}
-            if banned is not None:
-                values["banned"] = banned
-            if flag_reason is not None:
-                values["flag_reason"] = flag_reason or None
-                values["flag_detail"] = flag_detail
-            if existing is None:
-                values.setdefault("banned", False)
-                conn.execute(insert(voters).values(id=voter, **values))
-            else:
-                conn.execute(update(voters).where(voters.c.id == voter).values(**values))
-            action = "ban" if banned else "unban" if banned is False else "flag"
-            conn.execute(
-                insert(audit_log).values(
-                    created_at=now(),
-                    actor=actor,
-                    action=action,
-                    target=voter,
-                    detail=flag_reason,
-                )
+            voter_log.set_voter_status(
+                conn,
+                voter,
+                banned=banned,
+                flag_reason=flag_reason,
+                flag_detail=flag_detail,
+                actor=actor,
             )
-
-    def voters(self, *, flagged_or_banned: bool = True) -> list[dict[str, Any]]:
-        query = select(voters)
-        if flagged_or_banned:
-            query = query.where(voters.c.banned.is_(True) | voters.c.flag_reason.is_not(None))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
 
     # ---------------------------------------------------------------- ratings
     def pair_cells(
@@ -418,26 +396,11 @@ class Store:
     ) -> int:
         """Change whether a voter's votes count (ban, flag, unban), then rebuild the cache."""
         with self._begin() as conn:
-            cond = votes.c.voter == voter
-            if counted:
-                cond = and_(cond, votes.c.reason == reason)
-                result = conn.execute(update(votes).where(cond).values(counted=True, reason=None))
-            else:
-                cond = and_(cond, votes.c.counted.is_(True))
-                result = conn.execute(
-                    update(votes).where(cond).values(counted=False, reason=reason)
-                )
-            conn.execute(
-                insert(audit_log).values(
-                    created_at=now(),
-                    actor=actor,
-                    action="recount" if counted else "uncount",
-                    target=voter,
-                    detail=reason,
-                )
+            changed = voter_log.set_votes_counted(
+                conn, voter=voter, counted=counted, reason=reason, actor=actor
             )
         self.rebuild_pair_counts()
-        return int(result.rowcount or 0)
+        return changed
 
     # ----------------------------------------------------------------- import
     def import_battles(
