@@ -7,7 +7,7 @@ Monte Carlo standard error is about 0.5-1 point of percentage.
 
 A second table covers small boards: 1 to 50 votes per model on average, with and without
 ties, pooled by how many votes each model actually has. It shows why a model needs
-``MIN_INTERVAL_VOTES`` (5) votes before the leaderboard shows its interval.
+``MIN_INTERVAL_VOTES`` (10) votes before the leaderboard shows its interval.
 
     python benchmarks/calibration_sweep.py            # both tables
     python benchmarks/calibration_sweep.py --small    # the small-board table only

@@ -36,10 +36,10 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy.special import expit
-from scipy.stats import binomtest
 
 from modelarena.integrity.scan import scan_votes
 from modelarena.integrity.voter_stats import ALPHA, MIN_VOTES, fit_ratings
+from modelarena.judge.agreement import wilson
 from modelarena.ratings.simulate import true_ratings
 
 _LN10_400 = math.log(10.0) / 400.0
@@ -88,8 +88,8 @@ class Rate:
     def interval(self) -> tuple[float, float]:
         if not self.n:
             return (0.0, 1.0)
-        ci = binomtest(self.k, self.n).proportion_ci(0.95, method="wilson")
-        return (float(ci.low), float(ci.high))
+        ci = wilson(self.k, self.n)
+        return (float(ci.lower or 0.0), float(ci.upper or 1.0))
 
     def __str__(self) -> str:
         low, high = self.interval

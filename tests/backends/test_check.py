@@ -55,7 +55,8 @@ async def test_check_says_ok_or_the_cause_and_the_fix(tmp_path: Path) -> None:
     assert r_key.problem and "ARENA_TEST_UNSET_KEY is not set" in r_key.problem.cause
     assert r_key.problem.fix.startswith("export ARENA_TEST_UNSET_KEY=")
     assert r_base.problem and "`base_url`" in r_base.problem.fix
-    assert r_auth.problem and r_auth.problem.reason == "auth" and "no-key" not in r_auth.problem.fix
+    assert r_auth.problem and r_auth.problem.reason == "auth"
+    assert "api_key_env" in r_auth.problem.fix and "'failing'" in r_auth.problem.fix
     assert all(r.problem and r.problem.model == r.model for r in results[1:])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from modelarena.backends import build_backend, generation_settings
@@ -88,13 +88,7 @@ class CheckResult:
     problem: Problem | None = None
 
 
-async def check_model(
-    cfg: ModelConfig,
-    *,
-    environ: Mapping[str, str] | None = None,
-    send: bool = True,
-    timeout_s: float = PROBE_TIMEOUT_S,
-) -> CheckResult:
+async def check_model(cfg: ModelConfig, *, send: bool = True) -> CheckResult:
     """Build the model's backend and (``send``) ask it one short question."""
     started = time.perf_counter()
 
@@ -103,7 +97,7 @@ async def check_model(
         return CheckResult(cfg.id, cfg.backend, problem is None, seconds, answer, problem)
 
     try:
-        backend = build_backend(cfg, environ=environ)
+        backend = build_backend(cfg)
     except BackendError as exc:
         return result(diagnose(cfg, exc.reason, str(exc)))
     try:
@@ -111,7 +105,9 @@ async def check_model(
             return result()
         settings = generation_settings(cfg)
         settings = dataclasses.replace(
-            settings, max_tokens=PROBE_MAX_TOKENS, timeout_s=min(settings.timeout_s, timeout_s)
+            settings,
+            max_tokens=PROBE_MAX_TOKENS,
+            timeout_s=min(settings.timeout_s, PROBE_TIMEOUT_S),
         )
         text: list[str] = []
         try:

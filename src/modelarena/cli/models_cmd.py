@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from modelarena.backends.check import CheckResult, check_models
 from modelarena.cli.common import (
     ConfigOption,
     DatabaseOption,
@@ -21,6 +20,9 @@ from modelarena.cli.common import (
     print_notices,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from modelarena.backends.check import CheckResult
 
 
 def _yes_no(value: bool | None) -> str:
@@ -102,6 +104,8 @@ def models(
             return
         print_notices(arena)
         configs = list(arena.contestants.values())
+        from modelarena.backends.check import check_models
+
         results = asyncio.run(check_models(configs, send=check))
         failed = [r for r in results if not r.ok]
         infos = [arena.model_info(m) for m in arena.contestants]

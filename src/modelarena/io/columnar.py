@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from modelarena.battles.records import Verdict
 from modelarena.io.dedupe import Outcome as Decided
+from modelarena.io.mapping import TEXT_LIMIT
 from modelarena.store import HUMAN, ImportedBattle
-from modelarena.store.bulk import LOOKUP_BATCH, ImportWriter
+from modelarena.store.bulk import IMPORT_ID_PERSON, LOOKUP_BATCH, ImportWriter
 from modelarena.store.rows import OUTCOME
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 # row-by-row way
 REQUIRED = ("question_id", "model_a", "model_b", "winner", "tstamp")
 OPTIONAL = ("judge", "anony", "language")
-TEXT_LIMIT = 128  # as modelarena.io.mapping.TEXT_LIMIT
 MAX_UNIX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the last time datetime holds
 SCAN_CHUNK = 8 << 20
 STORED_BATCH = 10 * LOOKUP_BATCH  # rows looked up at a time when earlier imports exist
@@ -51,14 +51,12 @@ SPACE = (
 )
 _EDGE_SPACE = f"^[{re.escape(SPACE)}]|[{re.escape(SPACE)}]$"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_PERSON = b"arena-import"  # as modelarena.store.bulk.import_battle_digest
 
 
 @dataclass
 class Columns:
     """A log read into columns, checked: one entry per data row, in file order."""
 
-    path: Path
     table: Any  # pyarrow.Table
     rows: int
     battle_ids: Any  # numpy array of each row's battle id (ASCII bytes)
@@ -81,7 +79,6 @@ class FastResult:
     skipped: Counter[str] = field(default_factory=Counter)
     names: Counter[str] = field(default_factory=Counter)  # raw names -> battles not skipped
     conflicts: list[str] = field(default_factory=list)
-    conflicted: int = 0
 
 
 def read(path: Path, source_label: str) -> Columns | None:
@@ -151,7 +148,7 @@ def read(path: Path, source_label: str) -> Columns | None:
         return None
     del ordered
     pa.default_memory_pool().release_unused()  # what the checks took, back to the system
-    return Columns(path, table, n, battle_ids)
+    return Columns(table, n, battle_ids)
 
 
 def _read_columns(pa: Any, pj: Any, path: Path) -> Any:
@@ -307,7 +304,7 @@ def _battle_ids(np: Any, source_label: str, ids: Any) -> Any:
     for start in range(0, len(ids), BATCH):
         chunk = ids.slice(start, BATCH).to_pylist()
         found[start : start + len(chunk)] = [
-            hashlib.blake2b(label + e.encode("utf-8"), digest_size=12, person=_PERSON)
+            hashlib.blake2b(label + e.encode("utf-8"), digest_size=12, person=IMPORT_ID_PERSON)
             .hexdigest()
             .encode("ascii")
             for e in chunk
@@ -385,7 +382,6 @@ def _stored_rows(
             out.skipped["already_imported"] += 1
         elif decision is Decided.CONFLICT:
             out.skipped["conflict"] += 1
-            out.conflicted += 1
             if len(out.conflicts) < describe_limit:
                 out.conflicts.append(conflict)
         else:  # another vote source on a stored battle

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from enum import Enum
 
 from modelarena.battles.records import Verdict
+from modelarena.io.exporters import WINNER
 from modelarena.store import ImportedBattle
 from modelarena.store.bulk import StoredImport, import_battle_digest
 
@@ -24,9 +25,6 @@ _COMBO_BITS = 24  # up to 16M distinct (model_a, model_b, verdict, source) combi
 _COMBO_MASK = (1 << _COMBO_BITS) - 1
 
 _VALUE = {v: v.value for v in Verdict}  # faster than Enum.value, once per row
-
-# How each verdict is written in the logs (and by ``arena export``).
-_VERDICT_WORDS = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
 
 
 class Outcome(Enum):
@@ -141,7 +139,7 @@ class ImportKeys:
 
     def _said(self, combo: int, *, models: bool) -> str:
         a, b, verdict, _ = self._combos[combo]
-        word = _VERDICT_WORDS[verdict]
+        word = WINNER[verdict]  # as the logs (and ``arena export``) write it
         return f"{a} vs {b}, {word}" if models else word
 
     def _describe(self, key: str, at: int | None, theirs: int, where: int, mine: int) -> str:

@@ -66,10 +66,13 @@ class StoredImport:
     votes: dict[str, str]  # vote source -> verdict value
 
 
+IMPORT_ID_PERSON = b"arena-import"  # the salt of imported battle ids: changing it moves them
+
+
 def import_battle_digest(source_label: str, external_id: str) -> bytes:
     """The 12 bytes of an imported row's battle id (see :func:`import_battle_id`)."""
     key = f"{source_label}\x1f{external_id}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(key, digest_size=12, person=b"arena-import").digest()
+    return hashlib.blake2b(key, digest_size=12, person=IMPORT_ID_PERSON).digest()
 
 
 def import_battle_id(source_label: str, external_id: str) -> str:
@@ -332,7 +335,7 @@ class ImportWriter:
             self.written += n
 
     def add_increments(self, increments: pair_count_cache.Increments) -> None:
-        """Pair counts of votes written by :meth:`add_rows`, added at :meth:`finish`."""
+        """Pair counts of votes written by :meth:`add_votes`, added at :meth:`finish`."""
         for key, row in increments.items():
             cell = self._inc[key]
             for i, v in enumerate(row):
