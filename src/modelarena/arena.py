@@ -323,7 +323,7 @@ class Arena:
             backends = (self.backend(sides[0]), self.backend(sides[1]))
         except BackendError as exc:
             failed = sides[1] if sides[0] in self._backends else sides[0]
-            problem = diagnose(self.contestants[failed], exc.reason, str(exc))
+            problem = self.diagnose(failed, exc.reason, str(exc))
             log.error("%s", problem.describe())
             self.store.fail_battle(battle_id, exc.reason, "a model is not available")
             raise ModelUnavailable(problem) from exc

@@ -1,6 +1,7 @@
 """Admin API: review flagged voters, ban, unban, recount, and the integrity report.
 
-Mounted by the web app with ``app.include_router(admin_router(arena))``. Every endpoint needs
+Mounted by the web app with ``app.include_router(admin_router(arena, limiter))``. Every
+endpoint needs
 ``Authorization: Bearer <token>`` matching ``ARENA_ADMIN_TOKEN`` (``admin_token`` in the
 config), compared in constant time. Without a configured token the admin API is off and
 answers 403 saying so. The token is sent in a header, never a cookie, so these endpoints
@@ -21,9 +22,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from modelarena.integrity import admin
-from modelarena.integrity.ratelimit import Limits, RateLimited, RateLimiter
+from modelarena.integrity.ratelimit import RateLimited, RateLimiter
 from modelarena.integrity.report import integrity_report
 from modelarena.web.errors import ApiError
+from modelarena.web.proxy import client_ip
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -48,7 +50,7 @@ def _authorise(arena: Arena, limiter: RateLimiter, request: Request) -> str:
             status.HTTP_403_FORBIDDEN,
             detail="the admin API is disabled: set ARENA_ADMIN_TOKEN to enable it",
         )
-    ip = request.client.host if request.client else None
+    ip = client_ip(request)
     try:
         limiter.check_admin(ip)
     except RateLimited as exc:
@@ -68,10 +70,10 @@ def _authorise(arena: Arena, limiter: RateLimiter, request: Request) -> str:
     return "admin-api"
 
 
-def admin_router(arena: Arena, limiter: RateLimiter | None = None) -> APIRouter:
+def admin_router(arena: Arena, limiter: RateLimiter) -> APIRouter:
     """The admin endpoints; ``limiter`` counts wrong tokens (the app's, so that workers
-    share the count through Redis; by default one in this process's memory)."""
-    throttle = limiter or RateLimiter(Limits())
+    share the count through Redis)."""
+    throttle = limiter
 
     async def authorised(request: Request) -> str:
         return _authorise(arena, throttle, request)

@@ -105,8 +105,8 @@ def _visible(ch: str) -> bool:
 
 def fold(text: str) -> str:
     """``text`` as the identity filter and the prompt cap compare it (see the module)."""
-    text = unicodedata.normalize("NFKC", text)
-    # NFKD splits letters from their accents so the accents can go; NFC rejoins the rest
+    # NFKD (compatibility forms folded, as NFKC would) splits letters from their accents so
+    # the accents can go; NFC rejoins the rest
     text = unicodedata.normalize("NFKD", text)
     text = unicodedata.normalize("NFC", "".join(ch for ch in text if _visible(ch)))
     text = text.translate(_TO_LATIN).casefold()

@@ -24,6 +24,7 @@ from modelarena.store import BattleNotFound, VoteRejected
 from modelarena.web.boards import FilterError, finite, opponent_record, parse_filters
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
+from modelarena.web.proxy import client_ip
 from modelarena.web.security import CSRF_HEADER, SAFE_METHODS, Session, csrf_ok
 from modelarena.web.sse import format_sse
 from modelarena.web.views import (
@@ -41,11 +42,6 @@ router = APIRouter(prefix="/api", tags=["api"])
 def session_of(request: Request) -> Session:
     session: Session = request.state.session
     return session
-
-
-def client_ip(request: Request) -> str | None:
-    """The client's address (behind a trusted proxy, as :mod:`modelarena.web.proxy` found it)."""
-    return request.client.host if request.client else None
 
 
 async def require_csrf(request: Request) -> Session:

@@ -99,10 +99,10 @@ class BoardCache:
 
     async def payload(self, arena: Arena, filters: LeaderboardFilters) -> dict[str, Any]:
         """``GET /api/leaderboard``'s answer for ``filters``."""
-        key, fit = await self.fit(arena, filters)
+        key, _ = await self.fit(arena, filters)
+        board = await self.board(arena, filters)  # the same table the pages are given
         payload: dict[str, Any] = await self._once(
-            ("payload", key, filters),
-            lambda: board_payload(tabulate(fit, arena.model_info, filters)),
+            ("payload", key, filters), lambda: board_payload(board)
         )
         return payload
 

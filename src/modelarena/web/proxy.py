@@ -24,6 +24,8 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from starlette.requests import Request
+
 from modelarena.web.security import ASGIApp, Receive, Scope, Send
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -93,3 +95,8 @@ class ForwardedFor:
             if address is not None and address != peer:
                 scope["client"] = (address, 0)
         await self.app(scope, receive, send)
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address (behind a trusted proxy, as :class:`ForwardedFor` found it)."""
+    return request.client.host if request.client else None
