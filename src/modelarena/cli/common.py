@@ -82,14 +82,20 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def load_arena(config: str | None, db: str | None = None):  # type: ignore[no-untyped-def]
-    from modelarena.arena import Arena
+def load_settings_with_db(config: str | None, db: str | None):  # type: ignore[no-untyped-def]
+    """The settings of ``config``, with ``--db`` in place of their database: a bad config
+    is refused even when ``--db`` is given."""
     from modelarena.config import load_settings
-    from modelarena.store import Store
 
     settings = load_settings(config)
-    if db:
-        settings = settings.model_copy(update={"database_url": db})
+    return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def load_arena(config: str | None, db: str | None = None):  # type: ignore[no-untyped-def]
+    from modelarena.arena import Arena
+    from modelarena.store import Store
+
+    settings = load_settings_with_db(config, db)
     return Arena(settings, Store.open(settings.database_url))
 
 

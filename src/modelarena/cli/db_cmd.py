@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from modelarena.cli.common import ConfigOption, DatabaseOption, console, user_errors
+from modelarena.cli.common import (
+    ConfigOption,
+    DatabaseOption,
+    console,
+    load_settings_with_db,
+    user_errors,
+)
 
 db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
 
 
 def _url(config: str | None, db: str | None) -> str:
-    from modelarena.config import load_settings
-
-    settings = load_settings(config)  # a bad config is refused even when --db is given
-    return db or settings.database_url
+    url: str = load_settings_with_db(config, db).database_url
+    return url
 
 
 @db_app.command("upgrade")

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, user_errors
+from modelarena.cli.common import (
+    ConfigOption,
+    DatabaseOption,
+    console,
+    fail,
+    load_settings_with_db,
+    user_errors,
+)
 
 integrity_app = typer.Typer(
     help="Integrity of the votes: the report, and the scan for anomalous voters.",
@@ -26,11 +33,9 @@ ActorOption = Annotated[
 
 
 def _store(config: str | None, db: str | None):  # type: ignore[no-untyped-def]
-    from modelarena.config import load_settings
     from modelarena.store import Store
 
-    settings = load_settings(config)  # a bad config is refused even when --db is given
-    return Store.open(db or settings.database_url)
+    return Store.open(load_settings_with_db(config, db).database_url)
 
 
 def _check_format(fmt: str) -> None:
