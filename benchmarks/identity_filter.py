@@ -26,7 +26,7 @@ from pathlib import Path
 import _setup  # noqa: F401
 
 from modelarena.battles.identity import find_identity_leak
-from modelarena.judge.agreement import wilson
+from modelarena.ratings.proportions import wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "battles" / "identity_cases.jsonl"

@@ -39,7 +39,7 @@ from scipy.special import expit
 
 from modelarena.integrity.scan import scan_votes
 from modelarena.integrity.voter_stats import ALPHA, MIN_VOTES, fit_ratings
-from modelarena.judge.agreement import wilson
+from modelarena.ratings.proportions import wilson
 from modelarena.ratings.simulate import true_ratings
 
 _LN10_400 = math.log(10.0) / 400.0

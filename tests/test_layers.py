@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"store"},
     {"ratings"},
     {"leaderboard", "adaptive_pairing"},
-    {"arena"},
+    {"arena", "runs"},
     {"judge", "integrity", "io", "audits", "landscape", "campaigns"},
     {"web", "web_admin", "cli", "asgi", "__main__"},
 ]

@@ -19,7 +19,7 @@ from modelarena.backends.base import Backend, GenerationSettings, Message
 from modelarena.battles.records import Verdict
 from modelarena.cli import judge_cmd
 from modelarena.config import load_settings
-from modelarena.judge.cache import Cache
+from modelarena.runs.cache import Cache
 from modelarena.judge.prompts import load_prompts
 from modelarena.judge.report import RunOptions
 from modelarena.judge.runner import JudgeRun

@@ -18,7 +18,7 @@ import pytest
 from modelarena.arena import Arena
 from modelarena.backends.base import AnswerStats, Backend, Chunk, GenerationSettings, Message
 from modelarena.config import ModelConfig, Settings
-from modelarena.judge.cache import Cache
+from modelarena.runs.cache import Cache
 from modelarena.judge.prompts import PromptItem
 from modelarena.judge.report import RunOptions
 from modelarena.judge.runner import JudgeRun

@@ -22,6 +22,16 @@ class Message:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function call a model asked for (OpenAI tools interface); ``arguments`` is the JSON
+    text as the model wrote it, which may not parse."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class GenerationSettings:
     temperature: float | None = None
     top_p: float | None = None

@@ -135,7 +135,7 @@ def run_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Judge the configured models over a prompt set (the shipped one by default)."""
-    from modelarena.judge.cache import Cache, default_cache_path
+    from modelarena.runs.cache import Cache, default_cache_path
     from modelarena.judge.prompts import PromptSetError, load_prompts, round_robin
     from modelarena.judge.report import RunOptions
     from modelarena.judge.runner import JudgeRun, JudgeRunError
@@ -202,7 +202,7 @@ def battles_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Judge the stored battles that humans voted on, so the two can be compared."""
-    from modelarena.judge.cache import Cache, default_cache_path
+    from modelarena.runs.cache import Cache, default_cache_path
     from modelarena.judge.report import RunOptions
     from modelarena.judge.runner import JudgeRun, JudgeRunError
 
@@ -319,7 +319,7 @@ def cost_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Tokens and dollars per model and per judge, from the run caches and catalog prices."""
-    from modelarena.judge.cache import cache_files
+    from modelarena.runs.cache import cache_files
     from modelarena.judge.cost import cost_report, total_usd
 
     with user_errors():

@@ -63,6 +63,10 @@ def _register() -> None:
     from modelarena.cli import serve_cmd
 
     serve_cmd.register(app)
+    from modelarena.cli import audit_cmd, landscape_cmd
+
+    audit_cmd.register(app)
+    landscape_cmd.register(app)
 
 
 _register()

@@ -4,7 +4,7 @@ See docs/judge.md.  The public surface:
 """
 
 from modelarena.judge.agreement import AgreementReport, Figure, agreement_report, cohen_kappa
-from modelarena.judge.cache import Cache
+from modelarena.runs.cache import Cache
 from modelarena.judge.judge import Combined, JudgePass, combine, judge_messages
 from modelarena.judge.prompts import PromptItem, PromptSetError, load_prompts
 from modelarena.judge.report import RunOptions, RunReport

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from modelarena.judge.cache import ANSWER, JUDGMENT, read_entries
+from modelarena.runs.cache import ANSWER, JUDGMENT, read_entries
 
 
 @dataclass

@@ -36,8 +36,8 @@ from modelarena.backends.base import (
 from modelarena.battles.categories import get_category
 from modelarena.battles.identity import find_identity_leak
 from modelarena.battles.runner import build_messages
-from modelarena.judge.budget import Budget, BudgetExhausted
-from modelarena.judge.cache import (
+from modelarena.runs.budget import Budget, BudgetExhausted
+from modelarena.runs.cache import (
     ANSWER,
     BATTLE,
     JUDGMENT,
@@ -48,7 +48,7 @@ from modelarena.judge.cache import (
     key_of,
     text_hash,
 )
-from modelarena.judge.calls import ModelCalls
+from modelarena.runs.calls import ModelCalls
 from modelarena.judge.judge import (
     NOT_COUNTED_UNPARSEABLE,
     RUBRIC_VERSION,

@@ -37,6 +37,8 @@ from modelarena.store.rows import (
     prompt_hash,
     vote_from_row,
 )
+from modelarena.store.audit_results import AuditResults
+from modelarena.store.landscape_snapshots import LandscapeSnapshots
 from modelarena.store.schema import answers, battles, votes
 from modelarena.store.vote_queue import AsyncVoteQueue, VoteQueue
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
@@ -46,6 +48,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.voter_log = voter_log.VoterLog(engine)  # what the integrity tools read
+        self.audit_results = AuditResults(engine)  # audit runs, transcripts, metrics
+        self.landscape = LandscapeSnapshots(engine)  # published leaderboards, dated
         self._cells = CellCache()
         # SQLite takes one writer at a time; threads that queue on its file lock sleep in
         # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.

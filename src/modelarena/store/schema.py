@@ -145,3 +145,7 @@ audit_log = Table(
     Column("target", String(128), nullable=True),
     Column("detail", Text, nullable=True),
 )
+
+# Tables of the parts built on the arena, one module each; imported here so that
+# ``metadata`` holds every table.
+from modelarena.store import schema_audits, schema_landscape  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""The spending cap of a judge run: worst-case reservations, settled with actual costs."""
+"""The spending cap of a run: worst-case reservations, settled with actual costs."""
 
 from __future__ import annotations
 

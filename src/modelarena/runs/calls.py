@@ -1,6 +1,6 @@
-"""Calling the models of a judge run: one concurrency limit per endpoint, the budget
+"""Calling the models of a run (a judge run, an audit): one concurrency limit per endpoint, the budget
 reserved before each call, retries with backoff, and each answer's stream gathered into one
-:class:`~modelarena.judge.cache.Generated` result (tokens estimated where a server does not
+:class:`~modelarena.runs.cache.Generated` result (tokens estimated where a server does not
 report them, cost at catalog prices)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from modelarena.backends.base import (
     AnswerStats,
@@ -21,12 +21,19 @@ from modelarena.backends.base import (
 )
 from modelarena.battles.style import approx_tokens
 from modelarena.config import ModelConfig
-from modelarena.judge.budget import Budget
-from modelarena.judge.cache import Generated
-from modelarena.judge.report import RunOptions
+from modelarena.runs.budget import Budget
+from modelarena.runs.cache import Generated
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
+
+
+class CallPolicy(Protocol):
+    """How hard a run may press its endpoints (a judge run's or an audit's options)."""
+
+    concurrency: int
+    retries: int
+    backoff_s: float
 
 
 def endpoint_of(cfg: ModelConfig) -> str:
@@ -44,7 +51,7 @@ class ModelCalls:
     def __init__(
         self,
         arena: Arena,
-        options: RunOptions,
+        options: CallPolicy,
         budget: Budget,
         *,
         backend_for: Callable[[str], Backend],
