@@ -1,4 +1,4 @@
-"""Checks on the built-in model catalog data (src/modelarena/catalog/models.toml)."""
+"""Checks on the built-in model catalog data (src/modelarena/catalog/models*.toml)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,12 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def raw_entries() -> list[dict]:
-    text = resources.files("modelarena.catalog").joinpath("models.toml").read_text("utf-8")
-    return tomllib.loads(text)["model"]
+    folder = resources.files("modelarena.catalog")
+    out: list[dict] = []
+    for file in folder.iterdir():
+        if file.name.startswith("models") and file.name.endswith(".toml"):
+            out.extend(tomllib.loads(file.read_text("utf-8")).get("model", []))
+    return out
 
 
 def test_catalog_is_large_enough(catalog):

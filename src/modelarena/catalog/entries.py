@@ -158,11 +158,17 @@ class Catalog:
 
 
 def _builtin_entries() -> list[CatalogEntry]:
-    text = resources.files("modelarena.catalog").joinpath("models.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    """Every ``models*.toml`` of the package (one file per group of labs), in name order."""
+    folder = resources.files("modelarena.catalog")
+    files = sorted(
+        (f for f in folder.iterdir() if f.name.startswith("models") and f.name.endswith(".toml")),
+        key=lambda f: f.name,
+    )
     out = []
-    for i, raw in enumerate(data.get("model", [])):
-        out.append(entry_from_mapping(raw, where=f"models.toml entry #{i + 1}"))
+    for file in files:
+        data = tomllib.loads(file.read_text("utf-8"))
+        for i, raw in enumerate(data.get("model", [])):
+            out.append(entry_from_mapping(raw, where=f"{file.name} entry #{i + 1}"))
     return out
 
 
@@ -171,7 +177,7 @@ def load_catalog(overrides: Iterable[Mapping[str, Any]] = ()) -> Catalog:
     entries: dict[str, CatalogEntry] = {}
     for entry in _builtin_entries():
         if entry.id in entries:
-            raise CatalogError(f"models.toml: duplicate id {entry.id!r}")
+            raise CatalogError(f"catalog: duplicate id {entry.id!r}")
         entries[entry.id] = entry
     return Catalog(entries).with_overrides(overrides)
 
