@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 LICENSE_CLASSES = ("permissive", "restricted-open", "proprietary")
 
 _REQUIRED = ("id", "display_name", "lab", "country", "open_weights", "license", "license_class")
+_COMPUTED = ("lineage_country",)  # fields the catalog derives; a file may not set them
 
 
 class CatalogError(ValueError):
@@ -44,6 +45,13 @@ class CatalogEntry:
     aliases: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # where the facts come from (URLs)
     notes: str = ""
+    # Lineage: the catalog id of the model this one was trained from (a fine-tune, a
+    # distillation, a continued pre-training), None for a model trained from scratch.
+    base_model: str | None = None
+    # Computed by Catalog, never written in a TOML file: the country of the root of the
+    # base_model chain (the entry's own country when it has no base). INTELLECT-3 (Prime
+    # Intellect, US) on GLM-4.5-Air (Zhipu, CN) is US by developer and CN by lineage.
+    lineage_country: str = field(default="", compare=False)
 
     @property
     def blended_price_per_m(self) -> float | None:
@@ -72,7 +80,11 @@ def entry_from_mapping(raw: Mapping[str, Any], *, where: str) -> CatalogEntry:
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise CatalogError(f"{where}: missing field(s) {', '.join(missing)}")
-    known = {f.name for f in fields(CatalogEntry)}
+    if "lineage_country" in raw:
+        raise CatalogError(
+            f"{where}: lineage_country is computed from base_model; set base_model instead"
+        )
+    known = {f.name for f in fields(CatalogEntry)} - set(_COMPUTED)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CatalogError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -101,6 +113,9 @@ def entry_from_mapping(raw: Mapping[str, Any], *, where: str) -> CatalogEntry:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise CatalogError(f"{where}: {key} must be a number")
             data[key] = float(value)
+    base = data.get("base_model")
+    if base is not None and (not isinstance(base, str) or not base.strip()):
+        raise CatalogError(f"{where}: base_model must be the catalog id of the base model")
     if not re.fullmatch(r"[A-Z]{2}", str(data["country"])):
         raise CatalogError(f"{where}: country must be an ISO 3166 code like 'CN' or 'US'")
     return CatalogEntry(**data)
@@ -114,7 +129,41 @@ class Catalog:
     _index: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.entries = {
+            model_id: replace(entry, lineage_country=self._root_country(model_id))
+            for model_id, entry in self.entries.items()
+        }
         self._reindex()
+
+    def lineage(self, model_id: str) -> tuple[str, ...]:
+        """The ids from ``model_id`` down its base_model chain to the root, in that order.
+        The chain stops at a base the catalog does not hold or at a repeat (a cycle, which
+        load_catalog refuses)."""
+        chain: list[str] = []
+        current: str | None = model_id
+        while current is not None and current in self.entries and current not in chain:
+            chain.append(current)
+            current = self.entries[current].base_model
+        return tuple(chain)
+
+    def _root_country(self, model_id: str) -> str:
+        chain = self.lineage(model_id)
+        return self.entries[chain[-1]].country if chain else ""
+
+    def lineage_problems(self) -> list[str]:
+        """One line per base_model that names no catalog entry or closes a cycle."""
+        problems = []
+        for entry in self.entries.values():
+            base = entry.base_model
+            if base is None:
+                continue
+            if base not in self.entries:
+                problems.append(
+                    f"catalog entry {entry.id!r}: base_model {base!r} is not a catalog id"
+                )
+            elif entry.id in self.lineage(base):
+                problems.append(f"catalog entry {entry.id!r}: base_model chain loops back to it")
+        return problems
 
     def _reindex(self) -> None:
         self._index = {}
@@ -150,7 +199,8 @@ class Catalog:
             base = entries.get(model_id)
             where = f"catalog entry {model_id!r} in config"
             if base is not None:
-                merged = base.to_dict() | dict(raw)
+                merged = {k: v for k, v in base.to_dict().items() if k not in _COMPUTED}
+                merged |= dict(raw)
                 entries[model_id] = entry_from_mapping(merged, where=where)
             else:
                 entries[model_id] = entry_from_mapping(raw, where=where)
@@ -179,7 +229,11 @@ def load_catalog(overrides: Iterable[Mapping[str, Any]] = ()) -> Catalog:
         if entry.id in entries:
             raise CatalogError(f"catalog: duplicate id {entry.id!r}")
         entries[entry.id] = entry
-    return Catalog(entries).with_overrides(overrides)
+    catalog = Catalog(entries).with_overrides(overrides)
+    problems = catalog.lineage_problems()
+    if problems:
+        raise CatalogError(problems[0] + " (name the base by its catalog id)")
+    return catalog
 
 
 __all__ = ["Catalog", "CatalogEntry", "CatalogError", "load_catalog", "normalize_name"]

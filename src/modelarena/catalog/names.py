@@ -1,0 +1,238 @@
+"""Names that resolve: a model name as a leaderboard, a vote log or a provider writes it, to
+the catalog entry it is a variant of, with the variant recorded.
+
+Published names carry variants of one underlying model: dated snapshots (``-20250514``,
+``-0528``, ``-2507``, ``-05-06``, ``-2025-02-27``), reasoning modes (``-thinking-32k``,
+``-high``, ``-no-thinking``), previews (``-preview``, ``-exp``, ``-latest``), serving tiers
+(``-turbo``, ``-fast``), ``-chat``/``-instruct``/``-it`` and precisions (``-fp8``). The
+resolver tries the whole name first (a catalog id or alias always wins, so ``grok-4-fast`` or
+``kimi-k2-thinking`` stay their own entries when the catalog has them), then strips one such
+token from the end at a time and tries again. A name that still does not resolve is
+unresolved: it gets the nearest catalog names as candidates and never a guessed country.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from modelarena.catalog.entries import Catalog, CatalogEntry, load_catalog, normalize_name
+
+MatchedBy = Literal["id", "alias", "variant", "stem", "unresolved"]
+
+# Dated snapshots and version tags, as the tail of a folded name ("." and ":" are "-").
+_SNAPSHOT = (
+    r"\d{4}-\d{2}-\d{2}"  # 2025-02-27
+    r"|\d{2}-\d{4}"  # 09-2025
+    r"|\d{2}-\d{2}"  # 05-06
+    r"|\d{8}|\d{6}|\d{4}|\d{3}"  # 20250514, 241022, 0528 / 2507, 002
+    r"|v\d+(?:-\d+)*"  # v0.1, v1:0
+)
+# Reasoning modes, previews, serving tiers, pooled suffixes and precisions.
+_VARIANT = (
+    r"(?:thinking|reasoning)-(?:\d+k|high|low|medium|minimal|max)"
+    r"|no-thinking|non-thinking|nothinking|non-reasoning|no-reasoning"
+    r"|thinking|reasoning|xhigh|high|low|medium|minimal"
+    r"|preview|exp|experimental|latest|beta|alpha"
+    r"|turbo|fast|instant|free|online"
+    r"|chat|instruct|it|hf"
+    r"|fp8|fp16|bf16|int4|int8|awq|gptq|gguf|mlx|\d+k"
+)
+_TAIL = re.compile(rf"-(?:(?P<snapshot>{_SNAPSHOT})|(?P<variant>{_VARIANT}))$")
+# Leading vendor words some files put before the model's own name ("Meta-Llama-3-70B").
+_PREFIXES = ("meta-", "anthropic-", "openai-", "google-", "amazon-", "us-", "eu-")
+# Suffixes a catalog name may carry that a published name may leave off ("gemma-3-27b").
+_POOLED = re.compile(r"-(?:instruct|chat|it)(?:-hf)?$")
+_MAX_STRIPS = 8
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name resolved to.
+
+    ``matched_by``: ``id`` or ``alias`` (the whole name is a catalog name), ``variant``
+    (after stripping variant tokens), ``stem`` (the name leaves off a ``-instruct``,
+    ``-chat`` or ``-it`` the catalog name carries) or ``unresolved`` (``entry`` is None).
+    ``variant`` joins the stripped modes in name order ("thinking-32k", "preview-high");
+    ``snapshot`` the stripped dates and versions ("20251101", "05-06").
+    """
+
+    name: str
+    entry: CatalogEntry | None
+    variant: str | None = None
+    matched_by: MatchedBy = "unresolved"
+    snapshot: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def model_id(self) -> str | None:
+        return self.entry.id if self.entry is not None else None
+
+    @property
+    def country(self) -> str | None:
+        """The developer's country; None when unresolved (never a guess)."""
+        return self.entry.country if self.entry is not None else None
+
+    @property
+    def lineage_country(self) -> str | None:
+        """The country of the root base model; None when unresolved."""
+        return self.entry.lineage_country if self.entry is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "name": self.name,
+            "model": e.id if e else None,
+            "variant": self.variant,
+            "snapshot": self.snapshot,
+            "matched_by": self.matched_by,
+            "lab": e.lab if e else None,
+            "country": e.country if e else None,
+            "lineage_country": e.lineage_country if e else None,
+            "base_model": e.base_model if e else None,
+            "open_weights": e.open_weights if e else None,
+            "license_class": e.license_class if e else None,
+            "release_date": e.release_date.isoformat() if e and e.release_date else None,
+        }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A catalog entry whose name is close to an unresolved name (no country: a candidate
+    is a suggestion for a person to confirm, not a resolution)."""
+
+    id: str
+    display_name: str
+    score: float  # difflib similarity, 0..1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "display_name": self.display_name, "score": round(self.score, 3)}
+
+
+def fold(name: str) -> str:
+    """The catalog's fold (normalize_name), with "@" (Vertex's ``model@date``), brackets
+    and commas (display names such as "GPT-5 (high)") as separators too."""
+    return normalize_name(re.sub(r"[@()\[\],]+", " ", name)).strip("-")
+
+
+class NameResolver:
+    """Resolves names against one catalog; build once, resolve many."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._exact: dict[str, tuple[str, MatchedBy]] = {}
+        for entry in catalog:
+            for name in (entry.display_name, *entry.aliases):
+                self._exact.setdefault(fold(name), (entry.id, "alias"))
+        for entry in catalog:  # ids win over aliases, as in Catalog.resolve
+            self._exact[fold(entry.id)] = (entry.id, "id")
+        stems: dict[str, set[str]] = {}
+        for key, (model_id, _) in self._exact.items():
+            stem = _POOLED.sub("", key)
+            if stem != key and stem not in self._exact:
+                stems.setdefault(stem, set()).add(model_id)
+        # a stem two entries share (llama-2-70b: -chat and base) resolves to neither
+        self._stems = {stem: ids.pop() for stem, ids in stems.items() if len(ids) == 1}
+
+    def _lookup(self, key: str) -> tuple[str, MatchedBy] | None:
+        hit = self._exact.get(key)
+        if hit is not None:
+            return hit
+        stem = self._stems.get(key)
+        return (stem, "stem") if stem is not None else None
+
+    def resolve(self, name: str) -> Resolution:
+        folded = fold(name)
+        starts = [folded] + [folded[len(p) :] for p in _PREFIXES if folded.startswith(p)]
+        for start in starts:
+            found = self._strip_and_find(name, start)
+            if found is not None:
+                return found
+        return Resolution(name=name, entry=None)
+
+    def _strip_and_find(self, name: str, key: str) -> Resolution | None:
+        variants: list[str] = []
+        snapshots: list[str] = []
+        for _ in range(_MAX_STRIPS + 1):
+            hit = self._lookup(key)
+            if hit is not None:
+                model_id, how = hit
+                if variants or snapshots:
+                    how = "variant"
+                return Resolution(
+                    name=name,
+                    entry=self.catalog.entries[model_id],
+                    variant="-".join(reversed(variants)) or None,
+                    matched_by=how,
+                    snapshot="-".join(reversed(snapshots)) or None,
+                )
+            m = _TAIL.search(key)
+            if m is None or m.start() == 0:
+                return None
+            (snapshots if m.group("snapshot") else variants).append(m.group(0)[1:])
+            key = key[: m.start()]
+        return None
+
+    def nearest(self, name: str, k: int = 5, cutoff: float = 0.5) -> list[Candidate]:
+        """Up to ``k`` catalog entries whose names are most like ``name`` (difflib), best
+        first; the name is compared whole and with its variant tokens stripped."""
+        folded = fold(name)
+        probes = {folded}
+        key = folded
+        for _ in range(_MAX_STRIPS):
+            m = _TAIL.search(key)
+            if m is None or m.start() == 0:
+                break
+            key = key[: m.start()]
+            probes.add(key)
+        best: dict[str, float] = {}
+        names = {**{s: (i, "stem") for s, i in self._stems.items()}, **self._exact}
+        for probe in probes:
+            for match in difflib.get_close_matches(probe, names, n=k * 4, cutoff=cutoff):
+                model_id = names[match][0]
+                score = difflib.SequenceMatcher(None, probe, match).ratio()
+                best[model_id] = max(best.get(model_id, 0.0), score)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        return [Candidate(i, self.catalog.entries[i].display_name, s) for i, s in ranked]
+
+    def resolve_all(self, names: Iterable[str]) -> list[Resolution]:
+        return [self.resolve(n) for n in names]
+
+
+@lru_cache(maxsize=1)
+def _builtin_resolver() -> NameResolver:
+    return NameResolver(load_catalog())
+
+
+def resolver(catalog: Catalog | None = None) -> NameResolver:
+    """A resolver over ``catalog``, or over the built-in catalog (built once) when None."""
+    return _builtin_resolver() if catalog is None else NameResolver(catalog)
+
+
+def resolve(name: str, catalog: Catalog | None = None) -> Resolution:
+    """Resolve one name; for many names build ``resolver(catalog)`` once instead."""
+    return resolver(catalog).resolve(name)
+
+
+def nearest(name: str, k: int = 5, catalog: Catalog | None = None) -> list[Candidate]:
+    """The ``k`` catalog entries whose names are most like ``name``."""
+    return resolver(catalog).nearest(name, k)
+
+
+__all__ = [
+    "Candidate",
+    "MatchedBy",
+    "NameResolver",
+    "Resolution",
+    "fold",
+    "nearest",
+    "resolve",
+    "resolver",
+]
