@@ -146,6 +146,5 @@ audit_log = Table(
     Column("detail", Text, nullable=True),
 )
 
-# Tables of the parts built on the arena, one module each; imported here so that
-# ``metadata`` holds every table.
-from modelarena.store import schema_audits, schema_landscape  # noqa: E402,F401
+# The tables of the parts built on the arena live in their own modules on this
+# ``metadata`` (schema_audits.py, schema_landscape.py); the store's facades import them.
