@@ -95,3 +95,96 @@ def kappa_figure(
     return Figure(value, lo, hi, len(xa), f"bootstrap over {unit}")
 
 
+# ---------------------------------------------------------------- comparing two proportions
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """McNemar's test of two paired yes/no outcomes on the same items.
+
+    ``b``: items where the first is yes and the second no; ``c``: the reverse. Only the
+    discordant pairs carry information; under the null each is a fair coin."""
+
+    b: int
+    c: int
+    p_exact: float  # two-sided exact binomial p-value
+    p_mid: float  # two-sided mid-p (exact minus half the probability of the observed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _binom_half_cdf(k: int, n: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2), exactly."""
+    return sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)
+
+
+def mcnemar(b: int, c: int) -> McNemar:
+    """McNemar's exact test and its mid-p variant (Fagerland, Lydersen & Laake 2013
+    recommend the mid-p: the exact test is conservative). No discordant pairs: p = 1."""
+    if b < 0 or c < 0:
+        raise ValueError("discordant counts cannot be negative")
+    n = b + c
+    if n == 0:
+        return McNemar(b, c, 1.0, 1.0)
+    k = min(b, c)
+    tail = _binom_half_cdf(k, n)
+    point = math.comb(n, k) / (1 << n)
+    exact = min(1.0, 2 * tail)
+    mid = min(1.0, 2 * (tail - 0.5 * point))
+    return McNemar(b, c, exact, mid)
+
+
+def paired_difference(a: int, b: int, c: int, d: int, z: float = Z95) -> Figure:
+    """p1 - p2 for paired yes/no outcomes, with Newcombe's hybrid score interval for paired
+    data (Newcombe 1998b, method 10: Wilson limits of each margin combined with the phi
+    correlation, without continuity correction).
+
+    The 2x2 table counts items: ``a`` yes/yes, ``b`` yes/no, ``c`` no/yes, ``d`` no/no
+    (first outcome, second outcome)."""
+    n = a + b + c + d
+    if n <= 0:
+        return Figure(None, None, None, 0, "Newcombe paired (method 10)")
+    p1, p2 = (a + b) / n, (a + c) / n
+    w1, w2 = wilson(a + b, n, z), wilson(a + c, n, z)
+    assert w1.lower is not None and w1.upper is not None
+    assert w2.lower is not None and w2.upper is not None
+    denom = (a + b) * (c + d) * (a + c) * (b + d)
+    phi = (a * d - b * c) / math.sqrt(denom) if denom > 0 else 0.0
+    dl1, du1 = p1 - w1.lower, w1.upper - p1
+    dl2, du2 = p2 - w2.lower, w2.upper - p2
+    delta = math.sqrt(max(0.0, dl1 * dl1 - 2 * phi * dl1 * du2 + du2 * du2))
+    epsilon = math.sqrt(max(0.0, du1 * du1 - 2 * phi * du1 * dl2 + dl2 * dl2))
+    diff = p1 - p2
+    return Figure(
+        diff, max(-1.0, diff - delta), min(1.0, diff + epsilon), n, "Newcombe paired (method 10)"
+    )
+
+
+def difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Figure:
+    """p1 - p2 of two independent proportions with Newcombe's hybrid score interval
+    (Newcombe 1998a, method 10: from the two Wilson intervals). ``n`` is n1 + n2."""
+    if n1 <= 0 or n2 <= 0:
+        return Figure(None, None, None, max(0, n1) + max(0, n2), "Newcombe")
+    w1, w2 = wilson(x1, n1, z), wilson(x2, n2, z)
+    assert w1.value is not None and w1.lower is not None and w1.upper is not None
+    assert w2.value is not None and w2.lower is not None and w2.upper is not None
+    diff = w1.value - w2.value
+    lower = diff - math.sqrt((w1.value - w1.lower) ** 2 + (w2.upper - w2.value) ** 2)
+    upper = diff + math.sqrt((w1.upper - w1.value) ** 2 + (w2.value - w2.lower) ** 2)
+    return Figure(diff, max(-1.0, lower), min(1.0, upper), n1 + n2, "Newcombe")
+
+
+def ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Figure:
+    """p1 / p2 with the Katz log interval. Undefined (all None) when either count is zero:
+    a ratio such as "12 times as often" is then not reported at all.
+
+    On paired data (both models on the same prompts) the outcomes are usually positively
+    correlated, and this independent-samples interval is then wider than needed
+    (conservative)."""
+    method = "Katz log"
+    if n1 <= 0 or n2 <= 0 or x1 <= 0 or x2 <= 0:
+        return Figure(None, None, None, max(0, n1) + max(0, n2), method)
+    value = (x1 / n1) / (x2 / n2)
+    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
+    return Figure(value, value * math.exp(-z * se), value * math.exp(z * se), n1 + n2, method)
