@@ -1,0 +1,202 @@
+"""Where the landscape's boards come from: a stored snapshot of a published leaderboard
+(``NAME@DATE``, or ``NAME`` for its newest) or the arena's own board (any source, category or
+filter, fitted by the leaderboard code). The CLI, the report and the ``/landscape`` page all
+gather their inputs here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from modelarena.landscape.board import RatedModel, open_board, rank_agreement
+from modelarena.landscape.cost import PriceTable, SelfHosting, cost_report, usage_by_model
+from modelarena.landscape.gap import DatedScore, capability_gap, read_dated_scores
+from modelarena.landscape.report import ReportInputs, adoption_section
+from modelarena.landscape.snapshots import DEFAULT_CATEGORY, LandscapeError
+from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+from modelarena.store import Store
+
+ARENA = "arena"
+
+
+@dataclass
+class Board:
+    label: str  # "lmarena@2025-11-20 (full)" or "arena (source=human)"
+    models: list[RatedModel]
+    method: str
+    arena_ids: dict[str, str]  # model name on the board -> the arena's model id (arena only)
+
+
+def parse_snapshot(spec: str) -> tuple[str, date | None]:
+    """``NAME@YYYY-MM-DD`` or ``NAME`` (the newest)."""
+    name, _, when = spec.partition("@")
+    if not name.strip():
+        raise LandscapeError(f"snapshot {spec!r}: give NAME@YYYY-MM-DD, e.g. lmarena@2025-11-20")
+    if not when:
+        return name.strip(), None
+    try:
+        return name.strip(), date.fromisoformat(when.strip())
+    except ValueError:
+        raise LandscapeError(
+            f"snapshot {spec!r}: the date must be YYYY-MM-DD, e.g. lmarena@2025-11-20"
+        ) from None
+
+
+def snapshot_board(store: Store, spec: str, category: str = DEFAULT_CATEGORY) -> Board:
+    name, when = parse_snapshot(spec)
+    found = store.landscape.rows(name, when, category)
+    if found is None:
+        have = sorted({f"{s.label} ({s.category})" for s in store.landscape.snapshots()})
+        hint = ", ".join(have) if have else "none stored yet"
+        raise LandscapeError(
+            f"no snapshot {spec!r} with category {category!r} (stored: {hint}); import one with "
+            "`arena landscape import FILE --name NAME --date YYYY-MM-DD`"
+        )
+    info, rows = found
+    models = [
+        RatedModel(
+            r.model, r.rating, r.rating_lower, r.rating_upper, r.votes, r.organization,
+            r.license, r.open_weights,
+        )
+        for r in rows
+    ]  # fmt: skip
+    return Board(
+        f"{info.label} ({category})",
+        models,
+        f"ratings and 95% intervals as published by {info.name} on {info.snapshot_date}",
+        {},
+    )
+
+
+def arena_board(arena: Any, filters: LeaderboardFilters | None = None) -> Board:
+    """The arena's own board under ``filters`` (rated rows only: a row without enough votes
+    has no interval and no rank). Names are catalog ids where the catalog knows the model."""
+    f = filters or LeaderboardFilters()
+    board = compute_leaderboard(arena.store, arena.model_info, f)
+    models, ids = [], {}
+    for r in board.rows:
+        if r.rank is None:
+            continue
+        info = arena.model_info(r.model)
+        name = info.entry.id if info.entry is not None else r.model
+        ids[name] = r.model
+        models.append(RatedModel(name, r.rating, r.ci_lower, r.ci_upper, r.votes))
+    return Board(f"{ARENA} ({f.describe()})", models, board.method, ids)
+
+
+def pick_board(
+    arena: Any, spec: str | None, category: str, filters: LeaderboardFilters | None
+) -> Board:
+    """``spec`` a snapshot, ``arena``, or None: the newest stored snapshot."""
+    if spec == ARENA:
+        return arena_board(arena, filters)
+    if spec is None:
+        stored = [s for s in arena.store.landscape.snapshots() if s.category == category]
+        if not stored:
+            raise LandscapeError(
+                "no published board stored; import one with `arena landscape import FILE "
+                "--name NAME --date YYYY-MM-DD`, or use --arena for the arena's own board"
+            )
+        spec = stored[0].label
+    return snapshot_board(arena.store, spec, category)
+
+
+def arena_dated_scores(arena: Any, filters: LeaderboardFilters | None = None) -> list[DatedScore]:
+    """The arena's current ratings with the catalog's release dates (models without a date
+    are left out)."""
+    out = []
+    for m in arena_board(arena, filters).models:
+        entry = arena.catalog.get(m.name)
+        if entry is None or entry.release_date is None:
+            continue
+        out.append(
+            DatedScore(m.name, m.rating, entry.release_date, (entry.country,),
+                       entry.open_weights, entry.lab)
+        )  # fmt: skip
+    if not out:
+        raise LandscapeError(
+            "no rated arena model has a catalog release date; vote more or give an ECI file"
+        )
+    return out
+
+
+def build_report(
+    arena: Any,
+    *,
+    snapshots: list[str] | None = None,
+    category: str = DEFAULT_CATEGORY,
+    eci: Path | None = None,
+    countries: tuple[str, str] = ("CN", "US"),
+    by: str = "developer",
+    anchor: str | None = None,
+    hosting: SelfHosting | None = None,
+    resamples: int = 1000,
+) -> ReportInputs:
+    """Everything the report shows, computed; what cannot be is listed with its fix."""
+    inputs = ReportInputs()
+    store: Store = arena.store
+    specs = snapshots
+    if specs is None:  # the newest snapshot of each stored name
+        seen: dict[str, str] = {}
+        for s in store.landscape.snapshots():
+            if s.category == category:
+                seen.setdefault(s.name, s.label)
+        specs = list(seen.values())
+    boards: list[Board] = [snapshot_board(store, s, category) for s in specs]
+    own = arena_board(arena)
+    if own.models:
+        boards.append(own)
+    elif not boards:
+        inputs.missing.append(
+            "boards: no votes in the arena and no published board stored (`arena landscape "
+            "import FILE --name NAME --date YYYY-MM-DD`)"
+        )
+    for b in boards:
+        try:
+            inputs.boards.append(
+                open_board(b.label, b.models, arena.catalog, countries=countries,
+                           by=by, method=b.method)  # type: ignore[arg-type]
+            )  # fmt: skip
+        except LandscapeError as exc:
+            inputs.missing.append(str(exc))
+    for i, a in enumerate(boards):
+        for b in boards[i + 1 :]:
+            try:
+                inputs.agreements.append(
+                    rank_agreement(a.label, a.models, b.label, b.models, arena.catalog)
+                )
+            except LandscapeError as exc:
+                inputs.missing.append(f"agreement: {exc}")
+    if eci is not None:
+        scores = read_dated_scores(eci)
+        inputs.gaps.append(capability_gap(scores, "US", "CN", resamples=resamples))
+        inputs.gaps.append(capability_gap(scores, "closed", "open", resamples=resamples))
+    else:
+        inputs.missing.append(
+            "gap in months: give --eci FILE (an Epoch Capabilities Index export) to include it"
+        )
+    if own.models:
+        usage = usage_by_model(store.landscape.token_usage())
+        named = {name: usage[aid] for name, aid in own.arena_ids.items() if aid in usage}
+        inputs.cost = cost_report(
+            own.models, arena.catalog, named, table=PriceTable.vendored(), anchor=anchor,
+            hosting=hosting,
+        )  # fmt: skip
+    else:
+        inputs.missing.append("cost: the arena has no rated models yet (vote with `arena battle`)")
+    inputs.adoption_html = adoption_section()
+    return inputs
+
+
+__all__ = [
+    "ARENA",
+    "Board",
+    "arena_board",
+    "arena_dated_scores",
+    "build_report",
+    "parse_snapshot",
+    "pick_board",
+    "snapshot_board",
+]

@@ -1,0 +1,321 @@
+"""The landscape as HTML: sections for the boards, the gap, the cost and adoption, and one
+self-contained report (``arena landscape report --out report.html``) that reads offline.
+
+The charts are SVG drawn in Python (charts.py): no script, no CDN, no network. The same
+section HTML is what the ``/landscape`` page shows inside the site's layout, so the page and
+the report cannot drift apart."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from modelarena.landscape.board import Agreement, OpenBoard
+from modelarena.landscape.charts import bar_chart, scatter_chart, step_chart
+from modelarena.landscape.cost import CostReport
+from modelarena.landscape.gap import Gap
+
+ADOPTION_HOOK = "landscape.adoption.report_section"
+
+
+@dataclass
+class ReportInputs:
+    boards: list[OpenBoard] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    cost: CostReport | None = None
+    adoption_html: str | None = None  # from the adoption section's own function
+    missing: list[str] = field(default_factory=list)  # what was not computed, and the fix
+
+
+def _fmt(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return escape(str(value))
+
+
+def _interval(lo: float | None, hi: float | None, digits: int = 0) -> str:
+    if lo is None or hi is None:
+        return "no interval"
+    return f"{lo:.{digits}f} to {hi:.{digits}f}"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "board") -> str:
+    out = [f'<table class="{cls}"><thead><tr>']
+    out += [f"<th>{escape(h)}</th>" for h in head]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def board_section(board: OpenBoard) -> str:
+    first, second = board.countries
+    parts = [f'<section class="landscape-board"><h2>Who leads among open models: '
+             f"{escape(board.source)}</h2>"]  # fmt: skip
+    parts.append(
+        f'<p class="method">{escape(board.method)}. Country by <strong>{escape(board.by)}'
+        f"</strong>{' (the lab of the root base model)' if board.by == 'lineage' else ''}. "
+        f"{len(board.open_models)} open models of {board.models} on the board.</p>"
+    )
+    if board.above_best is not None:
+        ref = board.best_open.get(second, {})
+        overlap = (
+            f"; {board.above_best_separated} with an interval entirely above it, "
+            f"{board.above_best - board.above_best_separated} overlapping it (tied)"
+            if board.above_best_separated is not None
+            else "; the board has no intervals, so none can be called separated"
+        )
+        parts.append(
+            f'<p class="headline-figure"><strong>{board.above_best}</strong> open models from '
+            f"{first} rate above the best open model from {second} "
+            f"({escape(str(ref.get('model')))}), from {board.above_best_labs} labs{overlap}.</p>"
+        )
+    else:
+        parts.append(f"<p>No open model from {escape(second)} on this board.</p>")
+    best_rows = [
+        [
+            escape(c),
+            escape(str(b["model"])),
+            str(b["rank"]),
+            f"{b['rank_upper']} to {b['rank_lower']}",
+            str(b["rank_overall"]),
+            _fmt(b["rating"]) + " (" + _interval(b["rating_lower"], b["rating_upper"]) + ")",
+        ]
+        for c, b in board.best_open.items()
+    ]
+    parts.append("<h3>Best open model of each country</h3>")
+    parts.append(
+        _table(
+            ["country", "model", "rank (open)", "rank range (open)", "rank overall",
+             "rating (95% CI)"],
+            best_rows,
+        )
+    )  # fmt: skip
+    for key, share in (("top 10", board.share_top10), ("top 20", board.share_top20)):
+        bars = [(c, float(k)) for c, k in share["counts"].items()]
+        parts.append(
+            bar_chart(bars, title=f"Countries of the {key} open models ({share['of']} models)")
+        )
+    rows = [
+        [
+            str(r["rank"]),
+            f"{r['rank_upper']}–{r['rank_lower']}",
+            escape(r["model"])
+            + (f" <small>({escape(r['variant'])})</small>" if r["variant"] else ""),
+            escape(r["lab"] or "?"),
+            escape(r["country"]),
+            _fmt(r["rating"]) + " (" + _interval(r["rating_lower"], r["rating_upper"]) + ")",
+            str(r["rank_overall"]),
+        ]
+        for r in board.open_models[:25]
+    ]
+    parts.append("<h3>Top open models</h3>")
+    parts.append(
+        _table(["rank", "range", "model", "lab", "country", "rating (95% CI)", "overall"], rows)
+    )
+    if board.unresolved:
+        names = ", ".join(
+            f"{escape(u['model'])} (nearest: {escape(', '.join(u['nearest']) or 'none')})"
+            for u in board.unresolved[:30]
+        )
+        parts.append(
+            f'<p class="note">{len(board.unresolved)} names the catalog does not know (country '
+            f"unknown, never guessed): {names}</p>"
+        )
+    if board.disagreements:
+        items = "".join(
+            f"<li>{escape(d['model'])}: {escape(d['field'])} is {escape(str(d['file']))} in the "
+            f"file, {escape(str(d['catalog']))} in the catalog</li>"
+            for d in board.disagreements[:30]
+        )
+        parts.append(f"<h3>File and catalog disagree</h3><ul>{items}</ul>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def agreement_section(agreements: Sequence[Agreement]) -> str:
+    if not agreements:
+        return ""
+    rows = [
+        [
+            escape(a.board_a),
+            escape(a.board_b),
+            str(a.shared),
+            f"{a.spearman:.2f} ({_interval(*a.spearman_ci, digits=2)})",
+            f"{a.kendall:.2f} ({_interval(*a.kendall_ci, digits=2)})",
+        ]
+        for a in agreements
+    ]
+    return (
+        '<section class="landscape-agree"><h2>Do the boards agree?</h2>'
+        f'<p class="method">{escape(agreements[0].method)}</p>'
+        + _table(
+            ["board", "board", "shared models", "Spearman (95% CI)", "Kendall (95% CI)"], rows
+        )  # fmt: skip
+        + "</section>"
+    )
+
+
+def gap_section(gap: Gap) -> str:
+    chart = step_chart(
+        [(gap.leading, gap.frontier_leading), (gap.lagging, gap.frontier_lagging)],
+        title=f"Frontier of {gap.leading} and {gap.lagging} models",
+        y_label="score",
+        end=gap.end,
+    )
+    pct = round(100 * gap.level)
+    return (
+        f'<section class="landscape-gap"><h2>How far {escape(gap.lagging)} trails '
+        f"{escape(gap.leading)}</h2>"
+        f'<p class="headline-figure"><strong>{gap.mean_months:.1f} months</strong> on average '
+        f"({pct}% CI {gap.ci_lower:.1f} to {gap.ci_upper:.1f}), ranging from "
+        f"{gap.min_months:.1f} to {gap.max_months:.1f} months; {gap.vertical_mean:.1f} score "
+        f"points behind on average ({pct}% CI {gap.vertical_ci_lower:.1f} to "
+        f"{gap.vertical_ci_upper:.1f}). {gap.days} days from {gap.start} to {gap.end}; "
+        f"{gap.models_leading} {escape(gap.leading)} and {gap.models_lagging} "
+        f"{escape(gap.lagging)} models.</p>"
+        f'<p class="method">{escape(gap.method)}</p>{chart}</section>'
+    )
+
+
+def cost_section(cost: CostReport) -> str:
+    points = [(r.model, r.blended_per_m, r.rating) for r in cost.rows if r.blended_per_m]
+    chart = scatter_chart(
+        [(n, float(p), float(y)) for n, p, y in points if p is not None],
+        frontier=cost.frontier,
+        title="Rating against blended price (Pareto frontier in red)",
+        x_label="USD per million tokens, 3:1 input:output (log scale)",
+        y_label="rating",
+    )
+    rows = [
+        [
+            escape(r.model) + (" ★" if r.pareto else ""),
+            _fmt(r.rating) + " (" + _interval(r.rating_lower, r.rating_upper) + ")",
+            _fmt(r.blended_per_m, 2),
+            escape(r.price_source or "unpriced"),
+            f"{r.with_tokens}/{r.answers}",
+            _fmt(r.completion_tokens, 0),
+            (_fmt(r.cost_1k, 2) + " (" + _interval(r.cost_1k_lower, r.cost_1k_upper, 2) + ")")
+            if r.cost_1k is not None
+            else "–",
+            (_fmt(r.win_prob, 2) + " (" + _interval(r.win_prob_lower, r.win_prob_upper, 2) + ")")
+            if r.win_prob is not None
+            else "–",
+            _fmt(r.win_prob_per_usd_1k, 3),
+        ]
+        for r in cost.rows
+    ]
+    return (
+        '<section class="landscape-cost"><h2>Quality against price</h2>'
+        f'<p class="method">{escape(cost.method)}. Anchor: {escape(str(cost.anchor))}. '
+        f"{escape(cost.prices)}. ★ on the Pareto frontier.</p>{chart}"
+        + _table(
+            [
+                "model",
+                "rating (95% CI)",
+                "$/M blended",
+                "price source",
+                "answers with tokens",
+                "output tokens/answer",
+                "$ per 1,000 answers (95% CI)",
+                "P(win vs anchor) (95% CI)",
+                "P(win) per $ of 1,000 answers",
+            ],
+            rows,
+        )  # fmt: skip
+        + (
+            f'<p class="note">No price for: {escape(", ".join(cost.unpriced))} (add one to the '
+            "catalog, or price self-hosted models with --gpu-hour).</p>"
+            if cost.unpriced
+            else ""
+        )
+        + "</section>"
+    )
+
+
+def adoption_section() -> str | None:
+    """HOOK for the adoption section: ``modelarena.landscape.adoption.report_section()``
+    returning HTML, when that module provides it; None otherwise."""
+    try:
+        module = importlib.import_module("modelarena.landscape.adoption")
+    except ImportError:
+        return None
+    section = getattr(module, "report_section", None)
+    if section is None:
+        return None
+    try:
+        html = section()
+    except Exception as exc:  # noqa: BLE001 - a failed section must not lose the report
+        return (
+            '<section class="landscape-adoption"><p class="note">Adoption could not be '
+            f"computed: {escape(str(exc))}</p></section>"
+        )
+    return str(html) if html else None
+
+
+def sections_html(inputs: ReportInputs) -> str:
+    parts = [board_section(b) for b in inputs.boards]
+    parts.append(agreement_section(inputs.agreements))
+    parts += [gap_section(g) for g in inputs.gaps]
+    if inputs.cost is not None:
+        parts.append(cost_section(inputs.cost))
+    if inputs.adoption_html:
+        parts.append(inputs.adoption_html)
+    else:
+        parts.append(
+            f"<!-- HOOK: adoption section ({ADOPTION_HOOK}) -->"
+            '<section class="landscape-adoption"><h2>Adoption</h2><p class="note">Not included: '
+            "run <code>arena landscape adoption</code> on a Hub snapshot; this report shows it "
+            f"once <code>{ADOPTION_HOOK}()</code> is available.</p></section>"
+        )
+    if inputs.missing:
+        items = "".join(f"<li>{escape(m)}</li>" for m in inputs.missing)
+        parts.append(
+            f'<section class="landscape-missing"><h2>Not computed</h2><ul>{items}</ul></section>'
+        )
+    return "\n".join(p for p in parts if p)
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+td,th{border-bottom:1px solid #eee;padding:.3em .6em;text-align:left}
+.method,.note{color:#555;font-size:.9em}.headline-figure{font-size:1.1em}
+svg.chart{width:100%;height:auto;max-width:720px;display:block;margin:1em 0}
+"""
+
+
+def render_report(inputs: ReportInputs, *, title: str = "The model landscape") -> str:
+    """One HTML document, everything inline (no script, no external resource)."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{escape(title)}</h1><p class="method">Generated {when} by modelarena '
+        "(<code>arena landscape report</code>). Every figure states its method and its "
+        "uncertainty; definitions and how they compare with published figures: "
+        "docs/landscape.md.</p>"
+        f"{sections_html(inputs)}</body></html>\n"
+    )
+
+
+__all__ = [
+    "ADOPTION_HOOK",
+    "ReportInputs",
+    "adoption_section",
+    "agreement_section",
+    "board_section",
+    "cost_section",
+    "gap_section",
+    "render_report",
+    "sections_html",
+]
