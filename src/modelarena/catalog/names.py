@@ -30,7 +30,7 @@ _SNAPSHOT = (
     r"|\d{2}-\d{4}"  # 09-2025
     r"|\d{2}-\d{2}"  # 05-06
     r"|\d{8}|\d{6}|\d{4}|\d{3}"  # 20250514, 241022, 0528 / 2507, 002
-    r"|v\d+(?:-\d+)*"  # v0.1, v1:0
+    r"|v\d+(?:-\d{1,2})*"  # v0.1, v1:0, v1.5 (not v2-0724: that is v2 and a date)
 )
 # Reasoning modes, previews, serving tiers, pooled suffixes and precisions.
 _VARIANT = (
@@ -48,6 +48,7 @@ _PREFIXES = ("meta-", "anthropic-", "openai-", "google-", "amazon-", "us-", "eu-
 # Suffixes a catalog name may carry that a published name may leave off ("gemma-3-27b").
 _POOLED = re.compile(r"-(?:instruct|chat|it)(?:-hf)?$")
 _MAX_STRIPS = 8
+_UNRECORDED = frozenset({"instruct", "it", "hf"})
 
 
 @dataclass(frozen=True)
@@ -158,27 +159,39 @@ class NameResolver:
         return Resolution(name=name, entry=None)
 
     def _strip_and_find(self, name: str, key: str) -> Resolution | None:
-        variants: list[str] = []
-        snapshots: list[str] = []
+        stripped: list[tuple[str, bool]] = []  # (token, is_snapshot), from the end inward
+        hit: tuple[str, MatchedBy] | None = None
+        first = keep = 0  # tokens stripped before the first hit; tokens of the variant
         for _ in range(_MAX_STRIPS + 1):
-            hit = self._lookup(key)
-            if hit is not None:
-                model_id, how = hit
-                if variants or snapshots:
-                    how = "variant"
-                return Resolution(
-                    name=name,
-                    entry=self.catalog.entries[model_id],
-                    variant="-".join(reversed(variants)) or None,
-                    matched_by=how,
-                    snapshot="-".join(reversed(snapshots)) or None,
-                )
+            found = self._lookup(key) if hit is None else self._exact.get(key)
+            if found is not None:
+                if hit is None:
+                    hit, first, keep = found, len(stripped), len(stripped)
+                elif found[0] == hit[0]:
+                    keep = len(stripped)  # still the same model: this token is a variant too
+                else:
+                    break  # a different model (kimi-k2-thinking -> kimi-k2): stop here
             m = _TAIL.search(key)
             if m is None or m.start() == 0:
-                return None
-            (snapshots if m.group("snapshot") else variants).append(m.group(0)[1:])
+                break
+            stripped.append((m.group(0)[1:], m.group("snapshot") is not None))
             key = key[: m.start()]
-        return None
+        if hit is None:
+            return None
+        model_id, how = hit
+        if first > 0:  # the whole name is no catalog name: it resolved as a variant
+            how = "variant"
+        # the usual form of an open release is no variant worth recording
+        tokens = [(t, snap) for t, snap in stripped[:keep] if t not in _UNRECORDED]
+        variants = [t for t, snap in reversed(tokens) if not snap]
+        snapshots = [t for t, snap in reversed(tokens) if snap]
+        return Resolution(
+            name=name,
+            entry=self.catalog.entries[model_id],
+            variant="-".join(variants) or None,
+            matched_by=how,
+            snapshot="-".join(snapshots) or None,
+        )
 
     def nearest(self, name: str, k: int = 5, cutoff: float = 0.5) -> list[Candidate]:
         """Up to ``k`` catalog entries whose names are most like ``name`` (difflib), best
