@@ -1,0 +1,573 @@
+"""How often a judge agrees with people: ``arena audit validate-judge``.
+
+A judge (the offline rules, or one or several LLM judges through configured endpoints) labels
+answers that people have labelled; the report gives, per set, the accuracy with its Wilson
+interval, Cohen's kappa with a bootstrap interval, n, and the confusion matrix.
+
+The sets:
+
+- ``refusal`` and ``refusal_extra``: PyRIT 1.1.0's human refusal labels (105 + 64 answers,
+  refusal or not; ``data/refusal_labels/PROVENANCE``).
+- ``info``: the project's hand-labelled answers of the information suites
+  (``data/info_labels/*.jsonl``: ``suite, language, prompt, answer, label, note``), one set
+  per suite, judged with that suite's rules or rubric.
+- ``xstest``: XSTest ships its prompts' labels (safe / unsafe), not labelled *answers*, so
+  there is nothing to score a judge of answers on; it is reported as skipped. XSTest's
+  labelled completions (its repository's ``xstest_v2_completions_*.csv``) or any file of
+  ``prompt, answer, label`` rows can be given with ``--labels`` and are scored per type.
+
+A verdict the judge could not give (an empty answer, an unreadable judge) is *unknown* and
+counts as wrong: it is its own column of the confusion matrix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import dataclasses
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from modelarena.audits.judging import (
+    Ask,
+    JudgeAgreement,
+    agreement_stats,
+    judge_verdict,
+    labels_by_judge,
+)
+from modelarena.audits.probes import UNKNOWN, Probe, Suite, Transcript, Verdict
+from modelarena.audits.refusal import (
+    REFUSALS,
+    RefusalClass,
+    classify_refusal,
+    parse_refusal_rubric,
+    refusal_rubric,
+)
+from modelarena.backends import generation_settings
+from modelarena.backends.base import Backend, GenerationSettings, Message
+from modelarena.ratings.proportions import Figure, kappa_figure, wilson
+from modelarena.runs.budget import Budget
+from modelarena.runs.cache import Cache, cache_entry, key_of
+from modelarena.runs.calls import CallPolicy, ModelCalls
+
+if TYPE_CHECKING:
+    from modelarena.arena import Arena
+
+RULES = "rules"
+REFUSAL, NOT_REFUSAL = "refusal", "not_refusal"
+BINARY = (REFUSAL, NOT_REFUSAL)
+THREE = ("compliance", "full_refusal", "partial_refusal")  # XSTest's classes
+SETS = ("refusal", "refusal_extra", "info", "xstest")
+XSTEST_SKIP = (
+    "XSTest ships labels of its prompts (safe / unsafe), not human labels of model answers, "
+    "so a judge of answers cannot be scored on it; give XSTest's labelled completions "
+    "(xstest_v2_completions_*.csv from its repository) with --labels FILE"
+)
+_XSTEST_CODES = {
+    "1_full_compliance": "compliance",
+    "2_full_refusal": "full_refusal",
+    "3_partial_refusal": "partial_refusal",
+    "full_compliance": "compliance",
+}
+
+
+class LabelSetError(ValueError):
+    """A label file that cannot be read (its path and the fix are in the message)."""
+
+
+@dataclass(frozen=True)
+class LabelledAnswer:
+    id: str
+    prompt: str
+    answer: str
+    label: str  # the people's label, in the set's vocabulary
+    language: str = "en"
+    group: str = ""  # XSTest's type, or the language for the information sets
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    name: str
+    source: str
+    labels: tuple[str, ...]  # the people's vocabulary
+    items: tuple[LabelledAnswer, ...]
+    suite: str = ""  # "" : refusal classification; else the suite whose judge is scored
+
+
+@dataclass(frozen=True)
+class Skipped:
+    name: str
+    reason: str
+
+
+# ---------------------------------------------------------------- loading the sets
+
+
+def _data(*parts: str) -> Path:
+    return Path(str(resources.files("modelarena.audits").joinpath("data", *parts)))
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    lines = [line for line in io.StringIO(text, newline="") if not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def pyrit_set(name: str, path: Path | None = None) -> LabelSet:
+    """One of PyRIT's refusal files (``human_score`` 1 = refusal)."""
+    path = path or _data("refusal_labels", f"{name}.csv")
+    items = []
+    for i, row in enumerate(_csv_rows(path.read_text(encoding="utf-8"))):
+        score = (row.get("human_score") or "").strip()
+        if score not in ("0", "1"):
+            raise LabelSetError(f"{path}: row {i + 2} has human_score {score!r}, not 0 or 1")
+        label = REFUSAL if score == "1" else NOT_REFUSAL
+        items.append(
+            LabelledAnswer(f"{name}-{i}", row["objective"], row["assistant_response"], label)
+        )
+    return LabelSet(name, f"PyRIT 1.1.0 {path.name} (MIT)", BINARY, tuple(items))
+
+
+def info_sets(
+    folder: Path | None = None, suites: Mapping[str, Suite] | None = None
+) -> list[LabelSet]:
+    """The hand-labelled answers of the information suites, one set per suite."""
+    folder = folder or _data("info_labels")
+    rows: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        rows.extend(_jsonl(path))
+    by_suite: dict[str, list[LabelledAnswer]] = {}
+    for i, row in enumerate(rows):
+        item = _item(row, f"info-{i}", where=f"{folder} row {i + 1}")
+        by_suite.setdefault(str(row["suite"]), []).append(item)
+    out = []
+    for suite_name, items in sorted(by_suite.items()):
+        vocab = _suite_labels(suite_name, suites) or tuple(sorted({i.label for i in items}))
+        out.append(
+            LabelSet(
+                f"info:{suite_name}",
+                "modelarena hand-labelled answers (data/info_labels)",
+                vocab,
+                tuple(items),
+                suite=suite_name,
+            )
+        )
+    return out
+
+
+def _suite_labels(name: str, suites: Mapping[str, Suite] | None) -> tuple[str, ...]:
+    if suites and name in suites:
+        return tuple(suites[name].labels)
+    return ()
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelSetError(f"{path}:{n}: not JSON ({exc.msg}); one object a line") from exc
+        if not isinstance(row, dict):
+            raise LabelSetError(f"{path}:{n}: a line must be a JSON object")
+        out.append(row)
+    return out
+
+
+def _item(row: Mapping[str, Any], default_id: str, *, where: str) -> LabelledAnswer:
+    answer = row.get("answer", row.get("completion", row.get("response")))
+    label = row.get("label", row.get("final_label"))
+    if row.get("prompt") is None or answer is None or label in (None, ""):
+        raise LabelSetError(f"{where}: needs prompt, answer and label")
+    language = str(row.get("language") or "en")
+    group = str(row.get("type") or row.get("group") or language)
+    keep = {"suite", "prompt", "answer", "label", "language", "id", "completion", "response"}
+    meta = {k: v for k, v in row.items() if k not in keep}
+    return LabelledAnswer(
+        str(row.get("id") or default_id),
+        str(row["prompt"]),
+        str(answer),
+        _refusal_word(str(label)),
+        language,
+        group,
+        meta,
+    )
+
+
+def _refusal_word(label: str) -> str:
+    word = label.strip().lower().replace(" ", "_").replace("-", "_")
+    return _XSTEST_CODES.get(word, word)
+
+
+def file_set(path: Path) -> LabelSet:
+    """A labelled file a user brings: CSV or JSONL with ``prompt``, ``answer`` (or
+    ``completion``) and ``label`` (or XSTest's ``final_label``), optionally ``suite``,
+    ``language`` and ``type``. Labels: refusal / not_refusal (or 1 / 0), or XSTest's
+    full_compliance / full_refusal / partial_refusal; with a ``suite``, that suite's."""
+    if not path.is_file():
+        raise LabelSetError(f"{path}: no such file (give a CSV or JSONL of labelled answers)")
+    text = path.read_text(encoding="utf-8")
+    rows: list[dict[str, Any]] = (
+        _jsonl(path) if path.suffix.lower() in (".jsonl", ".json") else list(_csv_rows(text))
+    )
+    if not rows:
+        raise LabelSetError(f"{path}: no rows")
+    items = [
+        _item(row, f"{path.stem}-{i}", where=f"{path} row {i + 1}") for i, row in enumerate(rows)
+    ]
+    suites = {str(r.get("suite") or "") for r in rows}
+    if len(suites) > 1:
+        raise LabelSetError(f"{path}: one suite a file, not {', '.join(sorted(suites))}")
+    suite = suites.pop()
+    seen = {i.label for i in items}
+    if not suite and seen <= {"1", "0", "true", "false", REFUSAL, NOT_REFUSAL}:
+        binary = {"1": REFUSAL, "true": REFUSAL, "0": NOT_REFUSAL, "false": NOT_REFUSAL}
+        items = [_relabel(i, binary.get(i.label, i.label)) for i in items]
+        vocab: tuple[str, ...] = BINARY
+    elif not suite:
+        if not seen <= set(THREE):
+            raise LabelSetError(
+                f"{path}: labels {', '.join(sorted(seen - set(THREE)))} are neither "
+                "refusal / not_refusal nor compliance / full_refusal / partial_refusal"
+            )
+        vocab = THREE
+    else:
+        vocab = tuple(sorted(seen))
+    return LabelSet(path.stem, str(path), vocab, tuple(items), suite=suite)
+
+
+def _relabel(item: LabelledAnswer, label: str) -> LabelledAnswer:
+    return LabelledAnswer(
+        item.id, item.prompt, item.answer, label, item.language, item.group, item.meta
+    )
+
+
+# ---------------------------------------------------------------- judging the sets
+
+
+class RefusalRubric:
+    """The refusal classification as a suite-like rubric, for :func:`judge_verdict`."""
+
+    name = "refusal"
+    labels = tuple(c.value for c in RefusalClass if c is not RefusalClass.UNKNOWN)
+
+    def rubric(self, probe: Probe, transcript: Transcript) -> list[Message]:
+        return refusal_rubric(probe.messages[-1].content, transcript.text)
+
+    def parse_rubric(self, text: str) -> Verdict:
+        return Verdict(parse_refusal_rubric(text).value)
+
+
+def to_vocabulary(label: str, vocab: Sequence[str]) -> str:
+    """A refusal class in a set's vocabulary (binary or XSTest's three classes)."""
+    if label == UNKNOWN or label not in {c.value for c in RefusalClass}:
+        return label if label in vocab else UNKNOWN
+    cls = RefusalClass(label)
+    if tuple(vocab) == BINARY:
+        return REFUSAL if cls in REFUSALS else NOT_REFUSAL
+    if cls is RefusalClass.EMPTY_COMPLIANCE:
+        return "compliance"
+    return cls.value
+
+
+def probe_of(label_set: LabelSet, item: LabelledAnswer) -> Probe:
+    return Probe(
+        suite=label_set.suite or "refusal",
+        id=item.id,
+        messages=(Message("user", item.prompt),),
+        language=item.language,
+        group=item.group,
+        meta=dict(item.meta),
+    )
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What a judge said on a set: the (combined) label per item and, for LLM judges,
+    each judge's own label per item."""
+
+    labels: list[str]
+    per_judge: dict[str, list[str]]
+
+
+async def judge_set(
+    label_set: LabelSet,
+    judges: Sequence[str],
+    *,
+    ask: Ask | None = None,
+    suite: Suite | None = None,
+    done: Callable[[], None] = lambda: None,
+) -> Judging:
+    """Label every item of the set: ``judges == ["rules"]`` for the offline rules (the
+    suite's own, or :func:`classify_refusal`), else the LLM judges through ``ask``."""
+    rubric: Any = suite if label_set.suite else RefusalRubric()
+    if label_set.suite and suite is None:
+        raise LabelSetError(f"set {label_set.name}: suite {label_set.suite!r} is not registered")
+    if list(judges) == [RULES]:
+        labels = []
+        for item in label_set.items:
+            labels.append(_rule_label(label_set, item, suite))
+            done()
+        return Judging(labels, {RULES: labels})
+    if ask is None:
+        raise ValueError("LLM judges need an ask function")
+
+    async def one(item: LabelledAnswer) -> Verdict:
+        verdict = await judge_verdict(
+            rubric, probe_of(label_set, item), Transcript(item.answer), judges, ask
+        )
+        done()
+        return verdict
+
+    verdicts = await asyncio.gather(*(one(item) for item in label_set.items))
+    vocab = label_set.labels
+    per_judge = {
+        j: [_in_set(label_set, lab, vocab) for lab in labs]
+        for j, labs in labels_by_judge(verdicts).items()
+    }
+    return Judging([_in_set(label_set, v.label, vocab) for v in verdicts], per_judge)
+
+
+def _in_set(label_set: LabelSet, label: str, vocab: Sequence[str]) -> str:
+    return label if label_set.suite else to_vocabulary(label, vocab)
+
+
+def _rule_label(label_set: LabelSet, item: LabelledAnswer, suite: Suite | None) -> str:
+    if label_set.suite:
+        assert suite is not None
+        return suite.rule_verdict(probe_of(label_set, item), Transcript(item.answer)).label
+    return to_vocabulary(classify_refusal(item.answer, item.language).value, label_set.labels)
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class SetScore:
+    set: str
+    judge: str
+    source: str
+    n: int
+    accuracy: Figure
+    kappa: Figure
+    unknown: int
+    human_labels: tuple[str, ...]
+    judge_labels: tuple[str, ...]
+    confusion: list[list[int]]  # rows: people, columns: judge
+    collapsed: dict[str, str] = field(default_factory=dict)  # people's label -> judge's
+    groups: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "set": self.set,
+            "judge": self.judge,
+            "source": self.source,
+            "n": self.n,
+            "accuracy": self.accuracy.to_dict(),
+            "kappa": self.kappa.to_dict(),
+            "unknown": self.unknown,
+            "confusion": {
+                "rows_human": list(self.human_labels),
+                "columns_judge": list(self.judge_labels),
+                "matrix": self.confusion,
+            },
+            "collapsed": self.collapsed,
+            "groups": self.groups,
+        }
+
+
+def score(
+    label_set: LabelSet, judge: str, predicted: Sequence[str], *, rounds: int = 1000
+) -> SetScore:
+    """Accuracy, kappa and the confusion matrix of ``predicted`` against the people.
+
+    When the judge labels at a coarser level than the people (the censorship rules say
+    ``no_refusal`` where people tell ``evasion`` from ``answer``), the people's labels the
+    judge never uses are folded into the one label only the judge uses, and the report
+    says so in ``collapsed``."""
+    human = [i.label for i in label_set.items]
+    if len(human) != len(predicted):
+        raise ValueError("one predicted label per item")
+    collapsed = _collapse(label_set.labels, predicted)
+    human = [collapsed.get(h, h) for h in human]
+    vocab = [lab for lab in label_set.labels if lab not in collapsed]
+    vocab += sorted(
+        {p for p in predicted if p != UNKNOWN and p not in vocab} | set(human) - set(vocab)
+    )
+    columns = [*vocab, UNKNOWN]
+    index = {lab: i for i, lab in enumerate(columns)}
+    x = [index[h] for h in human]
+    y = [index.get(p, index[UNKNOWN]) for p in predicted]
+    k = len(columns)
+    matrix = np.zeros((k, k), dtype=np.int64)
+    for a, b in zip(x, y, strict=True):
+        matrix[a, b] += 1
+    correct = sum(1 for a, b in zip(x, y, strict=True) if a == b)
+    groups = []
+    for group in sorted({i.group for i in label_set.items}):
+        idx = [t for t, i in enumerate(label_set.items) if i.group == group]
+        if len(idx) == len(label_set.items):
+            break  # one group: the set itself
+        hits = sum(1 for t in idx if x[t] == y[t])
+        groups.append({"group": group, "n": len(idx), "accuracy": wilson(hits, len(idx)).to_dict()})
+    return SetScore(
+        set=label_set.name,
+        judge=judge,
+        source=label_set.source,
+        n=len(human),
+        accuracy=wilson(correct, len(human)),
+        kappa=kappa_figure(x, y, k=k, rounds=rounds, unit="answers"),
+        unknown=sum(1 for p in predicted if p == UNKNOWN),
+        human_labels=tuple(columns[:-1]),
+        judge_labels=tuple(columns),
+        confusion=matrix[:-1].tolist(),
+        collapsed=collapsed,
+        groups=groups,
+    )
+
+
+def _collapse(vocab: Sequence[str], predicted: Iterable[str]) -> dict[str, str]:
+    judge_only = sorted({p for p in predicted if p != UNKNOWN and p not in vocab})
+    if len(judge_only) != 1:
+        return {}
+    judge_used = set(predicted)
+    return {h: judge_only[0] for h in vocab if h not in judge_used}
+
+
+@dataclass
+class Validation:
+    """The whole report: one score per (set, judge), the skipped sets, and how the LLM
+    judges agree with each other."""
+
+    judges: list[str]
+    scores: list[SetScore] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    agreement: dict[str, JudgeAgreement] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "judges": self.judges,
+            "results": [s.to_dict() for s in self.scores],
+            "skipped": [{"set": s.name, "reason": s.reason} for s in self.skipped],
+            "judge_agreement": {k: v.to_dict() for k, v in self.agreement.items()},
+        }
+
+
+async def validate(
+    sets: Sequence[LabelSet],
+    judges: Sequence[str],
+    *,
+    ask: Ask | None = None,
+    suites: Mapping[str, Suite] | None = None,
+    rounds: int = 1000,
+    done: Callable[[], None] = lambda: None,
+) -> Validation:
+    """Judge every set and score each judge (and, with several, their majority)."""
+    report = Validation(list(judges))
+    for label_set in sets:
+        suite = (suites or {}).get(label_set.suite) if label_set.suite else None
+        judged = await judge_set(label_set, judges, ask=ask, suite=suite, done=done)
+        combined = "+".join(judges)
+        if len(judges) > 1:
+            for judge in judges:
+                report.scores.append(
+                    score(label_set, judge, judged.per_judge[judge], rounds=rounds)
+                )
+            vocab = label_set.labels if not label_set.suite else None
+            report.agreement[label_set.name] = agreement_stats(
+                judged.per_judge, _vocab_for(judged.per_judge, vocab), rounds=rounds
+            )
+        report.scores.append(score(label_set, combined, judged.labels, rounds=rounds))
+    return report
+
+
+def _vocab_for(per_judge: Mapping[str, Sequence[str]], vocab: Sequence[str] | None) -> list[str]:
+    seen = {lab for labs in per_judge.values() for lab in labs if lab != UNKNOWN}
+    return sorted(seen | set(vocab or ()))
+
+
+def count_labels(label_set: LabelSet) -> dict[str, int]:
+    """How many answers of each label the people gave."""
+    return dict(Counter(i.label for i in label_set.items))
+
+
+# ---------------------------------------------------------------- asking configured judges
+
+VALIDATION = "validation"
+
+
+class EndpointJudges:
+    """``ask(judge, messages)`` through the configured endpoints: the run machinery's calls
+    (one limit per endpoint, the budget, retries) at temperature 0, and a JSONL cache so
+    that a rerun never pays for the same judgment twice."""
+
+    def __init__(
+        self,
+        arena: Arena,
+        options: CallPolicy,
+        budget: Budget,
+        cache: Cache | None = None,
+        *,
+        max_tokens: int | None = None,
+        backend_for: Callable[[str], Backend] | None = None,
+    ) -> None:
+        self.arena = arena
+        self.budget = budget
+        self.cache = cache
+        self.max_tokens = max_tokens
+        self.calls = ModelCalls(arena, options, budget, backend_for=backend_for or arena.backend)
+        self.generated = 0
+        self.reused = 0
+        self.tokens = 0
+
+    def settings(self, judge: str) -> GenerationSettings:
+        cfg = self.arena.contestants[judge]
+        return dataclasses.replace(
+            generation_settings(cfg),
+            temperature=0.0,
+            top_p=None,
+            max_tokens=self.max_tokens or cfg.max_tokens,
+        )
+
+    async def ask(self, judge: str, messages: list[Message]) -> str:
+        cfg = self.arena.contestants[judge]
+        settings = self.settings(judge)
+        key = key_of(
+            kind=VALIDATION,
+            judge=judge,
+            served=cfg.model or cfg.path,
+            base_url=cfg.base_url,
+            messages=[dataclasses.asdict(m) for m in messages],
+            max_tokens=settings.max_tokens,
+        )
+        cached = self.cache.get(VALIDATION, key) if self.cache is not None else None
+        if cached is not None:
+            self.reused += 1
+            return str(cached["text"])
+        result = await self.calls.generate(judge, messages, settings)
+        self.generated += 1
+        self.tokens += (result.stats.prompt_tokens or 0) + (result.stats.completion_tokens or 0)
+        if self.cache is not None:
+            self.cache.put(
+                cache_entry(
+                    VALIDATION,
+                    key,
+                    model=judge,
+                    prompt_hash=key,
+                    prompt_id="",
+                    category="validate-judge",
+                    run="validate-judge",
+                    result=result,
+                )
+            )
+        return result.text
