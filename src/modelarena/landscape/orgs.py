@@ -27,8 +27,40 @@ REGIONS = ("us", "china", "eu", "other", "unknown")
 
 # ATOM's "eu" is Europe: EU members and the UK, Switzerland, Norway, Iceland.
 _EUROPE = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-    "GB CH NO IS LI".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "GB",
+        "CH",
+        "NO",
+        "IS",
+        "LI",
+    ]
 )
 
 

@@ -1,0 +1,256 @@
+"""A Hub metadata snapshot in DuckDB: the models, their parents and their root base models.
+
+A snapshot is a Parquet or JSON Lines file with the Hub's own fields (``id, author,
+createdAt, downloads, downloadsAllTime, tags, cardData, baseModels, pipeline_tag,
+library_name, gguf``), e.g. the public ``hub-stats`` dump or what ``arena landscape
+hub-fetch`` writes. Columns that are missing are read as empty.
+
+Lineage (who a model is built on), from the first source that has it:
+
+1. ``baseModels`` (the Hub's own field: ``{relation, models: [{id}]}``);
+2. the tags ``base_model:<relation>:<repo>`` (relation ``finetune``, ``adapter``,
+   ``quantized`` or ``merge``), which the listing carries;
+3. the card's ``base_model`` (one id or a list) and ``base_model_relation``
+   (``unspecified`` when the card does not say).
+
+The root of a model is found by following parents until a model without one. A model with k
+parents (a merge) gives 1/k to each, so a model's credit is a distribution over roots. A
+parent that is not in the snapshot is taken as a root (its organisation is the prefix of its
+id): on a full snapshot that is rare, on a sample common, and :class:`Lineage` counts it.
+A chain longer than ``MAX_DEPTH`` (a cycle) is left unresolved and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_DEPTH = 100
+RELATIONS = ("finetune", "adapter", "quantized", "merge")
+
+INSTALL_HINT = "the landscape figures need DuckDB: pip install 'modelarena[landscape]'"
+
+
+class SnapshotError(ValueError):
+    """The snapshot cannot be read; the message names the file and the fix."""
+
+
+def duckdb_module() -> Any:
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise SnapshotError(INSTALL_HINT) from exc
+    return duckdb
+
+
+_JSON_COLUMNS = {
+    "id": "VARCHAR",
+    "author": "VARCHAR",
+    "createdAt": "VARCHAR",
+    "downloads": "BIGINT",
+    "downloadsAllTime": "BIGINT",
+    "tags": "VARCHAR[]",
+    "cardData": "JSON",
+    "baseModels": "JSON",
+    "pipeline_tag": "VARCHAR",
+    "library_name": "VARCHAR",
+    "gguf": "JSON",
+}
+
+
+def _source_sql(con: Any, path: Path) -> str:
+    """A SELECT reading ``path`` with every column of ``_JSON_COLUMNS`` (NULL if absent)."""
+    name = str(path).replace("'", "''")
+    if path.suffix.lower() == ".parquet":
+        reader = f"read_parquet('{name}')"
+        have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+        cols = []
+        for col, kind in _JSON_COLUMNS.items():
+            if col not in have:
+                cols.append(f"CAST(NULL AS {kind}) AS {col}")
+            elif kind == "JSON":
+                cols.append(f'CAST(to_json("{col}") AS JSON) AS {col}')
+                if col == "cardData":  # hub-stats stores the card as a JSON string
+                    cols[-1] = (
+                        f"CASE WHEN typeof(\"{col}\") = 'VARCHAR' "
+                        f'THEN TRY_CAST("{col}" AS JSON) '
+                        f'ELSE CAST(to_json("{col}") AS JSON) END AS {col}'
+                    )
+            elif col == "createdAt":
+                cols.append(f'CAST("{col}" AS VARCHAR) AS {col}')
+            else:
+                cols.append(f'"{col}"')
+        return f"SELECT {', '.join(cols)} FROM {reader}"
+    columns = ", ".join(f"'{c}': '{k}'" for c, k in _JSON_COLUMNS.items())
+    return (
+        f"SELECT * FROM read_json('{name}', format='newline_delimited', "
+        f"columns={{{columns}}}, ignore_errors=false)"
+    )
+
+
+@dataclass(frozen=True)
+class Lineage:
+    models: int
+    with_parents: int
+    roots_outside: int  # distinct parents that are not in the snapshot (taken as roots)
+    unresolved: int  # models whose chain did not end within MAX_DEPTH (cycles)
+    sources: dict[str, int]  # where lineage came from: baseModels, tags, cardData
+
+
+def open_snapshot(path: str | Path, *, memory_limit: str | None = None) -> tuple[Any, Lineage]:
+    """A DuckDB connection holding ``models`` (one row per model, normalised) and ``credit``
+    (model, root, root_org, w: each model's share of each root), and lineage counts."""
+    duckdb = duckdb_module()
+    p = Path(path)
+    if not p.exists():
+        raise SnapshotError(f"snapshot not found: {p}")
+    if p.suffix.lower() not in (".parquet", ".jsonl", ".json", ".ndjson"):
+        raise SnapshotError(f"{p}: a snapshot is a .parquet or .jsonl file")
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    try:
+        con.execute(f"CREATE TEMP VIEW raw AS {_source_sql(con, p)}")
+        _build_models(con)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise SnapshotError(f"{p}: not a Hub snapshot this can read ({first})") from exc
+    return con, _build_credit(con)
+
+
+def _build_models(con: Any) -> None:
+    rels = ", ".join(f"'{r}'" for r in RELATIONS)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE models AS
+        WITH base AS (
+          SELECT
+            id,
+            lower(id) AS key,
+            coalesce(author, CASE WHEN contains(id, '/') THEN split_part(id, '/', 1) END)
+              AS author,
+            TRY_CAST(createdAt AS TIMESTAMP) AS created,
+            coalesce(downloads, 0) AS downloads,
+            coalesce(downloadsAllTime, downloads, 0) AS downloads_all,
+            pipeline_tag,
+            (list_contains(coalesce(tags, []), 'gguf') OR gguf IS NOT NULL
+              OR library_name = 'gguf') AS is_gguf,
+            baseModels ->> '$.relation' AS bm_relation,
+            CAST(json_extract_string(baseModels, '$.models[*].id') AS VARCHAR[]) AS bm_parents,
+            [split_part(t, ':', 3) FOR t IN coalesce(tags, [])
+               IF starts_with(t, 'base_model:') AND len(string_split(t, ':')) = 3
+               AND split_part(t, ':', 2) IN ({rels})] AS tag_parents,
+            [split_part(t, ':', 2) FOR t IN coalesce(tags, [])
+               IF starts_with(t, 'base_model:') AND len(string_split(t, ':')) = 3
+               AND split_part(t, ':', 2) IN ({rels})] AS tag_relations,
+            CASE json_type(cardData -> '$.base_model')
+              WHEN 'VARCHAR' THEN [cardData ->> '$.base_model']
+              WHEN 'ARRAY' THEN CAST(json_extract_string(cardData, '$.base_model[*]')
+                                     AS VARCHAR[])
+            END AS card_parents,
+            cardData ->> '$.base_model_relation' AS card_relation
+          FROM raw
+          WHERE id IS NOT NULL
+        )
+        SELECT
+          id, key, author, created, downloads, downloads_all, pipeline_tag, is_gguf,
+          CASE
+            WHEN len(bm_parents) > 0 THEN 'baseModels'
+            WHEN len(tag_parents) > 0 THEN 'tags'
+            WHEN len(card_parents) > 0 THEN 'cardData'
+          END AS lineage_source,
+          CASE
+            WHEN len(bm_parents) > 0 THEN coalesce(bm_relation, 'unspecified')
+            WHEN len(tag_parents) > 0 THEN
+              CASE WHEN list_contains(tag_relations, 'merge') THEN 'merge'
+                   ELSE tag_relations[1] END
+            WHEN len(card_parents) > 0 THEN coalesce(card_relation, 'unspecified')
+          END AS relation,
+          list_distinct([lower(x) FOR x IN
+            CASE WHEN len(bm_parents) > 0 THEN bm_parents
+                 WHEN len(tag_parents) > 0 THEN tag_parents
+                 ELSE coalesce(card_parents, []) END
+            IF x IS NOT NULL AND trim(x) <> '' AND lower(x) <> key]) AS parents
+        FROM base
+        """
+    )
+
+
+def _build_credit(con: Any) -> Lineage:
+    con.execute(
+        """
+        CREATE TEMP TABLE edges AS
+        SELECT key AS child, unnest(parents) AS parent, CAST(1.0 AS DOUBLE) / len(parents) AS w
+        FROM models WHERE len(parents) > 0
+        """
+    )
+    con.execute("CREATE TEMP TABLE children AS SELECT DISTINCT child FROM edges")
+    # frontier: (model, node, w) still to walk; done: rows whose node has no parent
+    con.execute("CREATE TEMP TABLE frontier AS SELECT child AS model, parent AS node, w FROM edges")
+    con.execute(
+        """CREATE TEMP TABLE done AS SELECT key AS model, key AS node, CAST(1.0 AS DOUBLE) AS w
+           FROM models WHERE len(parents) = 0"""
+    )
+    for _ in range(MAX_DEPTH):
+        con.execute(
+            """INSERT INTO done SELECT model, node, w FROM frontier
+               WHERE node NOT IN (SELECT child FROM children)"""
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE frontier AS
+               SELECT f.model, e.parent AS node, sum(f.w * e.w) AS w
+               FROM frontier f JOIN edges e ON e.child = f.node
+               GROUP BY ALL"""
+        )
+        if con.execute("SELECT count(*) FROM frontier").fetchone()[0] == 0:
+            break
+    unresolved = con.execute("SELECT count(DISTINCT model) FROM frontier").fetchone()[0]
+    # what a cycle leaves is credited to no one (an unknown root), so every model sums to 1
+    con.execute(
+        """INSERT INTO done SELECT model, NULL AS node, sum(w) FROM frontier GROUP BY model"""
+    )
+    con.execute(
+        """
+        CREATE TEMP TABLE credit AS
+        SELECT d.model, d.node AS root,
+               coalesce(m.author, CASE WHEN contains(d.node, '/')
+                                       THEN split_part(d.node, '/', 1) END) AS root_org,
+               sum(d.w) AS w
+        FROM done d LEFT JOIN models m ON m.key = d.node
+        GROUP BY ALL
+        """
+    )
+    counts = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE len(parents) > 0) FROM models"""
+    ).fetchone()
+    outside = con.execute(
+        "SELECT count(DISTINCT parent) FROM edges WHERE parent NOT IN (SELECT key FROM models)"
+    ).fetchone()[0]
+    sources = dict(
+        con.execute(
+            """SELECT lineage_source, count(*) FROM models WHERE lineage_source IS NOT NULL
+               GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+    )
+    con.execute("DROP TABLE frontier")
+    con.execute("DROP TABLE done")
+    return Lineage(
+        models=int(counts[0]),
+        with_parents=int(counts[1]),
+        roots_outside=int(outside),
+        unresolved=int(unresolved),
+        sources={str(k): int(v) for k, v in sources.items()},
+    )
+
+
+__all__ = [
+    "INSTALL_HINT",
+    "MAX_DEPTH",
+    "RELATIONS",
+    "Lineage",
+    "SnapshotError",
+    "duckdb_module",
+    "open_snapshot",
+]
