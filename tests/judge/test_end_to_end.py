@@ -19,11 +19,11 @@ from modelarena.backends.base import Backend, GenerationSettings, Message
 from modelarena.battles.records import Verdict
 from modelarena.cli import judge_cmd
 from modelarena.config import load_settings
-from modelarena.runs.cache import Cache
 from modelarena.judge.prompts import load_prompts
 from modelarena.judge.report import RunOptions
 from modelarena.judge.runner import JudgeRun
 from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+from modelarena.runs.cache import Cache
 from modelarena.store import Store
 
 pytestmark = [pytest.mark.llama, pytest.mark.slow]

@@ -18,10 +18,10 @@ import pytest
 from modelarena.arena import Arena
 from modelarena.backends.base import AnswerStats, Backend, Chunk, GenerationSettings, Message
 from modelarena.config import ModelConfig, Settings
-from modelarena.runs.cache import Cache
 from modelarena.judge.prompts import PromptItem
 from modelarena.judge.report import RunOptions
 from modelarena.judge.runner import JudgeRun
+from modelarena.runs.cache import Cache
 from modelarena.store import Store
 
 PROMPTS = [

@@ -135,10 +135,10 @@ def run_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Judge the configured models over a prompt set (the shipped one by default)."""
-    from modelarena.runs.cache import Cache, default_cache_path
     from modelarena.judge.prompts import PromptSetError, load_prompts, round_robin
     from modelarena.judge.report import RunOptions
     from modelarena.judge.runner import JudgeRun, JudgeRunError
+    from modelarena.runs.cache import Cache, default_cache_path
 
     with user_errors():
         arena = load_arena(config, db)
@@ -202,9 +202,9 @@ def battles_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Judge the stored battles that humans voted on, so the two can be compared."""
-    from modelarena.runs.cache import Cache, default_cache_path
     from modelarena.judge.report import RunOptions
     from modelarena.judge.runner import JudgeRun, JudgeRunError
+    from modelarena.runs.cache import Cache, default_cache_path
 
     with user_errors():
         arena = load_arena(config, db)
@@ -319,8 +319,8 @@ def cost_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Tokens and dollars per model and per judge, from the run caches and catalog prices."""
-    from modelarena.runs.cache import cache_files
     from modelarena.judge.cost import cost_report, total_usd
+    from modelarena.runs.cache import cache_files
 
     with user_errors():
         arena = load_arena(config)

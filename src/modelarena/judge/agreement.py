@@ -26,7 +26,6 @@ and refits.  Everything here but :func:`agreement_report` is a pure function ove
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,11 +34,18 @@ from scipy import stats as sps
 
 from modelarena import ratings
 from modelarena.judge.judge import parse_detail
-from modelarena.ratings.proportions import Figure, bootstrap, cohen_kappa, confusion, kappa_figure, wilson
+from modelarena.ratings.proportions import (
+    Figure,
+    confusion,
+    kappa_figure,
+    wilson,
+)
 from modelarena.store import HUMAN, Store
 
 CLASSES = ("A", "B", "tie")
 _CLASS = {"a": 0, "b": 1, "tie": 2, "both_bad": 2}
+
+
 def _rank_corr(kind: str, u: np.ndarray, v: np.ndarray) -> float | None:
     if len(u) < 3 or np.ptp(u) == 0 or np.ptp(v) == 0:
         return None

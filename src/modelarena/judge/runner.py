@@ -36,6 +36,15 @@ from modelarena.backends.base import (
 from modelarena.battles.categories import get_category
 from modelarena.battles.identity import find_identity_leak
 from modelarena.battles.runner import build_messages
+from modelarena.judge.judge import (
+    NOT_COUNTED_UNPARSEABLE,
+    RUBRIC_VERSION,
+    Combined,
+    JudgePass,
+    combine,
+    judge_messages,
+)
+from modelarena.judge.report import NoProgress, Progress, RunOptions, RunReport, Usage
 from modelarena.runs.budget import Budget, BudgetExhausted
 from modelarena.runs.cache import (
     ANSWER,
@@ -49,15 +58,6 @@ from modelarena.runs.cache import (
     text_hash,
 )
 from modelarena.runs.calls import ModelCalls
-from modelarena.judge.judge import (
-    NOT_COUNTED_UNPARSEABLE,
-    RUBRIC_VERSION,
-    Combined,
-    JudgePass,
-    combine,
-    judge_messages,
-)
-from modelarena.judge.report import NoProgress, Progress, RunOptions, RunReport, Usage
 from modelarena.store import HUMAN, BattleNotFound, VoteRejected
 
 if TYPE_CHECKING:

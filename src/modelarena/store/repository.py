@@ -23,10 +23,12 @@ from modelarena.battles.records import (
 )
 from modelarena.store import migrate, pair_count_cache, voter_log, voting
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
+from modelarena.store.audit_results import AuditResults
 from modelarena.store.bulk import ImportedBattle, ImportWriter, export_query, insert_imported
 from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.engine import StoreError, make_engine
+from modelarena.store.landscape_snapshots import LandscapeSnapshots
 from modelarena.store.rows import (
     HUMAN,
     answer_values,
@@ -37,8 +39,6 @@ from modelarena.store.rows import (
     prompt_hash,
     vote_from_row,
 )
-from modelarena.store.audit_results import AuditResults
-from modelarena.store.landscape_snapshots import LandscapeSnapshots
 from modelarena.store.schema import answers, battles, votes
 from modelarena.store.vote_queue import AsyncVoteQueue, VoteQueue
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
