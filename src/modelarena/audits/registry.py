@@ -12,6 +12,9 @@ from modelarena.audits.probes import Suite
 _SUITES: dict[str, str] = {
     "jailbreak": "modelarena.audits.jailbreak:JailbreakSuite",
     "overrefusal": "modelarena.audits.overrefusal:OverrefusalSuite",
+    "censorship": "modelarena.audits.censorship:CensorshipSuite",
+    "narratives": "modelarena.audits.narratives:NarrativesSuite",
+    "falseclaims": "modelarena.audits.falseclaims:FalseClaimsSuite",
 }
 
 
