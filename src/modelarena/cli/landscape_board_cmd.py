@@ -55,8 +55,11 @@ def _emit(
     *,
     title: str,
     caption: str,
+    shown: tuple[Sequence[dict[str, Any]], Sequence[str]] | None = None,
 ) -> None:
-    """Print ``data`` as JSON, or ``rows`` (``columns`` of them) as CSV, Markdown or a table."""
+    """Print ``data`` as JSON, ``rows`` (``columns`` of them) as CSV, or ``shown`` (rows and
+    columns for people, default ``rows``) as Markdown or a table. One row is shown as a
+    two-column table of names and values."""
     if output == "json":
         print(json.dumps(data, indent=2, default=str))
         return
@@ -67,6 +70,8 @@ def _emit(
         writer.writerows(rows)
         print(buf.getvalue(), end="")
         return
+    if shown is not None:
+        rows, columns = shown
     if output == "markdown":
         print(f"**{title}**\n")
         print("| " + " | ".join(columns) + " |")
@@ -78,8 +83,15 @@ def _emit(
         print(f"\n{caption}")
         return
     table = Table(title=title, caption=caption)
+    if len(rows) == 1:
+        table.add_column("figure")
+        table.add_column("value", overflow="fold")
+        for c in columns:
+            table.add_row(c, "" if rows[0].get(c) is None else str(rows[0].get(c)))
+        console.print(table)
+        return
     for c in columns:
-        table.add_column(c)
+        table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
     console.print(table)
@@ -149,9 +161,9 @@ def snapshots(config: ConfigOption = None, db: DatabaseOption = None) -> None:
         return
     table = Table(title="Stored published boards")
     for c in ("snapshot", "category", "models", "file", "imported"):
-        table.add_column(c)
+        table.add_column(c, overflow="fold")
     for s in found:
-        table.add_row(s.label, s.category, str(s.models), s.source_file or "",
+        table.add_row(s.label, s.category, str(s.models), Path(s.source_file).name if s.source_file else "",
                       s.imported_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
     console.print(table)
 
@@ -212,8 +224,26 @@ def board(
     )
     columns = ("rank", "rank_upper", "rank_lower", "rank_overall", "model", "lab", "country",
                "rating", "rating_lower", "rating_upper")  # fmt: skip
+    people = [
+        {
+            "rank": r["rank"],
+            "range": f"{r['rank_upper']}-{r['rank_lower']}",
+            "model": r["model"],
+            "lab": r["lab"] or "?",
+            "country": r["country"],
+            "rating (95% CI)": f"{r['rating']:.0f}"
+            + (
+                f" ({r['rating_lower']:.0f}-{r['rating_upper']:.0f})"
+                if r["rating_lower"] is not None and r["rating_upper"] is not None
+                else ""
+            ),
+            "overall": r["rank_overall"],
+        }
+        for r in result.open_models
+    ]
     _emit(output, d, result.open_models, columns,
-          title=f"Open models on {result.source}", caption=caption)  # fmt: skip
+          title=f"Open models on {result.source}", caption=caption,
+          shown=(people, list(people[0]) if people else []))  # fmt: skip
 
 
 def agree(
@@ -367,7 +397,22 @@ def cost(
         named = {name: usage[aid] for name, aid in ids.items() if aid in usage}
         result = cost_report(chosen.models, arena.catalog, named, table=PriceTable.vendored(),
                              anchor=anchor, hosting=hosting)  # fmt: skip
-    rows = [r.__dict__ for r in result.rows]
+    rows = [dict(r.__dict__) for r in result.rows]
+    people = [
+        {
+            "model": r["model"] + (" *" if r["pareto"] else ""),
+            "rating": f"{r['rating']:.0f}",
+            "$/M": "" if r["blended_per_m"] is None else f"{r['blended_per_m']:.2f}",
+            "$/1k answers (95% CI)": ""
+            if r["cost_1k"] is None
+            else f"{r['cost_1k']:.3f} ({r['cost_1k_lower']:.3f}-{r['cost_1k_upper']:.3f})",
+            "P(win)": "" if r["win_prob"] is None else f"{r['win_prob']:.2f}",
+            "P(win)/$1k": ""
+            if r["win_prob_per_usd_1k"] is None
+            else f"{r['win_prob_per_usd_1k']:.2f}",
+        }
+        for r in rows
+    ]
     columns = ("model", "rating", "blended_per_m", "price_source", "with_tokens",
                "completion_tokens", "cost_1k", "cost_1k_lower", "cost_1k_upper", "win_prob",
                "win_prob_per_usd_1k", "pareto")  # fmt: skip
@@ -377,7 +422,8 @@ def cost(
         + (f" Unpriced: {', '.join(result.unpriced)}." if result.unpriced else "")
     )
     _emit(output, result.to_dict(), rows, columns, title=f"Cost on {chosen.label}",
-          caption=caption)  # fmt: skip
+          caption=caption + " * on the Pareto frontier.",
+          shown=(people, list(people[0]) if people else []))  # fmt: skip
 
 
 def report(

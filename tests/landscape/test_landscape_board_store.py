@@ -1,0 +1,158 @@
+"""Published boards as dated snapshots in the store, the migration that creates their tables,
+and the ``arena landscape import | snapshots | board | agree`` commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from modelarena.battles.records import Verdict
+from modelarena.cli.main import app
+from modelarena.store import ImportedBattle, Store, migrate
+from modelarena.store.landscape_snapshots import SnapshotRow
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+
+def test_a_snapshot_is_stored_replaced_and_read_back(sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    rows = [SnapshotRow("a", 1300, 1290, 1310, 50, "Lab", "MIT", True), SnapshotRow("b", 1310)]
+    assert store.landscape.save("lm", date(2025, 1, 1), "full", rows, source_file="f") == 2
+    store.landscape.save("lm", date(2025, 2, 1), "full", rows[:1])
+    info, got = store.landscape.rows("lm", None, "full") or (None, [])
+    assert info is not None and info.snapshot_date == date(2025, 2, 1)  # the newest
+    assert [r.model for r in got] == ["a"]
+    info, got = store.landscape.rows("lm", date(2025, 1, 1), "full") or (None, [])
+    assert [r.model for r in got] == ["b", "a"]  # best rating first
+    assert got[1] == rows[0]
+    # importing the same name, date and category again replaces it
+    store.landscape.save("lm", date(2025, 1, 1), "full", [SnapshotRow("c", 1200)])
+    assert [r.model for r in store.landscape.rows("lm", date(2025, 1, 1), "full")[1]] == ["c"]  # type: ignore[index]
+    assert store.landscape.rows("lm", date(2025, 3, 1), "full") is None
+    assert [(s.label, s.models) for s in store.landscape.snapshots()] == [
+        ("lm@2025-02-01", 1),
+        ("lm@2025-01-01", 1),
+    ]
+
+
+def test_the_migration_creates_the_tables_on_a_database_from_before(sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    migrate.downgrade(store.engine, "0005")
+    assert "landscape_snapshots" not in sa.inspect(store.engine).get_table_names()
+    migrate.upgrade(store.engine)
+    assert {"landscape_snapshots", "landscape_rows"} <= set(
+        sa.inspect(store.engine).get_table_names()
+    )
+    store.landscape.save("lm", date(2025, 1, 1), "full", [SnapshotRow("a", 1)])
+    assert store.landscape.snapshots()[0].models == 1
+
+
+def _db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'arena.db'}"
+
+
+def test_import_then_board_as_json(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    r = runner.invoke(app, ["landscape", "import", str(DATA / "published_board.json"),
+                            "--name", "lmarena", "--date", "2025-11-20", "--db", db])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "lmarena@2025-11-20 (full): 13 models, 12 resolved" in r.output
+    r = runner.invoke(app, ["landscape", "board", "--db", db, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    board = json.loads(r.output)
+    for key in ("open_models", "best_open", "above_best", "above_best_labs",
+                "above_best_separated", "share_top10", "share_top20"):  # fmt: skip
+        assert key in board
+    assert board["above_best"] == 5 and board["above_best_separated"] == 2
+    assert set(board["best_open"]["US"]) >= {"model", "rank", "rank_lower", "rank_upper",
+                                             "rank_overall"}  # fmt: skip
+    r = runner.invoke(app, ["landscape", "board", "--db", db, "--snapshot", "lmarena@2025-11-20",
+                            "--category", "coding", "--format", "csv"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[1].startswith("1,1,")  # gpt-oss-120b leads the open coding
+    assert "gpt-oss-120b" in r.output.splitlines()[1]
+    r = runner.invoke(app, ["landscape", "agree", "lmarena", "lmarena@2025-11-20", "--db", db,
+                            "--format", "json", "--resamples", "100"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["spearman"] == 1.0
+    r = runner.invoke(app, ["landscape", "snapshots", "--db", db])
+    assert "lmarena@" in r.output and "coding" in r.output
+
+
+def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    cases = [
+        (["landscape", "board", "--db", db], "no published board stored"),
+        (["landscape", "board", "--db", db, "--snapshot", "lm@yesterday"], "YYYY-MM-DD"),
+        (["landscape", "board", "--db", db, "--snapshot", "nope"], "no snapshot 'nope'"),
+        (["landscape", "board", "--db", db, "--countries", "China"], "two ISO codes"),
+        (["landscape", "board", "--db", db, "--by", "uploader"], "developer or lineage"),
+        (["landscape", "board", "--db", db, "--format", "xml"], "unknown format"),
+        (
+            [
+                "landscape",
+                "import",
+                str(tmp_path / "x.json"),
+                "--name",
+                "a",
+                "--date",
+                "2025-01-01",
+                "--db",
+                db,
+            ],
+            "no such file",
+        ),  # fmt: skip
+        (
+            [
+                "landscape",
+                "import",
+                str(DATA / "published_board.json"),
+                "--name",
+                "a",
+                "--date",
+                "soon",
+                "--db",
+                db,
+            ],
+            "is not a date",
+        ),  # fmt: skip
+        (["landscape", "board", "--db", db, "--arena"], "empty"),
+    ]
+    for args, words in cases:
+        r = runner.invoke(app, args)
+        assert r.exit_code == 1, (args, r.output)
+        assert words in r.output, (args, r.output)
+        assert "Traceback" not in r.output
+
+
+def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    store = Store.open(db)
+    battles = []
+    # kimi-k2 (CN, open) beats gpt-oss-120b (US, open) 30-10, gpt-5 beats both
+    for i in range(40):
+        battles.append(ImportedBattle("kimi-k2", "gpt-oss-120b",
+                                      Verdict.A if i < 30 else Verdict.B, external_id=f"k{i}"))  # fmt: skip
+    for i in range(40):
+        battles.append(ImportedBattle("gpt-5", "kimi-k2", Verdict.A if i < 28 else Verdict.B,
+                                      external_id=f"g{i}"))  # fmt: skip
+        battles.append(ImportedBattle("gpt-5", "gpt-oss-120b", Verdict.A if i < 32 else Verdict.B,
+                                      external_id=f"o{i}"))  # fmt: skip
+    store.import_battles(battles)
+    r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    board = json.loads(r.output)
+    assert [m["model"] for m in board["open_models"]] == ["kimi-k2", "gpt-oss-120b"]
+    assert board["best_open"]["CN"]["rank_overall"] == 2
+    assert board["above_best"] == 1
+    assert board["source"].startswith("arena (source=human")
+    r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db, "--source", "judge"])
+    assert r.exit_code == 1 and "empty" in r.output  # no judge votes
+    r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db,
+                            "--arena-category", "nonsense"])  # fmt: skip
+    assert r.exit_code == 1 and "unknown category" in r.output

@@ -1,0 +1,141 @@
+"""The capability gap in months: exact on a small hand-made example, the same as a plain
+day-by-day reading of the definition on Epoch's November 2025 export, and close to Epoch's
+published figure (7 months on average, 4 to 14) there."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from modelarena.cli.main import app
+from modelarena.landscape.gap import (
+    MONTH_DAYS,
+    DatedScore,
+    capability_gap,
+    read_dated_scores,
+)
+from modelarena.landscape.snapshots import LandscapeError
+
+ECI = Path(__file__).parent / "data" / "epoch_eci" / "epoch_capabilities_index_2025-11-07.csv"
+D0 = date(2024, 1, 1)
+
+
+def day(n: int) -> date:
+    return D0 + timedelta(days=n)
+
+
+def test_a_hand_made_gap_day_by_day() -> None:
+    # US reaches 100 on day 0 and 120 on day 100; CN reaches 100 on day 30, 120 on day 130
+    scores = [
+        DatedScore("us1", 100, day(0), ("US",)),
+        DatedScore("us2", 120, day(100), ("US",)),
+        DatedScore("cn1", 100, day(30), ("CN",)),
+        DatedScore("cn2", 120, day(130), ("CN",)),
+    ]
+    gap = capability_gap(scores, "US", "CN", start=D0, end=day(159), resamples=100)
+    # days 30..129: CN's frontier 100, first reached by US on day 0: gap t - 0 = 30..129
+    # days 130..159: CN's frontier 120, first reached on day 100: gap 30..59
+    expected = [t for t in range(30, 130)] + [t - 100 for t in range(130, 160)]
+    assert gap.days == 130  # CN has a model from day 30
+    assert gap.mean_months == round(sum(expected) / len(expected) / MONTH_DAYS, 2)
+    assert gap.min_months == round(30 / MONTH_DAYS, 2)
+    assert gap.max_months == round(129 / MONTH_DAYS, 2)
+    # vertical: US 100 vs 100 (days 30-99), 120 vs 100 (100-129), 120 vs 120 (130-159)
+    assert gap.vertical_mean == round(20 * 30 / 130, 2)
+    assert gap.frontier_leading == [(day(0).isoformat(), 100), (day(100).isoformat(), 120)]
+    assert gap.ci_lower <= gap.mean_months <= gap.ci_upper
+
+
+def test_a_lagging_group_ahead_has_gap_zero_and_tolerance_counts_near_ties() -> None:
+    scores = [
+        DatedScore("us", 100, day(0), ("US",)),
+        DatedScore("cn", 105, day(10), ("CN",)),
+    ]
+    gap = capability_gap(scores, "US", "CN", start=D0, end=day(19), resamples=50)
+    assert (gap.mean_months, gap.max_months, gap.days) == (0.0, 0.0, 10)
+    assert gap.vertical_mean == -5.0
+    # within 5 points counts as reached: US reached it on day 0, so the gap is t - 0
+    tied = capability_gap(scores, "US", "CN", start=D0, end=day(19), tolerance=5, resamples=50)
+    assert tied.mean_months == round(sum(range(10, 20)) / 10 / MONTH_DAYS, 2)
+
+
+def _brute_force(
+    scores: list[DatedScore], lead: str, lag: str, start: date, end: date
+) -> list[int]:
+    """The definition read literally, one day at a time."""
+    out = []
+    t = start
+    while t <= end:
+        lagging = [s.score for s in scores if lag in s.groups() and s.released <= t]
+        if lagging:
+            target = max(lagging)
+            reached = [
+                s.released for s in scores
+                if lead in s.groups() and s.released <= t and s.score >= target
+            ]  # fmt: skip
+            out.append((t - min(reached)).days if reached else 0)
+        t += timedelta(days=1)
+    return out
+
+
+@pytest.mark.parametrize(("lead", "lag"), [("US", "CN"), ("closed", "open")])
+def test_epochs_export_matches_the_literal_definition(lead: str, lag: str) -> None:
+    scores = read_dated_scores(ECI)
+    assert len(scores) == 142  # rows with a score and a date
+    gap = capability_gap(scores, lead, lag, resamples=200)
+    end = max(s.released for s in scores)
+    days = _brute_force(scores, lead, lag, date(2023, 1, 1), end)
+    assert gap.days == len(days)
+    assert gap.mean_months == round(sum(days) / len(days) / MONTH_DAYS, 2)
+    assert gap.max_months == round(max(days) / MONTH_DAYS, 2)
+    assert gap.min_months == round(min(days) / MONTH_DAYS, 2)
+    assert gap.ci_lower < gap.mean_months < gap.ci_upper
+
+
+def test_epochs_export_gives_about_the_published_us_china_gap() -> None:
+    gap = capability_gap(read_dated_scores(ECI), "US", "CN", resamples=300)
+    # Epoch: 7 months on average since 2023, ranging 4 to 14 (its method may smooth or use a
+    # tolerance; docs/landscape.md says why ours may differ)
+    assert 5 <= gap.mean_months <= 8
+    assert gap.max_months <= 15
+    assert gap.ci_lower <= 7 <= gap.ci_upper + 1
+    assert gap.models_lagging == 24  # Chinese models scored
+
+
+def test_user_mistakes(tmp_path: Path) -> None:
+    with pytest.raises(LandscapeError, match="no such file"):
+        read_dated_scores(tmp_path / "none.csv")
+    f = tmp_path / "x.csv"
+    f.write_text("model,score\na,1\n")
+    with pytest.raises(LandscapeError, match="no released column"):
+        read_dated_scores(f)
+    f.write_text("model,score,release date\na,1,yesterday\n")
+    with pytest.raises(LandscapeError, match="not valid"):
+        read_dated_scores(f)
+    scores = read_dated_scores(ECI)
+    with pytest.raises(LandscapeError, match="groups present"):
+        capability_gap(scores, "US", "DE")
+    with pytest.raises(LandscapeError, match="earlier --start"):
+        capability_gap(scores, "US", "CN", start=date(2030, 1, 1))
+
+
+def test_the_command(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["landscape", "gap", str(ECI), "--format", "json", "--resamples", "200"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    for key in ("mean_months", "min_months", "max_months", "ci_lower", "ci_upper"):
+        assert isinstance(data[key], float)
+    assert (data["leading"], data["lagging"]) == ("US", "CN")
+    r = runner.invoke(app, ["landscape", "gap", str(ECI), "--open-vs-closed", "--tolerance", "2",
+                            "--resamples", "100", "--format", "csv"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[1].startswith("closed,open,")
+    r = runner.invoke(app, ["landscape", "gap"])
+    assert r.exit_code == 1 and "or --arena" in r.output
+    r = runner.invoke(app, ["landscape", "gap", str(ECI), "--start", "May"])
+    assert r.exit_code == 1 and "YYYY-MM-DD" in r.output
