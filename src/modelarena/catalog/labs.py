@@ -46,9 +46,7 @@ class Labs:
                 key = fold_lab(name)
                 owner = self._index.setdefault(key, lab.name)
                 if owner != lab.name:
-                    raise CatalogError(
-                        f"labs.toml: {name!r} names both {owner!r} and {lab.name!r}"
-                    )
+                    raise CatalogError(f"labs.toml: {name!r} names both {owner!r} and {lab.name!r}")
 
     def __iter__(self) -> Iterator[Lab]:
         return iter(self.labs.values())

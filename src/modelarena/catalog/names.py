@@ -193,7 +193,7 @@ class NameResolver:
             snapshot="-".join(snapshots) or None,
         )
 
-    def nearest(self, name: str, k: int = 5, cutoff: float = 0.5) -> list[Candidate]:
+    def nearest(self, name: str, k: int = 5, cutoff: float = 0.3) -> list[Candidate]:
         """Up to ``k`` catalog entries whose names are most like ``name`` (difflib), best
         first; the name is compared whole and with its variant tokens stripped."""
         folded = fold(name)
