@@ -18,10 +18,18 @@ DATA = Path(__file__).parent / "data"
 
 def rated(rows: list[SnapshotRow]) -> list[RatedModel]:
     return [
-        RatedModel(r.model, r.rating, r.rating_lower, r.rating_upper, r.votes, r.organization,
-                   r.license, r.open_weights)
+        RatedModel(
+            r.model,
+            r.rating,
+            r.rating_lower,
+            r.rating_upper,
+            r.votes,
+            r.organization,
+            r.license,
+            r.open_weights,
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +55,12 @@ def test_the_json_board_gives_the_figures_counted_by_hand(catalog) -> None:  # t
     assert us["rank_lower"] == 8
     cn = board["best_open"]["CN"]
     assert (cn["model"], cn["rank"], cn["rank_upper"], cn["rank_lower"], cn["rank_overall"]) == (
-        "kimi-k2-thinking-turbo", 1, 1, 4, 3,
-    )  # fmt: skip
+        "kimi-k2-thinking-turbo",
+        1,
+        1,
+        4,
+        3,
+    )
     # CN open models above 1380: kimi, r1, qwen, glm, v3.1 from Moonshot, DeepSeek (2),
     # Alibaba, Zhipu; lower bound above gpt-oss's upper 1388: kimi (1400), r1 (1392) only
     assert board["above_best"] == 5

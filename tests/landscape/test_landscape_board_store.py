@@ -58,26 +58,76 @@ def _db(tmp_path: Path) -> str:
 
 def test_import_then_board_as_json(tmp_path: Path) -> None:
     db = _db(tmp_path)
-    r = runner.invoke(app, ["landscape", "import", str(DATA / "published_board.json"),
-                            "--name", "lmarena", "--date", "2025-11-20", "--db", db])  # fmt: skip
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "import",
+            str(DATA / "published_board.json"),
+            "--name",
+            "lmarena",
+            "--date",
+            "2025-11-20",
+            "--db",
+            db,
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "lmarena@2025-11-20 (full): 13 models, 12 resolved" in r.output
     r = runner.invoke(app, ["landscape", "board", "--db", db, "--format", "json"])
     assert r.exit_code == 0, r.output
     board = json.loads(r.output)
-    for key in ("open_models", "best_open", "above_best", "above_best_labs",
-                "above_best_separated", "share_top10", "share_top20"):  # fmt: skip
+    for key in (
+        "open_models",
+        "best_open",
+        "above_best",
+        "above_best_labs",
+        "above_best_separated",
+        "share_top10",
+        "share_top20",
+    ):
         assert key in board
     assert board["above_best"] == 5 and board["above_best_separated"] == 2
-    assert set(board["best_open"]["US"]) >= {"model", "rank", "rank_lower", "rank_upper",
-                                             "rank_overall"}  # fmt: skip
-    r = runner.invoke(app, ["landscape", "board", "--db", db, "--snapshot", "lmarena@2025-11-20",
-                            "--category", "coding", "--format", "csv"])  # fmt: skip
+    assert set(board["best_open"]["US"]) >= {
+        "model",
+        "rank",
+        "rank_lower",
+        "rank_upper",
+        "rank_overall",
+    }
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "board",
+            "--db",
+            db,
+            "--snapshot",
+            "lmarena@2025-11-20",
+            "--category",
+            "coding",
+            "--format",
+            "csv",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[1].startswith("1,1,")  # gpt-oss-120b leads the open coding
     assert "gpt-oss-120b" in r.output.splitlines()[1]
-    r = runner.invoke(app, ["landscape", "agree", "lmarena", "lmarena@2025-11-20", "--db", db,
-                            "--format", "json", "--resamples", "100"])  # fmt: skip
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "agree",
+            "lmarena",
+            "lmarena@2025-11-20",
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--resamples",
+            "100",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["spearman"] == 1.0
     r = runner.invoke(app, ["landscape", "snapshots", "--db", db])
@@ -106,7 +156,7 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
                 db,
             ],
             "no such file",
-        ),  # fmt: skip
+        ),
         (
             [
                 "landscape",
@@ -120,7 +170,7 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
                 db,
             ],
             "is not a date",
-        ),  # fmt: skip
+        ),
         (["landscape", "board", "--db", db, "--arena"], "empty"),
     ]
     for args, words in cases:
@@ -136,13 +186,22 @@ def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
     battles = []
     # kimi-k2 (CN, open) beats gpt-oss-120b (US, open) 30-10, gpt-5 beats both
     for i in range(40):
-        battles.append(ImportedBattle("kimi-k2", "gpt-oss-120b",
-                                      Verdict.A if i < 30 else Verdict.B, external_id=f"k{i}"))  # fmt: skip
+        battles.append(
+            ImportedBattle(
+                "kimi-k2", "gpt-oss-120b", Verdict.A if i < 30 else Verdict.B, external_id=f"k{i}"
+            )
+        )
     for i in range(40):
-        battles.append(ImportedBattle("gpt-5", "kimi-k2", Verdict.A if i < 28 else Verdict.B,
-                                      external_id=f"g{i}"))  # fmt: skip
-        battles.append(ImportedBattle("gpt-5", "gpt-oss-120b", Verdict.A if i < 32 else Verdict.B,
-                                      external_id=f"o{i}"))  # fmt: skip
+        battles.append(
+            ImportedBattle(
+                "gpt-5", "kimi-k2", Verdict.A if i < 28 else Verdict.B, external_id=f"g{i}"
+            )
+        )
+        battles.append(
+            ImportedBattle(
+                "gpt-5", "gpt-oss-120b", Verdict.A if i < 32 else Verdict.B, external_id=f"o{i}"
+            )
+        )
     store.import_battles(battles)
     r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db, "--format", "json"])
     assert r.exit_code == 0, r.output
@@ -153,6 +212,7 @@ def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
     assert board["source"].startswith("arena (source=human")
     r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db, "--source", "judge"])
     assert r.exit_code == 1 and "empty" in r.output  # no judge votes
-    r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db,
-                            "--arena-category", "nonsense"])  # fmt: skip
+    r = runner.invoke(
+        app, ["landscape", "board", "--arena", "--db", db, "--arena-category", "nonsense"]
+    )
     assert r.exit_code == 1 and "unknown category" in r.output

@@ -74,9 +74,10 @@ def _brute_force(
         if lagging:
             target = max(lagging)
             reached = [
-                s.released for s in scores
+                s.released
+                for s in scores
                 if lead in s.groups() and s.released <= t and s.score >= target
-            ]  # fmt: skip
+            ]
             out.append((t - min(reached)).days if reached else 0)
         t += timedelta(days=1)
     return out
@@ -131,8 +132,21 @@ def test_the_command(tmp_path: Path) -> None:
     for key in ("mean_months", "min_months", "max_months", "ci_lower", "ci_upper"):
         assert isinstance(data[key], float)
     assert (data["leading"], data["lagging"]) == ("US", "CN")
-    r = runner.invoke(app, ["landscape", "gap", str(ECI), "--open-vs-closed", "--tolerance", "2",
-                            "--resamples", "100", "--format", "csv"])  # fmt: skip
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "gap",
+            str(ECI),
+            "--open-vs-closed",
+            "--tolerance",
+            "2",
+            "--resamples",
+            "100",
+            "--format",
+            "csv",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[1].startswith("closed,open,")
     r = runner.invoke(app, ["landscape", "gap"])

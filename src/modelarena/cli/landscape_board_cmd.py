@@ -163,8 +163,13 @@ def snapshots(config: ConfigOption = None, db: DatabaseOption = None) -> None:
     for c in ("snapshot", "category", "models", "file", "imported"):
         table.add_column(c, overflow="fold")
     for s in found:
-        table.add_row(s.label, s.category, str(s.models), Path(s.source_file).name if s.source_file else "",
-                      s.imported_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+        table.add_row(
+            s.label,
+            s.category,
+            str(s.models),
+            Path(s.source_file).name if s.source_file else "",
+            s.imported_at.strftime("%Y-%m-%d %H:%M"),
+        )
     console.print(table)
 
 
@@ -188,25 +193,28 @@ def board(
 ) -> None:
     """Who leads among open models: shares of the top 10/20, best open model per country,
     how many of the first country's open models rate above the second's best."""
-    from modelarena.landscape.board import open_board
+    from modelarena.landscape.board import open_board, parse_by
     from modelarena.landscape.inputs import ARENA, pick_board
 
     _check_format(output)
     if snapshot and arena_own:
         fail("--snapshot and --arena exclude each other; choose one board")
-    if by not in ("developer", "lineage"):
-        fail(f"--by {by!r}: choose developer or lineage")
     pair = tuple(c.strip().upper() for c in countries.split(",") if c.strip())
     if len(pair) != 2 or not all(len(c) == 2 and c.isalpha() for c in pair):
         fail(f"--countries {countries!r}: give two ISO codes, e.g. CN,US")
     with _errors():
+        attribution = parse_by(by)
         filters = _arena_filters(source, arena_category, min_votes, style_control)
         arena = load_arena(config, db)
         chosen = pick_board(arena, ARENA if arena_own else snapshot, category, filters)
         result = open_board(
-            chosen.label, chosen.models, arena.catalog, countries=(pair[0], pair[1]),
-            by=by, method=chosen.method,  # type: ignore[arg-type]
-        )  # fmt: skip
+            chosen.label,
+            chosen.models,
+            arena.catalog,
+            countries=(pair[0], pair[1]),
+            by=attribution,
+            method=chosen.method,
+        )
     d = result.to_dict()
     first, second = result.countries
     summary = (
@@ -222,8 +230,18 @@ def board(
         f"Rank range: best to worst place among open models from the 95% intervals. "
         f"{len(result.unresolved)} names not in the catalog (country unknown). {result.method}."
     )
-    columns = ("rank", "rank_upper", "rank_lower", "rank_overall", "model", "lab", "country",
-               "rating", "rating_lower", "rating_upper")  # fmt: skip
+    columns = (
+        "rank",
+        "rank_upper",
+        "rank_lower",
+        "rank_overall",
+        "model",
+        "lab",
+        "country",
+        "rating",
+        "rating_lower",
+        "rating_upper",
+    )
     people = [
         {
             "rank": r["rank"],
@@ -241,9 +259,15 @@ def board(
         }
         for r in result.open_models
     ]
-    _emit(output, d, result.open_models, columns,
-          title=f"Open models on {result.source}", caption=caption,
-          shown=(people, list(people[0]) if people else []))  # fmt: skip
+    _emit(
+        output,
+        d,
+        result.open_models,
+        columns,
+        title=f"Open models on {result.source}",
+        caption=caption,
+        shown=(people, list(people[0]) if people else []),
+    )
 
 
 def agree(
@@ -267,8 +291,9 @@ def agree(
         arena = load_arena(config, db)
         ba = pick_board(arena, a, category, filters)
         bb = pick_board(arena, b, category, filters)
-        result = rank_agreement(ba.label, ba.models, bb.label, bb.models, arena.catalog,
-                                resamples=resamples)  # fmt: skip
+        result = rank_agreement(
+            ba.label, ba.models, bb.label, bb.models, arena.catalog, resamples=resamples
+        )
     row = {
         "shared": result.shared,
         "spearman": result.spearman,
@@ -276,8 +301,14 @@ def agree(
         "kendall": result.kendall,
         "kendall_95ci": f"{result.kendall_ci[0]} to {result.kendall_ci[1]}",
     }
-    _emit(output, result.to_dict(), [row], list(row),
-          title=f"{result.board_a} vs {result.board_b}", caption=result.method)  # fmt: skip
+    _emit(
+        output,
+        result.to_dict(),
+        [row],
+        list(row),
+        title=f"{result.board_a} vs {result.board_b}",
+        caption=result.method,
+    )
 
 
 def gap(
@@ -324,8 +355,9 @@ def gap(
         else:
             arena = load_arena(config, db)
             scores = arena_dated_scores(arena, _arena_filters(source, None, 0, False))
-        result = capability_gap(scores, lead, lag, start=first, end=last, tolerance=tolerance,
-                                resamples=resamples)  # fmt: skip
+        result = capability_gap(
+            scores, lead, lag, start=first, end=last, tolerance=tolerance, resamples=resamples
+        )
     row = {
         "leading": result.leading,
         "lagging": result.lagging,
@@ -338,9 +370,14 @@ def gap(
         "days": result.days,
         "models": f"{result.models_leading}/{result.models_lagging}",
     }
-    _emit(output, result.to_dict(), [row], list(row),
-          title=f"{result.lagging} behind {result.leading}, {result.start} to {result.end}",
-          caption=result.method)  # fmt: skip
+    _emit(
+        output,
+        result.to_dict(),
+        [row],
+        list(row),
+        title=f"{result.lagging} behind {result.leading}, {result.start} to {result.end}",
+        caption=result.method,
+    )
 
 
 def _hosting(gpu_hour: float | None, tokens_per_s: float | None, self_hosted: str) -> Any:
@@ -390,13 +427,20 @@ def cost(
     hosting = _hosting(gpu_hour, tokens_per_s, self_hosted)
     with _errors():
         arena = load_arena(config, db)
-        chosen = pick_board(arena, snapshot or ARENA, category,
-                            _arena_filters(source, None, 0, False))  # fmt: skip
+        chosen = pick_board(
+            arena, snapshot or ARENA, category, _arena_filters(source, None, 0, False)
+        )
         usage = usage_by_model(arena.store.landscape.token_usage())
         ids = chosen.arena_ids or {m.name: m.name for m in chosen.models}
         named = {name: usage[aid] for name, aid in ids.items() if aid in usage}
-        result = cost_report(chosen.models, arena.catalog, named, table=PriceTable.vendored(),
-                             anchor=anchor, hosting=hosting)  # fmt: skip
+        result = cost_report(
+            chosen.models,
+            arena.catalog,
+            named,
+            table=PriceTable.vendored(),
+            anchor=anchor,
+            hosting=hosting,
+        )
     rows = [dict(r.__dict__) for r in result.rows]
     people = [
         {
@@ -413,17 +457,34 @@ def cost(
         }
         for r in rows
     ]
-    columns = ("model", "rating", "blended_per_m", "price_source", "with_tokens",
-               "completion_tokens", "cost_1k", "cost_1k_lower", "cost_1k_upper", "win_prob",
-               "win_prob_per_usd_1k", "pareto")  # fmt: skip
+    columns = (
+        "model",
+        "rating",
+        "blended_per_m",
+        "price_source",
+        "with_tokens",
+        "completion_tokens",
+        "cost_1k",
+        "cost_1k_lower",
+        "cost_1k_upper",
+        "win_prob",
+        "win_prob_per_usd_1k",
+        "pareto",
+    )
     caption = (
         f"{result.method}. Anchor: {result.anchor}. {result.prices}. Pareto frontier: "
         f"{', '.join(result.frontier) or 'none (no prices)'}."
         + (f" Unpriced: {', '.join(result.unpriced)}." if result.unpriced else "")
     )
-    _emit(output, result.to_dict(), rows, columns, title=f"Cost on {chosen.label}",
-          caption=caption + " * on the Pareto frontier.",
-          shown=(people, list(people[0]) if people else []))  # fmt: skip
+    _emit(
+        output,
+        result.to_dict(),
+        rows,
+        columns,
+        title=f"Cost on {chosen.label}",
+        caption=caption + " * on the Pareto frontier.",
+        shown=(people, list(people[0]) if people else []),
+    )
 
 
 def report(
@@ -447,17 +508,24 @@ def report(
     """One self-contained HTML report (charts inline, readable offline)."""
     from rich.progress import Progress
 
+    from modelarena.landscape.board import parse_by
     from modelarena.landscape.inputs import build_report
     from modelarena.landscape.report import render_report
 
-    if by not in ("developer", "lineage"):
-        fail(f"--by {by!r}: choose developer or lineage")
     hosting = _hosting(gpu_hour, tokens_per_s, self_hosted)
     with _errors(), Progress(transient=True, console=console) as progress:
+        attribution = parse_by(by)
         progress.add_task("computing the landscape (bootstraps)", total=None)
         arena = load_arena(config, db)
-        inputs = build_report(arena, snapshots=snapshot, category=category, eci=eci, by=by,
-                              anchor=anchor, hosting=hosting)  # fmt: skip
+        inputs = build_report(
+            arena,
+            snapshots=snapshot,
+            category=category,
+            eci=eci,
+            by=attribution,
+            anchor=anchor,
+            hosting=hosting,
+        )
         html = render_report(inputs)
     try:
         out.write_text(html, encoding="utf-8")

@@ -48,6 +48,16 @@ UNKNOWN = "unknown"
 By = Literal["developer", "lineage"]
 
 
+def parse_by(text: str | None) -> By:
+    """``developer`` (default) or ``lineage``; LandscapeError names the choices."""
+    value = (text or "developer").strip().lower()
+    if value == "developer":
+        return "developer"
+    if value == "lineage":
+        return "lineage"
+    raise LandscapeError(f"by must be developer or lineage, not {text!r}")
+
+
 @dataclass(frozen=True)
 class RatedModel:
     """One row of a leaderboard, whatever its source, with what the source says of it."""
@@ -127,30 +137,51 @@ def model_facts(
             )
             facts.append(
                 ModelFacts(
-                    m.name, m.rating, m.lower, m.upper, m.votes, None, None,
-                    m.organization, UNKNOWN, file_open, m.license,
+                    m.name,
+                    m.rating,
+                    m.lower,
+                    m.upper,
+                    m.votes,
+                    None,
+                    None,
+                    m.organization,
+                    UNKNOWN,
+                    file_open,
+                    m.license,
                     "file" if file_open is not None else "none",
                 )
-            )  # fmt: skip
+            )
             continue
         if m.organization and not _same_org(m.organization, e):
             disagreements.append(
-                {"model": m.name, "field": "organization", "file": m.organization,
-                 "catalog": e.lab}
-            )  # fmt: skip
+                {"model": m.name, "field": "organization", "file": m.organization, "catalog": e.lab}
+            )
         if file_open is not None and file_open != e.open_weights:
             disagreements.append(
-                {"model": m.name, "field": "open_weights", "file": file_open,
-                 "catalog": e.open_weights}
-            )  # fmt: skip
+                {
+                    "model": m.name,
+                    "field": "open_weights",
+                    "file": file_open,
+                    "catalog": e.open_weights,
+                }
+            )
         country = (e.lineage_country or e.country) if by == "lineage" else e.country
         facts.append(
             ModelFacts(
-                m.name, m.rating, m.lower, m.upper, m.votes, e.id, res.variant, e.lab,
-                country, e.open_weights,
-                e.license, "catalog",
+                m.name,
+                m.rating,
+                m.lower,
+                m.upper,
+                m.votes,
+                e.id,
+                res.variant,
+                e.lab,
+                country,
+                e.open_weights,
+                e.license,
+                "catalog",
             )
-        )  # fmt: skip
+        )
     return facts, unresolved, disagreements
 
 
@@ -290,7 +321,7 @@ def open_board(
                 )
             }
             for c, row in best.items()
-        },  # fmt: skip
+        },
         above_best=above_n,
         above_best_labs=labs_n,
         above_best_separated=separated_n,
@@ -302,7 +333,7 @@ def open_board(
                 "separated": x.get("separated", False),
             }
             for x in above
-        ],  # fmt: skip
+        ],
         share_top10=_share(country_order, 10),
         share_top20=_share(country_order, 20),
         unresolved=unresolved,
@@ -424,5 +455,6 @@ __all__ = [
     "model_facts",
     "nearest_names",
     "open_board",
+    "parse_by",
     "rank_agreement",
 ]

@@ -228,8 +228,11 @@ def cost_report(
     resolve = catalog_resolver(catalog)
     by_name = {m.name: m for m in models}
     if anchor is not None and anchor not in by_name:
-        hit = [m.name for m in models if resolve(m.name).entry is resolve(anchor).entry
-               and resolve(anchor).entry is not None]  # fmt: skip
+        hit = [
+            m.name
+            for m in models
+            if resolve(m.name).entry is resolve(anchor).entry and resolve(anchor).entry is not None
+        ]
         if not hit:
             raise LandscapeError(
                 f"anchor {anchor!r} is not on the board; choose one of: "

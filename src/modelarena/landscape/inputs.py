@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from modelarena.landscape.board import RatedModel, open_board, rank_agreement
+from modelarena.landscape.board import By, RatedModel, open_board, rank_agreement
 from modelarena.landscape.cost import PriceTable, SelfHosting, cost_report, usage_by_model
 from modelarena.landscape.gap import DatedScore, capability_gap, read_dated_scores
 from modelarena.landscape.report import ReportInputs, adoption_section
@@ -57,11 +57,17 @@ def snapshot_board(store: Store, spec: str, category: str = DEFAULT_CATEGORY) ->
     info, rows = found
     models = [
         RatedModel(
-            r.model, r.rating, r.rating_lower, r.rating_upper, r.votes, r.organization,
-            r.license, r.open_weights,
+            r.model,
+            r.rating,
+            r.rating_lower,
+            r.rating_upper,
+            r.votes,
+            r.organization,
+            r.license,
+            r.open_weights,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     return Board(
         f"{info.label} ({category})",
         models,
@@ -112,9 +118,15 @@ def arena_dated_scores(arena: Any, filters: LeaderboardFilters | None = None) ->
         if entry is None or entry.release_date is None:
             continue
         out.append(
-            DatedScore(m.name, m.rating, entry.release_date, (entry.country,),
-                       entry.open_weights, entry.lab)
-        )  # fmt: skip
+            DatedScore(
+                m.name,
+                m.rating,
+                entry.release_date,
+                (entry.country,),
+                entry.open_weights,
+                entry.lab,
+            )
+        )
     if not out:
         raise LandscapeError(
             "no rated arena model has a catalog release date; vote more or give an ECI file"
@@ -129,7 +141,7 @@ def build_report(
     category: str = DEFAULT_CATEGORY,
     eci: Path | None = None,
     countries: tuple[str, str] = ("CN", "US"),
-    by: str = "developer",
+    by: By = "developer",
     anchor: str | None = None,
     hosting: SelfHosting | None = None,
     resamples: int = 1000,
@@ -156,9 +168,10 @@ def build_report(
     for b in boards:
         try:
             inputs.boards.append(
-                open_board(b.label, b.models, arena.catalog, countries=countries,
-                           by=by, method=b.method)  # type: ignore[arg-type]
-            )  # fmt: skip
+                open_board(
+                    b.label, b.models, arena.catalog, countries=countries, by=by, method=b.method
+                )
+            )
         except LandscapeError as exc:
             inputs.missing.append(str(exc))
     for i, a in enumerate(boards):
@@ -181,9 +194,13 @@ def build_report(
         usage = usage_by_model(store.landscape.token_usage())
         named = {name: usage[aid] for name, aid in own.arena_ids.items() if aid in usage}
         inputs.cost = cost_report(
-            own.models, arena.catalog, named, table=PriceTable.vendored(), anchor=anchor,
+            own.models,
+            arena.catalog,
+            named,
+            table=PriceTable.vendored(),
+            anchor=anchor,
             hosting=hosting,
-        )  # fmt: skip
+        )
     else:
         inputs.missing.append("cost: the arena has no rated models yet (vote with `arena battle`)")
     inputs.adoption_html = adoption_section()

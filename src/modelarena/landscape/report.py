@@ -58,8 +58,10 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "board
 
 def board_section(board: OpenBoard) -> str:
     first, second = board.countries
-    parts = [f'<section class="landscape-board"><h2>Who leads among open models: '
-             f"{escape(board.source)}</h2>"]  # fmt: skip
+    parts = [
+        f'<section class="landscape-board"><h2>Who leads among open models: '
+        f"{escape(board.source)}</h2>"
+    ]
     parts.append(
         f'<p class="method">{escape(board.method)}. Country by <strong>{escape(board.by)}'
         f"</strong>{' (the lab of the root base model)' if board.by == 'lineage' else ''}. "
@@ -94,11 +96,17 @@ def board_section(board: OpenBoard) -> str:
     parts.append("<h3>Best open model of each country</h3>")
     parts.append(
         _table(
-            ["country", "model", "rank (open)", "rank range (open)", "rank overall",
-             "rating (95% CI)"],
+            [
+                "country",
+                "model",
+                "rank (open)",
+                "rank range (open)",
+                "rank overall",
+                "rating (95% CI)",
+            ],
             best_rows,
         )
-    )  # fmt: skip
+    )
     for key, share in (("top 10", board.share_top10), ("top 20", board.share_top20)):
         bars = [(c, float(k)) for c, k in share["counts"].items()]
         parts.append(
@@ -157,9 +165,7 @@ def agreement_section(agreements: Sequence[Agreement]) -> str:
     return (
         '<section class="landscape-agree"><h2>Do the boards agree?</h2>'
         f'<p class="method">{escape(agreements[0].method)}</p>'
-        + _table(
-            ["board", "board", "shared models", "Spearman (95% CI)", "Kendall (95% CI)"], rows
-        )  # fmt: skip
+        + _table(["board", "board", "shared models", "Spearman (95% CI)", "Kendall (95% CI)"], rows)
         + "</section>"
     )
 
@@ -230,7 +236,7 @@ def cost_section(cost: CostReport) -> str:
                 "P(win) per $ of 1,000 answers",
             ],
             rows,
-        )  # fmt: skip
+        )
         + (
             f'<p class="note">No price for: {escape(", ".join(cost.unpriced))} (add one to the '
             "catalog, or price self-hosted models with --gpu-hour).</p>"

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from modelarena.landscape.board import By, parse_by
 from modelarena.landscape.inputs import build_report
 from modelarena.landscape.report import sections_html
 from modelarena.landscape.snapshots import LandscapeError
@@ -30,11 +31,13 @@ def _countries(text: str | None) -> tuple[str, str] | None:
 
 @router.get("/landscape", response_class=HTMLResponse)
 async def landscape_page(request: Request, ctx: Ctx) -> Response:
-    by = request.query_params.get("by") or "developer"
     countries = _countries(request.query_params.get("countries"))
     error = None
-    if by not in ("developer", "lineage"):
-        error, by = f"by must be developer or lineage, not {by!r}", "developer"
+    by: By = "developer"
+    try:
+        by = parse_by(request.query_params.get("by"))
+    except LandscapeError as exc:
+        error = str(exc)
     if countries is None:
         error, countries = "countries must be two ISO codes such as CN,US", ("CN", "US")
     pair = countries
