@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from audits.info_personas import PLATITUDE, PROPAGANDA, install
+from audits.info_personas import PROPAGANDA, install
 from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_models, persona_server
 from modelarena.arena import Arena
 from modelarena.audits.censorship import CensorshipSuite
