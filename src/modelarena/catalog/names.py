@@ -38,13 +38,16 @@ _VARIANT = (
     r"|no-thinking|non-thinking|nothinking|non-reasoning|no-reasoning"
     r"|thinking|reasoning|xhigh|high|low|medium|minimal"
     r"|preview|exp|experimental|latest|beta|alpha"
-    r"|turbo|fast|instant|free|online"
+    r"|turbo|fast|instant|free|online|api|search|grounding"
     r"|chat|instruct|it|hf"
     r"|fp8|fp16|bf16|int4|int8|awq|gptq|gguf|mlx|\d+k"
 )
 _TAIL = re.compile(rf"-(?:(?P<snapshot>{_SNAPSHOT})|(?P<variant>{_VARIANT}))$")
 # Leading vendor words some files put before the model's own name ("Meta-Llama-3-70B").
-_PREFIXES = ("meta-", "anthropic-", "openai-", "google-", "amazon-", "us-", "eu-")
+_PREFIXES = (
+    "meta-", "anthropic-", "openai-", "google-", "amazon-", "nvidia-", "ibm-", "microsoft-",
+    "mistralai-", "cohere-", "ai21-", "xai-", "us-", "eu-",
+)  # fmt: skip
 # Suffixes a catalog name may carry that a published name may leave off ("gemma-3-27b").
 _POOLED = re.compile(r"-(?:instruct|chat|it)(?:-hf)?$")
 _MAX_STRIPS = 8
