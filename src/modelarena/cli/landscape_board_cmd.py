@@ -497,6 +497,10 @@ def report(
     eci: Annotated[
         Path | None, typer.Option("--eci", help="Epoch ECI export for the gap in months")
     ] = None,
+    hub: Annotated[
+        str | None,
+        typer.Option("--hub", help="Hub metadata snapshot (Parquet/JSONL) for adoption"),
+    ] = None,
     by: Annotated[str, typer.Option("--by", help="developer or lineage")] = "developer",
     anchor: Annotated[str | None, typer.Option("--anchor")] = None,
     gpu_hour: GpuHour = None,
@@ -522,6 +526,7 @@ def report(
             snapshots=snapshot,
             category=category,
             eci=eci,
+            hub=hub,
             by=attribution,
             anchor=anchor,
             hosting=hosting,

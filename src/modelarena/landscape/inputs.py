@@ -140,6 +140,7 @@ def build_report(
     snapshots: list[str] | None = None,
     category: str = DEFAULT_CATEGORY,
     eci: Path | None = None,
+    hub: str | None = None,
     countries: tuple[str, str] = ("CN", "US"),
     by: By = "developer",
     anchor: str | None = None,
@@ -203,7 +204,9 @@ def build_report(
         )
     else:
         inputs.missing.append("cost: the arena has no rated models yet (vote with `arena battle`)")
-    inputs.adoption_html = adoption_section()
+    inputs.adoption_html, why = adoption_section(hub)
+    if why:
+        inputs.missing.append(why)
     return inputs
 
 

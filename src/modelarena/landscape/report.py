@@ -7,7 +7,6 @@ the report cannot drift apart."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,8 +18,6 @@ from modelarena.landscape.charts import bar_chart, scatter_chart, step_chart
 from modelarena.landscape.cost import CostReport
 from modelarena.landscape.gap import Gap
 
-ADOPTION_HOOK = "landscape.adoption.report_section"
-
 
 @dataclass
 class ReportInputs:
@@ -28,7 +25,7 @@ class ReportInputs:
     agreements: list[Agreement] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     cost: CostReport | None = None
-    adoption_html: str | None = None  # from the adoption section's own function
+    adoption_html: str | None = None  # drawn from landscape.adoption's figures
     missing: list[str] = field(default_factory=list)  # what was not computed, and the fix
 
 
@@ -247,24 +244,78 @@ def cost_section(cost: CostReport) -> str:
     )
 
 
-def adoption_section() -> str | None:
-    """HOOK for the adoption section: ``modelarena.landscape.adoption.report_section()``
-    returning HTML, when that module provides it; None otherwise."""
-    try:
-        module = importlib.import_module("modelarena.landscape.adoption")
-    except ImportError:
-        return None
-    section = getattr(module, "report_section", None)
-    if section is None:
-        return None
-    try:
-        html = section()
-    except Exception as exc:  # noqa: BLE001 - a failed section must not lose the report
-        return (
-            '<section class="landscape-adoption"><p class="note">Adoption could not be '
-            f"computed: {escape(str(exc))}</p></section>"
+def adoption_html(data: dict[str, Any]) -> str:
+    """The adoption section drawn from ``landscape.adoption.adoption_section``'s data: one
+    bar chart per share (with its 95% interval in the tooltip and the table), labelled as a
+    sample when it is one."""
+    label = str(data.get("label", ""))
+    report = data.get("report", {})
+    bars: dict[str, list[dict[str, Any]]] = data.get("series", {}).get("bars", {})
+    titles = {
+        "by_developer": "Download share by developer region",
+        "by_lineage": "Download share by root base-model region (lineage)",
+        "by_uploader": "Download share by uploader (top 10)",
+        "by_root_lab": "Download share by root base-model lab (top 10)",
+    }
+    parts = [
+        '<section class="landscape-adoption"><h2>Adoption on the Hub</h2>',
+        f'<p class="headline-figure"><strong>{escape(label)}</strong></p>',
+        f'<p class="method">Window: {escape(str(report.get("window", "")))}; filters: '
+        f"{escape(str(report.get('filters', '')))}; snapshot "
+        f"{escape(str(report.get('snapshot', '')))}.</p>",
+    ]
+    for key, rows in bars.items():
+        title = titles.get(key) or (
+            f"New derivatives by base-model region: {key.split(':', 1)[1]}"
+            if key.startswith("derivatives:")
+            else key
         )
-    return str(html) if html else None
+        top = rows[:10]
+        parts.append(
+            bar_chart(
+                [(str(r["label"]), round(100 * float(r["share"] or 0.0), 1)) for r in top],
+                title=f"{title} ({label.split(':')[0]})",
+                unit="%",
+            )
+        )
+        parts.append(
+            _table(
+                ["", "share", "95% CI", "models"],
+                [
+                    [
+                        escape(str(r["label"])),
+                        f"{100 * float(r['share'] or 0.0):.1f}%",
+                        _interval(
+                            None if r.get("lower") is None else 100 * float(r["lower"]),
+                            None if r.get("upper") is None else 100 * float(r["upper"]),
+                            1,
+                        ),
+                        _fmt(r.get("models")),
+                    ]
+                    for r in top
+                ],
+            )
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def adoption_section(snapshot: str | None) -> tuple[str | None, str | None]:
+    """The adoption section of a Hub snapshot (``landscape.adoption``), or why it is not
+    there: (html, None) or (None, the reason with its fix)."""
+    if snapshot is None:
+        return None, (
+            "adoption: give --hub SNAPSHOT (a Hub metadata snapshot, Parquet or JSONL) to "
+            "include download and derivative shares"
+        )
+    try:
+        from modelarena.landscape.adoption import adoption_section as figures
+
+        return adoption_html(figures(snapshot)), None
+    except ImportError as exc:
+        return None, f"adoption: {exc}; install the landscape extra"
+    except ValueError as exc:  # AdoptionError and friends name the fix
+        return None, f"adoption: {exc}"
 
 
 def sections_html(inputs: ReportInputs) -> str:
@@ -275,13 +326,6 @@ def sections_html(inputs: ReportInputs) -> str:
         parts.append(cost_section(inputs.cost))
     if inputs.adoption_html:
         parts.append(inputs.adoption_html)
-    else:
-        parts.append(
-            f"<!-- HOOK: adoption section ({ADOPTION_HOOK}) -->"
-            '<section class="landscape-adoption"><h2>Adoption</h2><p class="note">Not included: '
-            "run <code>arena landscape adoption</code> on a Hub snapshot; this report shows it "
-            f"once <code>{ADOPTION_HOOK}()</code> is available.</p></section>"
-        )
     if inputs.missing:
         items = "".join(f"<li>{escape(m)}</li>" for m in inputs.missing)
         parts.append(
@@ -315,7 +359,7 @@ def render_report(inputs: ReportInputs, *, title: str = "The model landscape") -
 
 
 __all__ = [
-    "ADOPTION_HOOK",
+    "adoption_html",
     "ReportInputs",
     "adoption_section",
     "agreement_section",

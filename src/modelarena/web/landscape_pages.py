@@ -44,7 +44,9 @@ async def landscape_page(request: Request, ctx: Ctx) -> Response:
 
     def compute() -> str:
         inputs = build_report(ctx.arena, countries=pair, by=by, resamples=200)
-        inputs.missing = [m for m in inputs.missing if not m.startswith("gap in months")]
+        inputs.missing = [
+            m for m in inputs.missing if not m.startswith(("gap in months", "adoption"))
+        ]
         return sections_html(inputs)
 
     try:
