@@ -183,16 +183,30 @@ def test_open_entries_cite_their_published_weights() -> None:
             assert any("huggingface.co/" in str(s) for s in sources), raw["id"]
 
 
-def test_lineage_stays_within_known_chinese_bases() -> None:
+def test_lineage_reaches_an_older_root_whose_country_it_takes() -> None:
     catalog = load_catalog()
-    for raw in _cn_raw_entries():
-        base = raw.get("base_model")
-        if base is None:
-            continue
+    with_base = [raw for raw in _cn_raw_entries() if raw.get("base_model") is not None]
+    assert len(with_base) >= 30
+    for raw in with_base:
         entry = catalog.get(str(raw["id"]))
         assert entry is not None
-        assert entry.lineage_country == "CN", raw["id"]
         root = catalog.get(catalog.lineage(entry.id)[-1])
-        assert root is not None and root.base_model is None
+        assert root is not None and root.base_model is None, entry.id
+        assert entry.lineage_country == root.country, entry.id
         assert root.release_date is not None and entry.release_date is not None
         assert root.release_date <= entry.release_date, (entry.id, root.id)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "lineage_country"),
+    [
+        ("deepseek-v3.2-speciale", "CN"),  # V3.2 <- V3.2-Exp <- V3.1-Terminus <- V3.1 <- V3
+        ("intern-s1", "CN"),  # Shanghai AI Lab on Qwen3-235B-A22B
+        ("deepseek-r1-distill-qwen-32b", "CN"),
+        ("deepseek-r1-distill-llama-70b", "US"),  # a Chinese developer on a US base
+    ],
+)
+def test_developer_and_lineage_countries(model_id: str, lineage_country: str) -> None:
+    entry = load_catalog().get(model_id)
+    assert entry is not None
+    assert (entry.country, entry.lineage_country) == ("CN", lineage_country)
