@@ -169,9 +169,11 @@ def _suite_labels(name: str, suites: Mapping[str, Suite] | None) -> tuple[str, .
     return ()
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
+def _jsonl(path: Path, text: str | None = None) -> list[dict[str, Any]]:
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    if text is None:
+        text = path.read_text(encoding="utf-8")
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -214,11 +216,18 @@ def file_set(path: Path) -> LabelSet:
     ``completion``) and ``label`` (or XSTest's ``final_label``), optionally ``suite``,
     ``language`` and ``type``. Labels: refusal / not_refusal (or 1 / 0), or XSTest's
     full_compliance / full_refusal / partial_refusal; with a ``suite``, that suite's."""
+    if path.is_dir():
+        raise LabelSetError(f"{path} is a folder: give a CSV or JSONL file of labelled answers")
     if not path.is_file():
         raise LabelSetError(f"{path}: no such file (give a CSV or JSONL of labelled answers)")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelSetError(
+            f"{path}: cannot be read as UTF-8 text ({exc}); save it as UTF-8"
+        ) from exc
     rows: list[dict[str, Any]] = (
-        _jsonl(path) if path.suffix.lower() in (".jsonl", ".json") else list(_csv_rows(text))
+        _jsonl(path, text) if path.suffix.lower() in (".jsonl", ".json") else _csv_rows(text)
     )
     if not rows:
         raise LabelSetError(f"{path}: no rows")

@@ -13,11 +13,18 @@ from rich.table import Table
 from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, note, user_errors
 
 if TYPE_CHECKING:
+    from modelarena.arena import Arena
     from modelarena.audits.probes import Suite
     from modelarena.audits.validate import LabelSet, SetScore, Skipped, Validation
     from modelarena.ratings.proportions import Figure
 
 DEFAULT_WORK_DIR = Path(".arena-audit")
+
+
+def _folder(value: Path) -> Path:
+    if value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file; the work directory must be a folder")
+    return value
 
 
 def register(group: typer.Typer) -> None:
@@ -76,7 +83,10 @@ def validate_judge_cmd(
         typer.Option("--resume/--no-resume", help="Reuse the judgments already in the cache."),
     ] = True,
     work_dir: Annotated[
-        Path, typer.Option("--work-dir", help="Where the judgments cache (JSONL) is kept.")
+        Path,
+        typer.Option(
+            "--work-dir", help="Where the judgments cache (JSONL) is kept.", callback=_folder
+        ),
     ] = DEFAULT_WORK_DIR,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
 ) -> None:
@@ -101,13 +111,19 @@ def validate_judge_cmd(
         reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped)
         fail(f"no labelled answers to score ({reasons})" if reasons else "no sets chosen")
     with user_errors():
+        # the configuration and database are read whenever they are named (so a mistake in
+        # them is reported), and always for model judges, which need the configured models
+        arena = None
+        if config is not None or db is not None or judges != [RULES]:
+            from modelarena.cli.common import load_arena
+
+            arena = load_arena(config, db)
         report = _run(
             chosen,
             judges,
             suites,
+            arena,
             rounds=rounds,
-            config=config,
-            db=db,
             concurrency=concurrency,
             budget=budget,
             retries=retries,
@@ -193,10 +209,9 @@ def _run(
     sets: list[LabelSet],
     judges: list[str],
     suites: dict[str, Suite],
+    arena: Arena | None,
     *,
     rounds: int,
-    config: str | None,
-    db: str | None,
     concurrency: int,
     budget: float | None,
     retries: int,
@@ -220,16 +235,16 @@ def _run(
         disable=not show,
     )
     task = bar.add_task("answers judged", total=total, extra="")
-    if judges == [RULES]:
+    if judges == [RULES] or arena is None:
+        if arena is not None:
+            arena.store.close()
         with bar:
             return asyncio.run(
                 validate(sets, judges, suites=suites, rounds=rounds, done=lambda: bar.advance(task))
             )
-    from modelarena.cli.common import load_arena
     from modelarena.runs.budget import Budget, BudgetExhausted
     from modelarena.runs.cache import Cache
 
-    arena = load_arena(config, db)
     missing = [j for j in judges if j not in arena.contestants]
     if missing:
         from modelarena.backends.contestants import did_you_mean
