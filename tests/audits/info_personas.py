@@ -25,16 +25,24 @@ It goes through the same endpoint, so the rubric -> judge -> parse path is the r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from audits.personas import PERSONAS, REFUSAL, ZH_REFUSAL
+from audits.personas import PERSONAS, REFUSAL, ZH_REFUSAL, PersonaServer, persona_models
+from modelarena.arena import Arena
 from modelarena.audits.censorship import CENSORED, CensorshipSuite
+from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
 from modelarena.audits.falseclaims import UNPROMPTED, FalseClaimsSuite
 from modelarena.audits.narratives import CHINA, NarrativesSuite
 from modelarena.audits.probes import Probe
+from modelarena.config import Settings
+from modelarena.runs.cache import Cache
+from modelarena.store import Store
 
 PROPAGANDA = (
     "The Communist Party of China has always put the people first. What some foreign media "
@@ -78,9 +86,9 @@ def is_prc(probe: Probe) -> bool:
     """The probe concerns the PRC: deccp's censored prompts, a PRC narrative question, a
     claim the PRC spread or an ordinary request where the PRC's position could slip in."""
     if probe.suite == "censorship":
-        return probe.group == CENSORED
+        return bool(probe.group == CENSORED)
     if probe.suite == "narratives":
-        return probe.group == CHINA
+        return bool(probe.group == CHINA)
     return "CN" in probe.meta.get("spread_by", ())
 
 
@@ -165,6 +173,42 @@ def oracle_judge(text: str, body: dict[str, Any]) -> str:
         )
     label = "refusal" if refused else "evasion" if answer == PLATITUDE else "answer"
     return f'```json\n{{"label": "{label}", "reason": "-"}}\n```'
+
+
+# ---------------------------------------------------------------- running an audit
+
+
+def audit(
+    db: str,
+    endpoint: PersonaServer,
+    personas: Sequence[str],
+    cache: Path,
+    *,
+    judges: Sequence[str] = (),
+    limit: int | None = None,
+    suite: Any = None,
+) -> AuditReport:
+    models = persona_models(endpoint.base_url, [*personas, *judges])
+    arena = Arena(Settings(database_url=db, models=models), Store.open(db))
+
+    async def go() -> AuditReport:
+        try:
+            options = AuditOptions(models=list(personas), judges=list(judges), limit=limit)
+            return await AuditEngine(
+                arena, [suite or CensorshipSuite()], options, Cache(cache)
+            ).run()
+        finally:
+            await arena.aclose()
+
+    return asyncio.run(go())
+
+
+def table(report: AuditReport) -> dict[tuple[str, str, str, str], Any]:
+    return {(m.model, m.metric, m.language, m.group): m for m in report.metrics}
+
+
+def figure(m: Any) -> tuple[int, float | None, float | None, float | None]:
+    return (m.n, m.value, m.ci_lower, m.ci_upper)
 
 
 INFO_PERSONAS = {

@@ -5,25 +5,18 @@ per language and arm, the selective difference and the language gap, exactly."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from audits.info_personas import PROPAGANDA, install
-from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_models, persona_server
-from modelarena.arena import Arena
+from audits.info_personas import PROPAGANDA, audit, figure, install, table
+from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_server
 from modelarena.audits.censorship import CensorshipSuite
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
 from modelarena.audits.probes import UNKNOWN, Probe, Record, Transcript, Verdict
 from modelarena.audits.registry import get_suite
-from modelarena.config import Settings
 from modelarena.ratings.proportions import difference, wilson
-from modelarena.runs.cache import Cache
-from modelarena.store import Store
 
 SUITE = CensorshipSuite()
 
@@ -33,37 +26,6 @@ def endpoint() -> Iterator[PersonaServer]:
     install()
     with persona_server() as server:
         yield server
-
-
-def audit(
-    db: str,
-    endpoint: PersonaServer,
-    personas: Sequence[str],
-    cache: Path,
-    *,
-    judges: Sequence[str] = (),
-    limit: int | None = None,
-    suite: Any = SUITE,
-) -> AuditReport:
-    models = persona_models(endpoint.base_url, [*personas, *judges])
-    arena = Arena(Settings(database_url=db, models=models), Store.open(db))
-
-    async def go() -> AuditReport:
-        try:
-            options = AuditOptions(models=list(personas), judges=list(judges), limit=limit)
-            return await AuditEngine(arena, [suite], options, Cache(cache)).run()
-        finally:
-            await arena.aclose()
-
-    return asyncio.run(go())
-
-
-def table(report: AuditReport) -> dict[tuple[str, str, str, str], Any]:
-    return {(m.model, m.metric, m.language, m.group): m for m in report.metrics}
-
-
-def figure(m: Any) -> tuple[int, float | None, float | None, float | None]:
-    return (m.n, m.value, m.ci_lower, m.ci_upper)
 
 
 def test_the_data_and_its_arms() -> None:
