@@ -7,18 +7,12 @@ async only; callers that are synchronous (the CLI) use ``asyncio.run`` at their 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 CUT = "length"  # the finish reason of an answer stopped at a length limit (OpenAI's word)
-
-
-@dataclass(frozen=True)
-class Message:
-    role: Role
-    content: str
 
 
 @dataclass(frozen=True)
@@ -32,12 +26,36 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Message:
+    """One turn of a conversation.
+
+    An assistant turn may carry the ``tool_calls`` the model made (``content`` may then be
+    empty); a ``"tool"`` turn is the result of one call, ``tool_call_id`` naming it.
+    """
+
+    role: Role
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+
+
+# ``tool_choice`` as OpenAI takes it: "auto", "none", "required", or
+# {"type": "function", "function": {"name": ...}}.
+ToolChoice = str | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class GenerationSettings:
+    """Sampling settings of one call. ``tools`` (OpenAI tool schemas) offered to the model;
+    empty, the default, offers none and the request is exactly what it was without tools."""
+
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int = 1024
     seed: int | None = None
     timeout_s: float = 120.0
+    tools: tuple[Mapping[str, Any], ...] = ()
+    tool_choice: ToolChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -59,12 +77,15 @@ class Chunk:
     """A piece of a streamed answer.
 
     ``text`` is answer text, ``reasoning`` is thinking text (``reasoning_content``) kept
-    apart from the answer.  The last chunk of a stream has ``final`` set.
+    apart from the answer.  ``tool_calls`` are whole calls: a backend gathers a stream's
+    partial tool-call deltas and yields the finished calls once, in one chunk before the
+    final one.  The last chunk of a stream has ``final`` set.
     """
 
     text: str = ""
     reasoning: str = ""
     final: AnswerStats | None = field(default=None)
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class BackendError(Exception):
@@ -102,6 +123,15 @@ class BackendServerError(BackendError):
 
 class BackendBadStream(BackendError):
     reason = "malformed_stream"
+
+
+class BackendToolsUnsupported(BackendError):
+    """Tools were offered but this model or server cannot take them (the server rejected
+    the ``tools`` field, or the model's chat format has no way to call a tool). A result
+    to report as such, never as a model that chose not to call tools."""
+
+    reason = "tools_unsupported"
+    retryable = False
 
 
 class BackendUnavailable(BackendError):

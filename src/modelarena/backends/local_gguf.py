@@ -11,6 +11,13 @@ instance is lent to one generation at a time; when both sides of a battle use th
 file (the bundled default) the pool loads a second instance instead of making one side
 wait.  Instances are reused afterwards, so a file is loaded at most as many times as it
 has generated concurrently.
+
+Tools: llama-cpp-python's chat template handler renders a conversation with the model's own
+template but never reads tool calls back out of the answer, so a model run here cannot
+*choose* to call a tool. Tools offered with ``tool_choice`` naming one function are passed
+on (llama-cpp constrains the answer to that function's arguments with a grammar); tools
+offered any other way raise :class:`BackendToolsUnsupported`, so an audit reports the
+model as unable to call tools rather than as one that chose not to.
 """
 
 from __future__ import annotations
@@ -30,10 +37,12 @@ from modelarena.backends.base import (
     BackendError,
     BackendServerError,
     BackendTimeout,
+    BackendToolsUnsupported,
     BackendUnavailable,
     Chunk,
     GenerationSettings,
     Message,
+    ToolCall,
 )
 
 if TYPE_CHECKING:
@@ -96,11 +105,17 @@ class LocalGGUFBackend:
     async def _stream(
         self, messages: list[Message], settings: GenerationSettings
     ) -> AsyncIterator[Chunk]:
+        if settings.tools and not _forced(settings):
+            raise BackendToolsUnsupported(
+                "a local GGUF model cannot choose tool calls: llama-cpp-python does not read "
+                "tool calls out of its answers (serve the model with a tool-calling server, "
+                "e.g. llama.cpp's llama-server --jinja, vLLM or Ollama, as backend 'openai')"
+            )
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[_Item] = asyncio.Queue()
         job = _Job(
             key=self._key,
-            messages=[{"role": m.role, "content": m.content} for m in messages],
+            messages=[_message(m) for m in messages],
             settings=settings,
             loop=loop,
             queue=queue,
@@ -109,6 +124,7 @@ class LocalGGUFBackend:
         deadline = started + settings.timeout_s
         first_token_at: float | None = None
         finish_reason: str | None = None
+        tool_calls: tuple[ToolCall, ...] = ()
         thread = threading.Thread(target=job.run, name=THREAD_NAME, daemon=True)
         thread.start()
         try:
@@ -123,7 +139,7 @@ class LocalGGUFBackend:
                 if isinstance(item, BaseException):
                     raise _translate(item) from item
                 if isinstance(item, _Done):
-                    finish_reason = item.finish_reason
+                    finish_reason, tool_calls = item.finish_reason, item.tool_calls
                     break
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
@@ -131,6 +147,8 @@ class LocalGGUFBackend:
         finally:
             # Consumer stopped, timed out or failed: the worker stops at its next token.
             job.stop.set()
+        if tool_calls:
+            yield Chunk(tool_calls=tool_calls)
         yield Chunk(
             final=AnswerStats(
                 prompt_tokens=job.prompt_tokens,
@@ -147,6 +165,27 @@ class LocalGGUFBackend:
 @dataclass
 class _Done:
     finish_reason: str | None
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+def _forced(settings: GenerationSettings) -> bool:
+    """Whether ``tool_choice`` names one function (the only tool calling llama-cpp does
+    with a model's own chat template)."""
+    choice = settings.tool_choice
+    return isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping)
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """A message for llama-cpp; templates read ``content``, so it is never None."""
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        out["tool_call_id"] = message.tool_call_id
+    return out
 
 
 _Item = str | _Done | BaseException
@@ -157,13 +196,14 @@ class _Job:
     """One generation, run in a worker thread."""
 
     key: tuple[str, int, int]
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     settings: GenerationSettings
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[_Item]
     stop: threading.Event = field(default_factory=threading.Event)
     prompt_tokens: int | None = None
     completion_tokens: int = 0
+    calls: dict[int, list[str]] = field(default_factory=dict)  # index -> [id, name, args]
 
     def run(self) -> None:
         try:
@@ -172,8 +212,12 @@ class _Job:
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer to raise
             self._send(exc)
             return
+        calls = tuple(
+            ToolCall(id=c[0] or f"call_{i}", name=c[1], arguments=c[2])
+            for i, c in sorted(self.calls.items())
+        )
         # Sent only once the model is back in the pool, so the next turn can reuse it.
-        self._send(_Done(finish_reason))
+        self._send(_Done(finish_reason, calls))
 
     def _generate(self, llama: Any) -> str | None:
         kwargs: dict[str, Any] = {
@@ -188,6 +232,9 @@ class _Job:
             kwargs["top_p"] = self.settings.top_p
         if self.settings.seed is not None:
             kwargs["seed"] = self.settings.seed
+        if self.settings.tools:
+            kwargs["tools"] = [dict(t) for t in self.settings.tools]
+            kwargs["tool_choice"] = self.settings.tool_choice
         finish_reason: str | None = None
         chunks: Generator[dict[str, Any], None, None] = llama.create_chat_completion(**kwargs)
         try:
@@ -195,14 +242,25 @@ class _Job:
                 if self.stop.is_set():
                     return finish_reason
                 choice = chunk["choices"][0]
-                text = choice.get("delta", {}).get("content")
+                delta = choice.get("delta") or {}
+                text = delta.get("content")
                 if text:
                     self._send(text)
+                self._take_calls(delta.get("tool_calls") or [])
                 finish_reason = choice.get("finish_reason") or finish_reason
         finally:
             # Closing the generator runs llama-cpp's own cleanup now, in this thread.
             chunks.close()
         return finish_reason
+
+    def _take_calls(self, pieces: list[dict[str, Any]]) -> None:
+        """Gather streamed tool-call pieces (llama-cpp repeats id and name in each)."""
+        for piece in pieces:
+            call = self.calls.setdefault(int(piece.get("index") or 0), ["", "", ""])
+            function = piece.get("function") or {}
+            call[0] = call[0] or str(piece.get("id") or "")
+            call[1] = call[1] or str(function.get("name") or "")
+            call[2] += str(function.get("arguments") or "")
 
     def _count(self, input_ids: Any, scores: Any) -> Any:
         # A logits processor runs once before each sampled token, so it gives exact token

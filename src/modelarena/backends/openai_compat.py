@@ -26,10 +26,12 @@ from modelarena.backends.base import (
     BackendRateLimited,
     BackendServerError,
     BackendTimeout,
+    BackendToolsUnsupported,
     BackendUnavailable,
     Chunk,
     GenerationSettings,
     Message,
+    ToolCall,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +93,9 @@ class OpenAICompatBackend:
 
         ``time_to_first_token_s`` counts the first token of either kind (answer or
         reasoning).  Without usage from the server, token counts are one per delta and
-        ``tokens_estimated`` is set.
+        ``tokens_estimated`` is set.  Tool calls streamed in pieces are gathered and
+        yielded whole in one chunk before the final one; a server that rejects the offered
+        tools raises :class:`BackendToolsUnsupported`.
         """
         return self._stream(messages, settings)
 
@@ -137,6 +141,9 @@ class OpenAICompatBackend:
             await response.close()
         if state.finish_reason is None:
             raise BackendBadStream("the answer stream ended before the answer was finished")
+        calls = state.tool_calls()
+        if calls:
+            yield Chunk(tool_calls=calls)
         yield Chunk(final=state.stats(started))
 
     async def _open(
@@ -151,7 +158,9 @@ class OpenAICompatBackend:
                 return stream
             except openai.BadRequestError as exc:
                 if not self._adapt(exc):
-                    raise self._translate(exc) from exc
+                    raise self._rejected_tools(exc, settings) or self._translate(exc) from exc
+            except openai.APIStatusError as exc:
+                raise self._rejected_tools(exc, settings) or self._translate(exc) from exc
             except Exception as exc:
                 raise self._translate(exc) from exc
         raise BackendError("the server rejected the request", reason="bad_request")
@@ -162,7 +171,7 @@ class OpenAICompatBackend:
         remaining = max(deadline - time.perf_counter(), 0.001)
         request: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [_message(m) for m in messages],
             "stream": True,
             self._max_tokens_field: settings.max_tokens,
             "timeout": remaining,
@@ -175,7 +184,28 @@ class OpenAICompatBackend:
             request["top_p"] = settings.top_p
         if settings.seed is not None:
             request["seed"] = settings.seed
+        if settings.tools:
+            request["tools"] = [dict(tool) for tool in settings.tools]
+            if settings.tool_choice is not None:
+                request["tool_choice"] = settings.tool_choice
         return request
+
+    def _rejected_tools(
+        self, exc: openai.APIStatusError, settings: GenerationSettings
+    ) -> BackendToolsUnsupported | None:
+        """A 4xx naming tools or functions, to a request that offered tools: the server (or
+        this model on it) does not do tool calling. vLLM, Ollama, llama.cpp and providers
+        all name "tool" or "function" in that refusal."""
+        if not settings.tools or exc.status_code >= 500:
+            return None
+        if exc.status_code in (401, 403, 404, 408, 429):
+            return None
+        text = self._safe(exc).lower()
+        if "tool" not in text and "function" not in text:
+            return None
+        return BackendToolsUnsupported(
+            f"the model's server does not accept tools (HTTP {exc.status_code}): {self._safe(exc)}"
+        )
 
     def _adapt(self, exc: openai.BadRequestError) -> bool:
         """Learn from a 400 that names a parameter some servers do not support."""
@@ -274,6 +304,9 @@ class _StreamState:
         # Fallback token counts when the server sends no usage: one delta ~ one token.
         self.text_deltas = 0
         self.reasoning_deltas = 0
+        # Tool calls in the making, by their index in the answer: [id, name, arguments].
+        self.calls: dict[int, list[str]] = {}
+        self.call_deltas = 0
 
     def take(self, raw: Any) -> Chunk | None:
         """Turn one SDK chunk into a Chunk (or None if it carried no text)."""
@@ -293,11 +326,50 @@ class _StreamState:
                 continue
             text = _as_text(delta.content)
             reasoning = _reasoning(delta)
+            if self._take_calls(delta):
+                self.call_deltas += 1
+                if self.first_token_at is None:
+                    self.first_token_at = time.perf_counter()
         if text:
             self.text_deltas += 1
         if reasoning:
             self.reasoning_deltas += 1
         return Chunk(text=text, reasoning=reasoning) if text or reasoning else None
+
+    def _take_calls(self, delta: Any) -> bool:
+        """Add one delta's pieces of tool calls: the first piece of a call brings its id
+        and name, the following ones more of its JSON arguments. The legacy
+        ``function_call`` field counts as call 0."""
+        pieces = getattr(delta, "tool_calls", None) or []
+        legacy = getattr(delta, "function_call", None)
+        if not isinstance(pieces, list):
+            raise BackendBadStream("the server sent a chunk that is not valid")
+        found = [
+            (getattr(p, "index", None), getattr(p, "id", None), getattr(p, "function", None))
+            for p in pieces
+        ]
+        if legacy is not None and not found:
+            # llama-cpp-python sends both fields with the same text: one is enough
+            found.append((0, None, legacy))
+        for index, call_id, function in found:
+            if index is None:  # some servers send whole calls without an index
+                index = len(self.calls)
+            call = self.calls.setdefault(int(index), ["", "", ""])
+            if call_id:
+                call[0] = str(call_id)
+            if function is not None:
+                name = _as_text(getattr(function, "name", None))
+                if name != call[1]:  # llama-cpp-python repeats the name in every piece
+                    call[1] += name
+                call[2] += _as_text(getattr(function, "arguments", None))
+        return bool(found)
+
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """The finished calls in order; a call the server sent no id for gets one."""
+        return tuple(
+            ToolCall(id=call_id or f"call_{index}", name=name, arguments=arguments)
+            for index, (call_id, name, arguments) in sorted(self.calls.items())
+        )
 
     def stats(self, started: float) -> AnswerStats:
         now = time.perf_counter()
@@ -306,7 +378,7 @@ class _StreamState:
         if usage is None:
             return AnswerStats(
                 prompt_tokens=None,
-                completion_tokens=self.text_deltas + self.reasoning_deltas,
+                completion_tokens=self.text_deltas + self.reasoning_deltas + self.call_deltas,
                 reasoning_tokens=self.reasoning_deltas or None,
                 time_to_first_token_s=ttft,
                 total_time_s=now - started,
@@ -325,6 +397,24 @@ class _StreamState:
             total_time_s=now - started,
             finish_reason=self.finish_reason,
         )
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """One message as the chat completions API takes it."""
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["content"] = message.content or None
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in message.tool_calls
+        ]
+    return out
 
 
 def _reasoning(delta: Any) -> str:

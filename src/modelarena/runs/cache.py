@@ -12,12 +12,12 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from modelarena.backends.base import AnswerStats
+from modelarena.backends.base import AnswerStats, ToolCall
 from modelarena.battles.records import Answer
 from modelarena.battles.style import style_counts
 
@@ -79,12 +79,14 @@ def cache_files(work_dir: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class Generated:
-    """A finished generation: the text, its reasoning, its stats and what it cost."""
+    """A finished generation: the text, its reasoning, its stats and what it cost, and the
+    tool calls the model made when it was offered tools."""
 
     text: str
     reasoning: str
     stats: AnswerStats
     cost_usd: float | None
+    tool_calls: tuple[ToolCall, ...] = field(default=())
 
 
 def cache_entry(
@@ -119,7 +121,26 @@ def cache_entry(
         "cost_usd": result.cost_usd,
         "created_at": datetime.now(UTC).isoformat(),
         "t": time.time(),
-    }
+    } | ({"tool_calls": tool_calls_to_json(result.tool_calls)} if result.tool_calls else {})
+
+
+def tool_calls_to_json(calls: tuple[ToolCall, ...]) -> list[dict[str, str]]:
+    return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
+
+
+def tool_calls_from_json(rows: Any) -> tuple[ToolCall, ...]:
+    """The tool calls of a cache entry (``entry.get("tool_calls")``); none when absent."""
+    if not isinstance(rows, list):
+        return ()
+    return tuple(
+        ToolCall(
+            id=str(r.get("id", "")),
+            name=str(r.get("name", "")),
+            arguments=str(r.get("arguments", "")),
+        )
+        for r in rows
+        if isinstance(r, dict)
+    )
 
 
 def answer_from_entry(side: str, prompt: str, entry: dict[str, Any]) -> Answer:

@@ -1,12 +1,13 @@
-"""Calling the models of a run (a judge run, an audit): one concurrency limit per endpoint, the budget
-reserved before each call, retries with backoff, and each answer's stream gathered into one
-:class:`~modelarena.runs.cache.Generated` result (tokens estimated where a server does not
-report them, cost at catalog prices)."""
+"""Calling the models of a run (a judge run, an audit): one concurrency limit per endpoint,
+the budget reserved before each call, retries with backoff, and each answer's stream gathered
+into one :class:`~modelarena.runs.cache.Generated` result (tokens estimated where a server
+does not report them, cost at catalog prices, and the tool calls when tools were offered)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,7 @@ from modelarena.backends.base import (
     BackendTimeout,
     GenerationSettings,
     Message,
+    ToolCall,
 )
 from modelarena.battles.style import approx_tokens
 from modelarena.config import ModelConfig
@@ -74,6 +76,8 @@ class ModelCalls:
     def _estimate(self, model: str, messages: list[Message], settings: GenerationSettings) -> float:
         # Worst case: ~3 characters a token for the prompt, every allowed output token.
         chars = sum(len(m.content) for m in messages)
+        if settings.tools:
+            chars += len(json.dumps(list(settings.tools), default=str))
         cost = self.arena.model_info(model).cost_usd(chars // 3 + 16, settings.max_tokens)
         return cost or 0.0
 
@@ -113,6 +117,7 @@ class ModelCalls:
         backend = self.backend_for(model)
         text: list[str] = []
         reasoning: list[str] = []
+        tool_calls: list[ToolCall] = []
         stats: AnswerStats | None = None
         try:
             # a hard stop on top of the backend's own timeout
@@ -120,6 +125,7 @@ class ModelCalls:
                 async for chunk in backend.stream(messages, settings):
                     text.append(chunk.text)
                     reasoning.append(chunk.reasoning)
+                    tool_calls.extend(chunk.tool_calls)
                     if chunk.final is not None:
                         stats = chunk.final
         except TimeoutError as exc:
@@ -137,8 +143,8 @@ class ModelCalls:
                 else approx_tokens(" ".join(m.content for m in messages)),
                 completion_tokens=stats.completion_tokens
                 if stats.completion_tokens is not None
-                else approx_tokens(content),
+                else approx_tokens(content + "".join(c.name + c.arguments for c in tool_calls)),
                 tokens_estimated=True,
             )
         cost = self.arena.model_info(model).cost_usd(stats.prompt_tokens, stats.completion_tokens)
-        return Generated(content, "".join(reasoning), stats, cost)
+        return Generated(content, "".join(reasoning), stats, cost, tuple(tool_calls))
