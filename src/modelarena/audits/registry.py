@@ -11,6 +11,7 @@ from modelarena.audits.probes import Suite
 
 _SUITES: dict[str, str] = {
     "jailbreak": "modelarena.audits.jailbreak:JailbreakSuite",
+    "hijack": "modelarena.audits.hijack:HijackSuite",
     "overrefusal": "modelarena.audits.overrefusal:OverrefusalSuite",
     "censorship": "modelarena.audits.censorship:CensorshipSuite",
     "narratives": "modelarena.audits.narratives:NarrativesSuite",
