@@ -44,6 +44,12 @@ POOLED = {
     "claude-3-5-sonnet@20240620": ("claude-3.5-sonnet", None, "20240620"),
     "anthropic/claude-sonnet-4.5": ("claude-sonnet-4.5", None, None),
     "amazon.nova-pro-v1:0": ("nova-pro", None, "v1-0"),
+    "us.anthropic.claude-3-5-sonnet-20241022-v2:0": ("claude-3.5-sonnet", None, "20241022-v2-0"),
+    "bartowski/Qwen2.5-72B-Instruct-GGUF": ("qwen2.5-72b-instruct", "gguf", None),
+    "Llama-3.3-70B-Instruct-Q4_K_M": ("llama-3.3-70b-instruct", "q4-k-m", None),
+    "gpt-oss-120b-mxfp4": ("gpt-oss-120b", "mxfp4", None),
+    "gemini-1.5-pro-api-0514": ("gemini-1.5-pro", "api", "0514"),
+    "gpt-4o-search-preview": ("gpt-4o", "search-preview", None),
 }
 
 

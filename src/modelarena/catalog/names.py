@@ -40,7 +40,9 @@ _VARIANT = (
     r"|preview|exp|experimental|latest|beta|alpha"
     r"|turbo|fast|instant|free|online|api|search|grounding"
     r"|chat|instruct|it|hf"
-    r"|fp8|fp16|bf16|int4|int8|awq|gptq|gguf|mlx|\d+k"
+    r"|fp8|fp16|bf16|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|gguf|mlx|exl2|\d+bit|w\d+a\d+"
+    r"|q\d(?:-k)?(?:-[sml0-9])?"  # llama.cpp quantisations: Q4_K_M, Q8_0
+    r"|\d+k"
 )
 _TAIL = re.compile(rf"-(?:(?P<snapshot>{_SNAPSHOT})|(?P<variant>{_VARIANT}))$")
 # Leading vendor words some files put before the model's own name ("Meta-Llama-3-70B").
@@ -154,7 +156,9 @@ class NameResolver:
 
     def resolve(self, name: str) -> Resolution:
         folded = fold(name)
-        starts = [folded] + [folded[len(p) :] for p in _PREFIXES if folded.startswith(p)]
+        starts = [folded]
+        while (p := next((p for p in _PREFIXES if starts[-1].startswith(p)), None)) is not None:
+            starts.append(starts[-1][len(p) :])  # "us.anthropic.claude-..." drops both
         for start in starts:
             found = self._strip_and_find(name, start)
             if found is not None:
