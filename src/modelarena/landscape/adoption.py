@@ -281,10 +281,9 @@ class _Computer:
         org_map_region = dict(self.con.execute("SELECT org_key, region FROM orgs").fetchall())
         cells = [
             Share(**{**asdict(s), "region": org_map_region.get(s.label.lower(), "unknown")})
-            if s.label != "(all others)"
-            else s
             for s in found
-        ]
+            if s.label != "(all others)"
+        ] + [s for s in found if s.label == "(all others)"]
         return self._figure(name, title, lineage, "downloads", n, cells)
 
     def derivatives(self) -> list[Figure]:
@@ -443,7 +442,14 @@ def adoption_section(snapshot: str | Path, **options: Any) -> dict[str, Any]:
             continue
         key = f"derivatives:{f.panel}" if f.name == "derivatives" else f.name
         bars[key] = [
-            {k: getattr(s, k) for k in ("label", "share", "lower", "upper", "models", "value")}
+            {
+                "label": s.label,
+                "share": None if s.share != s.share else s.share,  # an empty figure: no share
+                "lower": s.lower,
+                "upper": s.upper,
+                "models": s.models,
+                "value": s.value,
+            }
             for s in f.rows
         ]
     monthly: dict[str, dict[str, Any]] = {}
@@ -458,7 +464,8 @@ def adoption_section(snapshot: str | Path, **options: Any) -> dict[str, Any]:
         entry["n"].append(f.total)
         by = {s.label: s.share for s in f.rows}
         for r in REGIONS:
-            entry["regions"][r].append(by.get(r))
+            value = by.get(r)
+            entry["regions"][r].append(None if value is None or value != value else value)
     data = report.to_dict()
     return {"label": report.label(), "report": data, "series": {"bars": bars, "monthly": monthly}}
 

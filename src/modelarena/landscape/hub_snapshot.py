@@ -17,7 +17,8 @@ The root of a model is found by following parents until a model without one. A m
 parents (a merge) gives 1/k to each, so a model's credit is a distribution over roots. A
 parent that is not in the snapshot is taken as a root (its organisation is the prefix of its
 id): on a full snapshot that is rare, on a sample common, and :class:`Lineage` counts it.
-A chain longer than ``MAX_DEPTH`` (a cycle) is left unresolved and counted.
+A cycle (a model met again on its own chain) or a chain longer than ``MAX_DEPTH`` is left
+unresolved: that part of the credit goes to an unknown root, and :class:`Lineage` counts it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-MAX_DEPTH = 100
+MAX_DEPTH = 1024
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 
 INSTALL_HINT = "the landscape figures need DuckDB: pip install 'modelarena[landscape]'"
@@ -95,6 +96,7 @@ class Lineage:
     with_parents: int
     roots_outside: int  # distinct parents that are not in the snapshot (taken as roots)
     unresolved: int  # models whose chain did not end within MAX_DEPTH (cycles)
+    credit_outside: float  # of the models with parents, the part credited to roots outside
     sources: dict[str, int]  # where lineage came from: baseModels, tags, cardData
 
 
@@ -136,7 +138,7 @@ def _build_models(con: Any) -> None:
             coalesce(downloadsAllTime, downloads, 0) AS downloads_all,
             pipeline_tag,
             (list_contains(coalesce(tags, []), 'gguf') OR gguf IS NOT NULL
-              OR library_name = 'gguf') AS is_gguf,
+              OR coalesce(library_name = 'gguf', false)) AS is_gguf,
             baseModels ->> '$.relation' AS bm_relation,
             CAST(json_extract_string(baseModels, '$.models[*].id') AS VARCHAR[]) AS bm_parents,
             [split_part(t, ':', 3) FOR t IN coalesce(tags, [])
@@ -172,7 +174,12 @@ def _build_models(con: Any) -> None:
             CASE WHEN len(bm_parents) > 0 THEN bm_parents
                  WHEN len(tag_parents) > 0 THEN tag_parents
                  ELSE coalesce(card_parents, []) END
-            IF x IS NOT NULL AND trim(x) <> '' AND lower(x) <> key]) AS parents
+            IF x IS NOT NULL AND trim(x) <> '' AND lower(x) <> key]) AS parents,
+          [x FOR x IN
+            CASE WHEN len(bm_parents) > 0 THEN bm_parents
+                 WHEN len(tag_parents) > 0 THEN tag_parents
+                 ELSE coalesce(card_parents, []) END
+            IF x IS NOT NULL AND trim(x) <> '' AND lower(x) <> key] AS parents_as_written
         FROM base
         """
     )
@@ -186,39 +193,58 @@ def _build_credit(con: Any) -> Lineage:
         FROM models WHERE len(parents) > 0
         """
     )
+    # a root outside the snapshot is named by its id as the child wrote it (case kept)
+    con.execute(
+        """CREATE TEMP TABLE parent_names AS
+           SELECT lower(p) AS key, min(p) AS name FROM (SELECT unnest(parents_as_written) AS p
+           FROM models WHERE len(parents) > 0) GROUP BY 1"""
+    )
     con.execute("CREATE TEMP TABLE children AS SELECT DISTINCT child FROM edges")
-    # frontier: (model, node, w) still to walk; done: rows whose node has no parent
-    con.execute("CREATE TEMP TABLE frontier AS SELECT child AS model, parent AS node, w FROM edges")
+    # walk: (model, node, w), one step along the parents, and a root steps to itself; squaring
+    # it doubles the steps walked, so a chain of length L takes log2(L) joins
     con.execute(
-        """CREATE TEMP TABLE done AS SELECT key AS model, key AS node, CAST(1.0 AS DOUBLE) AS w
-           FROM models WHERE len(parents) = 0"""
+        """CREATE TEMP TABLE walk AS
+           SELECT child AS model, parent AS node, w FROM edges
+           UNION ALL
+           SELECT DISTINCT parent, parent, CAST(1.0 AS DOUBLE) FROM edges
+           WHERE parent NOT IN (SELECT child FROM children)"""
     )
-    for _ in range(MAX_DEPTH):
-        con.execute(
-            """INSERT INTO done SELECT model, node, w FROM frontier
-               WHERE node NOT IN (SELECT child FROM children)"""
-        )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE frontier AS
-               SELECT f.model, e.parent AS node, sum(f.w * e.w) AS w
-               FROM frontier f JOIN edges e ON e.child = f.node
-               GROUP BY ALL"""
-        )
-        if con.execute("SELECT count(*) FROM frontier").fetchone()[0] == 0:
+    steps = 1
+    while steps < MAX_DEPTH:
+        if not con.execute(
+            "SELECT count(*) FROM walk WHERE node IN (SELECT child FROM children)"
+        ).fetchone()[0]:
             break
-    unresolved = con.execute("SELECT count(DISTINCT model) FROM frontier").fetchone()[0]
-    # what a cycle leaves is credited to no one (an unknown root), so every model sums to 1
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE walk AS
+               SELECT a.model, b.node, sum(a.w * b.w) AS w
+               FROM walk a JOIN walk b ON b.model = a.node GROUP BY ALL"""
+        )
+        steps *= 2
+    # what has not reached a root by now is on a cycle (or deeper than MAX_DEPTH): its part of
+    # the credit goes to no one (an unknown root)
     con.execute(
-        """INSERT INTO done SELECT model, NULL AS node, sum(w) FROM frontier GROUP BY model"""
+        """CREATE TEMP TABLE done AS
+           SELECT model, CASE WHEN node IN (SELECT child FROM children) THEN NULL ELSE node END
+                  AS node, w
+           FROM walk WHERE model IN (SELECT child FROM children)
+           UNION ALL
+           SELECT key, key, CAST(1.0 AS DOUBLE) FROM models WHERE len(parents) = 0"""
     )
+    unresolved = con.execute(
+        "SELECT count(DISTINCT model) FROM done WHERE node IS NULL"
+    ).fetchone()[0]
     con.execute(
         """
         CREATE TEMP TABLE credit AS
         SELECT d.model, d.node AS root,
                coalesce(m.author, CASE WHEN contains(d.node, '/')
-                                       THEN split_part(d.node, '/', 1) END) AS root_org,
+                                       THEN split_part(coalesce(pn.name, d.node), '/', 1)
+                                  END) AS root_org,
+               m.key IS NULL AS outside,
                sum(d.w) AS w
         FROM done d LEFT JOIN models m ON m.key = d.node
+        LEFT JOIN parent_names pn ON pn.key = d.node
         GROUP BY ALL
         """
     )
@@ -234,13 +260,19 @@ def _build_credit(con: Any) -> Lineage:
                GROUP BY 1 ORDER BY 1"""
         ).fetchall()
     )
-    con.execute("DROP TABLE frontier")
-    con.execute("DROP TABLE done")
+    outside_w = con.execute(
+        """SELECT coalesce(sum(c.w) FILTER (WHERE c.outside), 0)
+                  / greatest(count(DISTINCT c.model), 1)
+           FROM credit c JOIN children ch ON ch.child = c.model"""
+    ).fetchone()[0]
+    for table in ("walk", "done"):
+        con.execute(f"DROP TABLE {table}")
     return Lineage(
         models=int(counts[0]),
         with_parents=int(counts[1]),
         roots_outside=int(outside),
         unresolved=int(unresolved),
+        credit_outside=float(outside_w),
         sources={str(k): int(v) for k, v in sources.items()},
     )
 
