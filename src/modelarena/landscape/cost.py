@@ -94,16 +94,19 @@ class PriceTable:
             folded = re.sub(r"[^a-z]", "", lab.lower())
             own = next((v for k, v in FIRST_PARTY.items() if folded.startswith(k)), ())
         for name in names:
-            offers = self.by_name.get(normalize_name(name))
+            # a zero price is a free tier or a placeholder, not what the model costs
+            offers = [o for o in self.by_name.get(normalize_name(name), []) if o[1] or o[2]]
             if not offers:
                 continue
             where = f"{self.source} ({self.date})"
             first = [o for o in offers if o[0] in own]
             if first:
                 return Price(first[0][1], first[0][2], f"{where}, {first[0][0]}")
-            ins = statistics.median(o[1] for o in offers)
-            outs = statistics.median(o[2] for o in offers)
-            return Price(ins, outs, f"{where}, median of {len(offers)} offers")
+            ins = round(statistics.median(o[1] for o in offers), 6)
+            outs = round(statistics.median(o[2] for o in offers), 6)
+            if len(offers) == 1:
+                return Price(ins, outs, f"{where}, {offers[0][0]}")
+            return Price(ins, outs, f"{where}, median of {len(offers)} providers")
         return None
 
 
