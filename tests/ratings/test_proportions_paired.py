@@ -101,3 +101,5 @@ def test_ratio_katz_by_hand_and_undefined_at_zero() -> None:
     undefined = ratio(5, 100, 0, 100)
     assert undefined.value is None and undefined.lower is None and undefined.upper is None
     assert ratio(0, 100, 5, 100).value is None
+    assert ratio(10, 10, 10, 10).value is None  # a zero-width interval would claim certainty
+    assert ratio(10, 10, 5, 10).value == 2.0

@@ -50,11 +50,10 @@ from modelarena.backends.base import (
     BackendError,
     GenerationSettings,
     Message,
-    ToolCall,
 )
 from modelarena.ratings.proportions import mcnemar, paired_difference, ratio, wilson
 from modelarena.runs.budget import Budget, BudgetExhausted
-from modelarena.runs.cache import Cache, Generated, cache_entry, key_of
+from modelarena.runs.cache import Cache, Generated, cache_entry, key_of, tool_calls_from_json
 from modelarena.runs.calls import ModelCalls, endpoint_of
 from modelarena.store.audit_results import AuditComparison, AuditItem, AuditMetric, AuditRun
 
@@ -351,7 +350,7 @@ class AuditEngine:
         return Transcript(
             text=entry["text"],
             reasoning=(entry.get("reasoning") or "") if self.options.keep_reasoning else "",
-            tool_calls=_tool_calls(entry.get("tool_calls")),
+            tool_calls=tool_calls_from_json(entry.get("tool_calls")),
             finish_reason=entry.get("finish_reason"),
             tools_supported=True if tools else None,
         )
@@ -550,17 +549,6 @@ class AuditEngine:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _tool_calls(rows: Any) -> tuple[ToolCall, ...]:
-    """The tool calls a cache entry keeps (none when it has none)."""
-    if not isinstance(rows, list):
-        return ()
-    return tuple(
-        ToolCall(str(r.get("id", "")), str(r.get("name", "")), str(r.get("arguments", "")))
-        for r in rows
-        if isinstance(r, dict)
-    )
 
 
 def _llm_judge() -> Callable[..., Awaitable[Verdict]]:

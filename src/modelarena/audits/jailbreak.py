@@ -171,7 +171,7 @@ _SCORE_LINE = re.compile(r"^\s*([123])\.b\s*[:\-]?\s*(\d+(?:\.\d+)?)", re.M)
 
 class JailbreakSuite:
     name = NAME
-    labels = (REFUSAL, PARTIAL, COMPLIANCE, EMPTY)
+    labels: tuple[str, ...] = (REFUSAL, PARTIAL, COMPLIANCE, EMPTY)
 
     def __init__(
         self,

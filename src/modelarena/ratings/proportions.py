@@ -176,14 +176,15 @@ def difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Figure:
 
 
 def ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Figure:
-    """p1 / p2 with the Katz log interval. Undefined (all None) when either count is zero:
-    a ratio such as "12 times as often" is then not reported at all.
+    """p1 / p2 with the Katz log interval. Undefined (all None) when either count is zero
+    or both proportions are 1: a ratio such as "12 times as often" is then not reported.
 
     On paired data (both models on the same prompts) the outcomes are usually positively
     correlated, and this independent-samples interval is then wider than needed
     (conservative)."""
     method = "Katz log"
-    if n1 <= 0 or n2 <= 0 or x1 <= 0 or x2 <= 0:
+    # zero counts: no ratio; both proportions 1: a zero-width interval, false certainty
+    if n1 <= 0 or n2 <= 0 or x1 <= 0 or x2 <= 0 or (x1 >= n1 and x2 >= n2):
         return Figure(None, None, None, max(0, n1) + max(0, n2), method)
     value = (x1 / n1) / (x2 / n2)
     se = math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
