@@ -122,3 +122,10 @@ def test_fold_treats_brackets_and_at_as_separators():
     assert fold("GPT-5 (high)") == "gpt-5-high"
     assert fold("claude-3-5-sonnet@20240620") == "claude-3-5-sonnet-20240620"
     assert fold("Qwen/Qwen3-235B-A22B") == "qwen3-235b-a22b"
+
+
+def test_one_resolver_per_catalog():
+    catalog = load_catalog()
+    assert resolver(catalog) is resolver(catalog)
+    assert resolver(catalog.with_overrides([])) is not resolver(catalog)
+    assert resolver() is resolver()

@@ -146,6 +146,7 @@ class NameResolver:
                 stems.setdefault(stem, set()).add(model_id)
         # a stem two entries share (llama-2-70b: -chat and base) resolves to neither
         self._stems = {stem: ids.pop() for stem, ids in stems.items() if len(ids) == 1}
+        self._names = {**{s: (i, "stem") for s, i in self._stems.items()}, **self._exact}
 
     def _lookup(self, key: str) -> tuple[str, MatchedBy] | None:
         hit = self._exact.get(key)
@@ -203,18 +204,15 @@ class NameResolver:
     def nearest(self, name: str, k: int = 5, cutoff: float = 0.3) -> list[Candidate]:
         """Up to ``k`` catalog entries whose names are most like ``name`` (difflib), best
         first; the name is compared whole and with its variant tokens stripped."""
-        folded = fold(name)
-        probes = {folded}
-        key = folded
+        folded = key = fold(name)
         for _ in range(_MAX_STRIPS):
             m = _TAIL.search(key)
             if m is None or m.start() == 0:
                 break
             key = key[: m.start()]
-            probes.add(key)
         best: dict[str, float] = {}
-        names = {**{s: (i, "stem") for s, i in self._stems.items()}, **self._exact}
-        for probe in probes:
+        names = self._names
+        for probe in {folded, key}:
             for match in difflib.get_close_matches(probe, names, n=k * 4, cutoff=cutoff):
                 model_id = names[match][0]
                 score = difflib.SequenceMatcher(None, probe, match).ratio()
@@ -231,9 +229,20 @@ def _builtin_resolver() -> NameResolver:
     return NameResolver(load_catalog())
 
 
+_RECENT: list[NameResolver] = []  # resolvers of the last few catalogs asked for (at most 4)
+
+
 def resolver(catalog: Catalog | None = None) -> NameResolver:
-    """A resolver over ``catalog``, or over the built-in catalog (built once) when None."""
-    return _builtin_resolver() if catalog is None else NameResolver(catalog)
+    """A resolver over ``catalog``, or over the built-in catalog when None. Built once per
+    catalog object (the last few are kept), so callers may ask for it freely."""
+    if catalog is None:
+        return _builtin_resolver()
+    for made in _RECENT:
+        if made.catalog is catalog:
+            return made
+    made = NameResolver(catalog)
+    _RECENT[:] = [made, *_RECENT[:3]]
+    return made
 
 
 def resolve(name: str, catalog: Catalog | None = None) -> Resolution:
