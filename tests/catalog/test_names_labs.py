@@ -3,6 +3,9 @@ base_model to the root: a US fine-tune of a Chinese base is US by developer, CN 
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from modelarena.catalog import Catalog, CatalogEntry, CatalogError, load_catalog, load_labs
@@ -105,3 +108,35 @@ def test_an_override_can_give_lineage(catalog):
     moved = load_catalog([{"id": "glm-4.5-air", "notes": "x"}])
     assert moved.get("intellect-3").lineage_country == "CN"
     assert isinstance(moved.get("intellect-3"), CatalogEntry)
+
+
+EU = {"AT", "BE", "DE", "DK", "ES", "FI", "FR", "IE", "IT", "NL", "PL", "PT", "SE", "CH", "GB"}
+ATOM_REGIONS = (
+    Path(__file__).parents[2] / "src/modelarena/landscape/data/atom/organization_regions.csv"
+)
+# Where labs.toml and the ATOM Project's map knowingly differ, and why.
+KNOWN_DIFFERENCES = {"ai21labs"}  # AI21 Labs is headquartered in Tel Aviv; ATOM says us
+
+
+def test_labs_agree_with_the_atom_organisation_map():
+    labs = load_labs()
+    with ATOM_REGIONS.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    found = 0
+    differ = set()
+    for row in rows:
+        lab = labs.find(row["hf_org"])
+        if lab is None:
+            continue
+        found += 1
+        region = row["region"]
+        same = {
+            "us": lab.country == "US",
+            "china": lab.country == "CN",
+            "eu": lab.country in EU,
+            "other": lab.country not in {"US", "CN"} | EU,
+        }.get(region, True)
+        if not same:
+            differ.add(row["hf_org"])
+    assert found >= 50
+    assert differ == KNOWN_DIFFERENCES
