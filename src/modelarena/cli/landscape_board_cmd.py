@@ -331,6 +331,9 @@ def gap(
         float, typer.Option("--tolerance", min=0.0, help="Score points counted as a tie")
     ] = 0.0,
     resamples: Annotated[int, typer.Option("--resamples", min=100)] = 1000,
+    level: Annotated[
+        float, typer.Option("--level", min=0.5, max=0.999, help="Interval level (0.95)")
+    ] = 0.95,
     source: ArenaSource = "human",
     config: ConfigOption = None,
     db: DatabaseOption = None,
@@ -356,17 +359,25 @@ def gap(
             arena = load_arena(config, db)
             scores = arena_dated_scores(arena, _arena_filters(source, None, 0, False))
         result = capability_gap(
-            scores, lead, lag, start=first, end=last, tolerance=tolerance, resamples=resamples
+            scores,
+            lead,
+            lag,
+            start=first,
+            end=last,
+            tolerance=tolerance,
+            resamples=resamples,
+            level=level,
         )
+    pct = f"{round(100 * result.level)}ci"
     row = {
         "leading": result.leading,
         "lagging": result.lagging,
         "mean_months": result.mean_months,
-        "95ci_months": f"{result.ci_lower} to {result.ci_upper}",
+        f"{pct}_months": f"{result.ci_lower} to {result.ci_upper}",
         "min_months": result.min_months,
         "max_months": result.max_months,
         "vertical_points": result.vertical_mean,
-        "vertical_95ci": f"{result.vertical_ci_lower} to {result.vertical_ci_upper}",
+        f"vertical_{pct}": f"{result.vertical_ci_lower} to {result.vertical_ci_upper}",
         "days": result.days,
         "models": f"{result.models_leading}/{result.models_lagging}",
     }
