@@ -129,3 +129,29 @@ def test_one_resolver_per_catalog():
     assert resolver(catalog) is resolver(catalog)
     assert resolver(catalog.with_overrides([])) is not resolver(catalog)
     assert resolver() is resolver()
+
+
+@pytest.mark.parametrize(
+    ("name", "snapshot_date", "released"),
+    [
+        ("gpt-4-0613", "2023-06-13", "2023-06-13"),  # month-day in the release year
+        ("gpt-3.5-turbo-0125", "2024-01-25", "2024-01-25"),  # ... or the year after
+        ("gpt-4.5-preview-2025-02-27", "2025-02-27", "2025-02-27"),
+        ("claude-3-5-sonnet-20241022", "2024-10-22", "2024-10-22"),
+        ("gemini-2.5-flash-preview-09-2025", "2025-09-01", "2025-09-01"),
+        ("step-2-16k-exp-202412", "2024-12-01", "2024-12-01"),
+        ("mistral-large-2402", "2024-02-01", "2024-02-26"),  # year-month before the release
+        ("gemini-1.5-pro-002", None, "2024-02-15"),  # a version names no date
+        ("gpt-5", None, "2025-08-07"),
+    ],
+)
+def test_snapshot_dates(name, snapshot_date, released):
+    r = resolve(name)
+    assert (r.snapshot_date.isoformat() if r.snapshot_date else None) == snapshot_date
+    assert r.released is not None and r.released.isoformat() == released
+    assert r.to_dict()["snapshot_date"] == snapshot_date
+
+
+def test_an_unresolved_name_has_no_dates():
+    r = resolve("no-such-model-20250101")
+    assert r.snapshot_date is None and r.released is None

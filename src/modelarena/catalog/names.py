@@ -17,6 +17,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -91,6 +92,26 @@ class Resolution:
         """The country of the root base model; None when unresolved."""
         return self.entry.lineage_country if self.entry is not None else None
 
+    @property
+    def snapshot_date(self) -> date | None:
+        """The date the snapshot names, when it names one: ``20241022`` and ``2025-02-27``
+        as written; ``0613`` or ``05-06`` (month and day) in the first year that is not before
+        the entry's release; ``2507`` or ``202412`` (year and month) and ``09-2025`` (month
+        and year) as the first of that month. None for versions (``001``, ``v0.1``)."""
+        if self.snapshot is None or self.entry is None:
+            return None
+        return snapshot_date(self.snapshot, self.entry.release_date)
+
+    @property
+    def released(self) -> date | None:
+        """When this variant came out: its snapshot date if it names one on or after the
+        model's release, else the model's release date."""
+        if self.entry is None:
+            return None
+        snap = self.snapshot_date
+        first = self.entry.release_date
+        return snap if snap is not None and (first is None or snap >= first) else first
+
     def to_dict(self) -> dict[str, Any]:
         e = self.entry
         return {
@@ -98,6 +119,8 @@ class Resolution:
             "model": e.id if e else None,
             "variant": self.variant,
             "snapshot": self.snapshot,
+            "snapshot_date": d.isoformat() if (d := self.snapshot_date) else None,
+            "released": d.isoformat() if (d := self.released) else None,
             "matched_by": self.matched_by,
             "lab": e.lab if e else None,
             "country": e.country if e else None,
@@ -107,6 +130,38 @@ class Resolution:
             "license_class": e.license_class if e else None,
             "release_date": e.release_date.isoformat() if e and e.release_date else None,
         }
+
+
+def _day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def snapshot_date(snapshot: str, release: date | None) -> date | None:
+    """The date in a stripped snapshot (see :attr:`Resolution.snapshot_date`)."""
+    full = re.search(r"(?<!\d)(20\d{2})-?(\d{2})-?(\d{2})(?!\d)", snapshot)
+    if full:
+        return _day(int(full[1]), int(full[2]), int(full[3]))
+    month_year = re.search(r"(?<!\d)(\d{2})-(20\d{2})(?!\d)", snapshot)
+    if month_year:
+        return _day(int(month_year[2]), int(month_year[1]), 1)
+    year_month = re.search(r"(?<!\d)(20\d{2})(\d{2})(?!\d)", snapshot)
+    if year_month:
+        return _day(int(year_month[1]), int(year_month[2]), 1)
+    short = re.search(r"(?<!\d)(\d{2})-?(\d{2})(?!\d)", snapshot)
+    if not short:
+        return None
+    a, b = int(short[1]), int(short[2])
+    if release is not None and _day(2000, a, b) is not None:  # month and day (leap-safe)
+        for year in (release.year, release.year + 1):
+            found = _day(year, a, b)
+            if found is not None and found >= release:
+                return found
+    if 23 <= a <= 40 and 1 <= b <= 12:  # year and month: 2507, 2410
+        return date(2000 + a, b, 1)
+    return None
 
 
 @dataclass(frozen=True)
@@ -264,4 +319,5 @@ __all__ = [
     "nearest",
     "resolve",
     "resolver",
+    "snapshot_date",
 ]

@@ -173,7 +173,7 @@ def _print_table(report: dict[str, Any], top: int) -> None:
             r["country"] or "",
             lineage or "",
             weights,
-            r["release_date"] or "",
+            r["released"] or "",
         )
     console.print(table)
     console.print(f"resolved: {_pct(report['rate'])}", highlight=False)
