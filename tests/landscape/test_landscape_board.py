@@ -170,3 +170,17 @@ def test_rank_agreement_is_exact_at_the_extremes_and_has_an_interval(catalog) ->
     assert rank_agreement("a", a, "b", dated, catalog, resamples=100).shared == 6
     with pytest.raises(LandscapeError, match="share 2 model"):
         rank_agreement("a", a[:2], "b", a[:2], catalog)
+
+
+def test_pooling_keeps_one_row_per_model(catalog) -> None:  # type: ignore[no-untyped-def]
+    rows = rated(read_board_file(DATA / "published_board.json")["full"])
+    rows.append(RatedModel("kimi-k2-thinking", 1405, 1395, 1415))  # a second row of one model
+    plain = open_board("x", rows, catalog)
+    assert plain.above_best == 6 and plain.above_best_labs == 4
+    pooled = open_board("x", rows, catalog, pool_variants=True)
+    assert pooled.above_best == 5 and pooled.pooled
+    assert [r["model"] for r in pooled.open_models[:2]] == [
+        "kimi-k2-thinking-turbo",
+        "deepseek-r1-0528",
+    ]
+    assert "pooled" in pooled.method

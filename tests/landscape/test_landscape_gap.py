@@ -153,3 +153,36 @@ def test_the_command(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "or --arena" in r.output
     r = runner.invoke(app, ["landscape", "gap", str(ECI), "--start", "May"])
     assert r.exit_code == 1 and "YYYY-MM-DD" in r.output
+
+
+def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
+    from modelarena.battles.records import Verdict
+    from modelarena.store import ImportedBattle, Store
+
+    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    rows = []
+    # gpt-4o (US, 2024-05) > deepseek-v3 (CN, 2024-12) > llama-3.1-8b-instruct (US, 2024-07)
+    for i, (a, b, a_wins) in enumerate(
+        [
+            ("gpt-4o", "deepseek-v3", 26),
+            ("deepseek-v3", "llama-3.1-8b-instruct", 30),
+            ("gpt-4o", "llama-3.1-8b-instruct", 34),
+        ]
+    ):
+        for k in range(40):
+            verdict = Verdict.A if k < a_wins else Verdict.B
+            rows.append(ImportedBattle(a, b, verdict, external_id=f"{i}-{k}"))
+    Store.open(db).import_battles(rows)
+    r = CliRunner().invoke(
+        app, ["landscape", "gap", "--arena", "--db", db, "--format", "json", "--resamples", "100"]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    # CN's frontier from 2024-12-26 is deepseek-v3, which gpt-4o (2024-05-13) already beat
+    released = {"gpt-4o": date(2024, 5, 13), "deepseek-v3": date(2024, 12, 26)}
+    assert data["models_lagging"] == 1 and data["models_leading"] == 2
+    assert data["start"] == "2023-01-01" and data["end"] == released["deepseek-v3"].isoformat()
+    assert data["days"] == 1
+    assert data["mean_months"] == round(
+        (released["deepseek-v3"] - released["gpt-4o"]).days / MONTH_DAYS, 2
+    )

@@ -117,6 +117,10 @@ ArenaSource = Annotated[
 ArenaCategory = Annotated[
     list[str] | None, typer.Option("--arena-category", help="With --arena: battle category")
 ]
+PoolVariants = Annotated[
+    bool,
+    typer.Option("--pool-variants", help="One row per catalog model (its best-rated variant)"),
+]
 MinVotes = Annotated[int, typer.Option("--min-votes", min=0, help="With --arena")]
 Style = Annotated[bool, typer.Option("--style-control", help="With --arena")]
 
@@ -183,6 +187,7 @@ def board(
         str, typer.Option("--countries", help="Two ISO codes: FIRST,SECOND (default CN,US)")
     ] = "CN,US",
     by: Annotated[str, typer.Option("--by", help="developer or lineage")] = "developer",
+    pool_variants: PoolVariants = False,
     source: ArenaSource = "human",
     arena_category: ArenaCategory = None,
     min_votes: MinVotes = 0,
@@ -214,6 +219,7 @@ def board(
             countries=(pair[0], pair[1]),
             by=attribution,
             method=chosen.method,
+            pool_variants=pool_variants,
         )
     d = result.to_dict()
     first, second = result.countries
@@ -513,6 +519,7 @@ def report(
         typer.Option("--hub", help="Hub metadata snapshot (Parquet/JSONL) for adoption"),
     ] = None,
     by: Annotated[str, typer.Option("--by", help="developer or lineage")] = "developer",
+    pool_variants: PoolVariants = False,
     anchor: Annotated[str | None, typer.Option("--anchor")] = None,
     gpu_hour: GpuHour = None,
     tokens_per_s: TokensPerS = None,
@@ -539,6 +546,7 @@ def report(
             eci=eci,
             hub=hub,
             by=attribution,
+            pool_variants=pool_variants,
             anchor=anchor,
             hosting=hosting,
         )

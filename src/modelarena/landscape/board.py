@@ -224,6 +224,7 @@ class OpenBoard:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     disagreements: list[dict[str, Any]] = field(default_factory=list)
     has_intervals: bool = True
+    pooled: bool = False  # one row per catalog model (its best-rated variant)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -237,14 +238,25 @@ def open_board(
     countries: tuple[str, str] = ("CN", "US"),
     by: By = "developer",
     method: str = "",
+    pool_variants: bool = False,
 ) -> OpenBoard:
     """Who leads among the open models of ``models`` (see the module docstring).
+
+    ``pool_variants``: keep only the best-rated row of each catalog model, so the variants of
+    one model (reasoning modes, serving tiers, dated checkpoints the resolver pools) count as
+    one release; other rows are dropped before anything is ranked.
 
     LandscapeError when the board has no open model (the fix: a board with open models, or a
     catalog that knows them)."""
     if not models:
         raise LandscapeError(f"{source}: the board is empty; import a leaderboard file first")
     facts, unresolved, disagreements = model_facts(models, catalog, by=by)
+    if pool_variants:
+        first_of: dict[str, ModelFacts] = {}
+        for f in sorted(facts, key=lambda f: (-f.rating, f.name)):
+            first_of.setdefault(f.catalog_id or f"name:{f.name}", f)
+        kept = {id(f) for f in first_of.values()}
+        facts = [f for f in facts if id(f) in kept]
     ratings_all = np.array([f.rating for f in facts])
     overall = {f.name: 1 + int((ratings_all > f.rating).sum()) for f in facts}
     opens = sorted((f for f in facts if f.open_weights), key=lambda f: (-f.rating, f.name))
@@ -279,14 +291,14 @@ def open_board(
                 "facts_from": f.facts_from,
             }
         )
-    best: dict[str, dict[str, Any]] = {}
+    leaders: dict[str, dict[str, Any]] = {}
     for row in rows:
-        best.setdefault(row["country"], row)
+        leaders.setdefault(row["country"], row)
     first, second = (c.upper() for c in countries)
     above: list[dict[str, Any]] = []
     above_n = labs_n = separated_n = None
-    if second in best:
-        ref = best[second]
+    if second in leaders:
+        ref = leaders[second]
         ref_hi = ref["rating_upper"] if ref["rating_upper"] is not None else ref["rating"]
         above = [x for x in rows if x["country"] == first and x["rating"] > ref["rating"]]
         for x in above:
@@ -298,9 +310,12 @@ def open_board(
     country_order = [x["country"] for x in rows]
     return OpenBoard(
         source=source,
-        method=method
-        or "ratings and 95% intervals as the board gives them; open weights and country "
-        f"from the catalog (by {by})",
+        method=(
+            method
+            or "ratings and 95% intervals as the board gives them; open weights and country "
+            f"from the catalog (by {by})"
+        )
+        + ("; variants of one model pooled (its best-rated row kept)" if pool_variants else ""),
         by=by,
         countries=(first, second),
         models=len(facts),
@@ -320,7 +335,7 @@ def open_board(
                     "lab",
                 )
             }
-            for c, row in best.items()
+            for c, row in leaders.items()
         },
         above_best=above_n,
         above_best_labs=labs_n,
@@ -339,6 +354,7 @@ def open_board(
         unresolved=unresolved,
         disagreements=disagreements,
         has_intervals=has_iv,
+        pooled=pool_variants,
     )
 
 

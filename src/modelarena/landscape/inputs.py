@@ -143,6 +143,7 @@ def build_report(
     hub: str | None = None,
     countries: tuple[str, str] = ("CN", "US"),
     by: By = "developer",
+    pool_variants: bool = False,
     anchor: str | None = None,
     hosting: SelfHosting | None = None,
     resamples: int = 1000,
@@ -170,7 +171,13 @@ def build_report(
         try:
             inputs.boards.append(
                 open_board(
-                    b.label, b.models, arena.catalog, countries=countries, by=by, method=b.method
+                    b.label,
+                    b.models,
+                    arena.catalog,
+                    countries=countries,
+                    by=by,
+                    method=b.method,
+                    pool_variants=pool_variants,
                 )
             )
         except LandscapeError as exc:
@@ -179,7 +186,9 @@ def build_report(
         for b in boards[i + 1 :]:
             try:
                 inputs.agreements.append(
-                    rank_agreement(a.label, a.models, b.label, b.models, arena.catalog)
+                    rank_agreement(
+                        a.label, a.models, b.label, b.models, arena.catalog, resamples=resamples
+                    )
                 )
             except LandscapeError as exc:
                 inputs.missing.append(f"agreement: {exc}")
