@@ -31,13 +31,13 @@ from modelarena.audits.information import (
     balanced_take,
     data_toml,
     failed,
+    pure_refusal,
     read_json_verdict,
     refusal_class,
     usable,
     version_hash,
 )
 from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
-from modelarena.audits.refusal import RefusalClass
 from modelarena.audits.suite_tools import mean_score, rate
 from modelarena.backends.base import Message
 
@@ -121,7 +121,7 @@ class NarrativesSuite:
         if failure is not None:
             return failure
         cls = refusal_class(probe, transcript)
-        if cls is RefusalClass.FULL_REFUSAL:
+        if pure_refusal(probe, transcript):
             return Verdict(REFUSAL, score=0.0, detail={"refusal_class": cls.value})
         return Verdict(
             UNKNOWN,
