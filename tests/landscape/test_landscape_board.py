@@ -68,6 +68,10 @@ def test_the_json_board_gives_the_figures_counted_by_hand(catalog) -> None:  # t
     assert board["above_best_separated"] == 2
     assert board["share_top10"]["counts"] == {"CN": 6, "US": 2, "unknown": 1, "FR": 1}
     assert board["share_top10"]["shares"]["CN"] == 0.6
+    # rank ranges: mistral (7-10) and gemma (7-11) are 9th and 10th; gemma could be 11th,
+    # and llama (10-11), 11th, could be 10th
+    assert board["share_top10"]["might_leave"] == ["gemma-3-27b-it"]
+    assert board["share_top10"]["might_enter"] == ["llama-4-maverick"]
     assert board["share_top20"]["of"] == 11
     assert board["share_top20"]["counts"]["US"] == 3
     # a variant pools under its model and says so; an unknown name gets no country

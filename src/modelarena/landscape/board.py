@@ -4,8 +4,9 @@ Every model of the board is matched to the catalog (lab, country, open weights, 
 the figures are drawn from the open models only:
 
 - ``share_top10`` / ``share_top20``: the countries of the top 10 and top 20 open models by
-  rating (counts of a ranked list: no sampling interval, but each model's rank range says how
-  settled the list is);
+  rating (counts of a ranked list), with how settled that list is: ``might_leave``, the models
+  in it whose rank range reaches below it, and ``might_enter``, those outside whose range
+  reaches into it;
 - ``best_open``: per country, its best open model with its rank among open models, its rank
   range from the intervals among open models (``rank_upper`` = 1 + number of open models whose
   lower bound is above its upper bound, the best place it can claim; ``rank_lower`` = number
@@ -194,13 +195,18 @@ def _rank_range(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.nd
     return best.astype(int), worst.astype(int)
 
 
-def _share(countries: Sequence[str], top: int) -> dict[str, Any]:
-    head = list(countries[:top])
-    counts = Counter(head)
+def _share(rows: Sequence[dict[str, Any]], top: int) -> dict[str, Any]:
+    """Countries of the first ``top`` open models, and how settled that set is: the models
+    in it whose worst place from the intervals is below ``top`` (``might_leave``) and the
+    models outside it whose best place is within ``top`` (``might_enter``)."""
+    head = list(rows[:top])
+    counts = Counter(str(r["country"]) for r in head)
     return {
         "of": len(head),
         "counts": dict(counts.most_common()),
         "shares": {c: round(k / len(head), 4) for c, k in counts.most_common()} if head else {},
+        "might_leave": [r["model"] for r in head if r["rank_lower"] > top],
+        "might_enter": [r["model"] for r in rows[top:] if r["rank_upper"] <= top],
     }
 
 
@@ -307,7 +313,6 @@ def open_board(
         above_n = len(above)
         labs_n = len({x["lab"] or x["model"] for x in above})
         separated_n = sum(1 for x in above if x["separated"]) if has_iv else None
-    country_order = [x["country"] for x in rows]
     return OpenBoard(
         source=source,
         method=(
@@ -349,8 +354,8 @@ def open_board(
             }
             for x in above
         ],
-        share_top10=_share(country_order, 10),
-        share_top20=_share(country_order, 20),
+        share_top10=_share(rows, 10),
+        share_top20=_share(rows, 20),
         unresolved=unresolved,
         disagreements=disagreements,
         has_intervals=has_iv,

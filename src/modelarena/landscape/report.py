@@ -109,6 +109,14 @@ def board_section(board: OpenBoard) -> str:
         parts.append(
             bar_chart(bars, title=f"Countries of the {key} open models ({share['of']} models)")
         )
+        leave, enter = share.get("might_leave", []), share.get("might_enter", [])
+        if share["of"] and (leave or enter):
+            parts.append(
+                f'<p class="note">How settled the {key} is, from the rank ranges: '
+                f"{len(leave)} in it could rank below it ({escape(', '.join(leave)) or 'none'}); "
+                f"{len(enter)} outside could rank within it "
+                f"({escape(', '.join(enter)) or 'none'}).</p>"
+            )
     rows = [
         [
             str(r["rank"]),
