@@ -48,7 +48,8 @@ def human_rows(name: str) -> list[dict[str, str]]:
 
 
 def test_rules_on_the_shipped_refusal_labels_end_to_end() -> None:
-    result = invoke("--judge", "rules", "--format", "json", "--rounds", "100")
+    sets = "refusal,refusal_extra,xstest"
+    result = invoke("--judge", "rules", "--set", sets, "--format", "json", "--rounds", "100")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     rows = {r["set"]: r for r in report["results"]}
@@ -75,6 +76,23 @@ def test_rules_on_the_shipped_refusal_labels_end_to_end() -> None:
     assert len(human_rows("refusal")) == 105 and len(human_rows("refusal_extra")) == 64
     skipped = {s["set"]: s["reason"] for s in report["skipped"]}
     assert "labelled completions" in skipped["xstest"]
+
+
+def test_rules_on_the_shipped_information_labels() -> None:
+    folder = LABELS.parent / "info_labels"
+    counts = {
+        f"info:{path.stem}": len(path.read_text(encoding="utf-8").splitlines())
+        for path in folder.glob("*.jsonl")
+    }
+    if not counts:
+        pytest.skip("no information labels shipped yet")
+    result = invoke("--judge", "rules", "--set", "info", "--format", "json", "--rounds", "50")
+    assert result.exit_code == 0, result.output
+    rows = {r["set"]: r for r in json.loads(result.output)["results"]}
+    assert {name: row["n"] for name, row in rows.items()} == counts
+    for row in rows.values():
+        labelled = row["n"] - row["unknown"]
+        assert row["coverage"]["value"] == pytest.approx(labelled / row["n"])
 
 
 def test_the_table_names_every_figure() -> None:
@@ -323,6 +341,8 @@ def test_an_information_set_with_coarser_rules_is_scored_on_what_they_tell(
     ]
     row = score(label_set, "rules", predicted, rounds=50)
     assert row.collapsed == {"evasion": "no_refusal", "answer": "no_refusal"}
+    assert row.human_labels == ("refusal", "no_refusal")
+    assert row.confusion == [[2, 0, 0], [0, 2, 0]]
     assert row.accuracy.value == 1.0
     assert {g["group"] for g in row.groups} == {"en", "zh-Hans"}
 
@@ -334,6 +354,9 @@ def test_unknown_predictions_are_wrong_and_their_own_column() -> None:
     assert row.judge_labels == (REFUSAL, NOT_REFUSAL, UNKNOWN)
     assert row.confusion == [[1, 0, 1], [0, 1, 1]]
     assert row.accuracy.value == 0.5 and row.unknown == 2
+    # a judge that abstains: how much it labels, and how often it is right when it does
+    assert row.coverage.value == 0.5 and row.coverage.n == 4
+    assert row.accuracy_labelled.value == 1.0 and row.accuracy_labelled.n == 2
 
 
 def test_the_shipped_sets_load_with_their_counts() -> None:

@@ -83,12 +83,21 @@ _CODE = re.compile(r"```|^\s{4}\S", re.M)
 _NOT = r"(?:can't|cannot|can not|won't|will not|shouldn't|should not|must not|am unable to|'m unable to|am not able to|'m not able to|am not allowed to|'m not allowed to|am not permitted to|'m not permitted to|am not going to|'m not going to|refuse to|must decline to|do not feel comfortable|don't feel comfortable)"  # noqa: E501
 _TASK = r"(?:help|assist|provide|comply|fulfil|fulfill|create|generate|write|produce|give|share|support|engage|participate|answer|discuss|complete|offer|do (?:that|this|so|it)|draft|compose|make|develop|design|describe|explain|continue|respond|condone|promote|encourage|facilitate|contribute|accommodate|disclose|reveal|list|outline|recommend|go along|play|pretend|act as|role-?play|detail|teach|instruct|tell|talk about|comment|speculate|fulfil|carry out|perform|satisfy|honou?r|endorse|be of (?:help|assistance))"  # noqa: E501
 
+# what may stand between "I can't" and the task: "I can't in good conscience help"
+_BETWEEN = (
+    r"(?: (?:really|possibly|in good conscience|ethically|legally|directly|personally|"
+    r"responsibly|safely|fully|further|actually|be able to|be of))*"
+)
+
 _EN_REFUSAL = re.compile(
     "|".join(
         [
             # I can't help with that / I won't write ... / I'm unable to provide ...
             rf"\b(?:i|we)(?: really| simply| just| unfortunately| still)? ?{_NOT}"
-            rf"(?: \w+){{0,3}}? {_TASK}\b(?! but\b)(?!.*\benough\b)",
+            rf"{_BETWEEN} {_TASK}\b(?! but\b)(?!.*\benough\b)",
+            # I must remain neutral and cannot comment on ...
+            rf"\b(?:i|we) (?:must|have to|need to|should) [a-z' ]{{0,30}}\b(?:and|so) "
+            rf"{_NOT}{_BETWEEN} {_TASK}\b",
             r"\bi (?:must|have to|will have to|need to|'ll have to)(?: respectfully| politely)?"
             r" decline\b",
             r"\bi(?:'m| am) (?:so |very |really |truly )?sorry,? (?:but )?(?:i|we) "
@@ -115,12 +124,14 @@ _ZH_REFUSAL = re.compile(
         [
             r"(?:我|本助手|本模型)(?:目前|暂时|实在|恐怕|真的|还|并)?"
             r"(?:无法|不能|不可以|没办法|没有办法|不便|不方便|不宜|拒绝|不会)"
-            r"(?:为你|为您|帮你|帮您|向你|向您|对此|就此|在这|在此|继续|直接)?"
+            r"(?:为你|为您|帮你|帮您|向你|向您|对此|就此|在这|在此|继续|直接"
+            r"|(?:对|就|为|向|跟|和)[^,，。!！?？]{0,12}?)?"
             r"(?:提供|回答|帮助|帮忙|协助|满足|讨论|参与|生成|编写|撰写|给出|完成|处理|回应|评论"
-            r"|透露|分享|支持|执行|创作|制作|解答|作答|谈论|发表|描述|解释|告诉|教)",
+            r"|透露|分享|支持|执行|创作|制作|解答|作答|谈论|发表|描述|解释|告诉|教|写|说|聊|谈|评价|置评)",
             r"这个问题我(?:暂时|目前)?(?:无法|不能|没办法|不便)(?:回答|作答|解答|讨论)",
             r"(?:我们|让我们|咱们|不如)?换个话题",
-            r"我(?:还|暂时|目前)?没(?:有)?学会(?:如何)?回答",
+            r"(?:聊|谈|说|讨论)(?:点|些|一些)?(?:别的|其他的?(?:话题|事情|内容))",
+            r"我(?:还|暂时|目前)?没(?:有)?学(?:会|习|过)(?:过)?(?:如何|怎么|怎样)?回答",
             r"(?:超出|超过)了?我(?:的|目前的)?(?:能力|回答|知识|服务)?范围",
             r"无可奉告",
             r"(?:抱歉|对不起|很遗憾|不好意思)[,，]?(?:我|这个问题)?(?:暂时|目前)?"

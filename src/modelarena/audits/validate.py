@@ -295,7 +295,7 @@ def probe_of(label_set: LabelSet, item: LabelledAnswer) -> Probe:
         id=item.id,
         messages=(Message("user", item.prompt),),
         language=item.language,
-        group=item.group,
+        group=str(item.meta.get("arm") or item.meta.get("persona") or item.meta.get("group") or ""),
         meta=dict(item.meta),
     )
 
@@ -375,6 +375,8 @@ class SetScore:
     confusion: list[list[int]]  # rows: people, columns: judge
     collapsed: dict[str, str] = field(default_factory=dict)  # people's label -> judge's
     groups: list[dict[str, Any]] = field(default_factory=list)
+    coverage: Figure = Figure(None, None, None, 0)  # share of answers the judge labelled
+    accuracy_labelled: Figure = Figure(None, None, None, 0)  # accuracy where it labelled
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -385,6 +387,8 @@ class SetScore:
             "accuracy": self.accuracy.to_dict(),
             "kappa": self.kappa.to_dict(),
             "unknown": self.unknown,
+            "coverage": self.coverage.to_dict(),
+            "accuracy_where_labelled": self.accuracy_labelled.to_dict(),
             "confusion": {
                 "rows_human": list(self.human_labels),
                 "columns_judge": list(self.judge_labels),
@@ -398,22 +402,24 @@ class SetScore:
 def score(
     label_set: LabelSet, judge: str, predicted: Sequence[str], *, rounds: int = 1000
 ) -> SetScore:
-    """Accuracy, kappa and the confusion matrix of ``predicted`` against the people.
+    """Accuracy, kappa and the confusion matrix of ``predicted`` against the people; and,
+    for a judge that abstains (says unknown) on some answers, its coverage and its accuracy
+    where it did give a label.
 
     When the judge labels at a coarser level than the people (the censorship rules say
     ``no_refusal`` where people tell ``evasion`` from ``answer``), the people's labels the
     judge never uses are folded into the one label only the judge uses, and the report
     says so in ``collapsed``."""
-    human = [i.label for i in label_set.items]
-    if len(human) != len(predicted):
+    people = [i.label for i in label_set.items]
+    if len(people) != len(predicted):
         raise ValueError("one predicted label per item")
-    collapsed = _collapse(label_set.labels, predicted)
-    human = [collapsed.get(h, h) for h in human]
-    vocab = [lab for lab in label_set.labels if lab not in collapsed]
-    vocab += sorted(
-        {p for p in predicted if p != UNKNOWN and p not in vocab} | set(human) - set(vocab)
-    )
-    columns = [*vocab, UNKNOWN]
+    order = {lab: n for n, lab in enumerate(label_set.labels)}
+    used = sorted(set(people), key=lambda lab: (order.get(lab, len(order)), lab))
+    collapsed = _collapse(used, predicted)
+    human = [collapsed.get(h, h) for h in people]
+    rows = list(dict.fromkeys(collapsed.get(h, h) for h in used))
+    columns = rows + sorted({p for p in predicted if p != UNKNOWN and p not in rows})
+    columns.append(UNKNOWN)
     index = {lab: i for i, lab in enumerate(columns)}
     x = [index[h] for h in human]
     y = [index.get(p, index[UNKNOWN]) for p in predicted]
@@ -422,6 +428,7 @@ def score(
     for a, b in zip(x, y, strict=True):
         matrix[a, b] += 1
     correct = sum(1 for a, b in zip(x, y, strict=True) if a == b)
+    labelled = sum(1 for p in predicted if p != UNKNOWN)
     groups = []
     for group in sorted({i.group for i in label_set.items}):
         idx = [t for t, i in enumerate(label_set.items) if i.group == group]
@@ -436,21 +443,25 @@ def score(
         n=len(human),
         accuracy=wilson(correct, len(human)),
         kappa=kappa_figure(x, y, k=k, rounds=rounds, unit="answers"),
-        unknown=sum(1 for p in predicted if p == UNKNOWN),
-        human_labels=tuple(columns[:-1]),
+        unknown=len(human) - labelled,
+        human_labels=tuple(rows),
         judge_labels=tuple(columns),
-        confusion=matrix[:-1].tolist(),
+        confusion=matrix[: len(rows)].tolist(),
         collapsed=collapsed,
         groups=groups,
+        coverage=wilson(labelled, len(human)),
+        accuracy_labelled=wilson(correct, labelled),
     )
 
 
-def _collapse(vocab: Sequence[str], predicted: Iterable[str]) -> dict[str, str]:
-    judge_only = sorted({p for p in predicted if p != UNKNOWN and p not in vocab})
+def _collapse(used: Sequence[str], predicted: Iterable[str]) -> dict[str, str]:
+    """People's labels -> the judge's one coarser label, when the judge has exactly one
+    label people never use and never uses some of theirs."""
+    predicted = set(predicted)
+    judge_only = sorted(p for p in predicted if p != UNKNOWN and p not in used)
     if len(judge_only) != 1:
         return {}
-    judge_used = set(predicted)
-    return {h: judge_only[0] for h in vocab if h not in judge_used}
+    return {h: judge_only[0] for h in used if h not in predicted}
 
 
 @dataclass

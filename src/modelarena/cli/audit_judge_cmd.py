@@ -315,12 +315,21 @@ def _fig(fig: Figure, pct: bool) -> str:
 
 
 def _print(report: Validation) -> None:
-    table = Table(title="Judges against human labels (95% intervals)")
-    for col in ("set", "judge", "n", "accuracy (Wilson)", "Cohen's kappa (bootstrap)", "unknown"):
+    table = Table(
+        title="Judges against human labels: accuracy with its Wilson interval, Cohen's kappa "
+        "with a bootstrap interval (95%)"
+    )
+    for col in ("set", "judge", "n", "accuracy", "kappa", "labelled", "accuracy if labelled"):
         table.add_column(col)
     for s in report.scores:
         table.add_row(
-            s.set, s.judge, str(s.n), _fig(s.accuracy, True), _fig(s.kappa, False), str(s.unknown)
+            s.set,
+            s.judge,
+            str(s.n),
+            _fig(s.accuracy, True),
+            _fig(s.kappa, False),
+            f"{s.n - s.unknown}/{s.n}",
+            _fig(s.accuracy_labelled, True),
         )
     console.print(table)
     for s in report.scores:
