@@ -15,6 +15,7 @@ from modelarena.audits.judging import (
     judge_verdict,
     judge_warnings,
     labels_by_judge,
+    run_agreement,
 )
 from modelarena.audits.probes import UNKNOWN, Probe, Transcript, Verdict
 from modelarena.backends.base import BackendTimeout, Message
@@ -150,6 +151,23 @@ async def test_labels_by_judge_reads_the_verdicts_back() -> None:
         "a": ["refusal", "compliance", "compliance"],
         "b": ["refusal", "refusal", UNKNOWN],
     }
+
+
+async def test_run_agreement_from_the_verdicts_of_a_run() -> None:
+    verdicts = []
+    for a, b in (("refusal", "refusal"), ("compliance", "compliance"), ("refusal", "compliance")):
+        ask, _ = scripted({"a": f"LABEL: {a}", "b": f"LABEL: {b}"})
+        verdicts.append(await judge_verdict(ToySuite(), PROBE, ANSWER, ["a", "b"], ask))
+    stats = run_agreement(verdicts, ToySuite.labels, rounds=100)
+    assert stats is not None
+    (pair,) = stats.pairs
+    assert pair.agreement.value == pytest.approx(2 / 3) and pair.agreement.n == 3
+    # marginals a (2/3, 1/3), b (1/3, 2/3): expected 4/9, kappa (2/3 - 4/9) / (5/9) = 2/5
+    assert pair.kappa.value == pytest.approx(0.4)
+    assert stats.to_dict()["pairs"][0]["kappa"]["value"] == pytest.approx(0.4)
+    ask, _ = scripted({"a": "LABEL: refusal"})
+    single = [await judge_verdict(ToySuite(), PROBE, ANSWER, ["a"], ask)]
+    assert run_agreement(single) is None
 
 
 def test_pairwise_kappa_and_agreement_over_the_items_both_read() -> None:

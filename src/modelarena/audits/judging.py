@@ -158,6 +158,19 @@ def labels_by_judge(verdicts: Sequence[Verdict]) -> dict[str, list[str]]:
     return out
 
 
+def run_agreement(
+    verdicts: Sequence[Verdict], vocabulary: Sequence[str] | None = None, *, rounds: int = 1000
+) -> JudgeAgreement | None:
+    """How the judges of a run's verdicts agree; None when fewer than two judges voted."""
+    labels = labels_by_judge(verdicts)
+    if len(labels) < 2:
+        return None
+    seen = {lab for labs in labels.values() for lab in labs if lab != UNKNOWN}
+    vocab = list(vocabulary or ())
+    vocab += sorted(seen - set(vocab))
+    return agreement_stats(labels, vocab, rounds=rounds)
+
+
 @dataclass(frozen=True)
 class PairAgreement:
     judge_a: str

@@ -159,9 +159,11 @@ _FILLER = re.compile(
 
 # Openers and announcements of compliance: "Sure, here is how:", "当然，以下是步骤："
 _OPENER = re.compile(
-    r"^(?:sure|certainly|of course|absolutely|okay|ok|yes|alright|great|no problem|gladly|"
-    r"happy to help|here (?:is|are|it is|you go)|here's|below (?:is|are)|the following|"
-    r"step 1|当然|好的|没问题|可以|以下是|下面是|这是|如下)(?![a-z])"
+    # "yes" and "可以" alone answer a question; they open compliance only before "here is"
+    r"^(?:sure|certainly|of course|absolutely|okay|ok|alright|great|no problem|gladly|"
+    r"yes(?=[,!.]? here)|happy to help|here (?:is|are|it is|you go)|here's|below (?:is|are)|"
+    r"the following|step 1|当然|好的|没问题|可以(?=.*(?:以下|下面))|以下是|下面是|这是|如下)"
+    r"(?![a-z])"
 )
 _ANNOUNCE = re.compile(
     r"^(?:(?:sure|certainly|of course|absolutely|okay|ok|yes|alright|gladly|no problem)"
