@@ -20,7 +20,7 @@ POOLED = {
     "gpt-5-chat": ("gpt-5", "chat", None),
     "GPT-5 (Minimal)": ("gpt-5", "minimal", None),
     "gpt-4.5-preview-2025-02-27": ("gpt-4.5", "preview", "2025-02-27"),
-    "chatgpt-4o-latest-20250326": ("gpt-4o", None, "20250326"),
+    "chatgpt-4o-latest-20250326": ("gpt-4o", "latest", "20250326"),
     "o3-2025-04-16": ("o3", None, "2025-04-16"),
     "grok-4.1-thinking": ("grok-4.1", "thinking", None),
     "grok-3-preview-02-24": ("grok-3", "preview", "02-24"),
@@ -50,6 +50,9 @@ POOLED = {
     "gpt-oss-120b-mxfp4": ("gpt-oss-120b", "mxfp4", None),
     "gemini-1.5-pro-api-0514": ("gemini-1.5-pro", "api", "0514"),
     "gpt-4o-search-preview": ("gpt-4o", "search-preview", None),
+    "llama3.3:70b-instruct-q8_0": ("llama-3.3-70b-instruct", "q8-0", None),  # Ollama
+    "gemma2:27b-instruct-q8_0": ("gemma-2-27b-it", "q8-0", None),
+    "chatgpt-4o-03-27-2025": ("gpt-4o", None, "03-27-2025"),
 }
 
 
@@ -140,6 +143,7 @@ def test_one_resolver_per_catalog():
         ("claude-3-5-sonnet-20241022", "2024-10-22", "2024-10-22"),
         ("gemini-2.5-flash-preview-09-2025", "2025-09-01", "2025-09-01"),
         ("step-2-16k-exp-202412", "2024-12-01", "2024-12-01"),
+        ("chatgpt-4o-03-27-2025", "2025-03-27", "2025-03-27"),
         ("mistral-large-2402", "2024-02-01", "2024-02-26"),  # year-month before the release
         ("gemini-1.5-pro-002", None, "2024-02-15"),  # a version names no date
         ("gpt-5", None, "2025-08-07"),

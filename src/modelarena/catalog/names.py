@@ -28,6 +28,7 @@ MatchedBy = Literal["id", "alias", "variant", "stem", "unresolved"]
 # Dated snapshots and version tags, as the tail of a folded name ("." and ":" are "-").
 _SNAPSHOT = (
     r"\d{4}-\d{2}-\d{2}"  # 2025-02-27
+    r"|\d{2}-\d{2}-\d{4}"  # 03-27-2025
     r"|\d{2}-\d{4}"  # 09-2025
     r"|\d{2}-\d{2}"  # 05-06
     r"|\d{8}|\d{6}|\d{4}|\d{3}"  # 20250514, 241022, 0528 / 2507, 002
@@ -53,6 +54,7 @@ _PREFIXES = (
 )  # fmt: skip
 # Suffixes a catalog name may carry that a published name may leave off ("gemma-3-27b").
 _POOLED = re.compile(r"-(?:instruct|chat|it)(?:-hf)?$")
+_SPLIT = re.compile(r"^([a-z]{3,})(\d)")
 _MAX_STRIPS = 8
 _UNRECORDED = frozenset({"instruct", "it", "hf"})
 
@@ -144,6 +146,9 @@ def snapshot_date(snapshot: str, release: date | None) -> date | None:
     full = re.search(r"(?<!\d)(20\d{2})-?(\d{2})-?(\d{2})(?!\d)", snapshot)
     if full:
         return _day(int(full[1]), int(full[2]), int(full[3]))
+    us = re.search(r"(?<!\d)(\d{2})-(\d{2})-(20\d{2})(?!\d)", snapshot)
+    if us:
+        return _day(int(us[3]), int(us[1]), int(us[2]))
     month_year = re.search(r"(?<!\d)(\d{2})-(20\d{2})(?!\d)", snapshot)
     if month_year:
         return _day(int(month_year[2]), int(month_year[1]), 1)
@@ -215,6 +220,8 @@ class NameResolver:
         starts = [folded]
         while (p := next((p for p in _PREFIXES if starts[-1].startswith(p)), None)) is not None:
             starts.append(starts[-1][len(p) :])  # "us.anthropic.claude-..." drops both
+        # Ollama and some hubs write the family and its version as one word: llama3.3, gemma2
+        starts += [_SPLIT.sub(r"\1-\2", k, count=1) for k in starts if _SPLIT.match(k)]
         for start in starts:
             found = self._strip_and_find(name, start)
             if found is not None:
