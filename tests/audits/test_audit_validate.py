@@ -26,6 +26,7 @@ from modelarena.audits.validate import (
     pyrit_set,
     score,
     validate,
+    validation_warnings,
 )
 from modelarena.backends.base import Message
 from modelarena.backends.scripted import ScriptedBackend
@@ -229,6 +230,9 @@ def test_a_configured_judge_through_the_cli(tmp_path: Path) -> None:
     assert row["n"] == 20
     assert row["accuracy"]["value"] == pytest.approx(people.count("1") / 20)
     assert row["kappa"]["value"] == pytest.approx(0.0)  # a constant judge agrees by chance only
+    warnings = json.loads(result.output[result.output.index("{") :])["warnings"]
+    assert any("one judge" in w for w in warnings)
+    assert any("always-refuses" in w and "catalog" in w for w in warnings)
     result = invoke("--judge", "unreadable", "--work-dir", str(tmp_path / "w"), *common)
     (row,) = json.loads(result.output[result.output.index("{") :])["results"]
     assert row["unknown"] == 20 and row["accuracy"]["value"] == 0.0  # never counted as right
@@ -345,6 +349,14 @@ def test_an_information_set_with_coarser_rules_is_scored_on_what_they_tell(
     assert row.confusion == [[2, 0, 0], [0, 2, 0]]
     assert row.accuracy.value == 1.0
     assert {g["group"] for g in row.groups} == {"en", "zh-Hans"}
+
+
+def test_a_judge_from_the_suites_state_is_warned_about() -> None:
+    info = LabelSet("info:censorship", "test", ("refusal",), (), suite="censorship")
+    judges = [("qwen-max", "Alibaba", "CN"), ("gpt-4o", "OpenAI", "US")]
+    (warning,) = validation_warnings([toy_set(), info], judges)
+    assert "qwen-max" in warning and "censorship" in warning
+    assert validation_warnings([toy_set()], judges) == []
 
 
 def test_unknown_predictions_are_wrong_and_their_own_column() -> None:

@@ -41,7 +41,9 @@ from modelarena.audits.judging import (
     JudgeAgreement,
     agreement_stats,
     judge_verdict,
+    judge_warnings,
     labels_by_judge,
+    subject_states_of,
 )
 from modelarena.audits.probes import UNKNOWN, Probe, Suite, Transcript, Verdict
 from modelarena.audits.refusal import (
@@ -473,6 +475,7 @@ class Validation:
     scores: list[SetScore] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     agreement: dict[str, JudgeAgreement] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -480,7 +483,35 @@ class Validation:
             "results": [s.to_dict() for s in self.scores],
             "skipped": [{"set": s.name, "reason": s.reason} for s in self.skipped],
             "judge_agreement": {k: v.to_dict() for k, v in self.agreement.items()},
+            "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True)
+class _NoModel:
+    """Validation judges people's labels, not a model: no developer to compare with."""
+
+    lab: str | None = None
+    country: str | None = None
+
+
+def validation_warnings(
+    sets: Sequence[LabelSet],
+    judges: Sequence[tuple[str, str | None, str | None]],
+    suites: Mapping[str, Suite] | None = None,
+) -> list[str]:
+    """:func:`~.judging.judge_warnings` for the judges on each set's suite (a judge from
+    the state an information suite is about, one judge, judges of one developer ...)."""
+    out: list[str] = []
+    for label_set in sets:
+        suite = (suites or {}).get(label_set.suite)
+        states = subject_states_of(label_set.suite or "refusal", suite)
+        for warning in judge_warnings(
+            label_set.suite or "refusal", _NoModel(), judges, subject_states=states
+        ):
+            if warning not in out:
+                out.append(warning)
+    return out
 
 
 async def validate(

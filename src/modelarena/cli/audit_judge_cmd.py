@@ -222,7 +222,7 @@ def _run(
 ) -> Validation:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from modelarena.audits.validate import RULES, EndpointJudges, validate
+    from modelarena.audits.validate import RULES, EndpointJudges, validate, validation_warnings
 
     total = sum(len(s.items) for s in sets)
     bar = Progress(
@@ -271,6 +271,10 @@ def _run(
         finally:
             await arena.aclose()
 
+    origins = []
+    for j in judges:
+        info = arena.model_info(j)
+        origins.append((j, info.lab, info.country))
     try:
         report = asyncio.run(go())
     except BudgetExhausted:
@@ -280,6 +284,7 @@ def _run(
         )
     finally:
         arena.store.close()
+    report.warnings.extend(validation_warnings(sets, origins, suites))
     if callers.generated or callers.reused:
         note(
             f"{callers.generated} judgments asked, {callers.reused} reused from {cache.path}; "
@@ -349,6 +354,8 @@ def _print(report: Validation) -> None:
         console.print(pairs)
     for skip in report.skipped:
         note(f"{skip.name} skipped: {skip.reason}")
+    for warning in report.warnings:
+        note(warning)
 
 
 def _print_confusion(s: SetScore) -> None:
