@@ -5,6 +5,7 @@ test_catalog_cn_names.py."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,39 @@ def test_variants_of_one_model_pool_together():
     assert {"chatgpt-4o-latest-20250326", "gpt-4o-2024-05-13"} <= by_model["gpt-4o"]
     r = resolver().resolve("claude-opus-4-5-20251101-thinking-32k")
     assert (r.model_id, r.variant, r.matched_by) == ("claude-opus-4.5", "thinking-32k", "variant")
+
+
+EPOCH = (
+    Path(__file__).parents[1] / "landscape/data/epoch_eci/epoch_capabilities_index_2025-11-07.csv"
+)
+COUNTRY_CODES = {
+    "United States of America": "US",
+    "China": "CN",
+    "France": "FR",
+    "Canada": "CA",
+    "Israel": "IL",
+    "United Kingdom of Great Britain and Northern Ireland": "GB",
+    "Korea (Republic of)": "KR",
+    "United Arab Emirates": "AE",
+}
+
+
+def test_epoch_capability_index_names_resolve_to_epoch_countries():
+    """Real data: the model versions of Epoch AI's capability index (November 2025 export,
+    vendored for the landscape tests) resolve, and to the country Epoch gives."""
+    with EPOCH.open(encoding="utf-8") as f:
+        scored = [r for r in csv.DictReader(f) if r["ECI Score"].strip()]
+    names = resolver()
+    wrong = []
+    resolved = 0
+    for row in scored:
+        r = names.resolve(row["Model version"])
+        if not r.resolved:
+            continue
+        resolved += 1
+        countries = {COUNTRY_CODES.get(c.strip(), c.strip()) for c in row["Country"].split(",")}
+        if r.country not in countries:
+            wrong.append((row["Model version"], r.model_id, r.country, row["Country"]))
+    assert len(scored) == 142
+    assert resolved / len(scored) >= 0.95
+    assert wrong == []
