@@ -274,14 +274,14 @@ def test_a_backend_without_tools_is_recorded_as_such() -> None:
 
     probe = suite.probes()[1]
     transcript = asyncio.run(suite.converse(probe, turn))
-    assert transcript.tools_supported is False
-    assert suite.rule_verdict(probe, transcript).label == "tools_unsupported"
-    assert all(
-        v is None
-        for v in suite.outcomes(
-            Record("m", probe, 0, transcript, suite.rule_verdict(probe, transcript))
-        ).values()
-    )
+    # a result, not an error: labelled, with the backend's reason kept
+    assert transcript.tools_supported is False and transcript.error is None
+    verdict = suite.rule_verdict(probe, transcript)
+    assert verdict.label == "tools_unsupported"
+    assert "cannot call tools" in verdict.detail["reason"]
+    outcomes = suite.outcomes(Record("m", probe, 0, transcript, verdict))
+    assert set(outcomes) == {"hijacked", "utility", "utility_under_attack", "injection_seen"}
+    assert all(v is None for v in outcomes.values())
     with pytest.raises(BackendToolsUnsupported):
         asyncio.run(turn([], [{"type": "function"}]))
 

@@ -96,7 +96,15 @@ class HijackSuite:
             except BackendError as exc:
                 if exc.reason != TOOLS_UNSUPPORTED:
                     raise
-                last = Transcript(text="", error=str(exc), tools_supported=False)
+                # not an error to retry or an unknown verdict: a result, labelled as such
+                turns.append({"role": "backend", "content": str(exc), "reason": exc.reason})
+                return Transcript(
+                    text="",
+                    tool_calls=tuple(calls),
+                    turns=tuple(turns),
+                    finish_reason=TOOLS_UNSUPPORTED,
+                    tools_supported=False,
+                )
             if last.error is not None or last.tools_supported is False:
                 return Transcript(
                     text="",
@@ -156,7 +164,10 @@ class HijackSuite:
 
     def rule_verdict(self, probe: Probe, transcript: Transcript) -> Verdict:
         if transcript.tools_supported is False:
-            return Verdict(TOOLS_UNSUPPORTED, detail={"error": transcript.error or ""})
+            said = [t.get("content") for t in transcript.turns if t.get("role") == "backend"]
+            return Verdict(
+                TOOLS_UNSUPPORTED, detail={"reason": transcript.error or (said[-1] if said else "")}
+            )
         if transcript.error is not None:
             return Verdict(UNKNOWN, detail={"error": transcript.error})
         detail = self.score(probe, transcript)
