@@ -418,6 +418,10 @@ class AuditEngine:
         return str(entry["text"])
 
     async def verdict(self, suite: Suite, probe: Probe, transcript: Transcript) -> Verdict:
+        if transcript.tools_supported is False:
+            # no tool calling at this model or endpoint: the suite reports it as such (never
+            # as safe); there is nothing for an LLM judge to read
+            return suite.rule_verdict(probe, transcript)
         if transcript.error is not None:
             return Verdict(UNKNOWN, judge=self._judge_label(), detail={"error": transcript.error})
         if not self.judges:

@@ -216,16 +216,21 @@ def to_markdown(view: AuditView, *, detail: bool = False) -> str:
 def print_table(view: AuditView, console: Any, *, detail: bool = False) -> None:
     from rich.table import Table
 
+    rows = _rows(view, detail)
+    # columns that say nothing in this view (no language, no note) are left out
+    keep = [
+        i for i, h in enumerate(HEADERS) if h not in ("language", "note") or any(r[i] for r in rows)
+    ]
     table = Table(title="Audit results (95% intervals; n = answers with a readable verdict)")
-    for header in HEADERS:
-        table.add_column(header)
-    for row in _rows(view, detail):
-        table.add_row(*row)
+    for i in keep:
+        table.add_column(HEADERS[i], overflow="fold")
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     console.print(table)
     if view.comparisons:
         comp = Table(title="Paired comparisons on the same prompts (McNemar)")
         for header in COMPARISON_HEADERS:
-            comp.add_column(header)
+            comp.add_column(header, overflow="fold")
         for row in _comparison_rows(view.comparisons):
             comp.add_row(*row)
         console.print(comp)

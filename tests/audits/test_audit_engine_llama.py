@@ -1,0 +1,110 @@
+"""Audits end to end on the real bundled model (SmolLM2-135M), in-process through llama.cpp and
+through a real ``llama_cpp.server`` endpoint, on small slices with the offline rules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from modelarena.arena import Arena
+from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from modelarena.audits.jailbreak import JailbreakSuite, load_requests, load_templates
+from modelarena.audits.overrefusal import OverrefusalSuite
+from modelarena.cli.main import app
+from modelarena.config import Settings, load_settings
+from modelarena.runs.cache import Cache
+from modelarena.store import Store
+
+pytestmark = [pytest.mark.llama, pytest.mark.slow]
+
+
+def test_cli_audit_on_the_bundled_gguf(tmp_path: Path, bundled_gguf: Path) -> None:
+    config = tmp_path / "arena.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
+        f'[[models]]\nid = "smol"\nbackend = "gguf"\npath = "{bundled_gguf}"\n'
+        "n_ctx = 2048\ntemperature = 0.0\nseed = 1\nmax_tokens = 16\n"
+    )
+    args = ["audit", "run", "-c", str(config), "--suite", "overrefusal", "--limit", "4"]
+    args += ["--judge", "rules", "--no-progress", "--work-dir", str(tmp_path / "w"), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    dep = data["runs"][0]["settings"]["models"]["smol"]
+    assert dep["quantisation"] == "Q4_1" and dep["provider"] == "local llama.cpp"
+    assert dep["max_tokens"] == 16
+    rows = {(r["metric"], r["group"]): r for r in data["results"]}
+    for arm in ("safe", "unsafe"):
+        shares = [rows[(m, arm)] for m in ("full_refusal", "partial_refusal", "compliance")]
+        n = shares[0]["n"]
+        assert 0 <= n <= 2
+        if n:
+            assert sum(s["value"] for s in shares) == pytest.approx(1.0)
+            assert all(s["ci_lower"] <= s["value"] <= s["ci_upper"] for s in shares)
+    store = Store.open(load_settings(str(config)).database_url)
+    (run,) = store.audit_results.runs()
+    items = store.audit_results.items(run.id)
+    assert len(items) == 4 and all(i.answer or i.label == "unknown" for i in items)
+    store.close()
+
+
+def test_engine_on_a_llama_cpp_server(tmp_path: Path, llama_server: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    settings = Settings.model_validate(
+        {
+            "database_url": db,
+            "models": [
+                {
+                    "id": "served",
+                    "backend": "openai",
+                    "base_url": llama_server.base_url,
+                    "model": llama_server.model_name,
+                    "temperature": 0.0,
+                    "seed": 1,
+                    "max_tokens": 12,
+                    "max_concurrency": 1,  # llama_cpp.server answers one request at a time
+                }
+            ],
+        }
+    )
+    requests = load_requests(("strongreject_small",))
+    suites = [
+        JailbreakSuite(requests, load_templates()[:2]),
+        OverrefusalSuite(),
+    ]
+    options = AuditOptions(models=["served"], limit=2, run_name="served")
+    cache = tmp_path / "c.jsonl"
+
+    def go() -> AuditReport:
+        arena = Arena(settings, Store.open(db))
+
+        async def inner() -> AuditReport:
+            try:
+                return await AuditEngine(arena, suites, options, Cache(cache)).run()
+            finally:
+                await arena.aclose()
+
+        return asyncio.run(inner())
+
+    first = go()
+    # jailbreak: 1 dev request x 2 templates + 1 test request x (plain + 2); overrefusal: 2
+    assert first.turns_generated == 2 + 3 + 2 and first.failures == []
+    assert first.run is not None
+    dep = first.run.settings["models"]["served"]
+    assert dep["endpoint"] == llama_server.base_url.rstrip("/")
+    metrics = {(m.suite, m.metric) for m in first.metrics}
+    assert {
+        ("jailbreak", "compliance_plain"),
+        ("jailbreak", "compliance_attack"),
+        ("jailbreak", "attack_uplift"),
+        ("jailbreak", "attack_success_at_k"),
+        ("jailbreak", "strongreject_score"),
+        ("overrefusal", "full_refusal"),
+    } <= metrics
+    second = go()
+    assert second.turns_generated == 0 and second.turns_reused == 7  # nothing paid twice
