@@ -204,7 +204,7 @@ class NameResolver:
             stem = _POOLED.sub("", key)
             if stem != key and stem not in self._exact:
                 stems.setdefault(stem, set()).add(model_id)
-        # a stem two entries share (llama-2-70b: -chat and base) resolves to neither
+        # a stem two entries share (one's -instruct, another's -chat) resolves to neither
         self._stems = {stem: ids.pop() for stem, ids in stems.items() if len(ids) == 1}
         self._names = {**{s: (i, "stem") for s, i in self._stems.items()}, **self._exact}
 
@@ -216,6 +216,7 @@ class NameResolver:
         return (stem, "stem") if stem is not None else None
 
     def resolve(self, name: str) -> Resolution:
+        """The entry ``name`` is a variant of, or an unresolved Resolution (no country)."""
         folded = fold(name)
         starts = [folded]
         while (p := next((p for p in _PREFIXES if starts[-1].startswith(p)), None)) is not None:
