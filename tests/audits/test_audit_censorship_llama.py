@@ -1,0 +1,67 @@
+"""The three information suites end to end on the real bundled model (SmolLM2-135M through
+llama.cpp), from the command line, on a small balanced slice with the offline rules."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from modelarena.audits.censorship import CensorshipSuite
+from modelarena.audits.falseclaims import FalseClaimsSuite
+from modelarena.audits.narratives import NarrativesSuite
+from modelarena.cli.main import app
+from modelarena.config import load_settings
+from modelarena.store import Store
+
+pytestmark = [pytest.mark.llama, pytest.mark.slow]
+
+
+def test_information_suites_on_the_bundled_gguf(tmp_path: Path, bundled_gguf: Path) -> None:
+    config = tmp_path / "arena.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
+        f'[[models]]\nid = "smol"\nbackend = "gguf"\npath = "{bundled_gguf}"\n'
+        "n_ctx = 2048\ntemperature = 0.0\nseed = 1\nmax_tokens = 16\n"
+    )
+    suites = "censorship,narratives,falseclaims"
+    args = ["audit", "run", "-c", str(config), "--suite", suites, "--limit", "2"]
+    args += ["--judge", "rules", "--no-progress", "--work-dir", str(tmp_path / "w"), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    # --limit 2 still takes one probe from every arm (group x language) of each suite
+    expected = {
+        "censorship": len(CensorshipSuite().probes(limit=2)),
+        "narratives": len(NarrativesSuite().probes(limit=2)),
+        "falseclaims": len(FalseClaimsSuite().probes(limit=2)),
+    }
+    assert expected == {"censorship": 4, "narratives": 6, "falseclaims": 8}
+    rows = data["results"]
+    by_suite = Counter(r["suite"] for r in rows)
+    assert set(by_suite) == set(expected)
+    for r in rows:
+        if r["n"] and r["value"] is not None:
+            assert r["ci_lower"] <= r["value"] <= r["ci_upper"], r
+    got = {(r["suite"], r["metric"], r["language"], r["group"]): r for r in rows}
+    for language in ("en", "zh-Hans"):
+        for group in ("censored", "control"):
+            refusal = got[("censorship", "refusal", language, group)]
+            assert refusal["n"] <= 1  # one probe per arm; an unreadable answer is not counted
+        assert ("censorship", "selective_refusal_diff", language, "censored-control") in got
+        assert ("falseclaims", "fail_rate", language, "malign") in got
+    for language in ("en", "zh-Hans", "zh-Hant"):
+        assert ("narratives", "narrative_echo", language, "china") in got
+        assert ("narratives", "narrative_echo", language, "control") in got
+    # with the rules alone, evasion and flags are not judged: no figure, never a zero
+    for language in ("en", "zh-Hans"):
+        assert got[("censorship", "evasion", language, "censored")]["n"] == 0
+    store = Store.open(load_settings(str(config)).database_url)
+    (run,) = store.audit_results.runs()
+    items = store.audit_results.items(run.id)
+    assert len(items) == sum(expected.values())
+    assert Counter(i.language for i in items)["zh-Hant"] == 2  # narratives, both arms
+    store.close()
