@@ -130,6 +130,41 @@ def test_import_then_board_as_json(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["spearman"] == 1.0
+    # the CSV has a votes column: minimax-m2 (2,000 votes) and mystery (2,500) drop out
+    runner.invoke(
+        app,
+        [
+            "landscape",
+            "import",
+            str(DATA / "published_board.csv"),
+            "--name",
+            "csv",
+            "--date",
+            "2025-11-21",
+            "--db",
+            db,
+        ],
+    )
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "board",
+            "--db",
+            db,
+            "--snapshot",
+            "csv",
+            "--min-votes",
+            "3000",
+            "--format",
+            "json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    kept = [m["model"] for m in json.loads(r.output)["open_models"]]
+    assert len(kept) == 9 and "minimax-m2" not in kept and "mystery-model-x" not in kept
+    r = runner.invoke(app, ["landscape", "board", "--db", db, "--category", "hard"])
+    assert r.exit_code == 1 and "(coding)" in r.output and "(full)" in r.output
     r = runner.invoke(app, ["landscape", "snapshots", "--db", db])
     assert "lmarena@" in r.output and "coding" in r.output
 

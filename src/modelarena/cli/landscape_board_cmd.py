@@ -121,7 +121,10 @@ PoolVariants = Annotated[
     bool,
     typer.Option("--pool-variants", help="One row per catalog model (its best-rated variant)"),
 ]
-MinVotes = Annotated[int, typer.Option("--min-votes", min=0, help="With --arena")]
+MinVotes = Annotated[
+    int,
+    typer.Option("--min-votes", min=0, help="Leave out models with fewer votes (when known)"),
+]
 Style = Annotated[bool, typer.Option("--style-control", help="With --arena")]
 
 

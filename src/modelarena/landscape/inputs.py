@@ -99,14 +99,20 @@ def pick_board(
     if spec == ARENA:
         return arena_board(arena, filters)
     if spec is None:
-        stored = [s for s in arena.store.landscape.snapshots() if s.category == category]
+        stored = arena.store.landscape.snapshots()
         if not stored:
             raise LandscapeError(
                 "no published board stored; import one with `arena landscape import FILE "
                 "--name NAME --date YYYY-MM-DD`, or use --arena for the arena's own board"
             )
-        spec = stored[0].label
-    return snapshot_board(arena.store, spec, category)
+        # the newest with this category; else the newest, whose error lists the categories
+        spec = next((s for s in stored if s.category == category), stored[0]).label
+    board = snapshot_board(arena.store, spec, category)
+    if filters is not None and filters.min_votes:
+        # a published row without a vote count is kept: the file did not say
+        board.models = [m for m in board.models if m.votes is None or m.votes >= filters.min_votes]
+        board.method += f"; models with fewer than {filters.min_votes} votes left out"
+    return board
 
 
 def arena_dated_scores(arena: Any, filters: LeaderboardFilters | None = None) -> list[DatedScore]:
