@@ -39,7 +39,7 @@ _VARIANT = (
     r"(?:thinking|reasoning)-(?:\d+k|high|low|medium|minimal|max)"
     r"|no-thinking|non-thinking|nothinking|non-reasoning|no-reasoning"
     r"|thinking|reasoning|xhigh|high|low|medium|minimal"
-    r"|preview|exp|experimental|latest|beta|alpha"
+    r"|preview|exp|experimental|latest|beta|alpha|new"
     r"|turbo|fast|instant|free|online|api|search|grounding"
     r"|chat|instruct|it|hf"
     r"|fp8|fp16|bf16|fp4|nvfp4|mxfp4|int4|int8|awq|gptq|gguf|mlx|exl2|\d+bit|w\d+a\d+"
