@@ -119,7 +119,11 @@ def _data(*parts: str) -> Path:
 
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
-    lines = [line for line in io.StringIO(text, newline="") if not line.startswith("#")]
+    """CSV rows; ``#`` comment lines are skipped at the top of the file only (an answer
+    may hold a markdown heading on a line of its own)."""
+    lines = io.StringIO(text, newline="").readlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
     return list(csv.DictReader(lines))
 
 
