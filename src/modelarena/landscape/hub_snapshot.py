@@ -60,34 +60,68 @@ _JSON_COLUMNS = {
 }
 
 
+def _json_base(col: str) -> tuple[str, str]:
+    return (
+        f"{col} ->> '$.relation'",
+        f"CAST(json_extract_string({col}, '$.models[*].id') AS VARCHAR[])",
+    )
+
+
 def _source_sql(con: Any, path: Path) -> str:
-    """A SELECT reading ``path`` with every column of ``_JSON_COLUMNS`` (NULL if absent)."""
+    """A SELECT reading ``path`` into the columns ``_build_models`` needs: id, author,
+    created, downloads, downloadsAllTime, tags, card (JSON text), bm_relation, bm_parents,
+    pipeline_tag, library_name, has_gguf. A missing column reads as NULL. Parquet columns are
+    read in their own types (hub-stats: baseModels a struct, cardData a JSON string), so no
+    row is converted that does not need to be."""
     name = str(path).replace("'", "''")
     if path.suffix.lower() == ".parquet":
         reader = f"read_parquet('{name}')"
-        have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
-        cols = []
-        for col, kind in _JSON_COLUMNS.items():
-            if col not in have:
-                cols.append(f"CAST(NULL AS {kind}) AS {col}")
-            elif kind == "JSON":
-                cols.append(f'CAST(to_json("{col}") AS JSON) AS {col}')
-                if col == "cardData":  # hub-stats stores the card as a JSON string
-                    cols[-1] = (
-                        f"CASE WHEN typeof(\"{col}\") = 'VARCHAR' "
-                        f'THEN TRY_CAST("{col}" AS JSON) '
-                        f'ELSE CAST(to_json("{col}") AS JSON) END AS {col}'
-                    )
-            elif col == "createdAt":
-                cols.append(f'CAST("{col}" AS VARCHAR) AS {col}')
-            else:
-                cols.append(f'"{col}"')
-        return f"SELECT {', '.join(cols)} FROM {reader}"
-    columns = ", ".join(f"'{c}': '{k}'" for c, k in _JSON_COLUMNS.items())
-    return (
-        f"SELECT * FROM read_json('{name}', format='newline_delimited', "
-        f"columns={{{columns}}}, ignore_errors=false)"
+        types = {
+            r[0]: str(r[1]).upper()
+            for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        }
+    else:
+        columns = ", ".join(f"'{c}': '{k}'" for c, k in _JSON_COLUMNS.items())
+        reader = (
+            f"read_json('{name}', format='newline_delimited', columns={{{columns}}}, "
+            "ignore_errors=false)"
+        )
+        types = dict(_JSON_COLUMNS)
+
+    def col(c: str, default: str) -> str:
+        return f'"{c}"' if c in types else f"CAST(NULL AS {default})"
+
+    created = types.get("createdAt", "")
+    created_sql = (
+        'CAST("createdAt" AS TIMESTAMP)'
+        if created.startswith("TIMESTAMP")
+        else f"TRY_CAST({col('createdAt', 'VARCHAR')} AS TIMESTAMP)"
     )
+    card = types.get("cardData", "")
+    card_sql = (
+        '"cardData"'
+        if card in ("VARCHAR", "JSON")
+        else 'CAST(to_json("cardData") AS VARCHAR)'
+        if card
+        else "CAST(NULL AS VARCHAR)"
+    )
+    base = types.get("baseModels", "")
+    if base.startswith("STRUCT"):
+        bm_rel, bm_parents = '"baseModels".relation', '[m.id FOR m IN "baseModels".models]'
+    elif base:
+        bm_rel, bm_parents = _json_base('"baseModels"')
+    else:
+        bm_rel, bm_parents = "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR[])"
+    return f"""SELECT {col("id", "VARCHAR")} AS id, {col("author", "VARCHAR")} AS author,
+        {created_sql} AS created,
+        {col("downloads", "BIGINT")} AS downloads,
+        {col("downloadsAllTime", "BIGINT")} AS downloadsAllTime,
+        {col("tags", "VARCHAR[]")} AS tags, {card_sql} AS card,
+        {bm_rel} AS bm_relation, {bm_parents} AS bm_parents,
+        {col("pipeline_tag", "VARCHAR")} AS pipeline_tag,
+        {col("library_name", "VARCHAR")} AS library_name,
+        {col("gguf", "VARCHAR")} IS NOT NULL AS has_gguf
+        FROM {reader}"""
 
 
 @dataclass(frozen=True)
@@ -111,6 +145,7 @@ def open_snapshot(path: str | Path, *, memory_limit: str | None = None) -> tuple
         raise SnapshotError(f"{p}: a snapshot is a .parquet or .jsonl file")
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # the CLI shows its own
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     try:
@@ -127,34 +162,40 @@ def _build_models(con: Any) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE models AS
-        WITH base AS (
+        WITH typed AS (
+          SELECT *,
+            [t FOR t IN coalesce(tags, [])
+               IF starts_with(t, 'base_model:') AND len(string_split(t, ':')) = 3
+               AND split_part(t, ':', 2) IN ({rels})] AS rel_tags
+          FROM raw WHERE id IS NOT NULL
+        ), base AS (
           SELECT
             id,
             lower(id) AS key,
             coalesce(author, CASE WHEN contains(id, '/') THEN split_part(id, '/', 1) END)
               AS author,
-            TRY_CAST(createdAt AS TIMESTAMP) AS created,
+            created,
             coalesce(downloads, 0) AS downloads,
             coalesce(downloadsAllTime, downloads, 0) AS downloads_all,
             pipeline_tag,
-            (list_contains(coalesce(tags, []), 'gguf') OR gguf IS NOT NULL
+            (has_gguf OR list_contains(coalesce(tags, []), 'gguf')
               OR coalesce(library_name = 'gguf', false)) AS is_gguf,
-            baseModels ->> '$.relation' AS bm_relation,
-            CAST(json_extract_string(baseModels, '$.models[*].id') AS VARCHAR[]) AS bm_parents,
-            [split_part(t, ':', 3) FOR t IN coalesce(tags, [])
-               IF starts_with(t, 'base_model:') AND len(string_split(t, ':')) = 3
-               AND split_part(t, ':', 2) IN ({rels})] AS tag_parents,
-            [split_part(t, ':', 2) FOR t IN coalesce(tags, [])
-               IF starts_with(t, 'base_model:') AND len(string_split(t, ':')) = 3
-               AND split_part(t, ':', 2) IN ({rels})] AS tag_relations,
-            CASE json_type(cardData -> '$.base_model')
-              WHEN 'VARCHAR' THEN [cardData ->> '$.base_model']
-              WHEN 'ARRAY' THEN CAST(json_extract_string(cardData, '$.base_model[*]')
-                                     AS VARCHAR[])
+            bm_relation,
+            bm_parents,
+            [split_part(t, ':', 3) FOR t IN rel_tags] AS tag_parents,
+            [split_part(t, ':', 2) FOR t IN rel_tags] AS tag_relations,
+            -- the card is read only when neither baseModels nor the tags name a parent
+            CASE WHEN coalesce(len(bm_parents), 0) = 0 AND len(rel_tags) = 0 THEN
+              CASE json_type(card -> '$.base_model')
+                WHEN 'VARCHAR' THEN [card ->> '$.base_model']
+                WHEN 'ARRAY' THEN CAST(json_extract_string(card, '$.base_model[*]')
+                                       AS VARCHAR[])
+              END
             END AS card_parents,
-            cardData ->> '$.base_model_relation' AS card_relation
-          FROM raw
-          WHERE id IS NOT NULL
+            CASE WHEN coalesce(len(bm_parents), 0) = 0 AND len(rel_tags) = 0 THEN
+              card ->> '$.base_model_relation'
+            END AS card_relation
+          FROM typed
         )
         SELECT
           id, key, author, created, downloads, downloads_all, pipeline_tag, is_gguf,

@@ -6,17 +6,23 @@ give several rows (a merge credits each parent's root). The interval resamples m
 rows, with the Poisson bootstrap (each model weighted by a Poisson(1) count per replicate),
 which is the multinomial bootstrap's large-sample form and costs one small integer per model:
 it says how much a share rests on a few heavy models.
+
+At full-Hub size (millions of models) each replicate is kept cheap: the ``exact_models``
+heaviest models are resampled one by one, and the rest (each a small part of any total) enter
+through the normal limit of their Poisson-bootstrap sum, mean sum(v) and variance sum(v^2) per
+cell, which the central limit theorem justifies for many small terms. Below ``exact_models``
+models everything is resampled exactly.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 DEFAULT_REPS = 200
+EXACT_MODELS = 50_000
 
 
 def _poisson_table() -> npt.NDArray[np.uint8]:
@@ -51,6 +57,7 @@ def bootstrap_shares(
     categories: int,
     reps: int = DEFAULT_REPS,
     seed: int = 0,
+    exact_models: int = EXACT_MODELS,
 ) -> Shares:
     """Shares of each category within each panel, with a 95% percentile interval from
     ``reps`` Poisson-bootstrap replicates over ``model`` (0 replicates: no interval)."""
@@ -63,26 +70,59 @@ def bootstrap_shares(
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = totals / totals.sum(axis=1, keepdims=True)
     nonzero = value != 0
-    pairs = np.unique(np.stack([cell[nonzero], model[nonzero]]), axis=1)
-    models = np.bincount(pairs[0], minlength=size).reshape(panels, categories).astype(np.int64)
+    span = int(model.max()) + 1 if len(model) else 1
+    pairs = np.unique(cell[nonzero] * span + model[nonzero])  # distinct (cell, model)
+    counted = np.bincount(pairs // span, minlength=size)
+    models = counted.reshape(panels, categories).astype(np.int64)
     lower = np.full((panels, categories), np.nan)
     upper = np.full((panels, categories), np.nan)
     if reps > 0 and len(value):
-        # renumber the models densely so the weights array is no larger than needed
         uniq, dense = np.unique(model, return_inverse=True)
+        heavy_rows = np.ones(len(model), bool)
+        mean: npt.NDArray[np.float64] = np.zeros(size)
+        sd: npt.NDArray[np.float64] = np.zeros(size)
+        if len(uniq) > exact_models:
+            weight_of = np.zeros(len(uniq))
+            np.maximum.at(weight_of, dense, np.abs(value))
+            heavy = np.zeros(len(uniq), bool)
+            heavy[np.argpartition(-weight_of, exact_models)[:exact_models]] = True
+            heavy_rows = heavy[dense]
+            light = ~heavy_rows
+            mean = np.bincount(cell[light], weights=value[light], minlength=size).astype(float)
+            sd = np.sqrt(np.bincount(cell[light], weights=value[light] ** 2, minlength=size))
+            uniq, dense = np.unique(dense[heavy_rows], return_inverse=True)
+        h_cell, h_value = cell[heavy_rows], value[heavy_rows]
         rng = np.random.default_rng(seed)
         draws = np.empty((reps, panels, categories))
         for r in range(reps):
             weight = _TABLE[rng.integers(0, 65536, size=len(uniq), dtype=np.uint16)]
-            sums = np.bincount(cell, weights=value * weight[dense], minlength=size)
+            sums = np.bincount(h_cell, weights=h_value * weight[dense], minlength=size)
+            if sd.any():
+                sums = np.maximum(sums + mean + sd * rng.standard_normal(size), 0.0)
             sums = sums.reshape(panels, categories)
             with np.errstate(invalid="ignore", divide="ignore"):
                 draws[r] = sums / sums.sum(axis=1, keepdims=True)
-        with warnings.catch_warnings():  # an empty panel has no interval: nan, said so
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lower = np.nanpercentile(draws, 2.5, axis=0)
-            upper = np.nanpercentile(draws, 97.5, axis=0)
+        lower, upper = _percentiles(draws)
     return Shares(totals, shares, lower, upper, models, reps)
+
+
+def _percentiles(
+    draws: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """2.5th and 97.5th percentiles over axis 0, ignoring the replicates where a panel was
+    empty (nan), with numpy's default linear interpolation; nan where none is left."""
+    ordered = np.sort(draws, axis=0)  # nan sorts last
+    valid = (~np.isnan(ordered)).sum(axis=0)
+    out = []
+    for q in (0.025, 0.975):
+        pos = q * np.maximum(valid - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(valid - 1, 0))
+        a = np.take_along_axis(ordered, lo[None], axis=0)[0]
+        b = np.take_along_axis(ordered, hi[None], axis=0)[0]
+        value = a + (b - a) * (pos - lo)
+        out.append(np.where(valid > 0, value, np.nan))
+    return out[0], out[1]
 
 
 __all__ = ["DEFAULT_REPS", "Shares", "bootstrap_shares"]
