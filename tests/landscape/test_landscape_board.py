@@ -133,6 +133,12 @@ def test_user_mistakes_are_one_line_errors_naming_the_fix(tmp_path: Path, catalo
     with pytest.raises(LandscapeError, match="no such file"):
         read_board_file(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
+    bad.write_bytes(bytes(range(256)))
+    with pytest.raises(LandscapeError, match="not a UTF-8 text file"):
+        read_board_file(bad)
+    bad.write_text("")
+    with pytest.raises(LandscapeError, match="empty"):
+        read_board_file(bad)
     bad.write_text("{not json")
     with pytest.raises(LandscapeError, match="not valid JSON"):
         read_board_file(bad)

@@ -117,6 +117,9 @@ def test_user_mistakes(tmp_path: Path) -> None:
     f.write_text("model,score,release date\na,1,yesterday\n")
     with pytest.raises(LandscapeError, match="not valid"):
         read_dated_scores(f)
+    f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(LandscapeError, match="not a UTF-8 text file"):
+        read_dated_scores(f)
     scores = read_dated_scores(ECI)
     with pytest.raises(LandscapeError, match="groups present"):
         capability_gap(scores, "US", "DE")

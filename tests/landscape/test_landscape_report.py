@@ -125,6 +125,10 @@ def test_the_report_command(tmp_path: Path) -> None:
         app, ["landscape", "report", "--out", str(tmp_path / "no" / "r.html"), "--db", db]
     )
     assert r.exit_code == 1 and "choose another --out path" in r.output
+    r = runner.invoke(
+        app, ["landscape", "report", "--out", str(tmp_path / "votes.jsonl"), "--db", db]
+    )
+    assert r.exit_code == 1 and "give the path of an .html file" in r.output
 
 
 def test_the_landscape_page(tmp_path: Path) -> None:

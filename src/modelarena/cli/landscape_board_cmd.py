@@ -537,6 +537,8 @@ def report(
     from modelarena.landscape.inputs import build_report
     from modelarena.landscape.report import render_report
 
+    if out.suffix.lower() not in (".html", ".htm") or out.is_dir():
+        fail(f"--out {out}: give the path of an .html file to write, e.g. report.html")
     hosting = _hosting(gpu_hour, tokens_per_s, self_hosted)
     with _errors(), Progress(transient=True, console=console) as progress:
         attribution = parse_by(by)

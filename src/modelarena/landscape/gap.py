@@ -104,7 +104,17 @@ def read_dated_scores(path: str | Path) -> list[DatedScore]:
     """Dated scores from a CSV such as Epoch's Capabilities Index export (``Model version,
     ECI Score, Release date, Organization, Country, Model accessibility, ...``). Rows without a
     score or a release date are skipped (Epoch lists models it has not scored)."""
-    p = Path(path)
+    try:
+        return _read_dated_scores(Path(path))
+    except UnicodeDecodeError:
+        raise LandscapeError(
+            f"{path}: not a UTF-8 text file; give a CSV such as Epoch's ECI export"
+        ) from None
+    except csv.Error as exc:
+        raise LandscapeError(f"{path}: not a readable CSV ({exc})") from None
+
+
+def _read_dated_scores(p: Path) -> list[DatedScore]:
     if not p.is_file():
         raise LandscapeError(
             f"no such file: {p}; give an Epoch ECI export or a CSV of dated scores"

@@ -174,7 +174,14 @@ def read_board_file(path: str | Path) -> dict[str, list[SnapshotRow]]:
     where = str(p)
     if not p.is_file():
         raise LandscapeError(f"no such file: {where}; give the path of a leaderboard JSON or CSV")
-    text = p.read_text(encoding="utf-8-sig")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LandscapeError(
+            f"{where}: not a UTF-8 text file; give LMArena's leaderboard JSON or a CSV table"
+        ) from None
+    if not text.strip():
+        raise LandscapeError(f"{where}: the file is empty; give a leaderboard JSON or CSV")
     if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
