@@ -129,3 +129,18 @@ def test_mistakes_are_one_line(tmp_path, args, message):
     code, out = run(*args)
     assert code == 1
     assert message in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)) * 4, "is not UTF-8 text"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "is not UTF-8 text"),
+        (b'{"model_a": "x", "winner": "model_a"}\n{"model_a": "y"}\n', "not valid JSON"),
+    ],
+)
+def test_files_that_are_no_leaderboard_are_one_line(tmp_path, content, message):
+    path = tmp_path / "board.json"
+    path.write_bytes(content)
+    code, out = run(str(path))
+    assert code == 1 and message in out and "Traceback" not in out

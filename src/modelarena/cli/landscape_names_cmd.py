@@ -34,7 +34,10 @@ def read_names(path: str, category: str) -> tuple[list[str], bool]:
     p = Path(path)
     if not p.is_file():
         fail(f"no such file: {path}; give a leaderboard JSON, a CSV or a list of names")
-    text = p.read_text(encoding="utf-8-sig")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text; give a leaderboard JSON, a CSV or a list of names")
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
     header = [h.strip().lower() for h in next(csv.reader([first]), [])] if first else []
@@ -118,9 +121,11 @@ def names(
     category: Annotated[
         str, typer.Option("--category", help="Category of a leaderboard JSON (full, coding...)")
     ] = "full",
-    top: Annotated[int, typer.Option(help="Also report the rate among the first N")] = 50,
+    top: Annotated[
+        int, typer.Option(min=1, help="Also report the rate among the first N of a rated file")
+    ] = 50,
     nearest_k: Annotated[
-        int, typer.Option("--nearest", help="Candidates listed for an unresolved name")
+        int, typer.Option("--nearest", min=0, help="Candidates listed for an unresolved name")
     ] = 3,
     output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
@@ -129,8 +134,6 @@ def names(
     with their nearest catalog names. A name that does not resolve is never given a country."""
     if output not in ("table", "json"):
         fail(f"unknown format {output!r}; choose table or json")
-    if top < 1 or nearest_k < 0:
-        fail("--top must be at least 1 and --nearest at least 0")
     with user_errors():
         from modelarena.catalog import load_catalog
         from modelarena.catalog import resolver as make_resolver
