@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from modelarena.battles.records import Verdict
 from modelarena.cli.main import app
+from modelarena.landscape.snapshots import read_board_file
 from modelarena.store import ImportedBattle, Store, migrate
 from modelarena.store.landscape_snapshots import SnapshotRow
 
@@ -251,3 +252,34 @@ def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
         app, ["landscape", "board", "--arena", "--db", db, "--arena-category", "nonsense"]
     )
     assert r.exit_code == 1 and "unknown category" in r.output
+
+
+def test_a_board_over_time(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    store = Store.open(db)
+    rows = read_board_file(DATA / "published_board.json")["full"]
+    store.landscape.save("lm", date(2025, 11, 20), "full", rows)
+    # an older board where gpt-oss-120b led the open models: nothing from CN above it
+    older = [r for r in rows if r.model != "gpt-oss-120b"]
+    older.append(SnapshotRow("gpt-oss-120b", 1500, 1490, 1510))
+    store.landscape.save("lm", date(2025, 8, 1), "full", older)
+    store.landscape.save("lm", date(2025, 1, 1), "full", [SnapshotRow("gpt-5", 1400)])
+    r = runner.invoke(
+        app, ["landscape", "board", "--snapshot", "lm", "--history", "--db", db, "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert [b["date"] for b in data["boards"]] == ["2025-08-01", "2025-11-20"]
+    assert [b["above_best"] for b in data["boards"]] == [0, 5]
+    r = runner.invoke(
+        app, ["landscape", "board", "--snapshot", "lm", "--history", "--db", db, "--format", "csv"]
+    )
+    lines = r.output.splitlines()
+    assert lines[0].startswith("date,open_models,best_CN,best_CN_rank,best_US,best_US_rank")
+    assert lines[0].endswith(",note")  # 2025-01-01 has no open model: its row says so
+    assert lines[1].startswith("2025-01-01,") and "no open-weight model" in lines[1]
+    assert lines[3].startswith("2025-11-20,11,kimi-k2-thinking-turbo,1,gpt-oss-120b,6,5,4,2,6,2")
+    r = runner.invoke(
+        app, ["landscape", "board", "--snapshot", "lm@2025-08-01", "--history", "--db", db]
+    )
+    assert r.exit_code == 1 and "--history needs --snapshot NAME" in r.output

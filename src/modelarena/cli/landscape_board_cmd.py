@@ -191,6 +191,9 @@ def board(
     ] = "CN,US",
     by: Annotated[str, typer.Option("--by", help="developer or lineage")] = "developer",
     pool_variants: PoolVariants = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every stored date of --snapshot NAME, oldest first")
+    ] = False,
     source: ArenaSource = "human",
     arena_category: ArenaCategory = None,
     min_votes: MinVotes = 0,
@@ -210,6 +213,11 @@ def board(
     pair = tuple(c.strip().upper() for c in countries.split(",") if c.strip())
     if len(pair) != 2 or not all(len(c) == 2 and c.isalpha() for c in pair):
         fail(f"--countries {countries!r}: give two ISO codes, e.g. CN,US")
+    if history:
+        if not snapshot or "@" in snapshot or arena_own:
+            fail("--history needs --snapshot NAME (a board's name without a date), e.g. lmarena")
+        _history(snapshot, category, (pair[0], pair[1]), by, pool_variants, config, db, output)
+        return
     with _errors():
         attribution = parse_by(by)
         filters = _arena_filters(source, arena_category, min_votes, style_control)
@@ -276,6 +284,78 @@ def board(
         title=f"Open models on {result.source}",
         caption=caption,
         shown=(people, list(people[0]) if people else []),
+    )
+
+
+def _history(
+    name: str,
+    category: str,
+    countries: tuple[str, str],
+    by: str,
+    pool_variants: bool,
+    config: str | None,
+    db: str | None,
+    output: str,
+) -> None:
+    """The board's figures on every stored date of one published board, oldest first."""
+    from modelarena.landscape.board import open_board, parse_by
+    from modelarena.landscape.inputs import snapshot_board
+    from modelarena.landscape.snapshots import LandscapeError
+
+    first, second = countries
+    boards, rows = [], []
+    with _errors():
+        attribution = parse_by(by)
+        arena = load_arena(config, db)
+        dates = [s for s in arena.store.landscape.snapshots(name) if s.category == category]
+        if not dates:
+            raise LandscapeError(
+                f"no stored board {name!r} with category {category!r}; import one with "
+                "`arena landscape import FILE --name NAME --date YYYY-MM-DD`"
+            )
+        for info in reversed(dates):
+            b = snapshot_board(arena.store, info.label, category)
+            try:
+                result = open_board(
+                    b.label,
+                    b.models,
+                    arena.catalog,
+                    countries=countries,
+                    by=attribution,
+                    method=b.method,
+                    pool_variants=pool_variants,
+                )
+            except LandscapeError as exc:  # a date without open models is a row that says so
+                rows.append({"date": info.snapshot_date.isoformat(), "note": str(exc)})
+                continue
+            boards.append(result.to_dict() | {"date": info.snapshot_date.isoformat()})
+            best_a = result.best_open.get(first, {})
+            best_b = result.best_open.get(second, {})
+            rows.append(
+                {
+                    "date": info.snapshot_date.isoformat(),
+                    "open_models": len(result.open_models),
+                    f"best_{first}": best_a.get("model"),
+                    f"best_{first}_rank": best_a.get("rank"),
+                    f"best_{second}": best_b.get("model"),
+                    f"best_{second}_rank": best_b.get("rank"),
+                    "above_best": result.above_best,
+                    "above_best_labs": result.above_best_labs,
+                    "above_best_separated": result.above_best_separated,
+                    f"top10_{first}": result.share_top10["counts"].get(first, 0),
+                    f"top10_{second}": result.share_top10["counts"].get(second, 0),
+                }
+            )
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    columns = [k for k in keys if k != "note"] + (["note"] if "note" in keys else [])
+    _emit(
+        output,
+        {"name": name, "category": category, "boards": boards},
+        rows,
+        columns,
+        title=f"{name} ({category}) over time, {first} against {second}",
+        caption=f"One row per stored date; country by {attribution}. Figures as in "
+        "`arena landscape board`.",
     )
 
 
