@@ -380,3 +380,25 @@ def test_the_shipped_sets_load_with_their_counts() -> None:
     )
     assert (LABELS / "LICENSE").read_text().startswith("Copyright (c) Microsoft")
     assert "pyrit 1.1.0" in (LABELS / "PROVENANCE").read_text()
+
+
+def test_an_llm_judge_on_the_information_labels_uses_the_suites_rubric(tmp_path: Path) -> None:
+    path = LABELS.parent / "info_labels" / "censorship.jsonl"
+    if not path.is_file():
+        pytest.skip("no censorship labels shipped yet")
+    people = [json.loads(line)["label"] for line in path.read_text(encoding="utf-8").splitlines()]
+    config = tmp_path / "arena.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
+        '[[models]]\nid = "says-answer"\nbackend = "scripted"\n'
+        'options = { replies = [\'{"label": "answer", "reason": "it answers"}\'] }\n'
+    )
+    result = invoke(
+        "--judge", "says-answer", "--config", str(config), "--set", "info", "--format", "json",
+        "--rounds", "50", "--work-dir", str(tmp_path / "w"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["set"]: r for r in json.loads(result.output[result.output.index("{") :])["results"]}
+    row = rows["info:censorship"]
+    assert row["n"] == len(people) and row["collapsed"] == {}
+    assert row["accuracy"]["value"] == pytest.approx(people.count("answer") / len(people))
