@@ -147,6 +147,30 @@ def test_filters_window_and_counter(hand: Path) -> None:
     assert adoption_figures(hand, org_map=ATOM, reps=0, scope="full").label().startswith("full")
 
 
+def test_downloads_between_a_baseline_and_the_snapshot(hand: Path, tmp_path: Path) -> None:
+    # a year earlier: Qwen had 10,000 all-time downloads, Llama 9,000; the rest did not exist
+    base = tmp_path / "base.jsonl"
+    base.write_text(
+        json.dumps({"id": "Qwen/Qwen2.5-7B", "downloadsAllTime": 10_000})
+        + "\n"
+        + json.dumps({"id": "meta-llama/Llama-3-8B", "downloadsAllTime": 9_000})
+        + "\n"
+        + json.dumps({"id": "mistralai/Mistral-7B", "downloadsAllTime": 5_000})  # went down
+        + "\n"
+    )
+    report = adoption_figures(
+        hand, baseline=base, org_map=ATOM, reps=0, filters=AdoptionFilters(counter="between")
+    )
+    dev = _shares(report, "by_developer")
+    assert dev["china"] == 30_000 - 10_000
+    assert dev["us"] == 10_000 - 9_000
+    assert dev["eu"] == 0  # a counter lower than in the baseline counts zero
+    assert dev["unknown"] == 10 * 1210  # new models count from zero
+    assert "between the baseline snapshot" in report.window
+    with pytest.raises(AdoptionError, match="--baseline"):
+        adoption_figures(hand, baseline=base, org_map=ATOM, reps=0)
+
+
 def test_bad_options_are_one_line_errors(hand: Path, tmp_path: Path) -> None:
     with pytest.raises(AdoptionError, match="--since must be before --until"):
         AdoptionFilters(since=date(2025, 2, 1), until=date(2025, 1, 1))

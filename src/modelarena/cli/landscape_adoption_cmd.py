@@ -152,8 +152,16 @@ def adoption(
     ] = None,
     until: Annotated[str | None, typer.Option(help="Models created before (YYYY-MM-DD)")] = None,
     downloads: Annotated[
-        str, typer.Option(help="Counter: recent (30 days before the snapshot) or all-time")
+        str,
+        typer.Option(
+            help="Counter: recent (30 days before the snapshot), all-time, or between "
+            "(--baseline to this snapshot)"
+        ),
     ] = "recent",
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="An earlier snapshot: downloads between the two (--downloads between)"),
+    ] = None,
     pipeline_tag: Annotated[
         list[str] | None, typer.Option("--pipeline-tag", help="Keep these pipeline tags")
     ] = None,
@@ -183,6 +191,8 @@ def adoption(
     from modelarena.landscape.hub_snapshot import SnapshotError
     from modelarena.landscape.orgs import OrgMapError, default_org_map
 
+    if baseline is not None and downloads == "recent":
+        downloads = "between"  # a baseline asks for the downloads between the two snapshots
     try:
         filters = AdoptionFilters(
             since=_date(since, "--since"),
@@ -200,6 +210,7 @@ def adoption(
         with console.status("computing adoption figures", spinner="dots"):
             report = adoption_figures(
                 snapshot,
+                baseline=baseline,
                 filters=filters,
                 scope=scope,
                 org_map=default_org_map(orgs),

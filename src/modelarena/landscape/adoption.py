@@ -12,7 +12,10 @@ Figures (docs/landscape.md, "Adoption"), each with its window, filters and scope
   region of their root base model, fine-tunes and adapters apart from quantisations and
   merges; ``monthly``: the same per month of creation.
 
-Downloads are the snapshot's counters: ``downloads`` (the 30 days before the snapshot) or
+Downloads are the snapshot's counters: ``downloads`` (the 30 days before the snapshot),
+``downloadsAllTime``, or, given an earlier ``baseline`` snapshot, the difference of the
+all-time counters (the downloads between the two snapshots: any window a year of weekly dumps
+allows), or
 ``downloadsAllTime``. A share comes with its n (models, downloads) and a 95% bootstrap
 interval over models. The shared data are samples: a figure says ``scope: sample`` unless
 the snapshot is declared the whole Hub, and a sample's share is never a Hub-wide figure.
@@ -29,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from modelarena.landscape.hub_snapshot import Lineage, SnapshotError, open_snapshot
+from modelarena.landscape.hub_snapshot import Lineage, SnapshotError, open_snapshot, source_sql
 from modelarena.landscape.orgs import REGIONS, OrgMap, default_org_map
 from modelarena.landscape.shares import DEFAULT_REPS, bootstrap_shares
 
@@ -37,7 +40,7 @@ KINDS = ("finetune+adapter", "quantized", "merge", "unspecified")
 _KIND_SQL = """CASE WHEN relation IN ('finetune', 'adapter') THEN 0
                     WHEN relation = 'quantized' THEN 1
                     WHEN relation = 'merge' THEN 2 ELSE 3 END"""
-COUNTERS = {"recent": "downloads", "all-time": "downloads_all"}
+COUNTERS = {"recent": "downloads", "all-time": "downloads_all", "between": "downloads_between"}
 GGUF = ("include", "exclude", "only")
 
 
@@ -53,6 +56,7 @@ class AdoptionFilters:
     min_downloads: int = 0
     gguf: str = "include"  # include | exclude | only
     counter: str = "recent"  # recent (30-day ``downloads``) | all-time (``downloadsAllTime``)
+    # | between (all-time now minus all-time in the baseline snapshot)
 
     def __post_init__(self) -> None:
         if self.counter not in COUNTERS:
@@ -68,11 +72,11 @@ class AdoptionFilters:
             if (self.since or self.until)
             else "all models in the snapshot"
         )
-        counter = (
-            "downloads in the 30 days before the snapshot"
-            if self.counter == "recent"
-            else "all-time downloads up to the snapshot"
-        )
+        counter = {
+            "recent": "downloads in the 30 days before the snapshot",
+            "all-time": "all-time downloads up to the snapshot",
+            "between": "downloads between the baseline snapshot and this one",
+        }[self.counter]
         return f"{created}; {counter}"
 
     def describe(self) -> str:
@@ -375,9 +379,27 @@ class _Computer:
         )
 
 
+def _attach_baseline(con: Any, baseline: Path) -> None:
+    """``models.downloads_between``: all-time downloads now minus in ``baseline`` (a model
+    missing there counts from zero; a counter that went down counts zero)."""
+    if not baseline.exists():
+        raise SnapshotError(f"baseline snapshot not found: {baseline}")
+    con.execute(f"CREATE TEMP VIEW base_raw AS {source_sql(con, baseline)}")
+    con.execute(
+        """CREATE TEMP TABLE base_dl AS SELECT lower(id) AS key,
+           max(coalesce(downloadsAllTime, downloads, 0)) AS d FROM base_raw GROUP BY 1"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE models AS
+           SELECT m.*, greatest(m.downloads_all - coalesce(b.d, 0), 0) AS downloads_between
+           FROM models m LEFT JOIN base_dl b USING (key)"""
+    )
+
+
 def adoption_figures(
     snapshot: str | Path,
     *,
+    baseline: str | Path | None = None,
     filters: AdoptionFilters | None = None,
     scope: str = "sample",
     org_map: OrgMap | None = None,
@@ -387,12 +409,20 @@ def adoption_figures(
     monthly: bool = True,
     memory_limit: str | None = None,
 ) -> AdoptionReport:
-    """Every adoption figure of one snapshot (see the module docstring)."""
+    """Every adoption figure of one snapshot (see the module docstring); ``baseline``, an
+    earlier snapshot, with ``filters.counter == "between"``."""
     if scope not in ("sample", "full"):
         raise AdoptionError("scope must be 'sample' or 'full'")
     filters = filters or AdoptionFilters()
+    if (baseline is None) == (filters.counter == "between"):
+        raise AdoptionError(
+            "downloads between two snapshots need --baseline EARLIER_SNAPSHOT, and --baseline "
+            "needs --downloads between"
+        )
     con, lineage = open_snapshot(snapshot, memory_limit=memory_limit)
     try:
+        if baseline is not None:
+            _attach_baseline(con, Path(baseline))
         _register_orgs(con, org_map or default_org_map())
         con.execute(
             f"""CREATE TEMP TABLE sel AS

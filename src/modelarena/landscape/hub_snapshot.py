@@ -67,7 +67,7 @@ def _json_base(col: str) -> tuple[str, str]:
     )
 
 
-def _source_sql(con: Any, path: Path) -> str:
+def source_sql(con: Any, path: Path) -> str:
     """A SELECT reading ``path`` into the columns ``_build_models`` needs: id, author,
     created, downloads, downloadsAllTime, tags, card (JSON text), bm_relation, bm_parents,
     pipeline_tag, library_name, has_gguf. A missing column reads as NULL. Parquet columns are
@@ -149,7 +149,7 @@ def open_snapshot(path: str | Path, *, memory_limit: str | None = None) -> tuple
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     try:
-        con.execute(f"CREATE TEMP VIEW raw AS {_source_sql(con, p)}")
+        con.execute(f"CREATE TEMP VIEW raw AS {source_sql(con, p)}")
         _build_models(con)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -326,4 +326,5 @@ __all__ = [
     "SnapshotError",
     "duckdb_module",
     "open_snapshot",
+    "source_sql",
 ]
