@@ -125,6 +125,7 @@ def test_fold_treats_brackets_and_at_as_separators():
     assert fold("GPT-5 (high)") == "gpt-5-high"
     assert fold("claude-3-5-sonnet@20240620") == "claude-3-5-sonnet-20240620"
     assert fold("Qwen/Qwen3-235B-A22B") == "qwen3-235b-a22b"
+    assert fold("GPT\u20115.1 \uff08high\uff09") == "gpt-5-1-high"  # non-breaking hyphen
 
 
 def test_one_resolver_per_catalog():

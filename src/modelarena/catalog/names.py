@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -184,8 +185,11 @@ class Candidate:
 
 def fold(name: str) -> str:
     """The catalog's fold (normalize_name), with "@" (Vertex's ``model@date``), brackets
-    and commas (display names such as "GPT-5 (high)") as separators too."""
-    return normalize_name(re.sub(r"[@()\[\],]+", " ", name)).strip("-")
+    and commas (display names such as "GPT-5 (high)") as separators too, and typographic
+    dashes and full-width forms ("GPT\u20115") as their ASCII selves."""
+    text = unicodedata.normalize("NFKC", name)
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    return normalize_name(re.sub(r"[@()\[\],]+", " ", text)).strip("-")
 
 
 class NameResolver:
