@@ -187,7 +187,15 @@ class NarrativesSuite:
                 ):
                     scores = [s for s in (_score(r) for r in members) if s is not None]
                     out.append(
-                        mean_score(model, NAME, metric, scores, language=language, group=group)
+                        mean_score(
+                            model,
+                            NAME,
+                            metric,
+                            scores,
+                            language=language,
+                            group=group,
+                            missing="no answer judged against its flags (needs an LLM judge)",
+                        )
                     )
                 out.append(
                     rate(
