@@ -108,6 +108,11 @@ def test_limit_stops_early_and_is_a_sample(tmp_path: Path) -> None:
         assert len(hub.state.log) == 2
     assert len(_ids(out)) == 12
     assert state.stopped_at_limit and not state.complete
+    searched = tmp_path / "search.jsonl"
+    with HubServer(_models(5)) as hub:
+        part = HubFetcher(hub.url, min_interval=0, search="model").fetch(searched)
+        assert "search=model" in hub.state.log[0].path
+    assert part.listing_complete and part.filtered and not part.complete
 
 
 def test_parents_outside_the_listing_come_from_model_info(tmp_path: Path) -> None:

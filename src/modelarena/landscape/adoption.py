@@ -276,8 +276,8 @@ class _Computer:
         names = {
             k: v
             for k, v in self.con.execute(
-                """SELECT lower(coalesce(author, '')), any_value(author) FROM models
-                   GROUP BY 1"""
+                """SELECT lower(author), any_value(author) FROM models
+                   WHERE lower(author) IN (SELECT org FROM toporgs) GROUP BY 1"""
             ).fetchall()
         }
         labels = [names.get(org, org) for org, _ in top] + ["(all others)"]

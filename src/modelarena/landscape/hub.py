@@ -59,6 +59,7 @@ class FetchState:
     pages: int = 0
     listing_complete: bool = False  # the listing reached its last page
     stopped_at_limit: bool = False
+    filtered: bool = False  # a search or pipeline filter: a part of the Hub, not all of it
     parents_done: bool = False
     parents_fetched: int = 0
     parents_missing: list[str] = field(default_factory=list)
@@ -70,7 +71,7 @@ class FetchState:
     @property
     def complete(self) -> bool:
         """The whole Hub listing was fetched (no limit, no filter): a full snapshot."""
-        return self.listing_complete and not self.stopped_at_limit
+        return self.listing_complete and not self.stopped_at_limit and not self.filtered
 
 
 def state_path(out: Path) -> Path:
@@ -297,7 +298,12 @@ class HubFetcher:
             )
         if state is None:
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            state = FetchState(endpoint=self.endpoint, next_url=None, started_at=now)
+            state = FetchState(
+                endpoint=self.endpoint,
+                next_url=None,
+                started_at=now,
+                filtered=bool(self.search or self.pipeline_tag),
+            )
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(b"")
             first = True
