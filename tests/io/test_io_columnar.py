@@ -265,3 +265,23 @@ def test_a_column_first_met_after_the_first_block_goes_the_row_by_row_way(
     for row in rows:
         row.pop("category", None)
     assert columnar.read(write(tmp_path / "judge.jsonl", rows), "import") is None
+
+
+def test_times_are_written_as_the_row_by_row_way_writes_them(tmp_path: Path) -> None:
+    """The fast path's text for a Unix time is the one SQLAlchemy's DateTime writes for
+    ``datetime.fromtimestamp(t, UTC)``: whole seconds, microsecond ties, far dates."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from modelarena.store.bulk import ImportWriter
+    from modelarena.store.bulk_sql import time_processor
+
+    store = Store.open(f"sqlite:///{tmp_path / 'times.db'}")
+    seconds = [0.0, 1.5, 1_682_351_591.0, 1_682_351_591.1234565, 1_682_351_591.999_999_6,
+               4_102_444_800.25, 951_782_400.000_001, -86_400.5]  # fmt: skip
+    with store.engine.connect() as conn:
+        writer = ImportWriter(conn, "test", write=False)
+        fast = writer.unix_times(np.array(seconds))
+        slow = [time_processor(conn)(datetime.fromtimestamp(t, UTC)) for t in seconds]
+    assert fast == slow

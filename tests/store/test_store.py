@@ -73,6 +73,31 @@ def test_migration_0003_rekeys_prompts_from_their_stored_text_and_keeps_every_ro
     assert keys() == {bid: legacy(p) for bid, p in prompts.items()}
 
 
+def test_migration_0007_keeps_one_vote_per_battle_and_source_by_an_index(db_url: str) -> None:
+    from sqlalchemy import func, inspect, select
+
+    from modelarena.store.schema import votes
+
+    def shape() -> tuple[set[str], set[str]]:
+        inspector = inspect(store.engine)
+        unique = {c["name"] for c in inspector.get_unique_constraints("votes")}
+        indexes = {i["name"] for i in inspector.get_indexes("votes") if i["unique"]}
+        return unique, indexes
+
+    store = Store.open(db_url)
+    migrate.downgrade(store.engine, "0006")
+    assert "uq_votes_battle_source" in shape()[0]  # the table constraint of before
+    bid = _complete_battle(store)
+    store.record_vote(bid, Verdict.A, voter="v")
+    migrate.upgrade(store.engine)
+    unique, indexes = shape()
+    assert "uq_votes_battle_source" not in unique and "uq_votes_battle_source" in indexes
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(votes)).scalar() == 1
+    with pytest.raises(VoteRejected):  # the rule holds: a second human vote is refused
+        store.record_vote(bid, Verdict.B, voter="w")
+
+
 def test_vote_is_stored_counted_and_cached(db_url: str) -> None:
     store = Store.open(db_url)
     bid = _complete_battle(store)

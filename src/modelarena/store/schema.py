@@ -107,8 +107,10 @@ votes = Table(
     Column("a_bold", Integer, nullable=True),
     Column("b_bold", Integer, nullable=True),
     Column("detail", Text, nullable=True),  # judge reasoning, import provenance
-    UniqueConstraint("battle_id", "source", name="uq_votes_battle_source"),
 )
+# one vote per battle and source (an index, not a constraint, so a bulk import can set it
+# aside and build it once: migration 0007)
+Index("uq_votes_battle_source", votes.c.battle_id, votes.c.source, unique=True)
 Index("ix_votes_counted_source", votes.c.counted, votes.c.source)
 Index("ix_votes_voter", votes.c.voter)
 
