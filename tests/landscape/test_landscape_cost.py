@@ -29,6 +29,8 @@ from modelarena.store import ImportedBattle, Store
 from modelarena.store.landscape_snapshots import TokenUsage
 from modelarena.store.schema import answers, battles
 
+DATA = Path(__file__).parent / "data"
+
 
 def usage(model: str, n: int, prompt: float, completion: float, seconds: float = 0.0) -> TokenUsage:
     """Every answer alike: second moments are the squares of the means."""
@@ -203,6 +205,30 @@ def test_tokens_logged_by_the_arena_and_the_command(tmp_path: Path) -> None:
     expected = 1000 * (100 * kimi["input_per_m"] + 2500 * kimi["output_per_m"]) / 1e6
     assert kimi["cost_1k"] == pytest.approx(expected, abs=1e-3)
     assert data["anchor"] == "gpt-5"
+    # a published board's ratings with the arena's tokens, matched through the catalog
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "import",
+            str(DATA / "published_board.json"),
+            "--name",
+            "lm",
+            "--date",
+            "2025-11-20",
+            "--db",
+            db,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["landscape", "cost", "--db", db, "--snapshot", "lm", "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    gpt = next(row for row in data["rows"] if row["model"] == "gpt-5-2025-08-07")
+    assert gpt["completion_tokens"] == 500.0 and gpt["answers"] == 60
+    assert data["anchor"] == "gpt-5-2025-08-07"
     r = runner.invoke(app, ["landscape", "cost", "--db", db, "--tokens-per-s", "5"])
     assert r.exit_code == 1 and "need --gpu-hour" in r.output
     r = runner.invoke(app, ["landscape", "cost", "--db", db, "--anchor", "nope"])

@@ -520,8 +520,8 @@ def cost(
     output: FormatOption = "table",
 ) -> None:
     """Quality against price: Pareto frontier, cost of 1,000 answers, win probability per $."""
-    from modelarena.landscape.cost import PriceTable, cost_report, usage_by_model
-    from modelarena.landscape.inputs import ARENA, pick_board
+    from modelarena.landscape.cost import PriceTable, cost_report
+    from modelarena.landscape.inputs import ARENA, logged_usage, pick_board
 
     _check_format(output)
     hosting = _hosting(gpu_hour, tokens_per_s, self_hosted)
@@ -530,9 +530,7 @@ def cost(
         chosen = pick_board(
             arena, snapshot or ARENA, category, _arena_filters(source, None, 0, False)
         )
-        usage = usage_by_model(arena.store.landscape.token_usage())
-        ids = chosen.arena_ids or {m.name: m.name for m in chosen.models}
-        named = {name: usage[aid] for name, aid in ids.items() if aid in usage}
+        named = logged_usage(arena, chosen)
         result = cost_report(
             chosen.models,
             arena.catalog,

@@ -345,10 +345,6 @@ def _gpu_price(hosting: SelfHosting, use: TokenUsage | None) -> Price | None:
     )
 
 
-def usage_by_model(rows: Sequence[TokenUsage]) -> dict[str, TokenUsage]:
-    return {r.model: r for r in rows}
-
-
 __all__ = [
     "ANSWERS",
     "CostReport",
@@ -359,6 +355,5 @@ __all__ = [
     "cost_report",
     "entry_price",
     "pareto_frontier",
-    "usage_by_model",
     "win_probability",
 ]

@@ -10,13 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from modelarena.catalog import resolver
 from modelarena.landscape.board import By, RatedModel, open_board, rank_agreement
-from modelarena.landscape.cost import PriceTable, SelfHosting, cost_report, usage_by_model
+from modelarena.landscape.cost import PriceTable, SelfHosting, cost_report
 from modelarena.landscape.gap import DatedScore, capability_gap, read_dated_scores
 from modelarena.landscape.report import ReportInputs, adoption_section
 from modelarena.landscape.snapshots import DEFAULT_CATEGORY, LandscapeError
 from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
 from modelarena.store import Store
+from modelarena.store.landscape_snapshots import TokenUsage
 
 ARENA = "arena"
 
@@ -115,6 +117,27 @@ def pick_board(
     return board
 
 
+def logged_usage(arena: Any, board: Board) -> dict[str, TokenUsage]:
+    """The tokens the arena logged for each model of ``board``, by the board's names: the
+    arena's own names directly, a published board's through the catalog (``gpt-5-2025-08-07``
+    on the board is the arena's contestant whose catalog entry is ``gpt-5``)."""
+    logged = {u.model: u for u in arena.store.landscape.token_usage()}
+    if board.arena_ids:
+        return {name: logged[aid] for name, aid in board.arena_ids.items() if aid in logged}
+    by_entry: dict[str, TokenUsage] = {}
+    for model_id, use in logged.items():
+        entry = arena.model_info(model_id).entry
+        by_entry.setdefault(entry.id if entry is not None else model_id, use)
+    names = resolver(arena.catalog)
+    out = {}
+    for m in board.models:
+        entry = names.resolve(m.name).entry
+        key = entry.id if entry is not None else m.name
+        if key in by_entry:
+            out[m.name] = by_entry[key]
+    return out
+
+
 def arena_dated_scores(arena: Any, filters: LeaderboardFilters | None = None) -> list[DatedScore]:
     """The arena's current ratings with the catalog's release dates (models without a date
     are left out)."""
@@ -207,8 +230,7 @@ def build_report(
             "gap in months: give --eci FILE (an Epoch Capabilities Index export) to include it"
         )
     if own.models:
-        usage = usage_by_model(store.landscape.token_usage())
-        named = {name: usage[aid] for name, aid in own.arena_ids.items() if aid in usage}
+        named = logged_usage(arena, own)
         inputs.cost = cost_report(
             own.models,
             arena.catalog,
@@ -230,6 +252,7 @@ __all__ = [
     "Board",
     "arena_board",
     "arena_dated_scores",
+    "logged_usage",
     "build_report",
     "parse_snapshot",
     "pick_board",
