@@ -34,6 +34,13 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return out
 
 
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 ticks of a log axis (powers of ten only, when the range spans many)."""
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    steps = (1,) if last - first > 4 else (1, 2, 5)
+    return [round(m * 10.0**k, 10) for k in range(first, last + 1) for m in steps]
+
+
 def _frame(title: str, x_label: str, y_label: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -90,11 +97,7 @@ def _axes(
                         f"{year}-{month:02d}</text>"
                     )
     else:
-        ticks = (
-            [10**k for k in range(math.floor(math.log10(xlo)), math.ceil(math.log10(xhi)) + 1)]
-            if xlog
-            else _ticks(xlo, xhi)
-        )
+        ticks = _log_ticks(xlo, xhi) if xlog else _ticks(xlo, xhi)
         for v in ticks:
             if xlo <= v <= xhi:
                 x = fx(v)
@@ -183,7 +186,13 @@ def scatter_chart(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}">'
             f"<title>{escape(label)}: {xv:g}, {yv:g}</title></circle>"
         )
-        parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" font-size="10">{escape(label)}</text>')
+        # a label near the right edge is written leftwards, so it stays inside the chart
+        right = x > WIDTH - RIGHT - 140
+        anchor = ' text-anchor="end"' if right else ""
+        tx = x - 6 if right else x + 6
+        parts.append(
+            f'<text x="{tx:.1f}" y="{y - 6:.1f}" font-size="10"{anchor}>{escape(label)}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)
 
