@@ -19,12 +19,12 @@ LAYERS: list[set[str]] = [
     {"ratings"},
     {"leaderboard", "adaptive_pairing"},
     {"arena", "runs"},
-    {"judge", "integrity", "io", "audits", "landscape", "campaigns"},
+    {"judge", "integrity", "io", "audits", "landscape", "campaigns", "tournaments", "designs"},
     {"web", "web_admin", "cli", "asgi", "__main__"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 # siblings of one layer that may not import each other's internals
-SIBLINGS = {"judge", "audits", "landscape", "campaigns"}
+SIBLINGS = {"judge", "audits", "landscape", "campaigns", "tournaments", "designs"}
 
 
 def _part(module: Path) -> str:
