@@ -402,3 +402,22 @@ def test_an_llm_judge_on_the_information_labels_uses_the_suites_rubric(tmp_path:
     row = rows["info:censorship"]
     assert row["n"] == len(people) and row["collapsed"] == {}
     assert row["accuracy"]["value"] == pytest.approx(people.count("answer") / len(people))
+
+
+def test_a_spent_budget_stops_with_a_message_and_keeps_what_was_judged(tmp_path: Path) -> None:
+    config = tmp_path / "arena.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
+        '[[models]]\nid = "priced"\ncatalog = "gpt-4o"\nbackend = "scripted"\nmax_tokens = 100\n'
+        'options = { replies = ["[[compliance]]"] }\n'
+    )
+    args = ["--judge", "priced", "--config", str(config), "--set", "refusal", "--limit", "5"]
+    args += ["--work-dir", str(tmp_path / "w"), "--concurrency", "1"]
+    result = invoke(*args, "--budget", "0.004")  # room for a few worst-case calls, not five
+    assert result.exit_code == 1
+    assert "budget" in result.output and "Traceback" not in result.output
+    kept = (tmp_path / "w" / "validate-judge.jsonl").read_text().splitlines()
+    assert 1 <= len(kept) < 5
+    result = invoke(*args, "--format", "json")  # no cap: the rest is asked, the kept reused
+    assert result.exit_code == 0, result.output
+    assert f"{5 - len(kept)} judgments asked, {len(kept)} reused" in result.output
