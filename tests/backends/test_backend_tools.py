@@ -227,15 +227,16 @@ def test_a_legacy_function_call_alone_is_a_call_with_an_id() -> None:
 
 
 @pytest.mark.parametrize(
-    "message",
+    ("status", "message"),
     [
-        '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
-        "registry.ollama.ai/library/gemma:2b does not support tools",
-        "Function calling is not enabled for this model",
+        (400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser'),
+        (400, "registry.ollama.ai/library/gemma:2b does not support tools"),
+        (400, "Function calling is not enabled for this model"),
+        (500, "tools param requires --jinja flag"),  # llama.cpp's llama-server
     ],
 )
-def test_a_server_that_rejects_tools_says_tools_unsupported(message: str) -> None:
-    server = FakeServer((400, {"error": {"message": message, "type": "invalid_request_error"}}))
+def test_a_server_that_rejects_tools_says_tools_unsupported(status: int, message: str) -> None:
+    server = FakeServer((status, {"error": {"message": message, "type": "server_error"}}))
     with server.running() as backend, pytest.raises(BackendToolsUnsupported) as caught:
         asyncio.run(collect(backend, ASK))
     assert caught.value.reason == "tools_unsupported" and not caught.value.retryable
@@ -251,6 +252,11 @@ def test_other_rejections_are_not_mistaken_for_missing_tools() -> None:
         asyncio.run(collect(backend, ASK, GenerationSettings(max_tokens=8)))
     assert not isinstance(caught.value, BackendToolsUnsupported)
     assert caught.value.reason == "bad_request"
+    # a server failing while tools were offered is still a server failure
+    server = FakeServer((500, {"error": {"message": "out of memory while parsing tools"}}))
+    with server.running() as backend, pytest.raises(BackendError) as caught:
+        asyncio.run(collect(backend, ASK))
+    assert caught.value.reason == "server_error"
     # bad credentials stay an auth error when tools are offered
     server = FakeServer((401, {"error": {"message": "invalid api key for tool use"}}))
     with server.running() as backend, pytest.raises(BackendAuthError):

@@ -194,15 +194,16 @@ class OpenAICompatBackend:
         self, exc: openai.APIStatusError, settings: GenerationSettings
     ) -> BackendToolsUnsupported | None:
         """A 4xx naming tools or functions, to a request that offered tools: the server (or
-        this model on it) does not do tool calling. vLLM, Ollama, llama.cpp and providers
-        all name "tool" or "function" in that refusal."""
-        if not settings.tools or exc.status_code >= 500:
-            return None
-        if exc.status_code in (401, 403, 404, 408, 429):
+        this model on it) does not do tool calling. vLLM, Ollama and providers name "tool"
+        or "function" in that refusal; llama.cpp's llama-server without ``--jinja`` answers
+        500 "tools param requires --jinja flag"."""
+        if not settings.tools or exc.status_code in (401, 403, 404, 408, 429):
             return None
         text = self._safe(exc).lower()
         if "tool" not in text and "function" not in text:
             return None
+        if exc.status_code >= 500 and "jinja" not in text and "support" not in text:
+            return None  # a server failing while tools were offered is still a failure
         return BackendToolsUnsupported(
             f"the model's server does not accept tools (HTTP {exc.status_code}): {self._safe(exc)}"
         )
