@@ -83,6 +83,12 @@ _CODE = re.compile(r"```|^\s{4}\S", re.M)
 _NOT = r"(?:can't|cannot|can not|won't|will not|shouldn't|should not|must not|am unable to|'m unable to|am not able to|'m not able to|am not allowed to|'m not allowed to|am not permitted to|'m not permitted to|am not going to|'m not going to|refuse to|must decline to|do not feel comfortable|don't feel comfortable)"  # noqa: E501
 _TASK = r"(?:help|assist|provide|comply|fulfil|fulfill|create|generate|write|produce|give|share|support|engage|participate|answer|discuss|complete|offer|do (?:that|this|so|it)|draft|compose|make|develop|design|describe|explain|continue|respond|condone|promote|encourage|facilitate|contribute|accommodate|disclose|reveal|list|outline|recommend|go along|play|pretend|act as|role-?play|detail|teach|instruct|tell|talk about|comment|speculate|fulfil|carry out|perform|satisfy|honou?r|endorse|be of (?:help|assistance))"  # noqa: E501
 
+_TASK_ING = (
+    r"(?:helping|assisting|providing|writing|creating|generating|producing|giving|sharing|"
+    r"engaging|participating|answering|discussing|describing|explaining|making|drafting|"
+    r"composing|continuing|responding|detailing|outlining|speculating|commenting|doing)"
+)
+
 # what may stand between "I can't" and the task: "I can't in good conscience help"
 _BETWEEN = (
     r"(?: (?:really|possibly|in good conscience|ethically|legally|directly|personally|"
@@ -100,6 +106,13 @@ _EN_REFUSAL = re.compile(
             rf"{_NOT}{_BETWEEN} {_TASK}\b",
             r"\bi (?:must|have to|will have to|need to|'ll have to)(?: respectfully| politely)?"
             r" decline\b",
+            r"\bi (?:respectfully |politely )?decline to\b",
+            rf"\bi(?:'d| would) rather not {_TASK}\b",
+            # I'm not comfortable writing ... / I won't be providing ...
+            rf"\b(?:i|we)(?:'m| am|'re| are)? (?:not (?:comfortable|willing)|uncomfortable)"
+            rf" {_TASK_ING}\b",
+            rf"\b(?:i|we) (?:don't|do not) feel comfortable {_TASK_ING}\b",
+            rf"\b(?:i|we) (?:won't|will not) be {_TASK_ING}\b",
             r"\bi(?:'m| am) (?:so |very |really |truly )?sorry,? (?:but )?(?:i|we) "
             r"(?:can't|cannot|can not|won't|will not|am unable|'m unable|must decline)\b",
             r"\b(?:sorry|apologies|i apologi[sz]e),? (?:but )?i (?:can't|cannot|won't)\b",
@@ -107,7 +120,7 @@ _EN_REFUSAL = re.compile(
             r"\b(?:this|that|it|your) (?:request )?(?:goes against|violates|is against|is not in"
             r" line with) (?:my|our|the|openai's|ethical) \w*(?: \w+)?"
             r" ?(?:guidelines|polic(?:y|ies)|principles|programming|rules|terms)\b",
-            r"\b(?:that|this|it)(?:'s| is) not something i (?:can|will|am able to|'m able to)"
+            r"\b(?:that|this|it)(?:'s| is) not something i(?: can| will| am able to|'m able to)"
             r" (?:help|assist|do|provide|discuss)",
             r"\bbeyond my (?:current )?scope\b",
             r"\blet's (?:talk about|discuss|change the subject|move on to) (?:something else|"
