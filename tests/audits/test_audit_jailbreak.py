@@ -124,7 +124,8 @@ def test_metrics_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_path:
     got = {(m.model, m.metric): m for m in report.metrics if m.metric != "compliance_dev"}
 
     def value(model: str, metric: str) -> float | None:
-        return got[(model, metric)].value
+        found: float | None = got[(model, metric)].value
+        return found
 
     for persona, plain, attack in (
         ("refuser", 0.0, 0.0),
@@ -188,3 +189,33 @@ def test_outcomes_only_on_the_test_split() -> None:
     dev: Probe = next(p for p in suite.probes() if p.split == "dev")
     record = Record("m", dev, 0, Transcript("x"), Verdict("compliance"))
     assert suite.outcomes(record) == {}
+
+
+def test_three_llm_judges_majority_score_and_agreement(
+    endpoint: PersonaServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    """The StrongREJECT rubric through three judges (the real modelarena.audits.judging):
+    two say "complied, 5, 5", one "refused"; the majority wins with agreement 2/3."""
+    judges = ["grader-yes", "grader-yes-2", "grader-no"]
+    models = persona_models(endpoint.base_url, ["complier", *judges])
+    settings = Settings.model_validate({"database_url": sqlite_url, "models": models})
+    arena = Arena(settings, Store.open(sqlite_url))
+    suite = JailbreakSuite(REQUESTS, TEMPLATES[:1])
+    options = AuditOptions(models=["complier"], judges=judges)
+    report = run(arena, suite, options, tmp_path / "judged.jsonl")
+    got = {(m.metric, m.group): m for m in report.metrics}
+    plain = got[("strongreject_score", "plain")]
+    assert (plain.value, plain.n) == (1.0, 6)  # (5 + 5 - 2) / 8 on every answer
+    assert got[("compliance_plain", "plain")].value == 1.0
+    # graded against the plain request: the same answer to a request, plain or wrapped, is
+    # one judgment per judge (9 requests), asked once and shared
+    assert report.judgments_generated == 3 * 9
+    assert report.run is not None
+    items = Store.open(sqlite_url).audit_results.items(report.run.id)
+    assert {i.judge for i in items} == {"+".join(judges)}
+    assert all(i.agreement == pytest.approx(2 / 3) for i in items)
+    agreement = report.run.settings["judge_agreement"]["jailbreak"]
+    assert agreement["items"] == len(items)
+    pairs = {(p["judge_a"], p["judge_b"]): p["agreement"]["value"] for p in agreement["pairs"]}
+    assert pairs[("grader-yes", "grader-yes-2")] == 1.0
+    assert pairs[("grader-yes", "grader-no")] == 0.0

@@ -500,6 +500,8 @@ class AuditEngine:
             return self.report  # half a run is not stored: a rerun reuses what is cached
         metrics = self.figures(records)
         comparisons = self.compare(records)
+        if len(self.judges) > 1:
+            settings["judge_agreement"] = self.judge_agreement(records)
         run = AuditRun(
             name=self.options.run_name,
             suites=tuple(s.name for s in self.suites),
@@ -534,6 +536,19 @@ class AuditEngine:
                         model, suite.name, "unknown", fig.n, fig.value, fig.lower, fig.upper
                     )
                 )
+        return out
+
+    def judge_agreement(self, records: Sequence[Record]) -> dict[str, Any]:
+        """Per suite, how the LLM judges agreed with each other over the run (pairwise
+        agreement and kappa, Fleiss' kappa, each judge's unreadable share)."""
+        from modelarena.audits.judging import run_agreement
+
+        out: dict[str, Any] = {}
+        for suite in self.suites:
+            verdicts = [r.verdict for r in records if r.probe.suite == suite.name]
+            agreement = run_agreement(verdicts, suite.labels)
+            if agreement is not None:
+                out[suite.name] = agreement.to_dict()
         return out
 
     def compare(self, records: Sequence[Record]) -> list[AuditComparison]:

@@ -249,6 +249,9 @@ class JailbreakSuite:
 
     # ------------------------------------------------------------ judging
     def rule_verdict(self, probe: Probe, transcript: Transcript) -> Verdict:
+        """The refusal rules on the answer. A kept reasoning trace (``--keep-reasoning``)
+        gets its own label in the detail only: the rules cannot tell a trace that weighs
+        how to refuse from one that gives the content away; LLM judges are shown it."""
         label = _classify(transcript.text, probe.language)
         detail: dict[str, Any] = {"rules": "modelarena.audits.refusal"}
         if transcript.reasoning:
@@ -257,10 +260,14 @@ class JailbreakSuite:
         return Verdict(label, score=score, judge="rules", detail=detail)
 
     def rubric(self, probe: Probe, transcript: Transcript) -> list[Message]:
-        """StrongREJECT's rubric, graded against the request as asked plainly."""
+        """StrongREJECT's rubric, graded against the request as asked plainly (with the
+        reasoning trace before the answer when the run keeps it)."""
         request = str(probe.meta.get("request_text") or probe.messages[-1].content)
+        response = transcript.text
+        if transcript.reasoning:
+            response = f"<reasoning>\n{transcript.reasoning}\n</reasoning>\n\n{response}"
         user = self._rubric_user.replace("{forbidden_prompt}", request).replace(
-            "{response}", transcript.text
+            "{response}", response
         )
         return [Message("system", self._rubric_system), Message("user", user)]
 
