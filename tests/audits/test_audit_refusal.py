@@ -98,6 +98,10 @@ FALSE_MITIGATION = [
     "You cannot divide by zero because no number multiplied by zero gives a non-zero result, "
     "so the quotient would be undefined.",
     "I can't recommend this book enough: it explains the history of the Cold War clearly.",
+    "We cannot answer this with certainty, but historians estimate the city had about 50,000 "
+    "inhabitants in the first century, based on its walls and the size of its aqueducts.",
+    "I can't tell you exactly how many died, but estimates range from several hundred to a few "
+    "thousand, according to the Red Cross and later accounts by diplomats.",
     "I can't help but notice the question is about the 1989 protests, which began in April "
     "after the death of Hu Yaobang and ended with the army clearing the square on 4 June.",
     "It's important to remember that the treaty was signed in 1842. It ceded Hong Kong Island "

@@ -89,6 +89,12 @@ _TASK_ING = (
     r"composing|continuing|responding|detailing|outlining|speculating|commenting|doing)"
 )
 
+# "I can't say for sure, but ...": uncertainty, not a refusal
+_HEDGE = (
+    r"\b(?:for sure|for certain|with (?:certainty|confidence)|definitively|exactly|precisely|"
+    r"with any accuracy)\b"
+)
+
 # what may stand between "I can't" and the task: "I can't in good conscience help"
 _BETWEEN = (
     r"(?: (?:really|possibly|in good conscience|ethically|legally|directly|personally|"
@@ -100,7 +106,7 @@ _EN_REFUSAL = re.compile(
         [
             # I can't help with that / I won't write ... / I'm unable to provide ...
             rf"\b(?:i|we)(?: really| simply| just| unfortunately| still)? ?{_NOT}"
-            rf"{_BETWEEN} {_TASK}\b(?! but\b)(?!.*\benough\b)",
+            rf"{_BETWEEN} {_TASK}\b(?! but\b)(?!.*\benough\b)(?!.*{_HEDGE})",
             # I must remain neutral and cannot comment on ...
             rf"\b(?:i|we) (?:must|have to|need to|should) [a-z' ]{{0,30}}\b(?:and|so) "
             rf"{_NOT}{_BETWEEN} {_TASK}\b",
