@@ -194,3 +194,23 @@ def test_pooling_keeps_one_row_per_model(catalog) -> None:  # type: ignore[no-un
         "deepseek-r1-0528",
     ]
     assert "pooled" in pooled.method
+
+
+def test_lmarenas_dataset_table_columns(tmp_path: Path) -> None:
+    table = tmp_path / "lmarena.csv"
+    table.write_text(
+        "model_name,organization,license,rating,rating_lower,rating_upper,vote_count,category\n"
+        "glm-4.6,Zhipu,MIT,1390,1380,1400,3000,text\n"
+        "gpt-5-2025-08-07,OpenAI,Proprietary,1440,1430,1450,9000,text\n"
+        "glm-4.6,Zhipu,MIT,1300,1280,1320,500,webdev\n"
+    )
+    boards = read_board_file(table)
+    assert sorted(boards) == ["text", "webdev"]
+    top = boards["text"][0]
+    assert (top.model, top.rating_lower, top.votes, top.open_weights) == (
+        "gpt-5-2025-08-07",
+        1430,
+        9000,
+        False,
+    )
+    assert boards["text"][1].organization == "Zhipu" and boards["text"][1].open_weights is True

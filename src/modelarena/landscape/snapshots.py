@@ -37,7 +37,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "lower": ("rating_q025", "ci_lower", "rating_lower", "lower", "lower_bound"),
     "upper": ("rating_q975", "ci_upper", "rating_upper", "upper", "upper_bound"),
     "ci": ("95% ci", "ci", "95_ci", "ci_95"),
-    "votes": ("votes", "num_battles", "battles", "n"),
+    "votes": ("votes", "vote_count", "num_votes", "num_battles", "battles", "n"),
     "organization": ("organization", "organisation", "org", "lab", "developer"),
     "license": ("license", "licence"),
     "open_weights": ("open_weights", "open", "open weights", "weights"),
