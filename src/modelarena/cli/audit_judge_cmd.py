@@ -200,7 +200,7 @@ def _suites(names: tuple[str, ...], into: dict[str, Suite]) -> dict[str, Suite]:
             continue
         try:
             into[name] = get_suite(name)
-        except UnknownSuite:
+        except (UnknownSuite, ImportError):  # not registered or not installed here: skipped
             continue
     return into
 
