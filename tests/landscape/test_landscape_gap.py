@@ -186,6 +186,7 @@ def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
     assert data["models_lagging"] == 1 and data["models_leading"] == 2
     assert data["start"] == "2023-01-01" and data["end"] == released["deepseek-v3"].isoformat()
     assert data["days"] == 1
+    assert "not refitted" in data["method"]
     assert data["mean_months"] == round(
         (released["deepseek-v3"] - released["gpt-4o"]).days / MONTH_DAYS, 2
     )

@@ -85,6 +85,11 @@ def gap(
             resamples=resamples,
             level=level,
         )
+    if arena_own:
+        result.method += (
+            "; scores: the arena's current ratings placed at the catalog's release dates (not "
+            "refitted on the votes up to each date, so later drift is mixed in)"
+        )
     pct = f"{round(100 * result.level)}ci"
     row = {
         "leading": result.leading,
