@@ -147,13 +147,14 @@ def info_sets(
 ) -> list[LabelSet]:
     """The hand-labelled answers of the information suites, one set per suite."""
     folder = folder or _data("info_labels")
-    rows: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        rows.extend(_jsonl(path))
     by_suite: dict[str, list[LabelledAnswer]] = {}
-    for i, row in enumerate(rows):
-        item = _item(row, f"info-{i}", where=f"{folder} row {i + 1}")
-        by_suite.setdefault(str(row["suite"]), []).append(item)
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        for n, row in enumerate(_jsonl(path), 1):
+            where = f"{path} row {n}"
+            if not row.get("suite"):
+                raise LabelSetError(f"{where}: needs the suite it belongs to")
+            item = _item(row, f"{path.stem}-{n}", where=where)
+            by_suite.setdefault(str(row["suite"]), []).append(item)
     out = []
     for suite_name, items in sorted(by_suite.items()):
         vocab = _suite_labels(suite_name, suites) or tuple(sorted({i.label for i in items}))
