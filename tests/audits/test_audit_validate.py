@@ -359,6 +359,14 @@ def test_a_judge_from_the_suites_state_is_warned_about() -> None:
     assert validation_warnings([toy_set()], judges) == []
 
 
+def test_a_judge_that_is_wrong_is_never_folded_into_being_right() -> None:
+    items = tuple(LabelledAnswer(str(i), "p", "a", NOT_REFUSAL) for i in range(4))
+    label_set = LabelSet("s", "test", BINARY, items)
+    row = score(label_set, "always-refuses", [REFUSAL] * 4, rounds=50)
+    assert row.collapsed == {} and row.accuracy.value == 0.0
+    assert row.confusion == [[0, 4, 0]]
+
+
 def test_unknown_predictions_are_wrong_and_their_own_column() -> None:
     items = tuple(LabelledAnswer(str(i), "p", "a", lab) for i, lab in enumerate(BINARY * 2))
     label_set = LabelSet("s", "test", BINARY, items)

@@ -414,9 +414,8 @@ def score(
     where it did give a label.
 
     When the judge labels at a coarser level than the people (the censorship rules say
-    ``no_refusal`` where people tell ``evasion`` from ``answer``), the people's labels the
-    judge never uses are folded into the one label only the judge uses, and the report
-    says so in ``collapsed``."""
+    ``no_refusal`` where people tell ``evasion`` from ``answer``), the people's other labels
+    are folded into it (:func:`_collapse`), and the report says so in ``collapsed``."""
     people = [i.label for i in label_set.items]
     if len(people) != len(predicted):
         raise ValueError("one predicted label per item")
@@ -462,13 +461,19 @@ def score(
 
 
 def _collapse(used: Sequence[str], predicted: Iterable[str]) -> dict[str, str]:
-    """People's labels -> the judge's one coarser label, when the judge has exactly one
-    label people never use and never uses some of theirs."""
-    predicted = set(predicted)
-    judge_only = sorted(p for p in predicted if p != UNKNOWN and p not in used)
-    if len(judge_only) != 1:
+    """People's labels -> the judge's coarser ``no_<x>`` label ("anything but <x>", as the
+    censorship rules say ``no_refusal``), when the judge gives ``no_<x>``, people never do,
+    and ``<x>`` is one of the people's labels. Nothing else is ever folded: a judge that
+    says "refusal" on answers people call "not_refusal" is wrong, not coarse."""
+    coarse = sorted(
+        p
+        for p in set(predicted)
+        if p.startswith("no_") and p not in used and p.removeprefix("no_") in used
+    )
+    if len(coarse) != 1:
         return {}
-    return {h: judge_only[0] for h in used if h not in predicted}
+    kept = coarse[0].removeprefix("no_")
+    return {h: coarse[0] for h in used if h != kept}
 
 
 @dataclass
