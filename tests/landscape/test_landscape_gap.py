@@ -190,3 +190,85 @@ def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
     assert data["mean_months"] == round(
         (released["deepseek-v3"] - released["gpt-4o"]).days / MONTH_DAYS, 2
     )
+
+
+def test_the_gap_on_ratings_refitted_week_by_week(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from modelarena.battles.records import Verdict
+    from modelarena.store import ImportedBattle, Store
+
+    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    rows = []
+    # 2025-01-01: deepseek-v3 (CN) beats gpt-4o (US) 25 to 5: CN ahead, gap 0
+    # 2025-01-15: gpt-4o wins 75 to 5: by then gpt-4o (released 2024-05-13) is ahead
+    for n, (when, a_wins, total) in enumerate(
+        [
+            (datetime(2025, 1, 1, 12, tzinfo=UTC), 5, 30),
+            (datetime(2025, 1, 15, 12, tzinfo=UTC), 75, 80),
+        ]
+    ):
+        for k in range(total):
+            verdict = Verdict.A if k < a_wins else Verdict.B
+            rows.append(
+                ImportedBattle(
+                    "gpt-4o", "deepseek-v3", verdict, created_at=when, external_id=f"{n}-{k}"
+                )
+            )
+    Store.open(db).import_battles(rows)
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        [
+            "landscape",
+            "gap",
+            "--arena",
+            "--refit",
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--resamples",
+            "100",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    # refits on 2025-01-01, 2025-01-08 (the same votes) and 2025-01-15 (the last vote day)
+    assert [d for d, _ in data["gap_series"]] == ["2025-01-01", "2025-01-08", "2025-01-15"]
+    caught_up = (date(2025, 1, 15) - date(2024, 5, 13)).days
+    assert [g for _, g in data["gap_series"]] == [0.0, 0.0, round(caught_up / MONTH_DAYS, 2)]
+    assert data["mean_months"] == round(caught_up / 3 / MONTH_DAYS, 2)
+    assert data["vertical_min"] < 0 < data["vertical_max"]
+    assert "refitted (weekly)" in data["method"]
+    # the current ratings alone would say gpt-4o led all along
+    r = runner.invoke(
+        app, ["landscape", "gap", "--arena", "--db", db, "--format", "json", "--resamples", "100"]
+    )
+    assert json.loads(r.output)["min_months"] > 0
+    r = runner.invoke(app, ["landscape", "gap", str(ECI), "--refit"])
+    assert r.exit_code == 1 and "--refit needs --arena" in r.output
+
+
+def test_refit_gap_rates_each_date_within_its_own_fit() -> None:
+    from modelarena.landscape.gap_refit import refit_gap
+
+    models = [
+        DatedScore("us-old", 0, day(0), ("US",)),
+        DatedScore("us-new", 0, day(50), ("US",)),
+        DatedScore("cn", 0, day(20), ("CN",)),
+    ]
+    fits = [
+        (day(30), {"us-old": 900.0, "cn": 1000.0, "us-new": 2000.0}),  # us-new not out yet
+        (day(60), {"us-old": 900.0, "cn": 1000.0, "us-new": 1100.0}),
+        (day(90), {"us-old": 1050.0, "cn": 1000.0, "us-new": 1100.0}),  # old one drifted up
+    ]
+    gap = refit_gap(models, fits, "US", "CN", resamples=50)
+    assert [g for _, g in gap.gap_series] == [
+        0.0,
+        round(10 / MONTH_DAYS, 2),
+        round(90 / MONTH_DAYS, 2),
+    ]
+    assert gap.vertical_min == -100.0 and gap.vertical_max == 100.0
+    tied = refit_gap(models, fits, "US", "CN", tolerance=100, resamples=50)
+    assert tied.gap_series[0][1] == round(30 / MONTH_DAYS, 2)  # us-old within 100 points

@@ -51,6 +51,10 @@ def gap(
     level: Annotated[
         float, typer.Option("--level", min=0.5, max=0.999, help="Interval level (0.95)")
     ] = 0.95,
+    refit: Annotated[
+        bool,
+        typer.Option("--refit", help="With --arena: ratings refitted on the votes up to each week"),
+    ] = False,
     source: ArenaSource = "human",
     config: ConfigOption = None,
     db: DatabaseOption = None,
@@ -58,11 +62,14 @@ def gap(
 ) -> None:
     """The capability gap in months (Epoch's method) with a bootstrap interval."""
     from modelarena.landscape.gap import capability_gap, read_dated_scores
-    from modelarena.landscape.inputs import arena_dated_scores
+    from modelarena.landscape.gap_refit import refit_gap
+    from modelarena.landscape.inputs import arena_dated_scores, arena_refits
 
     check_format(output)
     if (file is None) == (not arena_own):
         fail("give a file of dated scores (e.g. an Epoch ECI export) or --arena, not both")
+    if refit and not arena_own:
+        fail("--refit needs --arena: a file of scores has no votes to refit")
     try:
         first = date.fromisoformat(start)
         last = date.fromisoformat(end) if end else None
@@ -70,22 +77,31 @@ def gap(
         fail("--start and --end are dates: YYYY-MM-DD")
     lead, lag = ("closed", "open") if open_vs_closed else (leading.upper(), lagging.upper())
     with landscape_errors():
-        if file is not None:
+        if refit:
+            arena = load_arena(config, db)
+            models, fits = arena_refits(
+                arena, arena_filters(source, None, 0, False), start=first, end=last
+            )
+            result = refit_gap(
+                models, fits, lead, lag, tolerance=tolerance, resamples=resamples, level=level
+            )
+        elif file is not None:
             scores = read_dated_scores(file)
         else:
             arena = load_arena(config, db)
             scores = arena_dated_scores(arena, arena_filters(source, None, 0, False))
-        result = capability_gap(
-            scores,
-            lead,
-            lag,
-            start=first,
-            end=last,
-            tolerance=tolerance,
-            resamples=resamples,
-            level=level,
-        )
-    if arena_own:
+        if not refit:
+            result = capability_gap(
+                scores,
+                lead,
+                lag,
+                start=first,
+                end=last,
+                tolerance=tolerance,
+                resamples=resamples,
+                level=level,
+            )
+    if arena_own and not refit:
         result.method += (
             "; scores: the arena's current ratings placed at the catalog's release dates (not "
             "refitted on the votes up to each date, so later drift is mixed in)"

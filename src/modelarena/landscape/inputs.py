@@ -10,13 +10,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from modelarena.catalog import resolver
 from modelarena.landscape.board import By, RatedModel, open_board, rank_agreement
 from modelarena.landscape.cost import PriceTable, SelfHosting, cost_report
 from modelarena.landscape.gap import DatedScore, capability_gap, read_dated_scores
+from modelarena.landscape.gap_refit import Fit
 from modelarena.landscape.report import ReportInputs, adoption_section
 from modelarena.landscape.snapshots import DEFAULT_CATEGORY, LandscapeError
-from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard, fit_inputs
 from modelarena.store import Store
 from modelarena.store.landscape_snapshots import TokenUsage
 
@@ -163,6 +166,62 @@ def arena_dated_scores(arena: Any, filters: LeaderboardFilters | None = None) ->
     return out
 
 
+def arena_refits(
+    arena: Any,
+    filters: LeaderboardFilters | None = None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    step_days: int = 7,
+) -> tuple[list[DatedScore], list[Fit]]:
+    """The arena's models with their catalog release dates, and their ratings refitted on the
+    votes up to every ``step_days``-th day (and the last) from the first vote or ``start``
+    to the last vote or ``end``: the inputs of :func:`refit_gap`."""
+    from modelarena import ratings
+
+    f = filters or LeaderboardFilters()
+    key, _ = fit_inputs(arena.store, f)
+    arrays = arena.store.vote_arrays(
+        sources=list(key.sources), categories=list(f.categories) or None
+    )
+    if not len(arrays.day):
+        raise LandscapeError("the arena has no counted votes yet; vote with `arena battle`")
+    names = []
+    dated = []
+    for model_id in arrays.models:
+        entry = arena.model_info(model_id).entry
+        name = entry.id if entry is not None else model_id
+        names.append(name)
+        if entry is not None and entry.release_date is not None:
+            dated.append(
+                DatedScore(
+                    name, 0.0, entry.release_date, (entry.country,), entry.open_weights, entry.lab
+                )
+            )
+    first = int(arrays.day.min())
+    last = int(arrays.day.max())
+    epoch = date(1970, 1, 1).toordinal()
+    lo = max(first, start.toordinal() - epoch) if start else first
+    hi = min(last, end.toordinal() - epoch) if end else last
+    grid = list(range(lo, hi + 1, step_days))
+    if not grid or grid[-1] != hi:
+        grid.append(hi)
+    order = np.argsort(arrays.day, kind="stable")
+    sorted_day = arrays.day[order]
+    fits: list[Fit] = []
+    for d in grid:
+        upto = order[: int(np.searchsorted(sorted_day, d, side="right"))]
+        counts = ratings.aggregate(
+            arrays.model_a[upto], arrays.model_b[upto], arrays.outcome[upto], len(arrays.models)
+        )
+        fitted = ratings.fit_connected(counts)
+        if fitted is None:
+            continue
+        rated = {names[int(m)]: float(fitted.fit.ratings[k]) for k, m in enumerate(fitted.models)}
+        fits.append((date.fromordinal(epoch + d), rated))
+    return dated, fits
+
+
 def build_report(
     arena: Any,
     *,
@@ -252,6 +311,7 @@ __all__ = [
     "Board",
     "arena_board",
     "arena_dated_scores",
+    "arena_refits",
     "logged_usage",
     "build_report",
     "parse_snapshot",
