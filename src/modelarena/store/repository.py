@@ -40,6 +40,7 @@ from modelarena.store.rows import (
     vote_from_row,
 )
 from modelarena.store.schema import answers, battles, votes
+from modelarena.store.tournaments import Tournaments
 from modelarena.store.vote_queue import AsyncVoteQueue, VoteQueue
 from modelarena.store.voting import Ballot, BattleNotFound, VoteRejected
 
@@ -50,6 +51,7 @@ class Store:
         self.voter_log = voter_log.VoterLog(engine)  # what the integrity tools read
         self.audit_results = AuditResults(engine)  # audit runs, transcripts, metrics
         self.landscape = LandscapeSnapshots(engine)  # published leaderboards, dated
+        self.tournaments = Tournaments(engine)  # four-model sessions and their matches
         self._cells = CellCache()
         # SQLite takes one writer at a time; threads that queue on its file lock sleep in
         # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.
