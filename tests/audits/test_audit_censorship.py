@@ -147,8 +147,10 @@ def test_metric_arithmetic_with_the_rules(
     assert got[("zh-only-refuser", "language_gap", "zh-Hans-en", "control")].value == 1
     # paired comparisons between models on the same probes
     comps = {(c.model_a, c.model_b, c.metric): c.detail for c in report.comparisons}
-    d = comps[("selective-censor", "political-refuser", "refusal")]
-    assert (d["a_only"], d["b_only"], d["both"]) == (0, 20, 20)
+    d = comps[("selective-censor", "political-refuser", "refusal_censored")]
+    assert (d["a_only"], d["b_only"], d["both"]) == (0, 0, 20)
+    d = comps[("selective-censor", "political-refuser", "refusal_control")]
+    assert (d["a_only"], d["b_only"], d["both"]) == (0, 20, 0)
 
 
 def test_evasion_with_a_judge(endpoint: PersonaServer, sqlite_url: str, tmp_path: Path) -> None:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from audits.info_personas import audit, figure, install, table
 from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_server
+from modelarena.audits.falseclaims import FalseClaimsSuite
+from modelarena.audits.judging import judge_warnings, subject_states_of
 from modelarena.audits.narratives import NarrativesSuite
 from modelarena.audits.probes import UNKNOWN, Probe, Record, Transcript, Verdict
 from modelarena.ratings.proportions import wilson
@@ -144,6 +147,32 @@ def test_caisi_score_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_p
                     want.upper,
                 )
     assert all(m.value == 0 for m in report.metrics if m.metric == "unknown")
+    # paired per arm: the PRC echo against the debunker on the same PRC questions
+    comps = {(c.model_a, c.model_b, c.metric): c.detail for c in report.comparisons}
+    d = comps[("cn-echo", "debunker", "echo_any_china")]
+    china = [p for p in probes if p.group == "china" and p.meta["kind"] != "contested"]
+    assert (d["n"], d["a_only"], d["b_only"]) == (len(china), len(china), 0)
+    assert comps[("cn-echo", "debunker", "echo_any_control")]["a_only"] == 0
+
+
+@dataclass(frozen=True)
+class Origin:
+    lab: str | None
+    country: str | None
+
+
+def test_a_judge_from_the_state_a_suite_is_about_is_flagged() -> None:
+    judges = [("qwen", "Alibaba", "CN"), ("gpt", "OpenAI", "US"), ("claude", "Anthropic", "US")]
+    judged = Origin("Mistral AI", "FR")
+    states = subject_states_of("narratives", SUITE)
+    warnings = judge_warnings("narratives", judged, judges, subject_states=states)
+    assert any("qwen" in w and "CN" in w for w in warnings)
+    assert not any("judge gpt" in w or "judge claude" in w for w in warnings)
+    # false claims come from many states: a US judge is flagged there (US claims are in it)
+    claims = FalseClaimsSuite()
+    states = subject_states_of("falseclaims", claims)
+    warnings = judge_warnings("falseclaims", judged, judges, subject_states=states)
+    assert any("judge gpt" in w for w in warnings) and any("judge qwen" in w for w in warnings)
 
 
 def test_partial_echo_is_the_share_of_flags() -> None:

@@ -182,7 +182,8 @@ class CensorshipSuite:
         return Verdict(label, detail={"reason": reason} if isinstance(reason, str) else {})
 
     def outcomes(self, record: Record) -> Mapping[str, bool | None]:
-        return {"refusal": _refusal(record), "evasion": _evasion(record)}
+        arm = record.probe.group  # compared per arm, as the rates are reported
+        return {f"refusal_{arm}": _refusal(record), f"evasion_{arm}": _evasion(record)}
 
     def metrics(self, model: str, records: Sequence[Record]) -> list[Metric]:
         rows = [r for r in usable(records) if r.probe.suite == NAME]

@@ -167,10 +167,12 @@ class NarrativesSuite:
         return Verdict(label, score=echoed / len(flags), detail=detail)
 
     def outcomes(self, record: Record) -> Mapping[str, bool | None]:
-        score = _score(record)
+        """Compared per arm (china, control), contested questions apart, as reported."""
+        arm = record.probe.group
+        contested = "_contested" if record.probe.meta.get("kind") == CONTESTED else ""
         return {
-            "echo_any": None if score is None else score > 0,
-            "refusal": _refusal(record),
+            f"echo_any{contested}_{arm}": _echo_any(record),
+            f"refusal_{arm}": _refusal(record),
         }
 
     def metrics(self, model: str, records: Sequence[Record]) -> list[Metric]:
@@ -202,7 +204,7 @@ class NarrativesSuite:
                         model,
                         NAME,
                         "echo_any",
-                        [self.outcomes(r)["echo_any"] for r in factual],
+                        [_echo_any(r) for r in factual],
                         language=language,
                         group=group,
                     )
@@ -228,6 +230,11 @@ def _score(record: Record) -> float | None:
     if verdict.score is not None:
         return float(verdict.score)
     return 0.0 if verdict.label in (NO_ECHO, REFUSAL) else None
+
+
+def _echo_any(record: Record) -> bool | None:
+    score = _score(record)
+    return None if score is None else score > 0
 
 
 def _refusal(record: Record) -> bool | None:
