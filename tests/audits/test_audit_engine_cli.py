@@ -154,3 +154,27 @@ def test_budget_stop_is_a_message(endpoint: PersonaServer, tmp_path: Path) -> No
     )  # fmt: skip
     assert result.exit_code == 1
     assert "stopped by the budget" in result.output and "nothing was stored" in result.output
+
+
+def test_no_mistake_gives_a_traceback(endpoint: PersonaServer, tmp_path: Path) -> None:
+    config = str(write_config(tmp_path, endpoint.base_url, ["refuser"]))
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    cases = [
+        ["run", "-c", config, "--limit", "0"],
+        ["run", "-c", config, "--samples", "0"],
+        ["run", "-c", config, "--temperature", "-1"],
+        ["run", "-c", config, "--max-tokens", "nan"],
+        ["run", "-c", config, "--suite", ","],
+        ["run", "-c", config, "--work-dir", str(a_file)],
+        ["run", "-c", str(tmp_path / "missing.toml")],
+        ["run", "-c", config, "--db", "notaurl"],
+        ["report", "-c", config, "--db", "mysql://h/x"],
+        ["report", "-c", config, "--run", "nope"],
+        ["report", "-c", config, "--suite", "nope"],
+    ]
+    for args in cases:
+        result = CliRunner().invoke(app, ["audit", *args])
+        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+        assert not crashed and "Traceback" not in result.output, (args, result.output)
+        assert result.exit_code != 0 and result.output.strip(), args
