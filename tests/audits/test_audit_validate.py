@@ -25,6 +25,7 @@ from modelarena.audits.validate import (
     info_sets,
     pyrit_set,
     score,
+    take,
     validate,
     validation_warnings,
 )
@@ -226,9 +227,8 @@ def test_a_configured_judge_through_the_cli(tmp_path: Path) -> None:
     result = invoke("--judge", "always-refuses", "--work-dir", str(tmp_path / "w"), *common)
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output[result.output.index("{") :])["results"]
-    people = [r["human_score"] for r in human_rows("refusal")[:20]]
     assert row["n"] == 20
-    assert row["accuracy"]["value"] == pytest.approx(people.count("1") / 20)
+    assert row["accuracy"]["value"] == pytest.approx(10 / 20)  # --limit takes labels in turn
     assert row["kappa"]["value"] == pytest.approx(0.0)  # a constant judge agrees by chance only
     warnings = json.loads(result.output[result.output.index("{") :])["warnings"]
     assert any("one judge" in w for w in warnings)
@@ -365,6 +365,15 @@ def test_a_judge_that_is_wrong_is_never_folded_into_being_right() -> None:
     row = score(label_set, "always-refuses", [REFUSAL] * 4, rounds=50)
     assert row.collapsed == {} and row.accuracy.value == 0.0
     assert row.confusion == [[0, 4, 0]]
+
+
+def test_a_limit_takes_each_label_in_turn_and_keeps_file_order() -> None:
+    labels = [NOT_REFUSAL] * 6 + [REFUSAL] * 2
+    items = tuple(LabelledAnswer(str(i), "p", "a", lab) for i, lab in enumerate(labels))
+    label_set = LabelSet("s", "test", BINARY, items)
+    assert [i.id for i in take(label_set, 3).items] == ["0", "1", "6"]
+    assert [i.id for i in take(label_set, 6).items] == ["0", "1", "2", "3", "6", "7"]
+    assert take(label_set, None) is label_set and take(label_set, 99) is label_set
 
 
 def test_unknown_predictions_are_wrong_and_their_own_column() -> None:

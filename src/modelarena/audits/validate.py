@@ -557,6 +557,25 @@ def _vocab_for(per_judge: Mapping[str, Sequence[str]], vocab: Sequence[str] | No
     return sorted(seen | set(vocab or ()))
 
 
+def take(label_set: LabelSet, limit: int | None) -> LabelSet:
+    """At most ``limit`` answers, taken in turn from each of the people's labels (so a
+    slice of a sorted file still holds refusals and answers), in file order within each."""
+    if limit is None or limit >= len(label_set.items):
+        return label_set
+    by_label: dict[str, list[LabelledAnswer]] = {}
+    for item in label_set.items:
+        by_label.setdefault(item.label, []).append(item)
+    queues = list(by_label.values())
+    chosen: list[LabelledAnswer] = []
+    while len(chosen) < limit:
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    order = {id(item): n for n, item in enumerate(label_set.items)}
+    chosen.sort(key=lambda item: order[id(item)])
+    return dataclasses.replace(label_set, items=tuple(chosen))
+
+
 def count_labels(label_set: LabelSet) -> dict[str, int]:
     """How many answers of each label the people gave."""
     return dict(Counter(i.label for i in label_set.items))

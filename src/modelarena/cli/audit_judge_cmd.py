@@ -61,7 +61,10 @@ def validate_judge_cmd(
         ),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most N answers from each set.")
+        int | None,
+        typer.Option(
+            "--limit", min=1, help="At most N answers from each set, in turn from each label."
+        ),
     ] = None,
     output: Annotated[
         str, typer.Option("--format", help="table or json.", case_sensitive=False)
@@ -145,12 +148,12 @@ def _label_sets(
     from modelarena.audits.validate import (
         SETS,
         XSTEST_SKIP,
-        LabelSet,
         LabelSetError,
         Skipped,
         file_set,
         info_sets,
         pyrit_set,
+        take,
     )
 
     unknown = [n for n in names if n not in SETS]
@@ -185,10 +188,7 @@ def _label_sets(
                 Skipped(label_set.name, f"suite {label_set.suite!r} is not registered here")
             )
             continue
-        items = label_set.items[:limit] if limit is not None else label_set.items
-        kept.append(
-            LabelSet(label_set.name, label_set.source, label_set.labels, items, label_set.suite)
-        )
+        kept.append(take(label_set, limit))
     return kept, skipped, suites
 
 
