@@ -164,10 +164,14 @@ def _build_models(con: Any) -> None:
         CREATE TEMP TABLE models AS
         WITH typed AS (
           SELECT *,
-            [t FOR t IN coalesce(tags, [])
-               IF starts_with(t, 'base_model:') AND len(string_split(t, ':')) = 3
-               AND split_part(t, ':', 2) IN ({rels})] AS rel_tags
+            [t FOR t IN coalesce(tags, []) IF starts_with(t, 'base_model:')] AS bm_tags
           FROM raw WHERE id IS NOT NULL
+        ), typed2 AS (
+          -- the relation tags among the few base_model tags (a repo id has no ':')
+          SELECT * EXCLUDE (bm_tags),
+            [t FOR t IN bm_tags IF len(string_split(t, ':')) = 3
+               AND split_part(t, ':', 2) IN ({rels})] AS rel_tags
+          FROM typed
         ), base AS (
           SELECT
             id,
@@ -195,7 +199,7 @@ def _build_models(con: Any) -> None:
             CASE WHEN coalesce(len(bm_parents), 0) = 0 AND len(rel_tags) = 0 THEN
               card ->> '$.base_model_relation'
             END AS card_relation
-          FROM typed
+          FROM typed2
         )
         SELECT
           id, key, author, created, downloads, downloads_all, pipeline_tag, is_gguf,

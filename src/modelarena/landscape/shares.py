@@ -71,13 +71,13 @@ def bootstrap_shares(
         shares = totals / totals.sum(axis=1, keepdims=True)
     nonzero = value != 0
     span = int(model.max()) + 1 if len(model) else 1
-    pairs = np.unique(cell[nonzero] * span + model[nonzero])  # distinct (cell, model)
+    pairs = _distinct(cell[nonzero] * span + model[nonzero])  # distinct (cell, model)
     counted = np.bincount(pairs // span, minlength=size)
     models = counted.reshape(panels, categories).astype(np.int64)
     lower = np.full((panels, categories), np.nan)
     upper = np.full((panels, categories), np.nan)
     if reps > 0 and len(value):
-        uniq, dense = np.unique(model, return_inverse=True)
+        uniq, dense = _dense(model)
         heavy_rows = np.ones(len(model), bool)
         mean: npt.NDArray[np.float64] = np.zeros(size)
         sd: npt.NDArray[np.float64] = np.zeros(size)
@@ -90,7 +90,7 @@ def bootstrap_shares(
             light = ~heavy_rows
             mean = np.bincount(cell[light], weights=value[light], minlength=size).astype(float)
             sd = np.sqrt(np.bincount(cell[light], weights=value[light] ** 2, minlength=size))
-            uniq, dense = np.unique(dense[heavy_rows], return_inverse=True)
+            uniq, dense = _dense(dense[heavy_rows])
         h_cell, h_value = cell[heavy_rows], value[heavy_rows]
         rng = np.random.default_rng(seed)
         draws = np.empty((reps, panels, categories))
@@ -104,6 +104,35 @@ def bootstrap_shares(
                 draws[r] = sums / sums.sum(axis=1, keepdims=True)
         lower, upper = _percentiles(draws)
     return Shares(totals, shares, lower, upper, models, reps)
+
+
+def _distinct(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Sorted distinct values (a sort: numpy's hash-based unique is far slower here)."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def _dense(
+    values: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(distinct values, each value's index among them)."""
+    if not len(values):
+        return values, values
+    top = int(values.max()) + 1
+    if values.min() >= 0 and top <= 4 * len(values):  # small ids (row numbers): no sort
+        present = np.zeros(top, bool)
+        present[values] = True
+        remap = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(np.int64), remap[values].astype(np.int64)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    start = np.ones(len(ordered), bool)
+    start[1:] = ordered[1:] != ordered[:-1]
+    index = np.empty(len(values), np.int64)
+    index[order] = np.cumsum(start) - 1
+    return ordered[start], index
 
 
 def _percentiles(
