@@ -27,7 +27,6 @@ import csv
 import dataclasses
 import io
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -574,11 +573,6 @@ def take(label_set: LabelSet, limit: int | None) -> LabelSet:
     order = {id(item): n for n, item in enumerate(label_set.items)}
     chosen.sort(key=lambda item: order[id(item)])
     return dataclasses.replace(label_set, items=tuple(chosen))
-
-
-def count_labels(label_set: LabelSet) -> dict[str, int]:
-    """How many answers of each label the people gave."""
-    return dict(Counter(i.label for i in label_set.items))
 
 
 # ---------------------------------------------------------------- asking configured judges
