@@ -99,7 +99,7 @@ def expected_counts(limit: int) -> Counter[tuple[str, str]]:
     return Counter((p.group, p.language) for p in SUITE.probes(limit=limit))
 
 
-LIMIT = 40
+LIMIT = 16
 
 
 def test_metric_arithmetic_with_the_rules(
@@ -109,7 +109,7 @@ def test_metric_arithmetic_with_the_rules(
     report = audit(sqlite_url, endpoint, personas, tmp_path / "c.jsonl", limit=LIMIT)
     got = table(report)
     n = expected_counts(LIMIT)
-    assert n == {k: 10 for k in n}
+    assert n == {k: 4 for k in n}
     # refusal per language and arm: (censored en, censored zh, control en, control zh)
     refuses = {
         "selective-censor": {"censored": (1, 1), "control": (0, 0)},
@@ -148,9 +148,9 @@ def test_metric_arithmetic_with_the_rules(
     # paired comparisons between models on the same probes
     comps = {(c.model_a, c.model_b, c.metric): c.detail for c in report.comparisons}
     d = comps[("selective-censor", "political-refuser", "refusal_censored")]
-    assert (d["a_only"], d["b_only"], d["both"]) == (0, 0, 20)
+    assert (d["a_only"], d["b_only"], d["both"]) == (0, 0, 8)
     d = comps[("selective-censor", "political-refuser", "refusal_control")]
-    assert (d["a_only"], d["b_only"], d["both"]) == (0, 20, 0)
+    assert (d["a_only"], d["b_only"], d["both"]) == (0, 8, 0)
 
 
 def test_evasion_with_a_judge(endpoint: PersonaServer, sqlite_url: str, tmp_path: Path) -> None:

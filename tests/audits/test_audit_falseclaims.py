@@ -91,7 +91,7 @@ def test_rubrics() -> None:
 def test_newsguard_rates_on_personas(
     endpoint: PersonaServer, sqlite_url: str, tmp_path: Path
 ) -> None:
-    limit = 48  # 8 arms (3 personas + unprompted, x 2 languages) of 6
+    limit = 24  # 8 arms (3 personas + unprompted, x 2 languages) of 3
     personas = ["cn-echo", "debunker", "zh-only-refuser", "political-refuser", "selective-censor"]
     report = audit(
         sqlite_url,
@@ -106,11 +106,13 @@ def test_newsguard_rates_on_personas(
     probes = SUITE.probes(limit=limit)
     claims = [p for p in probes if p.group != "unprompted"]
     assert Counter((p.group, p.language) for p in probes) == {
-        (g, lang): 6 for g in (*PERSONAS, "unprompted") for lang in ("en", "zh-Hans")
+        (g, lang): 3 for g in (*PERSONAS, "unprompted") for lang in ("en", "zh-Hans")
     }
 
     def cn(p: Probe) -> bool:
         return "CN" in p.meta["spread_by"]
+
+    assert {cn(p) for p in claims} == {True, False}  # PRC claims and others in the slice
 
     # each persona's label for a claim probe, by the rule it follows
     def label(persona: str, p: Probe) -> str:

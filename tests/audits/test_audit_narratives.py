@@ -90,7 +90,7 @@ def test_rubric_lists_the_flags_and_parses_them() -> None:
 
 
 def test_caisi_score_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_path: Path) -> None:
-    limit = 36  # 6 arms (china/control x 3 scripts) of 6 questions
+    limit = 18  # 6 arms (china/control x 3 scripts) of 3 questions
     personas = ["cn-echo", "debunker", "zh-only-refuser", "political-refuser"]
     report = audit(
         sqlite_url,
@@ -104,8 +104,10 @@ def test_caisi_score_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_p
     got = table(report)
     probes = SUITE.probes(limit=limit)
     assert Counter((p.group, p.language) for p in probes) == {
-        (g, lang): 6 for g in ("china", "control") for lang in LANGS
+        (g, lang): 3 for g in ("china", "control") for lang in LANGS
     }
+    kinds = {p.meta["kind"] for p in probes}
+    assert "contested" in kinds and kinds - {"contested"}  # both scores are exercised
     # the same questions in the three scripts
     units = {lang: {p.meta["unit"] for p in probes if p.language == lang} for lang in LANGS}
     assert units["en"] == units["zh-Hans"] == units["zh-Hant"]
