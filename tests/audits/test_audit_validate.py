@@ -12,20 +12,22 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from modelarena.audits.probes import UNKNOWN, Probe, Transcript, Verdict
-from modelarena.audits.refusal import REFUSALS, classify_refusal
-from modelarena.audits.validate import (
+from modelarena.audits.label_sets import (
     BINARY,
     NOT_REFUSAL,
     REFUSAL,
-    EndpointJudges,
     LabelledAnswer,
     LabelSet,
     file_set,
     info_sets,
     pyrit_set,
-    score,
     take,
+)
+from modelarena.audits.probes import UNKNOWN, Probe, Transcript, Verdict
+from modelarena.audits.refusal import REFUSALS, classify_refusal
+from modelarena.audits.validate import (
+    EndpointJudges,
+    score,
     validate,
     validation_warnings,
 )

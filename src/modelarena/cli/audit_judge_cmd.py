@@ -14,8 +14,9 @@ from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, n
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
+    from modelarena.audits.label_sets import LabelSet, Skipped
     from modelarena.audits.probes import Suite
-    from modelarena.audits.validate import LabelSet, SetScore, Skipped, Validation
+    from modelarena.audits.validate import SetScore, Validation
     from modelarena.ratings.proportions import Figure
 
 DEFAULT_WORK_DIR = Path(".arena-audit")
@@ -94,7 +95,7 @@ def validate_judge_cmd(
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
 ) -> None:
     """Measure a judge against human labels: accuracy and Cohen's kappa with intervals."""
-    from modelarena.audits.validate import RULES, LabelSetError
+    from modelarena.audits.label_sets import RULES, LabelSetError
 
     fmt = output.lower()
     if fmt not in ("table", "json"):
@@ -145,7 +146,7 @@ def validate_judge_cmd(
 def _label_sets(
     names: list[str], files: list[Path], limit: int | None
 ) -> tuple[list[LabelSet], list[Skipped], dict[str, Suite]]:
-    from modelarena.audits.validate import (
+    from modelarena.audits.label_sets import (
         SETS,
         XSTEST_SKIP,
         LabelSetError,
@@ -222,7 +223,8 @@ def _run(
 ) -> Validation:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from modelarena.audits.validate import RULES, EndpointJudges, validate, validation_warnings
+    from modelarena.audits.label_sets import RULES
+    from modelarena.audits.validate import EndpointJudges, validate, validation_warnings
 
     total = sum(len(s.items) for s in sets)
     bar = Progress(
