@@ -61,11 +61,7 @@ def _sources(store: Store, source: str) -> list[str]:
 
 
 def _passes(info: Any, f: LeaderboardFilters) -> bool:
-    if f.open_weights is not None and info.open_weights is not f.open_weights:
-        return False
-    if f.countries and (info.country or "").upper() not in {c.upper() for c in f.countries}:
-        return False
-    return not (f.license_classes and info.license_class not in f.license_classes)
+    return f.admits(info)
 
 
 def comparable_counts(cells: PairCells) -> tuple[ratings.PairCounts, list[str], list[str]]:

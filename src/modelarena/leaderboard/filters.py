@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from modelarena.store import HUMAN
 
@@ -103,6 +103,18 @@ class LeaderboardFilters:
             weighted=_flag("weighted", raw.get("weighted")) or False,
             ties=ties,  # type: ignore[arg-type]
         )
+
+    def admits(self, info: Any) -> bool:
+        """Whether a model passes the display filters (open weights, country, licence
+        class), from its catalog facts (an ``arena.ModelInfo``-like object): the one rule
+        the leaderboard and the audits page apply."""
+        if self.open_weights is not None and info.open_weights is not self.open_weights:
+            return False
+        if self.countries and (info.country or "").upper() not in {
+            c.upper() for c in self.countries
+        }:
+            return False
+        return not (self.license_classes and info.license_class not in self.license_classes)
 
     def describe(self) -> str:
         parts = [f"source={self.source}"]

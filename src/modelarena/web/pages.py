@@ -13,6 +13,7 @@ from modelarena.battles.categories import CATEGORIES
 from modelarena.catalog import LICENSE_CLASSES
 from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store import BattleNotFound
+from modelarena.web.audit_views import AuditColumnError, audit_card, leaderboard_audits
 from modelarena.web.boards import FilterError, filters_query, opponent_record, parse_filters
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.security import Session, page_csp
@@ -110,6 +111,15 @@ async def leaderboard_page(request: Request, ctx: Ctx) -> Response:
     except FilterError as exc:
         filters, error = LeaderboardFilters(), str(exc)
     payload = await ctx.boards.payload(ctx.arena, filters)  # the API's cache
+    # audit columns on request (?audit=suite.metric,...): beside the ratings, not in them
+    audit_query = (request.query_params.get("audit") or "").strip()
+    audits = None
+    if audit_query:
+        results = ctx.arena.store.audit_results
+        try:
+            audits = await anyio.to_thread.run_sync(leaderboard_audits, results, audit_query)
+        except AuditColumnError as exc:
+            error, audit_query = error or str(exc), ""
     countries = sorted(
         {c for m in ctx.arena.contestants if (c := ctx.arena.model_info(m).country)}
         | {r["country"] for r in payload["rows"] if r["country"]}
@@ -126,6 +136,8 @@ async def leaderboard_page(request: Request, ctx: Ctx) -> Response:
             "categories": _categories(),
             "license_classes": LICENSE_CLASSES,
             "countries": countries,
+            "audits": audits,
+            "audit_query": audit_query,
         },
     )
 
@@ -166,6 +178,7 @@ async def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
         return battles
 
     battles = await anyio.to_thread.run_sync(example_battles)
+    audits = await anyio.to_thread.run_sync(audit_card, arena.store.audit_results, model_id)
     return await _render_in_thread(
         request,
         "model.html",
@@ -181,6 +194,7 @@ async def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
             "record": opponent_record(board, model_id, lambda m: arena.model_info(m).display_name),
             "battles": battles,
             "model_id": model_id,
+            "audits": audits,
         },
     )
 

@@ -5,6 +5,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var board = A.readJSON("board-data");
   var query = A.readJSON("board-query") || {};
+  var audits = A.readJSON("board-audits"); // audit columns, only when the URL asks (?audit=)
   var previous = {};
 
   // Filters live in the URL: changing one reloads the page with the new, shareable query.
@@ -69,13 +70,30 @@
         A.el("td", { class: "col-weights" }, [r.open_weights === null ? "—" : A.el("span", { class: "pill " + (r.open_weights ? "pill-open" : "pill-closed"), text: r.open_weights ? "open" : "closed" })]),
         A.el("td", { class: "col-licence", text: r.license || "—" }),
         A.el("td", { class: "col-price", text: A.price(r.price_input_per_m, r.price_output_per_m) })
-      ]);
+      ].concat(auditCells(r.model)));
       return tr;
     });
     body.replaceChildren.apply(body, trs);
     $("board-empty").hidden = rows.length > 0;
     previous = {};
     rows.forEach(function (r) { previous[r.model] = r.votes; });
+  }
+
+  // One cell per audit column: the figure (a link to its transcripts), interval and n, badge;
+  // "tools unsupported" and "n/a" say why (never a number that looks safe).
+  function auditCells(model) {
+    if (!audits) return [];
+    var cells = audits.cells[model] || [];
+    return audits.columns.map(function (c, i) {
+      var f = cells[i];
+      if (!f || f.state === "missing") return A.el("td", { class: "col-audit faint", title: "not audited", text: "—" });
+      if (f.state === "unsupported") return A.el("td", { class: "col-audit" }, [A.el("span", { class: "pill pill-warn", title: f.why, text: "tools unsupported" })]);
+      if (f.state === "na") return A.el("td", { class: "col-audit fig-na", title: f.why, text: "n/a" });
+      return A.el("td", { class: "col-audit fig-cell" }, [
+        A.el("a", { class: "fig", href: f.link, title: f.full, text: f.text }),
+        A.el("span", { class: "fig-sub", text: f.sub }),
+        f.badge ? A.el("span", { class: "badge badge-" + f.badge.tone, title: f.badge.title, text: f.badge.label }) : null]);
+    });
   }
 
   function renderForest(rows) {
