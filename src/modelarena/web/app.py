@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimiter
-from modelarena.web import api, audits_pages, designs, landscape_pages, pages
+from modelarena.web import api, audits_pages, designs, landscape_pages, pages, tournament_pages
 from modelarena.web.context import WebContext
 from modelarena.web.errors import install_error_handlers
 from modelarena.web.proxy import ForwardedFor
@@ -95,6 +95,7 @@ def create_app(
     app.include_router(designs.router)
     app.include_router(audits_pages.router)
     app.include_router(landscape_pages.router)
+    app.include_router(tournament_pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
     app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure)
