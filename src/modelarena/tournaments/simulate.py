@@ -49,7 +49,7 @@ class SessionModel:
     session_share: float = 0.0  # rs: share of W's variance from the session (prompt)
     voter_share: float = 0.0  # rv: share from the voter's taste
     left_bias: float = 0.0  # rating points added to the left side (position bias)
-    first_bias: float = 0.0  # rating points for the answers of the first match shown
+    first_bias: float = 0.0  # rating points, in later matches, for the answers seen first
     sessions_per_voter: int = 1
 
 
@@ -73,8 +73,8 @@ def simulate_tournaments(
     model indices (default: uniformly). ``policy``: ``bracket`` is this arena's
     (:mod:`.bracket`, drawn before any answer exists); ``first_finished`` shows the two
     models that finish first as the first match, fastest on the left, as a design that
-    streams "the first two to finish" would. ``finish_time``: mean seconds per model
-    (exponential), used by ``first_finished`` only: the bracket never sees it."""
+    streams "the first two to finish" would. ``finish_time``: typical seconds per model
+    (log-normal spread 0.3), used by ``first_finished`` only: the bracket never sees it."""
     b = behaviour or SessionModel()
     rng = np.random.default_rng(seed)
     coin = random.Random(seed)
@@ -96,7 +96,7 @@ def simulate_tournaments(
             slots = bracket.draw_slots([str(m) for m in models], coin)
             slot_models = [int(x) for x in slots]
         elif policy == FIRST_FINISHED:
-            finish = rng.exponential(times[models])
+            finish = times[models] * rng.lognormal(0.0, 0.3, size=4)
             slot_models = [models[i] for i in np.argsort(finish)]
         else:
             raise ValueError(f"unknown policy {policy!r}")
@@ -124,8 +124,7 @@ def _session(
     def play(p: Pairing) -> str:
         x, y = slot_models[p.slot_a], slot_models[p.slot_b]
         diff = ratings[x] - ratings[y] + b.left_bias
-        if p.position == 0:
-            diff += b.first_bias * ((x in first_pair) - (y in first_pair))
+        diff += b.first_bias * ((x in first_pair) - (y in first_pair))
         pa, pb = _probabilities(float(diff), b.tie_rate)
         w = (
             math.sqrt(rs) * (prompt[x] - prompt[y]) / math.sqrt(2)
