@@ -34,7 +34,7 @@ import numpy as np
 
 from modelarena.landscape.hub_snapshot import Lineage, SnapshotError, open_snapshot, source_sql
 from modelarena.landscape.orgs import REGIONS, OrgMap, default_org_map
-from modelarena.landscape.shares import DEFAULT_REPS, bootstrap_shares
+from modelarena.landscape.shares import DEFAULT_REPS, bootstrap_shares, distinct_values
 
 KINDS = ("finetune+adapter", "quantized", "merge", "unspecified")
 _KIND_SQL = """CASE WHEN relation IN ('finetune', 'adapter') THEN 0
@@ -219,8 +219,9 @@ class _Computer:
             reps=self.reps,
             seed=self.seed,
         )
-        pairs = np.unique(np.stack([panel, rid]), axis=1) if len(rid) else np.zeros((2, 0), int)
-        distinct = np.bincount(pairs[0], minlength=panels)
+        span = int(rid.max()) + 1 if len(rid) else 1
+        pairs = distinct_values(panel * span + rid)  # distinct (panel, model)
+        distinct = np.bincount(pairs // span, minlength=panels)
         out = []
         for p in range(panels):
             cells = []

@@ -71,7 +71,7 @@ def bootstrap_shares(
         shares = totals / totals.sum(axis=1, keepdims=True)
     nonzero = value != 0
     span = int(model.max()) + 1 if len(model) else 1
-    pairs = _distinct(cell[nonzero] * span + model[nonzero])  # distinct (cell, model)
+    pairs = distinct_values(cell[nonzero] * span + model[nonzero])  # distinct (cell, model)
     counted = np.bincount(pairs // span, minlength=size)
     models = counted.reshape(panels, categories).astype(np.int64)
     lower = np.full((panels, categories), np.nan)
@@ -106,7 +106,7 @@ def bootstrap_shares(
     return Shares(totals, shares, lower, upper, models, reps)
 
 
-def _distinct(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def distinct_values(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Sorted distinct values (a sort: numpy's hash-based unique is far slower here)."""
     ordered = np.sort(values)
     keep = np.ones(len(ordered), bool)
@@ -154,4 +154,4 @@ def _percentiles(
     return out[0], out[1]
 
 
-__all__ = ["DEFAULT_REPS", "Shares", "bootstrap_shares"]
+__all__ = ["DEFAULT_REPS", "Shares", "bootstrap_shares", "distinct_values"]
