@@ -26,6 +26,10 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import cookie_parser
 
+# The policy and headers of every generated document live with the sandbox's document
+# (battles/design_sandbox.py), which the browser checks serve too; re-exported here.
+from modelarena.battles.design_sandbox import DESIGN_CSP as DESIGN_CSP
+from modelarena.battles.design_sandbox import DESIGN_HEADERS as DESIGN_HEADERS
 from modelarena.store.engine import sqlite_file
 
 log = logging.getLogger(__name__)
@@ -60,30 +64,6 @@ _BASE_CSP = {
     "base-uri": "'none'",
     "form-action": "'self'",
     "frame-ancestors": "'none'",
-}
-
-# The policy of every generated document, in its response header and again in a <meta>
-# first in its head: no request of any kind, inline code only, and every HTML string a
-# script hands to the DOM goes through the design guard's Trusted Types policy (the only
-# one allowed), which keeps nested frames out.
-DESIGN_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; "
-    "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; media-src data: blob:; "
-    "connect-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; "
-    "object-src 'none'; manifest-src 'none'; form-action 'none'; base-uri 'none'; "
-    "require-trusted-types-for 'script'; trusted-types default"
-)
-
-# The response headers of a generated document (directives a <meta> cannot carry: the
-# document is sandboxed even when opened on its own, and only our pages may frame it).
-# ``Connection-Allowlist: ()`` (an empty list; Chromium) also refuses WebRTC's STUN and
-# TURN servers, DNS and preconnects, in the document and every frame it could make.
-DESIGN_HEADERS = {
-    "content-security-policy": DESIGN_CSP + "; sandbox allow-scripts; frame-ancestors 'self'",
-    "connection-allowlist": "()",
-    "x-frame-options": "SAMEORIGIN",
-    "cache-control": "no-store",
-    "vary": "Cookie",
 }
 
 

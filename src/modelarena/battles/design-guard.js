@@ -1,11 +1,11 @@
-// Runs first in every generated design (inlined by modelarena.web.render, ahead of the
+// Runs first in every generated design (inlined by modelarena.battles.design_sandbox, ahead of the
 // model's code), in the one realm the design gets. The policy headers stop requests; this
 // closes what they do not cover: WebRTC (no CSP directive reaches it) and any second realm
 // (a nested frame) where fresh WebRTC constructors would wait.
 (function () {
   "use strict";
   var W = window;
-  // Elements that make a nested browsing context (the list is filled in by render.py, which
+  // Elements that make a nested browsing context (the list is filled in by design_sandbox.py, which
   // applies the same rule to the document itself). Tag names take no character references,
   // so "<" + name + (whitespace, "/" or ">") is the only spelling the parser accepts.
   var TAGS = "__FRAME_TAGS__";
