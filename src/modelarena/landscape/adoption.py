@@ -427,7 +427,9 @@ def adoption_figures(
         _register_orgs(con, org_map or default_org_map())
         con.execute(
             f"""CREATE TEMP TABLE sel AS
-                SELECT row_number() OVER () - 1 AS rid, * FROM models WHERE {filters.where()}"""
+                SELECT row_number() OVER () - 1 AS rid,
+                       * EXCLUDE (id, parents, parents_as_written, lineage_source)
+                FROM models WHERE {filters.where()}"""
         )
         calc = _Computer(con, filters, reps, seed, top)
         report = AdoptionReport(
