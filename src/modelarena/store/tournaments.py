@@ -166,6 +166,20 @@ class Tournaments:
         with self.engine.begin() as conn:
             return bool(conn.execute(query.values(**values)).rowcount == 1)
 
+    def has_votes(self, sources: Sequence[str], categories: Sequence[str] | None = None) -> bool:
+        """Whether any counted vote of ``sources`` (and ``categories``) is a tournament's.
+        Walks the matches (none on a board without tournaments), not the votes."""
+        vote = select(votes.c.id).where(
+            votes.c.battle_id == tournament_matches.c.battle_id,
+            votes.c.counted.is_(True),
+            votes.c.source.in_(list(sources)),
+        )
+        if categories:
+            vote = vote.where(votes.c.category.in_(list(categories)))
+        query = select(tournament_matches.c.id).where(vote.exists()).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def clustered_votes(
         self, sources: Sequence[str], categories: Sequence[str] | None = None
     ) -> ClusteredVotes:
