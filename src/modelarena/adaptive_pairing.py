@@ -13,19 +13,24 @@ from collections.abc import Sequence
 import numpy as np
 
 from modelarena import ratings
-from modelarena.store import Store
+from modelarena.store import HUMAN, Store
 
 
 def adaptive_pair_matrix(
-    store: Store, models: Sequence[str], excluded: frozenset[str] = frozenset()
+    store: Store,
+    models: Sequence[str],
+    excluded: frozenset[str] = frozenset(),
+    *,
+    sources: Sequence[str] = (HUMAN,),
 ) -> dict[tuple[str, str], float]:
-    """Probability of each unordered pair {a, b} (keyed a < b by position in ``models``)."""
+    """Probability of each unordered pair {a, b} (keyed a < b by position in ``models``),
+    from the votes of ``sources`` (a campaign pairs on its own votes)."""
     n = len(models)
     index = {m: i for i, m in enumerate(models)}
     rating = np.full(n, np.nan)
     cov = np.full((n, n), np.nan)
     votes = np.zeros(n)
-    cells = store.pair_cells()
+    cells = store.pair_cells(sources=sources)
     keep = [
         k
         for k in range(len(cells.a))

@@ -21,6 +21,8 @@ import numpy as np
 from modelarena import ratings
 from modelarena.leaderboard.filters import LeaderboardFilters
 from modelarena.leaderboard.rows import Headline, LeaderboardRow, headline
+from modelarena.ratings.clustered import clustered_intervals
+from modelarena.ratings.intervals import intervals_from_se
 from modelarena.store import PairCells, Store
 
 Info = Callable[[str], Any]  # model id -> ModelInfo-like object (see arena.ModelInfo)
@@ -106,6 +108,7 @@ class FitKey:
 
     sources: tuple[str, ...]
     categories: tuple[str, ...]
+    languages: tuple[str, ...]
     style_control: bool
     intervals: str
     weighted: bool
@@ -150,10 +153,11 @@ def fit_inputs(store: Store, filters: LeaderboardFilters) -> tuple[FitKey, PairC
     the pair-count cache, not the votes)."""
     f = filters
     sources = _sources(store, f.source)
-    cells = store.pair_cells(sources=sources, categories=list(f.categories) or None)
+    cells = read_cells(store, sources, list(f.categories) or None, f.languages)
     key = FitKey(
         sources=tuple(sorted(sources)),
         categories=tuple(sorted(f.categories)),
+        languages=tuple(sorted(f.languages)),
         style_control=f.style_control,
         intervals=f.intervals,
         weighted=f.weighted,
@@ -161,6 +165,18 @@ def fit_inputs(store: Store, filters: LeaderboardFilters) -> tuple[FitKey, PairC
         votes=votes_digest(cells) + _vote_log_marker(store, f),
     )
     return key, cells
+
+
+def read_cells(
+    store: Store, sources: list[str], categories: list[str] | None, languages: tuple[str, ...]
+) -> PairCells:
+    """The counted votes per pair: from the pair-count cache, or, cut by the battles'
+    languages (which the cache does not hold), from the votes."""
+    if languages:
+        return store.campaigns.pair_cells(
+            sources=sources, categories=categories, languages=languages
+        )
+    return store.pair_cells(sources=sources, categories=categories)
 
 
 def _vote_log_marker(store: Store, f: LeaderboardFilters) -> str:
@@ -183,7 +199,7 @@ def fit_board(
     sources = _sources(store, f.source)
     categories = list(f.categories) or None
     if cells is None:
-        cells = store.pair_cells(sources=sources, categories=categories)
+        cells = read_cells(store, sources, categories, f.languages)
     tie_text = "as half a win" if f.ties == "half" else "Davidson"
     method = f"Bradley-Terry MLE, {f.intervals} 95% CI, ties {tie_text}"
     if not cells.models:
@@ -244,6 +260,9 @@ def fit_board(
             iv = ratings.bootstrap_intervals(counts, ties=f.ties)
         else:
             iv = ratings.sandwich_intervals(counts, fit)
+            if not f.weighted and store.tournaments.has_votes(sources, categories):
+                iv = clustered(store, sources, categories, counts, fit, models, iv)
+                method = f"Bradley-Terry MLE, {iv.method} 95% CI, ties {tie_text}"
         values, lower, upper = fit.ratings, iv.lower, iv.upper
 
     n = len(models)
@@ -269,6 +288,34 @@ def fit_board(
         total_votes=int(total.sum()),
         counts=counts if fit is not None else None,
         bt=fit,
+    )
+
+
+def clustered(
+    store: Store,
+    sources: list[str],
+    categories: list[str] | None,
+    counts: ratings.PairCounts,
+    fit: ratings.BTFit,
+    models: list[str],
+    plain: ratings.Intervals,
+) -> ratings.Intervals:
+    """A board with tournament votes: the four votes of a session, and a voter's votes,
+    are not independent. Each model's interval is the wider of the plain sandwich and the
+    two-way cluster-robust one (by session and voter, docs/statistics.md "Tournaments"),
+    so clustering only ever widens it; boards without tournaments keep the plain one."""
+    cv = store.tournaments.clustered_votes(sources, categories)
+    index = {m: i for i, m in enumerate(models)}
+    to_new = np.array([index.get(m, -1) for m in cv.models] or [-1], dtype=np.int64)
+    a, b = to_new[cv.model_a], to_new[cv.model_b]
+    keep = (a >= 0) & (b >= 0)
+    robust = clustered_intervals(
+        counts, fit, a[keep], b[keep], cv.outcome[keep],
+        sessions=cv.session[keep], voters=cv.voter[keep], level=plain.level,
+    )  # fmt: skip
+    se = np.maximum(plain.se, robust.se)
+    return intervals_from_se(
+        fit.ratings, se, plain.level, "sandwich clustered by session and voter"
     )
 
 

@@ -15,7 +15,9 @@ class FilterError(ValueError):
 
 
 # Filters anyone may set (the web page and API): each costs at most one fit.
-PUBLIC_FILTERS = ("open", "country", "license", "category", "min_votes", "style", "source")
+PUBLIC_FILTERS = (
+    "open", "country", "license", "category", "language", "min_votes", "style", "source"
+)  # fmt: skip
 # Also for the operator (the CLI): these refit many times or change the method.
 ALL_FILTERS = (*PUBLIC_FILTERS, "intervals", "weighted", "ties")
 
@@ -48,6 +50,7 @@ class LeaderboardFilters:
     countries: tuple[str, ...] = ()
     license_classes: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # battles' detected languages (ISO 639-1 codes)
     source: str = HUMAN  # "human", "judge:<model>", or "judge" for every judge
     min_votes: int = 0
     style_control: bool = False
@@ -64,9 +67,11 @@ class LeaderboardFilters:
         Keys (the URL's query parameters): ``open`` (true: open weights only, false: closed
         only), ``country`` (comma list of ISO codes), ``license`` (comma list of licence
         classes), ``category`` (comma list), ``min_votes``, ``style`` (style control),
-        ``source`` (``human``, ``judge`` or ``judge:<model>``); with ``allow=ALL_FILTERS``
-        also ``intervals`` (sandwich or bootstrap), ``weighted`` and ``ties`` (half or
-        davidson). Other keys are ignored. FilterError names a bad value and the choices.
+        ``source`` (``human``, ``judge`` or ``judge:<model>``), ``language`` (comma list of
+        ISO 639-1 codes such as ``zh``: battles whose prompt is in that language); with
+        ``allow=ALL_FILTERS`` also ``intervals`` (sandwich or bootstrap), ``weighted`` and
+        ``ties`` (half or davidson). Other keys are ignored. FilterError names a bad value
+        and the choices.
         """
         from modelarena.battles.categories import CATEGORY_IDS
         from modelarena.catalog import LICENSE_CLASSES
@@ -82,6 +87,10 @@ class LeaderboardFilters:
         categories = _items(raw.get("category"))
         for value in categories:
             _choice("category", value, CATEGORY_IDS, "")
+        languages = tuple(x.lower() for x in _items(raw.get("language")))
+        bad = [x for x in languages if not re.fullmatch(r"[a-z]{2,3}", x)]
+        if bad:
+            raise FilterError(f"language must be an ISO 639-1 code such as zh, got {bad[0]!r}")
         text = (raw.get("min_votes") or "").strip() or "0"
         if not text.isdigit():
             raise FilterError(f"min_votes must be a whole number >= 0, got {text!r}")
@@ -91,16 +100,21 @@ class LeaderboardFilters:
         methods = ("sandwich", "bootstrap")
         intervals = _choice("intervals", raw.get("intervals"), methods, "sandwich")
         ties = _choice("ties", raw.get("ties"), ("half", "davidson"), "half")
+        style = _flag("style", raw.get("style")) or False
+        weighted = _flag("weighted", raw.get("weighted")) or False
+        if languages and (style or weighted):
+            raise FilterError("language cannot be combined with style or weighted yet; drop one")
         return cls(
             open_weights=_flag("open", raw.get("open")),
             countries=countries,
             license_classes=licenses,
             categories=categories,
+            languages=languages,
             source=source,
             min_votes=int(text),
-            style_control=_flag("style", raw.get("style")) or False,
+            style_control=style,
             intervals=intervals,  # type: ignore[arg-type]
-            weighted=_flag("weighted", raw.get("weighted")) or False,
+            weighted=weighted,
             ties=ties,  # type: ignore[arg-type]
         )
 
@@ -126,6 +140,8 @@ class LeaderboardFilters:
             parts.append("licence=" + ",".join(self.license_classes))
         if self.categories:
             parts.append("category=" + ",".join(self.categories))
+        if self.languages:
+            parts.append("language=" + ",".join(self.languages))
         if self.min_votes:
             parts.append(f"min votes={self.min_votes}")
         if self.style_control:

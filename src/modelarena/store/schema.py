@@ -48,6 +48,8 @@ battles = Table(
     # when the turn being generated (status pending) began: a turn pending for longer than
     # its models' time limit was lost (a crashed process) and is marked failed
     Column("turn_started_at", DateTime(timezone=True), nullable=True),
+    # the first prompt's language (ISO 639-1, "und" when unknown): a board can be cut by it
+    Column("language", String(16), nullable=True),
 )
 Index("ix_battles_created_at", battles.c.created_at)
 Index("ix_battles_prompt_hash", battles.c.prompt_hash)

@@ -216,6 +216,8 @@ def filters_query(f: LeaderboardFilters) -> dict[str, str]:
         q["license"] = ",".join(f.license_classes)
     if f.categories:
         q["category"] = ",".join(f.categories)
+    if f.languages:
+        q["language"] = ",".join(f.languages)
     if f.min_votes:
         q["min_votes"] = str(f.min_votes)
     if f.style_control:

@@ -1,0 +1,460 @@
+"""Campaigns on an arena: create one, invite voters, serve its prompts, take their votes,
+and read its board, its progress and whether to stop.
+
+Privacy: a campaign's battles belong to an owner tag (``campaign:<id>:<session>``) that no
+public session has, so the public vote, follow-up and reveal paths refuse them; its votes
+have the source ``campaign:<id>``, so the public board (source ``human``) never counts
+them; its battles are never revealed in the store, so the public model pages never list
+them. Only a signed link (an invite, or the owner's) opens the campaign's page.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from modelarena import ratings
+from modelarena.arena import Arena, ArenaError
+from modelarena.battles.categories import UnknownCategory, get_category
+from modelarena.battles.records import Battle, Verdict, VoteRecord
+from modelarena.campaigns.power import Separation, separation, z_value
+from modelarena.campaigns.prompt_files import CampaignPrompt
+from modelarena.leaderboard.board import BoardFit, Leaderboard, fit_board, tabulate
+from modelarena.leaderboard.filters import LeaderboardFilters
+from modelarena.store import BattleNotFound, VoteRejected
+from modelarena.store.campaigns import (
+    CampaignExists,
+    CampaignNotFound,
+    CampaignRecord,
+    InviteNotFound,
+    InviteRecord,
+    PromptRecord,
+)
+
+CONFIDENCE = 0.95  # the board's intervals, and the decision's
+TOKEN_SALT = "modelarena.campaign-link"
+
+
+class CampaignError(ValueError):
+    """A refusal with a code (for the API) and a one-line message naming the fix."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a link opens: a campaign, as its owner or through an invite."""
+
+    campaign: CampaignRecord
+    invite: InviteRecord | None  # None for the owner's link
+
+    @property
+    def owner(self) -> bool:
+        return self.invite is None
+
+
+@dataclass
+class ModelProgress:
+    model: str
+    votes: int
+    width: float | None  # interval width, rating points (None: too few votes)
+    done: bool
+
+
+@dataclass
+class CampaignStatus:
+    campaign: CampaignRecord
+    board: Leaderboard
+    separation: Separation | None
+    models: list[ModelProgress]
+    target_met: bool
+    total_votes: int
+    prompts: int
+    languages: dict[str, int] = field(default_factory=dict)
+    language: str | None = None
+
+    @property
+    def stop_now(self) -> bool:
+        return self.target_met or bool(self.separation and self.separation.separated)
+
+    @property
+    def decision(self) -> str:
+        s = self.separation
+        if s is not None and s.separated:
+            return f"decided: {s.first} is ahead of {s.second} at {s.confidence:.0%} confidence"
+        if self.target_met:
+            return "target met"
+        if s is None:
+            return "not enough votes yet"
+        if s.votes_needed is None:
+            return f"{s.first} and {s.second} are level: no number of votes separates them"
+        return f"about {s.votes_needed} more votes to separate {s.first} from {s.second}"
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.campaign
+        s = self.separation
+        return {
+            "name": c.name,
+            "category": c.category,
+            "models": list(c.models),
+            "target_votes": c.target_votes,
+            "target_width": c.target_width,
+            "published": c.published,
+            "stopped": c.stopped_at is not None,
+            "prompts": self.prompts,
+            "languages": self.languages,
+            "language": self.language,
+            "total_votes": self.total_votes,
+            "target_met": self.target_met,
+            "stop_now": self.stop_now,
+            "decision": self.decision,
+            "separation": None
+            if s is None
+            else {
+                "first": s.first,
+                "second": s.second,
+                "difference": round(s.difference, 2),
+                "se": round(s.se, 2),
+                "lower": round(s.lower, 2),
+                "upper": round(s.upper, 2),
+                "confidence": s.confidence,
+                "votes": s.votes,
+                "separated": s.separated,
+                "votes_needed": s.votes_needed,
+            },
+            "progress": [
+                {"model": m.model, "votes": m.votes, "width": m.width, "done": m.done}
+                for m in self.models
+            ],
+            "board": [r.to_dict() for r in self.board.rows],
+            "method": self.board.method,
+        }
+
+
+class CampaignService:
+    """Campaigns on one arena; ``secret`` signs their links (the web's session key)."""
+
+    def __init__(self, arena: Arena, secret: str, *, rng: random.Random | None = None) -> None:
+        self.arena = arena
+        self.store = arena.store
+        self._signer = URLSafeSerializer(secret, salt=TOKEN_SALT)
+        self._rng = rng or random.Random()
+
+    # ---------------------------------------------------------------- create
+    def create(
+        self,
+        name: str,
+        prompts: Sequence[CampaignPrompt],
+        *,
+        models: Sequence[str],
+        category: str = "chat",
+        target_votes: int | None = None,
+        target_width: float | None = None,
+        owner: str = "cli",
+    ) -> CampaignRecord:
+        name = name.strip()
+        if not name or len(name) > 128 or any(ch in name for ch in "/?#"):
+            raise CampaignError("bad_name", "name the campaign with 1-128 characters, no / ? #")
+        try:
+            get_category(category)
+        except UnknownCategory as exc:
+            raise CampaignError("unknown_category", str(exc)) from None
+        chosen = list(dict.fromkeys(m.strip() for m in models if m.strip()))
+        unknown = [m for m in chosen if m not in self.arena.contestants]
+        if unknown:
+            known = ", ".join(sorted(self.arena.contestants)) or "none"
+            raise CampaignError(
+                "unknown_model",
+                f"unknown model {unknown[0]!r}; configured models: {known} (arena models list)",
+            )
+        if len(chosen) < 2:
+            raise CampaignError("bad_models", "a campaign needs at least two different models")
+        if (target_votes is None) == (target_width is None):
+            raise CampaignError(
+                "bad_target", "give one target: --target-votes N (per model) or --target-width W"
+            )
+        if target_votes is not None and target_votes < 1:
+            raise CampaignError("bad_target", "--target-votes must be at least 1")
+        if target_width is not None and not (math.isfinite(target_width) and target_width > 0):
+            raise CampaignError("bad_target", "--target-width must be a positive number of points")
+        for i, p in enumerate(prompts, start=1):
+            try:
+                self.arena.validate_prompt(p.text)
+            except ArenaError as exc:
+                raise CampaignError(exc.code, f"prompt {i}: {exc}") from None
+        if not prompts:
+            raise CampaignError("no_prompts", "a campaign needs at least one prompt")
+        try:
+            return self.store.campaigns.create(
+                name=name,
+                owner=owner,
+                category=category,
+                models=chosen,
+                prompts=[p.as_row() for p in prompts],
+                target_votes=target_votes,
+                target_width=target_width,
+            )
+        except CampaignExists as exc:
+            raise CampaignError("campaign_exists", str(exc)) from None
+
+    def get(self, name: str) -> CampaignRecord:
+        try:
+            return self.store.campaigns.get(name)
+        except CampaignNotFound as exc:
+            raise CampaignError("campaign_not_found", str(exc)) from None
+
+    # ----------------------------------------------------------------- links
+    def owner_token(self, campaign: CampaignRecord) -> str:
+        return str(self._signer.dumps({"o": campaign.id}))
+
+    def invite(
+        self, campaign: CampaignRecord, *, votes_limit: int | None, label: str | None = None
+    ) -> tuple[InviteRecord, str]:
+        if votes_limit is not None and votes_limit < 1:
+            raise CampaignError("bad_limit", "--votes-limit must be at least 1")
+        record = self.store.campaigns.add_invite(campaign.id, votes_limit=votes_limit, label=label)
+        return record, str(self._signer.dumps({"i": record.id}))
+
+    def _payload(self, token: str) -> dict[str, Any]:
+        try:
+            data = self._signer.loads(token.strip())
+        except BadSignature:
+            raise CampaignError(
+                "bad_link", "this campaign link is not valid; ask its owner for a new one"
+            ) from None
+        if not isinstance(data, dict):
+            raise CampaignError("bad_link", "this campaign link is not valid")
+        return data
+
+    def revoke(self, token: str) -> InviteRecord:
+        """Revoke the invite a link (or a bare invite id) names."""
+        data = self._payload(token) if "." in token else {"i": token.strip()}
+        invite_id = data.get("i")
+        if not isinstance(invite_id, str):
+            raise CampaignError(
+                "bad_link", "that is an owner link, not an invite: nothing to revoke"
+            )
+        try:
+            self.store.campaigns.revoke(invite_id)
+            return self.store.campaigns.invite(invite_id)
+        except InviteNotFound:
+            raise CampaignError("invite_not_found", f"no invite {invite_id!r}") from None
+
+    def access(self, token: str) -> Access:
+        """The campaign a link opens. Raises :class:`CampaignError` (``bad_link``,
+        ``revoked``)."""
+        data = self._payload(token)
+        try:
+            if isinstance(data.get("o"), str):
+                return Access(self.store.campaigns.get(data["o"]), None)
+            invite = self.store.campaigns.invite(str(data.get("i")))
+            campaign = self.store.campaigns.get(invite.campaign_id)
+        except (CampaignNotFound, InviteNotFound):
+            raise CampaignError("bad_link", "this campaign no longer exists") from None
+        if invite.revoked_at is not None:
+            raise CampaignError("revoked", "this invite link was revoked by the campaign's owner")
+        return Access(campaign, invite)
+
+    # ------------------------------------------------------------ the voting
+    @staticmethod
+    def battle_owner(campaign: CampaignRecord, voter: str) -> str:
+        """The session tag of a campaign battle: no public session has it."""
+        return f"campaign:{campaign.id}:{voter}"[:64]
+
+    def votes_left(self, access: Access) -> int | None:
+        """Votes this invite may still cast (None: no limit)."""
+        invite = access.invite
+        if invite is None or invite.votes_limit is None:
+            return None
+        used = self.store.campaigns.votes_by(access.campaign.id, invite_id=invite.id)
+        return max(invite.votes_limit - used, 0)
+
+    def _check_open(self, access: Access) -> None:
+        if access.campaign.stopped_at is not None:
+            raise CampaignError("campaign_stopped", "this campaign is stopped: thank you")
+        if self.votes_left(access) == 0:
+            raise CampaignError("vote_limit", "this invite link has used all its votes")
+
+    def next_battle(self, access: Access, voter: str) -> tuple[Battle, PromptRecord]:
+        """The battle to show ``voter``: the one served and not voted yet, else a new one on
+        the prompt and pair that fill the gaps first (no answers yet: see generate)."""
+        self._check_open(access)
+        c = access.campaign
+        prompts = {p.id: p for p in self.store.campaigns.prompts(c.id)}
+        for served in self.store.campaigns.open_battles(c.id, voter):
+            return self.arena.battle(served.battle_id), prompts[served.prompt_id]
+        prompt, a, b = self.choose(c, voter, list(prompts.values()))
+        if self._rng.random() < 0.5:
+            a, b = b, a
+        battle = self.arena.start_battle(
+            c.category, prompt.prompt, session_id=self.battle_owner(c, voter), models=[a, b]
+        )
+        self.store.campaigns.link_battle(
+            battle.id,
+            campaign_id=c.id,
+            prompt_id=prompt.id,
+            invite_id=access.invite.id if access.invite else None,
+            voter=voter,
+            language=prompt.language,
+        )
+        return battle, prompt
+
+    def choose(
+        self, campaign: CampaignRecord, voter: str, prompts: Sequence[PromptRecord]
+    ) -> tuple[PromptRecord, str, str]:
+        """The prompt and pair to serve next: the arena's adaptive pair probabilities on the
+        campaign's own votes (most information first), divided by one plus the votes that
+        prompt and pair have (fewest first); never a prompt and pair this voter saw, while
+        there are others. Ties are broken at random."""
+        from modelarena.adaptive_pairing import adaptive_pair_matrix
+
+        models = [m for m in campaign.models if m in self.arena.contestants]
+        excluded = self.arena.excluded_models()
+        active = [m for m in models if m not in excluded]
+        if len(active) < 2:
+            raise CampaignError("model_unavailable", "the campaign's models are not available")
+        matrix = adaptive_pair_matrix(
+            self.store, active, frozenset(), sources=(campaign_source(campaign),)
+        )
+        counts = self.store.campaigns.prompt_pair_votes(campaign.id)
+        seen = self.store.campaigns.voter_prompts(campaign.id, voter)
+        best: list[tuple[float, PromptRecord, str, str]] = []
+        for fresh_only in (True, False):
+            for (a, b), prob in matrix.items():
+                lo, hi = sorted((a, b))
+                for p in prompts:
+                    key = (p.id, lo, hi)
+                    if fresh_only and key in seen:
+                        continue
+                    best.append((prob / (1.0 + counts.get(key, 0)), p, a, b))
+            if best:
+                break
+        top = max(score for score, *_ in best)
+        picks = [x for x in best if x[0] >= top * (1 - 1e-9)]
+        _, prompt, a, b = self._rng.choice(picks)
+        return prompt, a, b
+
+    async def generate(self, battle_id: str, prompt: str) -> Battle:
+        """Both answers, stored (a failure fails the battle; the voter gets another)."""
+        try:
+            return await self.arena.run_turn(battle_id, prompt)
+        except ArenaError:
+            return self.arena.battle(battle_id)
+
+    async def vote(
+        self,
+        access: Access,
+        voter: str,
+        battle_id: str,
+        verdict: Verdict | str,
+        *,
+        ip_hash: str | None = None,
+    ) -> VoteRecord:
+        """The voter's vote on a battle served to them, through the arena's one vote door
+        (source ``campaign:<id>``). An answer that names its model stores the vote
+        uncounted, as the public arena does."""
+        self._check_open(access)
+        c = access.campaign
+        served = self.store.campaigns.served(c.id, battle_id)
+        if served is None:
+            raise CampaignError("not_in_campaign", "this battle is not one of the campaign's")
+        try:
+            parsed = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
+        except ValueError:
+            raise CampaignError("unknown_verdict", "use one of: a, b, tie, both_bad") from None
+        battle = self.arena.battle(battle_id)
+        reason = "identity_leak" if battle.identity_leak else None
+        try:
+            return await self.arena.avote(
+                battle_id,
+                parsed,
+                voter=voter,
+                source=campaign_source(c),
+                ip_hash=ip_hash,
+                owner=self.battle_owner(c, voter),
+                refuse_failed=True,
+                not_counted_reason=reason,
+            )
+        except VoteRejected as exc:
+            raise CampaignError(exc.code, str(exc)) from None
+        except BattleNotFound:
+            raise CampaignError("battle_not_found", "no such battle") from None
+
+    # ---------------------------------------------------------------- status
+    def status(self, campaign: CampaignRecord, *, language: str | None = None) -> CampaignStatus:
+        """The campaign's board (optionally of one language), its progress to the target
+        and the separation of its top two."""
+        source = campaign_source(campaign)
+        filters = LeaderboardFilters(source=source, languages=(language,) if language else ())
+        if language:
+            cells = self.store.campaigns.pair_cells(sources=[source], languages=[language])
+        else:
+            cells = self.store.pair_cells(sources=[source])
+        fit = fit_board(self.store, filters, cells=cells)
+        board = tabulate(fit, self.arena.model_info, filters)
+        progress, met = self._progress(campaign, fit)
+        return CampaignStatus(
+            campaign=campaign,
+            board=board,
+            separation=top_separation(fit, board),
+            models=progress,
+            target_met=met,
+            total_votes=fit.total_votes,
+            prompts=len(self.store.campaigns.prompts(campaign.id)),
+            languages=self.store.campaigns.languages(campaign.id),
+            language=language,
+        )
+
+    @staticmethod
+    def _progress(campaign: CampaignRecord, fit: BoardFit) -> tuple[list[ModelProgress], bool]:
+        index = {m: i for i, m in enumerate(fit.models)}
+        games = fit.games.sum(axis=1) if len(fit.models) else np.zeros(0)
+        out = []
+        for m in campaign.models:
+            i = index.get(m)
+            votes = int(games[i]) if i is not None else 0
+            width = None
+            if i is not None and ratings.has_interval(np.array([votes]))[0]:
+                width = round(float(fit.upper[i] - fit.lower[i]), 2)
+            if campaign.target_votes is not None:
+                done = votes >= campaign.target_votes
+            else:
+                done = width is not None and width <= (campaign.target_width or 0.0)
+            out.append(ModelProgress(m, votes, width, done))
+        return out, bool(out) and all(p.done for p in out)
+
+
+def campaign_source(campaign: CampaignRecord) -> str:
+    return campaign.source
+
+
+def top_separation(fit: BoardFit, board: Leaderboard) -> Separation | None:
+    """The top two rated models of the board and the separation of their difference,
+    with the standard error from the fit's sandwich covariance (or, for a fit without one,
+    from the two intervals, as if independent)."""
+    ranked = [r for r in board.rows if r.ci_lower is not None]
+    if len(ranked) < 2:
+        return None
+    first, second = ranked[0], ranked[1]
+    i, j = fit.models.index(first.model), fit.models.index(second.model)
+    difference = float(fit.values[i] - fit.values[j])
+    if fit.counts is not None and fit.bt is not None:
+        cov = ratings.sandwich_covariance(fit.counts, fit.bt)
+        var = float(cov[i, i] + cov[j, j] - 2 * cov[i, j])
+        se = math.sqrt(max(var, 0.0))
+    else:
+        z = z_value(CONFIDENCE)
+        se_i = float(fit.upper[i] - fit.lower[i]) / (2 * z)
+        se_j = float(fit.upper[j] - fit.lower[j]) / (2 * z)
+        se = math.hypot(se_i, se_j)
+    return separation(
+        first.model, second.model, difference, se, fit.total_votes, confidence=CONFIDENCE
+    )

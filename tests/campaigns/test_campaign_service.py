@@ -1,0 +1,144 @@
+"""Campaigns on a scripted arena: creating, serving prompts that fill the gaps, voting
+through invites (limits, revocation), privacy from the public board, and the status."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from scripted import scripted_arena
+
+from modelarena.arena import Arena
+from modelarena.campaigns import CampaignError, CampaignPrompt, CampaignService
+from modelarena.leaderboard.board import compute_leaderboard
+from modelarena.leaderboard.filters import LeaderboardFilters
+from modelarena.store import HUMAN
+
+MODELS = ("deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct")
+PROMPTS = [
+    CampaignPrompt("Summarise this support ticket: the printer is offline.", "en"),
+    CampaignPrompt("用一句话介绍你们的退货政策。", "zh"),
+    CampaignPrompt("Write a subject line for a launch email.", "en"),
+]
+
+
+@pytest.fixture
+def arena(tmp_path: Path) -> Arena:
+    replies = {m: [f"An answer from a model, number {i}." for i in range(3)] for m in MODELS}
+    return scripted_arena(f"sqlite:///{tmp_path / 'c.db'}", replies)
+
+
+@pytest.fixture
+def service(arena: Arena) -> CampaignService:
+    return CampaignService(arena, "test-secret", rng=random.Random(7))
+
+
+async def _vote_once(service: CampaignService, token: str, voter: str, verdict: str = "a") -> str:
+    access = service.access(token)
+    battle, prompt = service.next_battle(access, voter)
+    await service.generate(battle.id, prompt.prompt)
+    await service.vote(access, voter, battle.id, verdict)
+    return battle.id
+
+
+def test_create_refuses_mistakes(service: CampaignService) -> None:
+    with pytest.raises(CampaignError, match="unknown model 'nope'"):
+        service.create("x", PROMPTS, models=["nope", "gpt-4o"], target_votes=5)
+    with pytest.raises(CampaignError, match="one target"):
+        service.create("x", PROMPTS, models=MODELS)
+    with pytest.raises(CampaignError, match="at least two"):
+        service.create("x", PROMPTS, models=["gpt-4o"], target_votes=5)
+    service.create("x", PROMPTS, models=MODELS, target_votes=5)
+    with pytest.raises(CampaignError, match="exists already"):
+        service.create("x", PROMPTS, models=MODELS, target_votes=5)
+
+
+async def test_serving_fills_the_gaps(service: CampaignService, arena: Arena) -> None:
+    c = service.create("fill", PROMPTS, models=MODELS, target_votes=100)
+    _, token = service.invite(c, votes_limit=None)
+    for _ in range(9):
+        await _vote_once(service, token, "v1")
+    counts = arena.store.campaigns.prompt_pair_votes(c.id)
+    # 3 prompts x 3 pairs = 9 cells, 9 votes from one voter: each cell exactly once
+    assert len(counts) == 9
+    assert set(counts.values()) == {1}
+
+
+async def test_reload_serves_the_same_battle(service: CampaignService) -> None:
+    c = service.create("reload", PROMPTS, models=MODELS, target_votes=10)
+    _, token = service.invite(c, votes_limit=None)
+    access = service.access(token)
+    first, _ = service.next_battle(access, "v1")
+    again, _ = service.next_battle(access, "v1")
+    assert first.id == again.id
+
+
+async def test_vote_limit_and_revocation(service: CampaignService) -> None:
+    c = service.create("limits", PROMPTS, models=MODELS, target_votes=10)
+    invite, token = service.invite(c, votes_limit=2)
+    await _vote_once(service, token, "v1")
+    await _vote_once(service, token, "v2")  # the limit is per link, not per voter
+    with pytest.raises(CampaignError, match="used all its votes") as exc:
+        service.next_battle(service.access(token), "v3")
+    assert exc.value.code == "vote_limit"
+    _, other = service.invite(c, votes_limit=None)
+    await _vote_once(service, other, "v3")
+    service.revoke(other)
+    with pytest.raises(CampaignError, match="revoked"):
+        service.access(other)
+    assert service.revoke(invite.id).revoked_at is not None  # by id too
+
+
+def test_forged_or_foreign_tokens(service: CampaignService, arena: Arena) -> None:
+    c = service.create("forged", PROMPTS, models=MODELS, target_votes=10)
+    _, token = service.invite(c, votes_limit=None)
+    with pytest.raises(CampaignError, match="not valid"):
+        service.access(token[:-2] + "xx")
+    other = CampaignService(arena, "another-secret")
+    with pytest.raises(CampaignError, match="not valid"):
+        other.access(token)
+
+
+async def test_campaign_votes_stay_off_the_public_board(
+    service: CampaignService, arena: Arena
+) -> None:
+    c = service.create("private", PROMPTS, models=MODELS, target_votes=10)
+    _, token = service.invite(c, votes_limit=None)
+    battle_id = await _vote_once(service, token, "v1")
+    public = compute_leaderboard(arena.store, arena.model_info, LeaderboardFilters())
+    assert public.total_votes == 0 and public.rows == []
+    assert arena.store.pair_cells(sources=[HUMAN]).models == []
+    # the public vote door refuses the battle: it belongs to the campaign's voter tag
+    from modelarena.store import VoteRejected
+
+    with pytest.raises(VoteRejected):
+        arena.vote(battle_id, "b", voter="someone", owner="someone-else-session")
+    # the battle stays anonymous in the store, so public pages never list it as revealed
+    assert arena.store.get_battle(battle_id).anonymous
+    status = service.status(c)
+    assert status.total_votes == 1
+
+
+async def test_status_reaches_the_target(arena: Arena) -> None:
+    # one model always wins, and a small target
+    service = CampaignService(arena, "s", rng=random.Random(1))
+    c = service.create("target", PROMPTS, models=MODELS[:2], target_votes=12)
+    _, token = service.invite(c, votes_limit=None)
+    status = service.status(c)
+    assert not status.stop_now and status.separation is None
+    for i in range(12):
+        access = service.access(token)
+        battle, prompt = service.next_battle(access, f"voter{i % 3}")
+        await service.generate(battle.id, prompt.prompt)
+        winner = "a" if battle.model_a == MODELS[0] else "b"
+        await service.vote(access, f"voter{i % 3}", battle.id, winner)
+    status = service.status(c)
+    assert status.target_met and status.stop_now
+    assert [p.votes for p in status.models] == [12, 12]
+    assert status.board.rows[0].model == MODELS[0]
+    zh = service.status(c, language="zh")
+    assert 0 < zh.total_votes < 12
+    with pytest.raises(CampaignError, match="stopped"):
+        arena.store.campaigns.set_stopped(c.id, True)
+        service.next_battle(service.access(token), "late")
