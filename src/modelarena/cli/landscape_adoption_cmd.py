@@ -101,7 +101,8 @@ def _print_adoption(report: AdoptionReport, fmt: str, months: bool) -> None:
         f"{lin.roots_outside:,} parents are not in the snapshot and count as roots "
         f"({100 * lin.credit_outside:.1f}% of the derivatives' credit)",
     ]
-    figures = [f for f in report.figures if months or f.name != "monthly"]
+    figures = [f for f in report.figures if f.name != "monthly"]
+    monthly = _monthly_grid(report) if months else []
     if fmt == "markdown":
         lines = [f"_{h}_  " for h in head]
         for f in figures:
@@ -122,6 +123,14 @@ def _print_adoption(report: AdoptionReport, fmt: str, months: bool) -> None:
                     f"| {label} | {_pct(s.share)} | {_interval(s.lower, s.upper)} | "
                     f"{s.models:,} | {s.value:,.0f} |"
                 )
+        for kind, grid in monthly:
+            lines += [
+                "",
+                f"### New derivatives ({kind}) per month, share by root base-model region",
+            ]
+            lines += ["", "| Month | n | " + " | ".join(REGION_COLUMNS) + " |"]
+            lines.append("|---|---|" + "---|" * len(REGION_COLUMNS))
+            lines += ["| " + " | ".join(row) + " |" for row in grid]
         typer.echo("\n".join(lines))
         return
     for h in head:
@@ -143,6 +152,44 @@ def _print_adoption(report: AdoptionReport, fmt: str, months: bool) -> None:
                 f"{s.value:,.0f}",
             )
         console.print(table)
+    for kind, grid in monthly:
+        table = Table(
+            title=f"New derivatives ({kind}) per month\n[dim]share by root base-model region, "
+            "% and 95% CI[/]"
+        )
+        for col in ("month", "n", *REGION_COLUMNS):
+            table.add_column(col, justify="left" if col == "month" else "right")
+        for row in grid:
+            table.add_row(*row)
+        console.print(table)
+
+
+REGION_COLUMNS = ("china", "us", "eu", "other", "unknown")
+
+
+def _compact(share: float, lo: float | None, hi: float | None) -> str:
+    """``36% 34-38``: a share and its 95% interval in percent, narrow enough for a grid."""
+    if share != share:
+        return "-"
+    if lo is None or hi is None:
+        return f"{100 * share:.0f}%"
+    return f"{100 * share:.0f}% {100 * lo:.0f}-{100 * hi:.0f}"
+
+
+def _monthly_grid(report: AdoptionReport) -> list[tuple[str, list[list[str]]]]:
+    """One grid per derivative kind: a row per month, a share (95% CI) per region."""
+    grids: dict[str, list[list[str]]] = {}
+    for f in report.figures:
+        if f.name != "monthly":
+            continue
+        month, kind = f.panel.split(" ", 1)
+        by = {s.label: s for s in f.rows}
+        row = [month, f"{f.total:,.1f}".removesuffix(".0")]
+        for region in REGION_COLUMNS:
+            s = by.get(region)
+            row.append("-" if s is None else _compact(s.share, s.lower, s.upper))
+        grids.setdefault(kind, []).append(row)
+    return list(grids.items())
 
 
 def adoption(
@@ -369,18 +416,19 @@ def families(
         typer.echo("\n".join(lines))
         return
     console.print(head, highlight=False)
-    table = Table()
+    table = Table(caption="downloads in millions; share among the families, % and 95% CI")
     table.add_column("month")
     for n in names:
-        table.add_column(f"{n} downloads", justify="right")
-        table.add_column(f"{n} share (95% CI)", justify="right")
+        table.add_column(f"{n} M", justify="right")
+        table.add_column(f"{n} share", justify="right")
         table.add_column(f"{n} models", justify="right")
     for m in report.months:
         cells = []
         for n in names:
+            share = m.share[n]
             cells += [
-                f"{m.downloads[n]:,.0f}",
-                f"{_pct(m.share[n])} ({_interval(m.lower[n], m.upper[n])})",
+                f"{m.downloads[n] / 1e6:,.1f}",
+                "-" if share is None else _compact(share, m.lower[n], m.upper[n]),
                 str(m.models[n]),
             ]
         table.add_row(f"{m.month} ({m.days} d)", *cells)

@@ -14,11 +14,11 @@ Figures (docs/landscape.md, "Adoption"), each with its window, filters and scope
 
 Downloads are the snapshot's counters: ``downloads`` (the 30 days before the snapshot),
 ``downloadsAllTime``, or, given an earlier ``baseline`` snapshot, the difference of the
-all-time counters (the downloads between the two snapshots: any window a year of weekly dumps
-allows), or
-``downloadsAllTime``. A share comes with its n (models, downloads) and a 95% bootstrap
-interval over models. The shared data are samples: a figure says ``scope: sample`` unless
-the snapshot is declared the whole Hub, and a sample's share is never a Hub-wide figure.
+all-time counters (the downloads between the two snapshots). A share comes with its n
+(models, downloads) and a 95% bootstrap interval over models (none for a figure of fewer than
+ten models, as everywhere). The shared data are samples: a figure says ``scope: sample``
+unless the snapshot is declared the whole Hub, and a sample's share is never a Hub-wide
+figure.
 
 ``adoption_section`` is the entry point for the HTML report (landscape/report.py).
 """
@@ -35,6 +35,7 @@ import numpy as np
 from modelarena.landscape.hub_snapshot import Lineage, SnapshotError, open_snapshot, source_sql
 from modelarena.landscape.orgs import REGIONS, OrgMap, default_org_map
 from modelarena.landscape.shares import DEFAULT_REPS, bootstrap_shares, distinct_values
+from modelarena.ratings import MIN_INTERVAL_VOTES
 
 KINDS = ("finetune+adapter", "quantized", "merge", "unspecified")
 _KIND_SQL = """CASE WHEN relation IN ('finetune', 'adapter') THEN 0
@@ -227,6 +228,8 @@ class _Computer:
             cells = []
             for c, label in enumerate(labels):
                 lo, hi = result.lower[p, c], result.upper[p, c]
+                if distinct[p] < MIN_INTERVAL_VOTES:  # decision 0007: none below ten
+                    lo = hi = np.nan
                 cells.append(
                     Share(
                         label=label,

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from modelarena.landscape.shares import DEFAULT_REPS, bootstrap_shares
+from modelarena.ratings import MIN_INTERVAL_VOTES
 
 DEFAULT_FAMILIES = {"Qwen": r"(?i)^qwen/", "Llama": r"(?i)^meta-llama/"}
 
@@ -192,9 +193,13 @@ def family_trajectories(
         unmatched_models=int((family_of < 0).sum()),
     )
     for m, key in enumerate(month_keys):
+        few = sum(int(shares.models[m, f]) for f in range(len(names))) < MIN_INTERVAL_VOTES
 
         def val(a: np.ndarray, f: int, m: int = m) -> float | None:
             return None if np.isnan(a[m, f]) else float(a[m, f])
+
+        def bound(a: np.ndarray, f: int, m: int = m, few: bool = few) -> float | None:
+            return None if few else val(a, f, m)  # decision 0007: no interval below ten
 
         report.months.append(
             FamilyMonth(
@@ -203,8 +208,8 @@ def family_trajectories(
                 downloads={n: float(shares.totals[m, f]) for f, n in enumerate(names)},
                 models={n: int(shares.models[m, f]) for f, n in enumerate(names)},
                 share={n: val(shares.shares, f) for f, n in enumerate(names)},
-                lower={n: val(shares.lower, f) for f, n in enumerate(names)},
-                upper={n: val(shares.upper, f) for f, n in enumerate(names)},
+                lower={n: bound(shares.lower, f) for f, n in enumerate(names)},
+                upper={n: bound(shares.upper, f) for f, n in enumerate(names)},
                 top=_top(series.models, per_month[:, m], family_of, names),
             )
         )
