@@ -29,7 +29,6 @@ from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off
 from modelarena.store.campaigns import Campaigns
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.design_checks import DesignChecks
-from modelarena.store.design_checks import DesignChecks
 from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.landscape_snapshots import LandscapeSnapshots
 from modelarena.store.rows import (
@@ -55,7 +54,6 @@ class Store:
         self.audit_results = AuditResults(engine)  # audit runs, transcripts, metrics
         self.landscape = LandscapeSnapshots(engine)  # published leaderboards, dated
         self.tournaments = Tournaments(engine)  # four-model sessions and their matches
-        self.design_checks = DesignChecks(engine)  # design answers checked in a browser
         self.design_checks = DesignChecks(engine)  # design answers checked in a browser
         self.campaigns = Campaigns(engine)  # prompt sets, invites, votes by language
         self._cells = CellCache()
