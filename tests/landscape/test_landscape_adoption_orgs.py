@@ -81,3 +81,31 @@ def test_user_file_overrides_and_errors(tmp_path: Path) -> None:
         load_org_regions(tmp_path / "cols.csv")
     with pytest.raises(OrgMapError, match="cannot read"):
         load_org_regions(tmp_path / "none.csv")
+
+
+@pytest.mark.parametrize(
+    ("missing", "args"),
+    [
+        ("duckdb", ["adoption", "snapshot.parquet"]),
+        ("huggingface_hub", ["hub-fetch", "--out", "snap.jsonl"]),
+    ],
+)
+def test_without_the_extra_the_error_names_the_install(
+    missing: str, args: list[str], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "snapshot.parquet").write_bytes(b"PAR1")
+    script = (
+        f"import sys; sys.modules[{missing!r}] = None\n"
+        "from modelarena.cli.main import main\n"
+        f"sys.argv = ['arena', 'landscape', *{args!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert "pip install 'modelarena[landscape]'" in result.stderr
+    assert "Traceback" not in result.stderr
