@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from modelarena.audits.information import data_text
+from modelarena.audits.label_sets import info_sets
 from modelarena.audits.probes import UNKNOWN, Probe, Transcript
 from modelarena.audits.registry import get_suite
-from modelarena.audits.validate import info_sets, probe_of
+from modelarena.audits.validate import probe_of
 from modelarena.backends.base import Message
 
 SUITES = ("censorship", "narratives", "falseclaims")
