@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelarena.battles.language import normalise_language
 from modelarena.battles.records import Verdict
 from modelarena.io.dedupe import Outcome as Decided
 from modelarena.io.mapping import TEXT_LIMIT
@@ -163,7 +164,7 @@ def _read_columns(pa: Any, pj: Any, path: Path) -> Any:
             names = set(batch.schema.names)
             if not set(REQUIRED) <= names or (names & KNOWN_COLUMNS) - {*REQUIRED, *OPTIONAL}:
                 return None
-            keep = keep or [c for c in (*REQUIRED, *OPTIONAL) if c in names and c != "language"]
+            keep = keep or [c for c in (*REQUIRED, *OPTIONAL) if c in names]
             batches.append(batch.select(keep))
         return pa.Table.from_batches(batches) if batches else None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, KeyError, OSError):
@@ -225,6 +226,7 @@ def import_columns(
     else:
         anony = np.ones(n, dtype=bool)
     tstamp = table.column("tstamp").to_numpy().astype(np.float64)
+    languages = _language_codes(np, table) if "language" in names_in else None
     # what is left to read a batch at a time: the rest is in numpy arrays now
     cols.table = table = table.select([c for c in ("question_id", "judge") if c in names_in])
     pa.default_memory_pool().release_unused()
@@ -275,7 +277,8 @@ def import_columns(
         at = in_id_order[start : start + BATCH]
         battle_ids, created, a_names, b_names, flags = columns(at)
         external = ids.take(at).to_pylist()
-        writer.add_battles(battle_ids, created, category, a_names, b_names, flags, external)
+        langs = languages[at].tolist() if languages is not None else None
+        writer.add_battles(battle_ids, created, category, a_names, b_names, flags, external, langs)
         step(len(at) // 2)
     for start in range(0, len(picked), BATCH):
         at = picked[start : start + BATCH]
@@ -389,3 +392,17 @@ def _stored_rows(
             out.counted += item.anonymous
             special.append((item, battle_id))
     return special
+
+
+def _language_codes(np: Any, table: Any) -> Any:
+    """The log's ``language`` column as stored (ISO codes, or None), one entry a row: each
+    distinct label normalised once (``English`` -> ``en``)."""
+    import pyarrow.compute as pc
+
+    column = table.column("language").combine_chunks()
+    if column.type != "string":
+        column = pc.cast(column, "string")
+    encoded = column.dictionary_encode()
+    labels = [normalise_language(x) for x in encoded.dictionary.to_pylist()] + [None]
+    codes = pc.fill_null(encoded.indices, len(labels) - 1).to_numpy(zero_copy_only=False)
+    return np.array(labels, dtype=object)[codes]

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection
 
+from modelarena.battles.language import normalise_language
 from modelarena.battles.records import BattleStatus, Verdict, VoteReason
 from modelarena.battles.style import StyleCounts
 from modelarena.store import pair_count_cache
@@ -92,6 +93,7 @@ _BATTLE_COLUMNS = (
     "source",
     "external_id",
     "prompt_hash",
+    "language",
 )
 _VOTE_COLUMNS = (
     "battle_id",
@@ -207,6 +209,7 @@ class ImportWriter:
                     self.source_label,
                     item.external_id,
                     prompt_hash(item.prompt) if item.prompt else None,
+                    normalise_language(item.extra.get("language")),
                 )
             )
             for side, text, st in (
@@ -289,10 +292,13 @@ class ImportWriter:
         model_b: list[str],
         anonymous: list[bool],
         external_ids: list[str],
+        languages: list[str | None] | None = None,
     ) -> None:
-        """Write new battles given as columns (one entry a battle), without answers."""
+        """Write new battles given as columns (one entry a battle), without answers;
+        ``languages``: the log's language of each (ISO codes, see normalise_language)."""
         self.flush()
         n = len(battle_ids)
+        langs = languages if languages is not None else [None] * n
         if n:
             self._write(
                 battles,
@@ -301,7 +307,7 @@ class ImportWriter:
                     zip(
                         battle_ids, created, [category] * n, model_a, model_b,
                         [_COMPLETE] * n, anonymous, [self.source_label] * n, external_ids,
-                        [None] * n, strict=True,
+                        [None] * n, langs, strict=True,
                     )
                 ),
             )  # fmt: skip

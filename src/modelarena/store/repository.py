@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from modelarena.battles.language import detect_language
 from modelarena.battles.records import (
     Answer,
     Battle,
@@ -129,6 +130,7 @@ class Store:
                     session_id=session_id,
                     source=source,
                     prompt_hash=prompt_hash(prompt) if prompt else None,
+                    language=detect_language(prompt) if prompt else None,
                     turn_started_at=battle.created_at,
                 )
             )
