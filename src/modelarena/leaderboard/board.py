@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from modelarena import ratings
+from modelarena.leaderboard.design_style import design_only, with_design_checks
 from modelarena.leaderboard.filters import LeaderboardFilters
 from modelarena.leaderboard.rows import Headline, LeaderboardRow, headline
 from modelarena.ratings.clustered import clustered_intervals
@@ -236,18 +237,22 @@ def fit_board(
             )
             weights = ratings.inverse_probability_weights(probs)
         if f.style_control:
-            features = ratings.style_features(arrays.style_a[pick], arrays.style_b[pick])
+            a_stats, b_stats = arrays.style_a[pick], arrays.style_b[pick]
+            names: tuple[str, ...] = ratings.STYLE_FEATURES
+            if design_only(categories):  # and the browser checks of each design
+                a_stats, b_stats, names = with_design_checks(
+                    store, sources, categories, pick, a_stats, b_stats
+                )
+            features = ratings.style_features(a_stats, b_stats)
             style = ratings.fit_style_controlled(
-                ma, mb, outcome, features, len(models), weights=weights
+                ma, mb, outcome, features, len(models), weights=weights, feature_names=names
             )
             values = style.ratings
             lower, upper = style.intervals.lower, style.intervals.upper
             coefficients = dict(
                 zip(style.feature_names, map(float, style.coefficients), strict=True)
             )
-            method = (
-                "Bradley-Terry with style control (length, headers, lists, bold), sandwich 95% CI"
-            )
+            method = f"Bradley-Terry with style control ({', '.join(names)}), sandwich 95% CI"
             fit = None
         else:
             counts = ratings.aggregate(ma, mb, outcome, len(models), weights=weights)
@@ -260,8 +265,8 @@ def fit_board(
             iv = ratings.bootstrap_intervals(counts, ties=f.ties)
         else:
             iv = ratings.sandwich_intervals(counts, fit)
-            if not f.weighted and store.tournaments.has_votes(sources, categories):
-                iv = clustered(store, sources, categories, counts, fit, models, iv)
+            if not f.weighted and store.tournaments.has_votes(sources, categories, f.languages):
+                iv = clustered(store, sources, categories, f.languages, counts, fit, models, iv)
                 method = f"Bradley-Terry MLE, {iv.method} 95% CI, ties {tie_text}"
         values, lower, upper = fit.ratings, iv.lower, iv.upper
 
@@ -295,6 +300,7 @@ def clustered(
     store: Store,
     sources: list[str],
     categories: list[str] | None,
+    languages: tuple[str, ...],
     counts: ratings.PairCounts,
     fit: ratings.BTFit,
     models: list[str],
@@ -304,7 +310,7 @@ def clustered(
     are not independent. Each model's interval is the wider of the plain sandwich and the
     two-way cluster-robust one (by session and voter, docs/statistics.md "Tournaments"),
     so clustering only ever widens it; boards without tournaments keep the plain one."""
-    cv = store.tournaments.clustered_votes(sources, categories)
+    cv = store.tournaments.clustered_votes(sources, categories, languages)
     index = {m: i for i, m in enumerate(models)}
     to_new = np.array([index.get(m, -1) for m in cv.models] or [-1], dtype=np.int64)
     a, b = to_new[cv.model_a], to_new[cv.model_b]

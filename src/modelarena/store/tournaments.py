@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, Select, func, insert, select, update
 
 from modelarena.store.rows import aware, now
-from modelarena.store.schema import votes
+from modelarena.store.schema import battles, votes
 from modelarena.store.schema_tournaments import tournament_matches, tournaments
 
 GENERATING = "generating"
@@ -166,7 +166,12 @@ class Tournaments:
         with self.engine.begin() as conn:
             return bool(conn.execute(query.values(**values)).rowcount == 1)
 
-    def has_votes(self, sources: Sequence[str], categories: Sequence[str] | None = None) -> bool:
+    def has_votes(
+        self,
+        sources: Sequence[str],
+        categories: Sequence[str] | None = None,
+        languages: Sequence[str] = (),
+    ) -> bool:
         """Whether any counted vote of ``sources`` (and ``categories``) is a tournament's.
         Walks the matches (none on a board without tournaments), not the votes."""
         vote = select(votes.c.id).where(
@@ -176,19 +181,27 @@ class Tournaments:
         )
         if categories:
             vote = vote.where(votes.c.category.in_(list(categories)))
+        if languages:
+            vote = vote.where(votes.c.battle_id.in_(_of_languages(languages)))
         query = select(tournament_matches.c.id).where(vote.exists()).limit(1)
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
     def clustered_votes(
-        self, sources: Sequence[str], categories: Sequence[str] | None = None
+        self,
+        sources: Sequence[str],
+        categories: Sequence[str] | None = None,
+        languages: Sequence[str] = (),
     ) -> ClusteredVotes:
-        """Counted votes of ``sources`` (and ``categories``) in a tournament session or by a
+        """Counted votes of ``sources`` (and ``categories``, and battles in ``languages``)
+        in a tournament session or by a
         voter with more than one counted vote; the rest are independent singletons and
         need no reading (they change no clustered covariance)."""
         base = [votes.c.counted.is_(True), votes.c.source.in_(list(sources))]
         if categories:
             base.append(votes.c.category.in_(list(categories)))
+        if languages:
+            base.append(votes.c.battle_id.in_(_of_languages(languages)))
         repeat_voters = (
             select(votes.c.voter)
             .where(*base, votes.c.voter.is_not(None))
@@ -226,6 +239,10 @@ class Tournaments:
             session=_codes([r[4] for r in rows]),
             voter=_codes([r[3] for r in rows]),
         )
+
+
+def _of_languages(languages: Sequence[str]) -> Select[Any]:
+    return select(battles.c.id).where(battles.c.language.in_(list(languages)))
 
 
 def _codes(keys: Sequence[str | None]) -> np.ndarray:
