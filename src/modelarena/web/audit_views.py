@@ -345,11 +345,11 @@ def headline_columns(metrics: Iterable[AuditMetric], suite: str) -> list[AuditCo
         if m.suite != suite or is_detail(m) or m.metric == UNKNOWN:
             continue
         # the jailbreak template is chosen per model: one column for whichever it is
-        group = "attack:*" if m.group.startswith("attack:") else m.group
+        group = "attack:*" if m.group.startswith("attack:") else (m.group or None)
         column = AuditColumn(suite, m.metric, group)
         if column not in seen:
             seen.append(column)
-    return [*seen, AuditColumn(suite, UNKNOWN, "")] if seen else []
+    return [*seen, AuditColumn(suite, UNKNOWN)] if seen else []
 
 
 def audit_table(
