@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from modelarena import ratings
+from modelarena.leaderboard.design_style import design_only, with_design_checks
 from modelarena.leaderboard.filters import LeaderboardFilters
 from modelarena.leaderboard.rows import Headline, LeaderboardRow, headline
 from modelarena.ratings.clustered import clustered_intervals
@@ -236,18 +237,22 @@ def fit_board(
             )
             weights = ratings.inverse_probability_weights(probs)
         if f.style_control:
-            features = ratings.style_features(arrays.style_a[pick], arrays.style_b[pick])
+            a_stats, b_stats = arrays.style_a[pick], arrays.style_b[pick]
+            names: tuple[str, ...] = ratings.STYLE_FEATURES
+            if design_only(categories):  # and the browser checks of each design
+                a_stats, b_stats, names = with_design_checks(
+                    store, sources, categories, pick, a_stats, b_stats
+                )
+            features = ratings.style_features(a_stats, b_stats)
             style = ratings.fit_style_controlled(
-                ma, mb, outcome, features, len(models), weights=weights
+                ma, mb, outcome, features, len(models), weights=weights, feature_names=names
             )
             values = style.ratings
             lower, upper = style.intervals.lower, style.intervals.upper
             coefficients = dict(
                 zip(style.feature_names, map(float, style.coefficients), strict=True)
             )
-            method = (
-                "Bradley-Terry with style control (length, headers, lists, bold), sandwich 95% CI"
-            )
+            method = f"Bradley-Terry with style control ({', '.join(names)}), sandwich 95% CI"
             fit = None
         else:
             counts = ratings.aggregate(ma, mb, outcome, len(models), weights=weights)

@@ -16,7 +16,15 @@ from fastapi.templating import Jinja2Templates
 
 from modelarena.arena import Arena
 from modelarena.integrity.ratelimit import Limits, RateLimiter
-from modelarena.web import api, audits_pages, designs, landscape_pages, pages, tournament_pages
+from modelarena.web import (
+    api,
+    audits_pages,
+    design_checks,
+    designs,
+    landscape_pages,
+    pages,
+    tournament_pages,
+)
 from modelarena.web.context import WebContext
 from modelarena.web.errors import install_error_handlers
 from modelarena.web.proxy import ForwardedFor
@@ -93,6 +101,7 @@ def create_app(
     app.include_router(admin_router(arena, limiter))
     app.include_router(pages.router)
     app.include_router(designs.router)
+    app.include_router(design_checks.router)  # screenshots, after the vote
     app.include_router(audits_pages.router)
     app.include_router(landscape_pages.router)
     app.include_router(tournament_pages.router)

@@ -16,6 +16,7 @@ from modelarena.store import BattleNotFound
 from modelarena.web.audit_views import AuditColumnError, audit_card, leaderboard_audits
 from modelarena.web.boards import FilterError, filters_query, opponent_record, parse_filters
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
+from modelarena.web.design_checks import battle_checks, model_design_checks
 from modelarena.web.security import Session, page_csp
 from modelarena.web.views import battle_view, model_card
 
@@ -100,7 +101,10 @@ def battle_page(battle_id: str, request: Request, ctx: Ctx) -> Response:
         return not_found_page(request, "No battle with this id.")
     session: Session = request.state.session
     view = battle_view(ctx.arena, battle, owner=battle.session_id == session.id)
-    return render(request, "battle.html", {"title": "Battle", "battle": view}, designs=True)
+    # browser checks of its designs: after the vote only (they would sway it)
+    checks = battle_checks(ctx.arena.store, battle.id, revealed=view["reveal"] is not None)
+    context = {"title": "Battle", "battle": view, "checks": checks}
+    return render(request, "battle.html", context, designs=True)
 
 
 @router.get("/leaderboard", response_class=HTMLResponse)
@@ -179,6 +183,7 @@ async def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
 
     battles = await anyio.to_thread.run_sync(example_battles)
     audits = await anyio.to_thread.run_sync(audit_card, arena.store.audit_results, model_id)
+    design_checks = await anyio.to_thread.run_sync(model_design_checks, arena.store, model_id)
     return await _render_in_thread(
         request,
         "model.html",
@@ -195,6 +200,7 @@ async def model_page(model_id: str, request: Request, ctx: Ctx) -> Response:
             "battles": battles,
             "model_id": model_id,
             "audits": audits,
+            "design_checks": design_checks,
         },
     )
 

@@ -1,0 +1,172 @@
+"""``arena designs``: check design answers in headless Chromium, and report per model."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from modelarena.cli.common import (
+    ConfigOption,
+    DatabaseOption,
+    console,
+    fail,
+    load_settings_with_db,
+    user_errors,
+)
+
+designs_app = typer.Typer(
+    help="Design answers checked in a real browser: errors, network, overflow, accessibility.",
+    no_args_is_help=True,
+)
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json")]
+
+
+def _store(config: str | None, db: str | None):  # type: ignore[no-untyped-def]
+    from modelarena.store import Store
+
+    return Store.open(load_settings_with_db(config, db).database_url)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        fail(f"unknown format {fmt!r}; use table or json")
+
+
+@designs_app.command("check")
+def check_cmd(
+    battle: Annotated[
+        str | None, typer.Option("--battle", help="Check (again) every design answer of one battle")
+    ] = None,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Check every design answer not checked yet (default)")
+    ] = False,
+    workers: Annotated[int, typer.Option("--workers", help="Pages rendered at once")] = 2,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds a page may take before it is killed")
+    ] = 15.0,
+    heap_mb: Annotated[
+        int, typer.Option("--heap-mb", help="JavaScript heap per renderer, in MiB")
+    ] = 256,
+    chromium: Annotated[
+        str, typer.Option("--chromium", help="The Chromium executable")
+    ] = "/usr/bin/chromium",
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Check at most this many answers")
+    ] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+    config: ConfigOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Render design answers in headless Chromium, in the sandbox voters see, and store
+    what each one does (never on the web's request path)."""
+    from modelarena.battles.categories import CATEGORIES
+    from modelarena.designs import BrowserMissing, Limits
+    from modelarena.designs import check as run_checks
+    from modelarena.designs import pending as to_check
+    from modelarena.designs.browser import chromium_path
+    from modelarena.store import BattleNotFound
+
+    if battle is not None and pending:
+        fail("give --battle ID or --pending, not both")
+    if workers < 1:
+        fail(f"--workers must be at least 1, got {workers}")
+    if timeout <= 0:
+        fail(f"--timeout must be positive, got {timeout}")
+    if heap_mb < 16:
+        fail(f"--heap-mb must be at least 16, got {heap_mb}")
+    with user_errors():
+        store = _store(config, db)
+        if battle is not None:
+            try:
+                category = store.get_battle(battle).category
+            except BattleNotFound:
+                fail(f"no battle with id {battle!r}; see arena battle list")
+            if not (CATEGORIES.get(category) and CATEGORIES[category].design):
+                fail(f"battle {battle} is a {category} battle, not a design one: nothing to check")
+        items = (
+            to_check(store, battle_id=battle)[:limit]
+            if limit
+            else to_check(store, battle_id=battle)
+        )
+        if not items:
+            console.print("No design answers to check.")
+            return
+        try:
+            chromium_path(chromium)
+        except BrowserMissing as exc:
+            fail(str(exc))
+        show = console.is_terminal if progress is None else progress
+        limits = Limits(timeout_s=timeout, heap_mb=heap_mb, workers=workers)
+        try:
+            if show:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+                with Progress(
+                    TextColumn("checking designs"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[last]}"), console=console,
+                ) as bar:  # fmt: skip
+                    task = bar.add_task("check", total=len(items), last="")
+
+                    def advance(item: Any, m: Any) -> None:
+                        bar.update(
+                            task, advance=1, last=f"{item.battle_id} {item.side}: {m.status}"
+                        )
+
+                    run = run_checks(store, items, limits, chromium=chromium, progress=advance)
+            else:
+                run = run_checks(store, items, limits, chromium=chromium)
+        except BrowserMissing as exc:
+            fail(str(exc))
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(run.by_status.items()))
+    console.print(f"Checked {run.checked} design answers: {statuses}. See arena designs report.")
+
+
+def _pct(fig: Any) -> str:
+    if fig.value is None:
+        return "-"
+    return f"{100 * fig.value:.0f}% ({100 * fig.lower:.0f}-{100 * fig.upper:.0f}, n={fig.n})"
+
+
+@designs_app.command("report")
+def report_cmd(
+    model: Annotated[str | None, typer.Option("--model", help="Only this model")] = None,
+    fmt: FormatOption = "table",
+    config: ConfigOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Per model: the share of its designs that render without errors, time out, try the
+    network, overflow a phone screen or have serious accessibility violations, each with
+    its n and 95% Wilson interval."""
+    from modelarena.designs import summarise
+
+    _check_format(fmt)
+    with user_errors():
+        store = _store(config, db)
+        rows = summarise(store.design_checks.all(model=model))
+    if model is not None and not rows:
+        fail(f"no checked designs of model {model!r}; run arena designs check --pending first")
+    if fmt == "json":
+        console.print_json(json.dumps([r.to_dict() for r in rows]))
+        return
+    if not rows:
+        console.print("No design checks yet: run arena designs check --pending.")
+        return
+    table = Table(title="Design checks in Chromium (share, 95% Wilson interval, n)")
+    for col in ("model", "renders without errors", "timeout", "network", "overflow 390px",
+                "serious a11y", "median first paint"):  # fmt: skip
+        table.add_column(col)
+    for r in rows:
+        paint = f"{r.median_first_paint_ms:.0f} ms" if r.median_first_paint_ms is not None else "-"
+        table.add_row(
+            r.model, _pct(r.works), _pct(r.timeouts), _pct(r.network), _pct(r.overflow),
+            _pct(r.a11y), paint,
+        )  # fmt: skip
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(designs_app, name="designs")
