@@ -67,6 +67,9 @@ def _register() -> None:
 
     audit_cmd.register(app)
     landscape_cmd.register(app)
+    from modelarena.cli import campaign_cmd
+
+    campaign_cmd.register(app)
     from modelarena.cli import design_cmd
 
     design_cmd.register(app)
