@@ -28,6 +28,7 @@ floor of :func:`.intervals.sandwich_covariance` still applies on the diagonal.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -50,48 +51,71 @@ from .intervals import (
 TWO_WAY = "two-way (Cameron-Gelbach-Miller) by session and voter"
 
 
+@dataclass(frozen=True, eq=False)  # holds arrays
+class _Scores:
+    """Each vote's score: ``d`` on theta_a (minus it on theta_b), ``eta`` on the tie
+    parameter (Davidson only), weighted."""
+
+    a: IntArray
+    b: IntArray
+    d: FloatArray
+    eta: FloatArray | None
+    n: int
+
+    @property
+    def size(self) -> int:
+        return self.n + (self.eta is not None)
+
+    def alone(self) -> FloatArray:
+        """sum_i s_i s_i^T: every vote its own cluster."""
+        if self.eta is None:
+            return lk.meat_from_products(self.a, self.b, (self.d * self.d, None, None), self.n)
+        products = (self.d * self.d, self.d * self.eta, self.eta * self.eta)
+        return lk.meat_from_products(self.a, self.b, products, self.n)
+
+    def clustered(self, clusters: IntArray) -> tuple[FloatArray, int]:
+        """sum over clusters of (summed scores)(summed scores)^T, -1 meaning each vote its
+        own, and how many shared clusters there are."""
+        n_votes = len(clusters)
+        own = clusters < 0
+        shared = clusters[~own]
+        if shared.size and int(shared.max()) < 4 * n_votes:  # codes small enough as they are
+            k = int(shared.max()) + 1
+            used = int(np.count_nonzero(np.bincount(shared, minlength=k)))
+            group = np.where(own, k + np.arange(n_votes), clusters)
+        else:
+            _, dense = np.unique(np.where(own, 0, clusters), return_inverse=True)
+            k = int(dense.max()) + 1 if n_votes else 0
+            used = k if shared.size else 0
+            group = np.where(own, k + np.arange(n_votes), dense)
+        rows = [group, group]
+        cols = [self.a, self.b]
+        vals = [self.d, -self.d]
+        if self.eta is not None:
+            rows.append(group)
+            cols.append(np.full(n_votes, self.n, dtype=np.int64))
+            vals.append(self.eta)
+        matrix = csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(k + n_votes, self.size),
+        )
+        return np.asarray((matrix.T @ matrix).toarray(), dtype=np.float64), used
+
+
 def _scores(
     fit: BTFit, n: int, a: IntArray, b: IntArray, outcome: IntArray, w: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray, int]:
-    """Per vote its score entries in (theta[, eta]): (vote, parameter, value) triples."""
+) -> _Scores:
     theta = fit.theta
     d = theta[a] - theta[b]
     davidson = fit.tie_model == lk.DAVIDSON and bool(fit.tie_param)
     terms = lk.davidson_terms(d, math.log(fit.tie_param or 1.0)) if davidson else lk.half_terms(d)
     col = np.minimum(outcome, 2)
     rows = np.arange(len(a), dtype=np.int64)
-    s = terms.score_d[rows, col] * w
-    vote = [rows, rows]
-    param = [a, b]
-    value = [s, -s]
-    size = n
+    eta = None
     if davidson:
         assert terms.score_eta is not None
-        vote.append(rows)
-        param.append(np.full(len(a), n, dtype=np.int64))
-        value.append(terms.score_eta[rows, col] * w)
-        size = n + 1
-    return np.concatenate(vote), np.concatenate(param), np.concatenate(value), size
-
-
-def _cluster_meat(
-    vote: IntArray, param: IntArray, value: FloatArray, size: int, clusters: IntArray
-) -> FloatArray:
-    """sum over clusters of (summed scores)(summed scores)^T; -1: each vote its own."""
-    n_votes = len(clusters)
-    own = clusters < 0
-    codes = np.where(own, 0, clusters)
-    _, dense = np.unique(codes, return_inverse=True)
-    k = int(dense.max()) + 1 if n_votes else 0
-    group = np.where(own, k + np.arange(n_votes), dense).astype(np.int64)
-    matrix = csr_matrix((value, (group[vote], param)), shape=(k + n_votes, size))
-    return np.asarray((matrix.T @ matrix).toarray(), dtype=np.float64)
-
-
-def _count_clusters(clusters: IntArray, total_votes: float) -> float:
-    """Clusters in the whole board: the shared ones, plus every other vote alone."""
-    shared = clusters[clusters >= 0]
-    return float(len(np.unique(shared))) + float(total_votes) - float(len(shared))
+        eta = terms.score_eta[rows, col] * w
+    return _Scores(a, b, terms.score_d[rows, col] * w, eta, n)
 
 
 def clustered_covariance(
@@ -127,15 +151,17 @@ def clustered_covariance(
     factor = cho_factor(fitted_information(counts, fit))
     empirical = lk.score_outer(counts.a, counts.b, counts.squared_matrix(), terms, n)
     total = float(counts.outcome_matrix().sum())
-    vote, param, value, size = _scores(fit, n, a, b, out, w)
-    alone = _cluster_meat(vote, param, value, size, np.full(len(a), -1, dtype=np.int64))
+    scores = _scores(fit, n, a, b, out, w)
+    alone = scores.alone()
 
     def one_way(clusters: IntArray) -> FloatArray:
         if not (clusters >= 0).any():  # no vote shares a cluster: the plain sandwich
             return empirical
-        g = _count_clusters(clusters, total)
+        meat, used = scores.clustered(clusters)
+        # clusters of the whole board: the shared ones, and every other vote alone
+        g = used + total - float(np.count_nonzero(clusters >= 0))
         c = g / (g - 1.0) if g > 1 else 1.0
-        return c * (empirical + _cluster_meat(vote, param, value, size, clusters) - alone)
+        return c * (empirical + meat - alone)
 
     if not ways:
         meat = empirical
