@@ -16,6 +16,7 @@ from modelarena.cli.main import app
 from modelarena.landscape.hub_families import (
     FamilyError,
     family_trajectories,
+    finetune_trajectories,
     parse_family,
     series_folder,
 )
@@ -54,8 +55,8 @@ def test_monthly_downloads_match_the_cumulative_series() -> None:
     qwen, llama = _month_downloads("qwen/"), _month_downloads("meta-llama/")
     assert [m.month for m in report.months] == sorted(qwen)
     for m in report.months:
-        assert m.downloads["Qwen"] == pytest.approx(qwen[m.month])
-        assert m.downloads["Llama"] == pytest.approx(llama[m.month])
+        assert m.value["Qwen"] == pytest.approx(qwen[m.month])
+        assert m.value["Llama"] == pytest.approx(llama[m.month])
         total = qwen[m.month] + llama[m.month]
         assert m.share["Qwen"] == pytest.approx(qwen[m.month] / total)
     assert report.first_day == "2024-07-03" and report.last_day == "2025-02-18"
@@ -84,7 +85,39 @@ def test_interval_over_models_and_window() -> None:
         assert lo is not None and hi is not None and share is not None
         assert lo <= share <= hi and hi - lo > 0.05  # a few heavy models: a wide interval
         top = m.top["Qwen"]
-        assert top[1] <= m.downloads["Qwen"] and top[0].startswith("Qwen/")
+        assert top[1] <= m.value["Qwen"] and top[0].startswith("Qwen/")
+
+
+def test_new_fine_tunes_per_family_from_months_since_creation() -> None:
+    # independently: the k-month count minus the (k-1)-month count lands in created_at + k
+    expected: dict[tuple[str, str], float] = {}
+    for file in sorted((SERIES / "finetune").glob("*.csv")):
+        with file.open() as fh:
+            for row in csv.DictReader(fh):
+                fam = (
+                    "Qwen"
+                    if row["model"].lower().startswith("qwen/")
+                    else ("Llama" if row["model"].lower().startswith("meta-llama/") else None)
+                )
+                if fam is None:
+                    continue
+                y, mo = int(row["created_at"][:4]), int(row["created_at"][5:7])
+                k = 1
+                while f"{k}-month" in row and row[f"{k}-month"] != "":
+                    total = y * 12 + mo - 1 + k
+                    key = (fam, f"{total // 12}-{total % 12 + 1:02d}")
+                    new = float(row[f"{k}-month"]) - float(row[f"{k - 1}-month"])
+                    expected[key] = expected.get(key, 0.0) + max(new, 0.0)
+                    k += 1
+    report = finetune_trajectories(SERIES, reps=0)
+    assert report.unit == "new fine-tunes"
+    for m in report.months:
+        for fam in ("Qwen", "Llama"):
+            assert m.value[fam] == pytest.approx(expected.get((fam, m.month), 0.0)), (fam, m)
+    sep = next(m for m in report.months if m.month == "2024-09")
+    assert sep.top["Qwen"][0] == "Qwen/Qwen1.5-0.5B"  # one base took half of Qwen's that month
+    with pytest.raises(FamilyError, match="no finetune"):
+        finetune_trajectories(SERIES / "download")
 
 
 def test_family_options_and_folder_errors(tmp_path: Path) -> None:
@@ -109,6 +142,11 @@ def test_cli_families_formats() -> None:
     assert md.exit_code == 0 and "| Month |" in md.stdout and "SAMPLE" in md.stdout
     table = runner.invoke(app, ["landscape", "families", str(SERIES), "--bootstrap", "0"])
     assert table.exit_code == 0 and "2024-11" in table.stdout
+    ft = runner.invoke(
+        app, ["landscape", "families", str(SERIES), "--finetunes", "--format", "csv"]
+    )
+    assert ft.exit_code == 0, ft.output
+    assert "new fine-tunes" in ft.stdout and "Qwen/Qwen1.5-0.5B" in ft.stdout
     bad = runner.invoke(app, ["landscape", "families", str(SERIES), "--family", "x"])
     assert bad.exit_code == 1 and "NAME=REGEX" in bad.output and "Traceback" not in bad.output
 

@@ -340,38 +340,54 @@ def _family_rows(report: FamilyReport) -> list[dict[str, Any]]:
                     "month": m.month,
                     "days": m.days,
                     "family": fam,
-                    "downloads": round(m.downloads[fam]),
+                    "value": round(m.value[fam], 1),
+                    "unit": report.unit,
                     "models": m.models[fam],
                     "share": m.share[fam],
                     "ci_lower": m.lower[fam],
                     "ci_upper": m.upper[fam],
                     "top_model": top[0] if top else "",
-                    "top_model_downloads": round(top[1]) if top else 0,
+                    "top_model_value": round(top[1], 1) if top else 0,
                 }
             )
     return rows
 
 
 def families(
-    folder: Annotated[Path, typer.Argument(help="Folder of download/<Org>.csv series")],
+    folder: Annotated[
+        Path, typer.Argument(help="Folder of download/<Org>.csv (or finetune/<Org>.csv) series")
+    ],
     family: Annotated[
         list[str] | None,
         typer.Option("--family", help="NAME=REGEX on the model id (default Qwen and Llama)"),
     ] = None,
     since: Annotated[str | None, typer.Option(help="From this day (YYYY-MM-DD)")] = None,
     until: Annotated[str | None, typer.Option(help="Before this day (YYYY-MM-DD)")] = None,
+    finetunes: Annotated[
+        bool,
+        typer.Option(
+            "--finetunes", help="New fine-tunes per base-model family (finetune/<Org>.csv)"
+        ),
+    ] = False,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates (0: no intervals)")] = 200,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown")] = "table",
 ) -> None:
     """Family trajectories (Qwen vs Llama) from daily download series: monthly downloads, the
-    share among the families with a bootstrap interval over models, and the crossover."""
+    share among the families with a bootstrap interval over models, and the crossover;
+    --finetunes: new fine-tunes built on each family per month."""
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
-    from modelarena.landscape.hub_families import FamilyError, family_trajectories, parse_family
+    from modelarena.landscape.hub_families import (
+        FamilyError,
+        family_trajectories,
+        finetune_trajectories,
+        parse_family,
+    )
 
+    compute = finetune_trajectories if finetunes else family_trajectories
     try:
         fams = dict(parse_family(f) for f in family) if family else None
-        report = family_trajectories(
+        report = compute(
             folder,
             fams,
             since=_date(since, "--since"),
@@ -395,7 +411,8 @@ def families(
         return
     names = list(report.families)
     head = (
-        f"{report.label()}\nseries {report.first_day} to {report.last_day}; families: "
+        f"{report.label()}\n{report.unit}, series {report.first_day} to {report.last_day}; "
+        "families: "
         + "; ".join(f"{n} = {rx} ({report.models[n]} models)" for n, rx in report.families.items())
         + (f"; {names[1]} passes {names[0]} from {report.crossover}" if report.crossover else "")
     )
@@ -403,23 +420,28 @@ def families(
         lines = [f"_{line}_  " for line in head.splitlines()]
         lines += [
             "",
-            "| Month | " + " | ".join(f"{n} downloads | {n} share (95% CI)" for n in names),
+            "| Month | " + " | ".join(f"{n} {report.unit} | {n} share (95% CI)" for n in names),
         ]
         lines[-1] += " |"
         lines.append("|---|" + "---|---|" * len(names))
         for m in report.months:
             cells = [
-                f"{m.downloads[n]:,.0f} | {_pct(m.share[n])} ({_interval(m.lower[n], m.upper[n])})"
+                f"{m.value[n]:,.0f} | {_pct(m.share[n])} ({_interval(m.lower[n], m.upper[n])})"
                 for n in names
             ]
-            lines.append(f"| {m.month} ({m.days} d) | " + " | ".join(cells) + " |")
+            when = f"{m.month} ({m.days} d)" if m.days else m.month
+            lines.append(f"| {when} | " + " | ".join(cells) + " |")
         typer.echo("\n".join(lines))
         return
     console.print(head, highlight=False)
-    table = Table(caption="downloads in millions; share among the families, % and 95% CI")
+    scale, suffix = (1e6, " M") if report.unit == "downloads" else (1.0, "")
+    table = Table(
+        caption=f"{report.unit}{' in millions' if suffix else ''}; share among the "
+        "families, % and 95% CI"
+    )
     table.add_column("month")
     for n in names:
-        table.add_column(f"{n} M", justify="right")
+        table.add_column(f"{n}{suffix}", justify="right")
         table.add_column(f"{n} share", justify="right")
         table.add_column(f"{n} models", justify="right")
     for m in report.months:
@@ -427,11 +449,11 @@ def families(
         for n in names:
             share = m.share[n]
             cells += [
-                f"{m.downloads[n] / 1e6:,.1f}",
+                f"{m.value[n] / scale:,.1f}" if suffix else f"{m.value[n]:,.0f}",
                 "-" if share is None else _compact(share, m.lower[n], m.upper[n]),
                 str(m.models[n]),
             ]
-        table.add_row(f"{m.month} ({m.days} d)", *cells)
+        table.add_row(f"{m.month} ({m.days} d)" if m.days else m.month, *cells)
     console.print(table)
 
 

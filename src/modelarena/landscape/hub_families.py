@@ -46,22 +46,24 @@ def parse_family(option: str) -> tuple[str, str]:
     return name.strip(), pattern
 
 
-def series_folder(path: str | Path) -> Path:
-    """The folder holding the ``<Org>.csv`` series: ``path`` itself, its ``download/``, or
-    the one ``download/`` folder below it."""
+def series_folder(path: str | Path, kind: str = "download") -> Path:
+    """The folder holding the ``<Org>.csv`` series of ``kind`` (``download`` or
+    ``finetune``): ``path`` itself, its ``<kind>/``, or the one ``<kind>/`` folder below it."""
     p = Path(path)
     if not p.is_dir():
-        raise FamilyError(f"{p} is not a folder of download series (download/<Org>.csv)")
-    if (p / "download").is_dir():
-        return p / "download"
-    if any(p.glob("*.csv")):
+        raise FamilyError(f"{p} is not a folder of series ({kind}/<Org>.csv)")
+    if (p / kind).is_dir():
+        return p / kind
+    if p.name == kind and any(p.glob("*.csv")):
         return p
-    found = sorted(d for d in p.rglob("download") if d.is_dir())
+    found = sorted(d for d in p.rglob(kind) if d.is_dir())
     if len(found) == 1:
         return found[0]
     if not found:
-        raise FamilyError(f"{p}: no download/<Org>.csv series below it")
-    raise FamilyError(f"{p}: several download/ folders ({len(found)}); name one of them")
+        if kind == "download" and any(p.glob("*.csv")):
+            return p
+        raise FamilyError(f"{p}: no {kind}/<Org>.csv series below it")
+    raise FamilyError(f"{p}: several {kind}/ folders ({len(found)}); name one of them")
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,12 @@ def load_series(path: str | Path) -> Series:
 class FamilyMonth:
     month: str
     days: int  # days of the month with a counted difference
-    downloads: dict[str, float]  # family -> downloads that month
-    models: dict[str, int]  # family -> models with downloads that month
+    value: dict[str, float]  # family -> downloads (or new fine-tunes) that month
+    models: dict[str, int]  # family -> models with a nonzero value that month
     share: dict[str, float | None]  # family -> share among the families compared
     lower: dict[str, float | None]
     upper: dict[str, float | None]
-    top: dict[str, tuple[str, float]]  # family -> its most downloaded model that month
+    top: dict[str, tuple[str, float]]  # family -> its largest model that month
 
 
 @dataclass
@@ -132,12 +134,24 @@ class FamilyReport:
     unmatched_models: int = 0
     crossover: str | None = None  # first month the second family passes the first and stays
     sample: bool = True
+    unit: str = "downloads"  # or "new fine-tunes"
 
     def label(self) -> str:
         return (
             "SAMPLE: the collector's series (at most 100 models per organisation), "
             "not every repo of the family"
         )
+
+
+def _family_of(models: list[str], families: dict[str, str]) -> np.ndarray:
+    compiled = [re.compile(rx) for rx in families.values()]
+    out = np.full(len(models), -1)
+    for i, model in enumerate(models):
+        for f, rx in enumerate(compiled):
+            if rx.search(model):
+                out[i] = f
+                break
+    return out
 
 
 def family_trajectories(
@@ -149,15 +163,9 @@ def family_trajectories(
     reps: int = DEFAULT_REPS,
     seed: int = 0,
 ) -> FamilyReport:
+    """Monthly downloads per family from the daily ``download/<Org>.csv`` series."""
     families = families or dict(DEFAULT_FAMILIES)
     series = load_series(path)
-    compiled = {name: re.compile(rx) for name, rx in families.items()}
-    family_of = np.full(len(series.models), -1)
-    for i, model in enumerate(series.models):
-        for f, rx in enumerate(compiled.values()):
-            if rx.search(model):
-                family_of[i] = f
-                break
     daily = np.diff(np.nan_to_num(series.cumulative), axis=1).clip(min=0)
     days = series.dates[1:]
     keep = np.array(
@@ -171,7 +179,97 @@ def family_trajectories(
     per_month = np.zeros((len(series.models), len(month_keys)))
     for m in range(len(month_keys)):
         per_month[:, m] = daily[:, month_of == m].sum(axis=1)
-    names = list(families)
+    report = FamilyReport(
+        folder=str(series_folder(path)),
+        families=dict(families),
+        first_day=days[0].isoformat(),
+        last_day=days[-1].isoformat(),
+    )
+    day_counts = [int((month_of == m).sum()) for m in range(len(month_keys))]
+    return _fill(report, series.models, per_month, month_keys, day_counts, reps, seed)
+
+
+def finetune_trajectories(
+    path: str | Path,
+    families: dict[str, str] | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    reps: int = DEFAULT_REPS,
+    seed: int = 0,
+) -> FamilyReport:
+    """New fine-tunes per family and month from ``finetune/<Org>.csv``: for each base model,
+    the cumulative count of its fine-tuned children ``k`` months after its creation
+    (``0-month, 1-month, ...``), put in the calendar month of ``created_at`` + k (a shift of
+    up to a month against the true dates)."""
+    families = families or dict(DEFAULT_FAMILIES)
+    folder = series_folder(path, "finetune")
+    models: list[str] = []
+    rows: list[dict[tuple[int, int], float]] = []
+    seen: set[str] = set()
+    for file in sorted(folder.glob("*.csv")):
+        with file.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            cols = [c for c in reader.fieldnames or [] if re.fullmatch(r"\d+-month", c)]
+            if not cols or "model" not in (reader.fieldnames or []):
+                raise FamilyError(f"{file}: needs the columns model, 0-month, 1-month, ...")
+            for row in reader:
+                if not row["model"] or row["model"].lower() in seen:
+                    continue
+                try:
+                    created = datetime.fromisoformat(row["created_at"][:10]).date()
+                except (KeyError, ValueError) as exc:
+                    raise FamilyError(f"{file}: {row['model']} has no created_at date") from exc
+                seen.add(row["model"].lower())
+                counts = {int(c.split("-")[0]): float(row[c]) for c in cols if row[c] not in ("",)}
+                new: dict[tuple[int, int], float] = {}
+                for k in sorted(counts):
+                    if k == 0 or k - 1 not in counts:
+                        continue
+                    total = created.year * 12 + created.month - 1 + k
+                    new[(total // 12, total % 12 + 1)] = max(0.0, counts[k] - counts[k - 1])
+                models.append(row["model"])
+                rows.append(new)
+    if not models:
+        raise FamilyError(f"{folder}: no fine-tune series in it")
+    keys = sorted({ym for r in rows for ym in r})
+    keys = [
+        ym
+        for ym in keys
+        if (since is None or date(ym[0], ym[1], 1) >= since.replace(day=1))
+        and (until is None or date(ym[0], ym[1], 1) < until)
+    ]
+    if not keys:
+        raise FamilyError("no month of the fine-tune series falls between --since and --until")
+    index = {ym: i for i, ym in enumerate(keys)}
+    per_month = np.zeros((len(models), len(keys)))
+    for i, r in enumerate(rows):
+        for ym, v in r.items():
+            if ym in index:
+                per_month[i, index[ym]] = v
+    month_keys = [f"{y}-{m:02d}" for y, m in keys]
+    report = FamilyReport(
+        folder=str(folder),
+        families=dict(families),
+        first_day=f"{month_keys[0]}-01",
+        last_day=f"{month_keys[-1]}-01",
+        unit="new fine-tunes",
+    )
+    return _fill(report, models, per_month, month_keys, [0] * len(keys), reps, seed)
+
+
+def _fill(
+    report: FamilyReport,
+    models: list[str],
+    per_month: np.ndarray,
+    month_keys: list[str],
+    day_counts: list[int],
+    reps: int,
+    seed: int,
+) -> FamilyReport:
+    """Shares per month among the families, with intervals, totals and the crossover."""
+    family_of = _family_of(models, report.families)
+    names = list(report.families)
     member = np.flatnonzero(family_of >= 0)
     model_idx, month_idx = np.nonzero(per_month[member] > 0)
     rows_model = member[model_idx]
@@ -185,13 +283,7 @@ def family_trajectories(
         reps=reps,
         seed=seed,
     )
-    report = FamilyReport(
-        folder=str(series_folder(path)),
-        families=dict(families),
-        first_day=days[0].isoformat(),
-        last_day=days[-1].isoformat(),
-        unmatched_models=int((family_of < 0).sum()),
-    )
+    report.unmatched_models = int((family_of < 0).sum())
     for m, key in enumerate(month_keys):
         few = sum(int(shares.models[m, f]) for f in range(len(names))) < MIN_INTERVAL_VOTES
 
@@ -204,20 +296,20 @@ def family_trajectories(
         report.months.append(
             FamilyMonth(
                 month=key,
-                days=int((month_of == m).sum()),
-                downloads={n: float(shares.totals[m, f]) for f, n in enumerate(names)},
+                days=day_counts[m],
+                value={n: float(shares.totals[m, f]) for f, n in enumerate(names)},
                 models={n: int(shares.models[m, f]) for f, n in enumerate(names)},
                 share={n: val(shares.shares, f) for f, n in enumerate(names)},
                 lower={n: bound(shares.lower, f) for f, n in enumerate(names)},
                 upper={n: bound(shares.upper, f) for f, n in enumerate(names)},
-                top=_top(series.models, per_month[:, m], family_of, names),
+                top=_top(models, per_month[:, m], family_of, names),
             )
         )
     report.totals = {n: float(shares.totals[:, f].sum()) for f, n in enumerate(names)}
     report.models = {n: int((family_of == f).sum()) for f, n in enumerate(names)}
     if len(names) >= 2:
         a, b = names[0], names[1]
-        ahead = [fm.downloads[b] > fm.downloads[a] for fm in report.months]
+        ahead = [fm.value[b] > fm.value[a] for fm in report.months]
         for i in range(len(ahead)):
             if all(ahead[i:]) and not all(ahead):
                 report.crossover = report.months[i].month
@@ -244,6 +336,7 @@ __all__ = [
     "FamilyReport",
     "Series",
     "family_trajectories",
+    "finetune_trajectories",
     "load_series",
     "parse_family",
     "series_folder",
