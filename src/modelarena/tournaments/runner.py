@@ -186,6 +186,16 @@ class TournamentRunner:
 
         Raises :class:`TournamentError` (``not_your_tournament``, ``not_voting``,
         ``unknown_verdict``, ``stale_match``) or ``TournamentNotFound``."""
+        ready = await asyncio.to_thread(self._decide, tournament_id, verdict, owner, position)
+        if ready is not None:
+            await self._finish(ready, ip_hash)
+        return await asyncio.to_thread(self.progress, tournament_id)
+
+    def _decide(
+        self, tournament_id: str, verdict: str, owner: str, position: int | None
+    ) -> TournamentRecord | None:
+        """Store the choice (and open round 2 after round 1); the tournament when its last
+        match was just decided, else None. Blocking: run on a worker thread."""
         try:
             choice = Verdict.parse(verdict).value
         except ValueError:
@@ -213,8 +223,8 @@ class TournamentRunner:
                 t, (_pairing(first), first.advances), (_pairing(decided), advances)
             )
         elif current.position == bracket.MATCHES - 1:
-            await self._finish(self.store.get(t.id), ip_hash)
-        return self.progress(tournament_id)
+            return self.store.get(t.id)
+        return None
 
     def _answer_of(self, t: TournamentRecord, slot: int) -> Answer:
         for m in t.matches[:2]:

@@ -166,7 +166,9 @@ async def start_tournament(
         raise rate_limited(exc) from None
     runner = _runner(request, ctx)
     try:
-        t = runner.start(body.category, prompt, owner=session.id)
+        t = await anyio.to_thread.run_sync(
+            lambda: runner.start(body.category, prompt, owner=session.id)
+        )
     except TournamentError as exc:
         raise _refused(exc) from None
     except ArenaError as exc:
