@@ -112,3 +112,20 @@ async def test_a_failed_answer_fails_the_tournament(tmp_path: Path) -> None:
     with pytest.raises(TournamentError, match="failed to answer"):
         await runner.choose(t.id, "a", owner="s1")
     await arena.aclose()
+
+
+async def test_a_campaign_casts_the_votes_as_its_own_source(tmp_path: Path) -> None:
+    arena = arena_of(tmp_path)
+    runner = TournamentRunner(arena, random.Random(8))
+    t = runner.start("chat", "Hi", owner="s1", models=list(MODELS), source="campaign:c1")
+    assert sorted(t.models) == sorted(MODELS)
+    await runner.generate(t.id, "Hi")
+    for v in ["a", "b", "a", "b"]:
+        state = await runner.choose(t.id, v, owner="s1")
+    assert state.tournament.vote_source == "campaign:c1"
+    assert sum(arena.store.vote_totals().values()) == 0  # off the public board
+    cells = arena.store.pair_cells(sources=["campaign:c1"])
+    assert int((cells.wins_a + cells.wins_b + cells.ties).sum()) == 4
+    with pytest.raises(TournamentError, match="four different configured models"):
+        runner.start("chat", "Hi", owner="s1", models=list(MODELS[:3]) + [MODELS[0]])
+    await arena.aclose()

@@ -31,6 +31,8 @@ tournaments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("owner", String(64), nullable=False),  # the web session that started it
     Column("category", String(32), nullable=False),
+    # the source its votes are cast as: "human" (the public arena) or e.g. "campaign:<id>"
+    Column("vote_source", String(128), nullable=False, default="human"),
     Column("models", Text, nullable=False),  # JSON list of the four model ids, slot order
     # generating -> voting -> done | failed
     Column("status", String(16), nullable=False),

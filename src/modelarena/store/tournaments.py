@@ -56,6 +56,7 @@ class TournamentRecord:
     ranking: tuple[int, ...] | None = None
     finished_at: datetime | None = None
     matches: tuple[MatchRecord, ...] = field(default_factory=tuple)
+    vote_source: str = "human"  # what its votes are cast as (a campaign's own source)
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays
@@ -87,6 +88,7 @@ class Tournaments:
                     created_at=record.created_at,
                     owner=record.owner,
                     category=record.category,
+                    vote_source=record.vote_source,
                     models=json.dumps(list(record.models)),
                     status=record.status,
                 )
@@ -114,6 +116,7 @@ class Tournaments:
             created_at=aware(row.created_at),
             owner=row.owner,
             category=row.category,
+            vote_source=row.vote_source,
             models=tuple(json.loads(row.models)),
             status=row.status,
             ranking=tuple(json.loads(row.ranking)) if row.ranking else None,

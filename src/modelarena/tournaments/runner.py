@@ -29,8 +29,15 @@ from datetime import UTC, datetime
 from modelarena.arena import Arena, ArenaError
 from modelarena.battles.categories import get_category
 from modelarena.battles.identity import find_identity_leak
-from modelarena.battles.records import Answer, Battle, BattleStatus, Verdict, VoteRecord
-from modelarena.store import BattleNotFound, VoteRejected
+from modelarena.battles.records import (
+    Answer,
+    Battle,
+    BattleStatus,
+    Verdict,
+    VoteReason,
+    VoteRecord,
+)
+from modelarena.store import HUMAN, BattleNotFound, VoteRejected
 from modelarena.store.tournaments import (
     DONE,
     FAILED,
@@ -101,8 +108,12 @@ class TournamentRunner:
         *,
         owner: str,
         models: Sequence[str] | None = None,
+        source: str = HUMAN,
     ) -> TournamentRecord:
-        """Create the tournament and its two round-1 battles (no answer yet)."""
+        """Create the tournament and its two round-1 battles (no answer yet). ``models``:
+        the four to compare (default: drawn); ``source``: what its votes are cast as
+        (``human`` for the public arena; a campaign passes its own source, so the votes
+        count on its board and stay off the public one)."""
         get_category(category)  # raises UnknownCategory
         text = self.arena.validate_prompt(prompt)
         if models is not None:
@@ -132,6 +143,7 @@ class TournamentRunner:
             models=tuple(slots),
             status=GENERATING,
             matches=tuple(matches),
+            vote_source=source,
         )
         self.store.create(record)
         return record
@@ -267,15 +279,20 @@ class TournamentRunner:
             return []
         records = []
         for m in t.matches:
+            # a person's vote on a battle whose answer names its model is stored uncounted
+            # by the door itself; other sources (a campaign's) say so explicitly
+            leak = t.vote_source != HUMAN and self.arena.battle(m.battle_id).identity_leak
             try:
                 records.append(
                     await self.arena.avote(
                         m.battle_id,
                         m.verdict or "tie",
                         voter=t.owner,
+                        source=t.vote_source,
                         ip_hash=ip_hash,
                         owner=t.owner,
                         refuse_failed=True,
+                        not_counted_reason=VoteReason.IDENTITY_LEAK.value if leak else None,
                     )
                 )
             except (BattleNotFound, VoteRejected, ArenaError) as exc:

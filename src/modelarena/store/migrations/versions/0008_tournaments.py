@@ -16,8 +16,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    existing = set(sa.inspect(op.get_bind()).get_table_names())
-    if "tournaments" in existing:  # 0001 creates the tables as schema.py's metadata holds them
+    inspector = sa.inspect(op.get_bind())
+    if "tournaments" in set(inspector.get_table_names()):
+        # 0001 creates the tables as schema.py's metadata holds them; a database made in
+        # between (before the column existed) gets the vote source
+        if "vote_source" not in {c["name"] for c in inspector.get_columns("tournaments")}:
+            op.add_column(
+                "tournaments",
+                sa.Column("vote_source", sa.String(128), nullable=False, server_default="human"),
+            )
         return
     op.create_table(
         "tournaments",
@@ -25,6 +32,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("owner", sa.String(64), nullable=False),
         sa.Column("category", sa.String(32), nullable=False),
+        sa.Column("vote_source", sa.String(128), nullable=False, server_default="human"),
         sa.Column("models", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("ranking", sa.Text, nullable=True),
