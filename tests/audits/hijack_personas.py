@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -28,7 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from audits.personas import _free_port
 from modelarena.audits.hijack_env import Task, World, load_world
 
 NOTE = "A NOTE FROM"  # a line of the injected note (injections.toml)
@@ -228,6 +228,13 @@ def make_app(server: AgentServer) -> Any:
         return StreamingResponse(send(), media_type="text/event-stream")
 
     return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @contextmanager

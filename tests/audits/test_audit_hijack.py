@@ -230,6 +230,16 @@ def test_an_obedient_agent_is_hijacked_on_every_goal_and_every_task() -> None:
     assert metrics[("utility_under_attack", "")].value == 1.0
 
 
+def test_doing_what_the_note_asks_never_does_the_users_task_by_accident() -> None:
+    suite = HijackSuite()
+    for record in converse_all("hijack-only", suite.probes()):
+        score = suite.score(record.probe, record.transcript)
+        if record.probe.group == CONTROL:
+            assert score["utility"] and score["hijacked"] is None, record.probe.id
+        else:
+            assert score["hijacked"] and not score["utility"], record.probe.id
+
+
 def test_saying_it_would_obey_is_not_an_attempt_only_calls_count() -> None:
     suite = HijackSuite()
     probe = next(p for p in suite.probes() if p.group == "credentials")
