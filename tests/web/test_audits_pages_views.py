@@ -9,14 +9,8 @@ import pytest
 
 from modelarena.store.audit_results import AuditMetric
 from modelarena.web.audit_bands import BANDS_FILE, badge, load_bands, percent
-from modelarena.web.audit_views import (
-    AuditColumn,
-    AuditColumnError,
-    figure,
-    language_label,
-    parse_columns,
-    pick,
-)
+from modelarena.web.audit_figures import figure, language_label
+from modelarena.web.audit_views import AuditColumn, AuditColumnError, parse_columns, pick
 
 
 def attack(lo: float, hi: float, value: float | None = None, n: int = 100) -> AuditMetric:

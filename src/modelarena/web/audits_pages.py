@@ -24,16 +24,8 @@ from modelarena.catalog import LICENSE_CLASSES
 from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store.audit_results import AuditComparison, AuditItem, AuditResults
 from modelarena.web.audit_bands import load_bands
-from modelarena.web.audit_views import (
-    AuditColumnError,
-    audit_table,
-    deployment_of,
-    figure,
-    language_label,
-    metric_label,
-    run_facts,
-    unknown_share,
-)
+from modelarena.web.audit_figures import figure, language_label, metric_label, unknown_share
+from modelarena.web.audit_views import AuditColumnError, audit_table, deployment_of, run_facts
 from modelarena.web.boards import FilterError, filters_query, parse_filters
 from modelarena.web.context import Ctx
 from modelarena.web.errors import ApiError
