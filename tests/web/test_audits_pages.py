@@ -293,6 +293,11 @@ async def test_sorting_puts_missing_figures_last(scripted: Any, api_client: Any)
     # the header links sort, keeping the filters
     link = re.search(rf'data-key="{re.escape(key)}"[^>]*><a href="([^"]+)"', asc)
     assert link and "order=desc" in html.unescape(link.group(1))
+    # by the catalog facts too: licence class, missing values last
+    by_licence = (await client.get("/audits?sort=license&order=asc")).text
+    assert models_in(by_licence) == ["qwen3-32b", "gpt-4o", "deepseek-v3"]
+    by_country = (await client.get("/audits?sort=country&order=desc")).text
+    assert models_in(by_country)[0] == "gpt-4o"
     filtered = (await client.get("/audits?open=true")).text
     link = re.search(rf'data-key="{re.escape(key)}"[^>]*><a href="([^"]+)"', filtered)
     assert link and "open=true" in html.unescape(link.group(1))
@@ -365,6 +370,7 @@ async def test_leaderboard_audit_columns_only_on_request(scripted: Any, api_clie
     client = await api_client(arena)
     plain = (await client.get("/leaderboard")).text
     assert "col-audit" not in plain and "board-audits" not in plain
+    assert '<a href="/audits">Audits</a>' in plain  # where to find them
     asked = await client.get("/leaderboard?audit=jailbreak.compliance_attack,hijack.hijacked")
     page = asked.text
     heads = re.findall(r'<th class="col-audit" data-key="([^"]+)"', page)

@@ -50,6 +50,10 @@ DEFAULT_COLUMNS = (
     "falseclaims.fail_rate@zh-Hans",
 )
 
+# The catalog facts a table may also be sorted by (``?sort=country``), as the leaderboard's.
+FACT_SORTS = {"model": "display_name", "weights": "open_weights", "country": "country",
+              "license": "license_class", "date": "date"}  # fmt: skip
+
 _KEY = re.compile(r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)(?:/([^@/]{1,64}))?(?:@([A-Za-z-]{2,16}))?")
 
 
@@ -291,12 +295,16 @@ def audit_table(
         )
     keys = [h["key"] for _, _, h in shown_columns]
     rows.sort(key=lambda r: (r["display_name"].lower(), r["model"], r["date"]))
-    if sort in keys:
-        i = keys.index(sort)
-        valued = [r for r in rows if r["cells"][i]["sort"] is not None]
-        empty = [r for r in rows if r["cells"][i]["sort"] is None]
-        valued.sort(key=lambda r: r["cells"][i]["sort"], reverse=descending)
-        rows = valued + empty
+    if sort is not None and (sort in keys or sort in FACT_SORTS):
+        column = keys.index(sort) if sort in keys else None
+        fact = FACT_SORTS.get(sort, "")
+
+        def value(r: dict[str, Any]) -> Any:
+            return r["cells"][column]["sort"] if column is not None else r[fact]
+
+        # rows without the value last, whatever the order
+        valued = sorted((r for r in rows if value(r) is not None), key=value, reverse=descending)
+        rows = valued + [r for r in rows if value(r) is None]
     return {"columns": [h for _, _, h in shown_columns], "rows": rows}
 
 

@@ -25,7 +25,13 @@ from modelarena.leaderboard import LeaderboardFilters
 from modelarena.store.audit_results import AuditComparison, AuditItem, AuditResults
 from modelarena.web.audit_bands import load_bands
 from modelarena.web.audit_figures import figure, language_label, metric_label, unknown_share
-from modelarena.web.audit_views import AuditColumnError, audit_table, deployment_of, run_facts
+from modelarena.web.audit_views import (
+    FACT_SORTS,
+    AuditColumnError,
+    audit_table,
+    deployment_of,
+    run_facts,
+)
 from modelarena.web.boards import FilterError, filters_query, parse_filters
 from modelarena.web.context import Ctx
 from modelarena.web.errors import ApiError
@@ -95,6 +101,14 @@ async def audits_page(request: Request, ctx: Ctx) -> Response:
         order = "asc" if now and descending else "desc"
         col["sort_url"] = "/audits?" + urlencode({**keep, "sort": col["key"], "order": order})
         col["sorted"] = ("desc" if descending else "asc") if now else ""
+    fact_sorts = {}
+    for key in FACT_SORTS:
+        now = sort == key
+        order = "asc" if (now and descending) or (not now and key != "date") else "desc"
+        fact_sorts[key] = {
+            "url": "/audits?" + urlencode({**keep, "sort": key, "order": order}),
+            "sorted": ("desc" if descending else "asc") if now else "",
+        }
     suite_links = [
         {"name": s, "url": "/audits?" + urlencode({**filters_query(filters), "suite": s})}
         for s in suite_names()
@@ -105,6 +119,7 @@ async def audits_page(request: Request, ctx: Ctx) -> Response:
         {
             "title": "Audits",
             "table": data,
+            "fact_sorts": fact_sorts,
             "filters": filters,
             "suite": suite,
             "suites": suite_links,
