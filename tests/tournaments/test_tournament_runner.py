@@ -15,13 +15,16 @@ from modelarena.tournaments import TournamentError, TournamentRunner
 MODELS = ("deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "llama-3.1-8b-instruct")
 
 
-def arena_of(tmp_path: Path, replies: dict[str, list[object]] | None = None) -> Arena:
+def arena_of(
+    tmp_path: Path, replies: dict[str, list[object]] | None = None, url: str | None = None
+) -> Arena:
     replies = replies or {m: [f"An answer written by slot {i}."] for i, m in enumerate(MODELS)}
-    return scripted_arena(f"sqlite:///{tmp_path / 't.db'}", replies)  # type: ignore[arg-type]
+    url = url or f"sqlite:///{tmp_path / 't.db'}"
+    return scripted_arena(url, replies)  # type: ignore[arg-type]
 
 
-async def test_four_votes_rank_the_four_models(tmp_path: Path) -> None:
-    arena = arena_of(tmp_path)
+async def test_four_votes_rank_the_four_models(tmp_path: Path, db_url: str) -> None:
+    arena = arena_of(tmp_path, url=db_url)
     runner = TournamentRunner(arena, random.Random(3))
     t = runner.start("chat", "Say something.", owner="s1")
     assert sorted(t.models) == sorted(MODELS)
