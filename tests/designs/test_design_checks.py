@@ -112,6 +112,11 @@ def test_style_control_for_designs_uses_the_checks(sqlite_url: str) -> None:
     board = compute_leaderboard(arena.store, arena.model_info, filters)
     assert set(CHECK_FEATURES) <= set(board.style_coefficients)
     assert board.style_coefficients["errors"] < -0.5
+    low, high = board.style_intervals["errors"]
+    assert low < board.style_coefficients["errors"] < high < 0  # the interval excludes 0
+    out = _cli("designs", "report", "--style", "-f", "json", "--db", sqlite_url)
+    style = json.loads(out.output)["style"]
+    assert style["votes"] == n and style["coefficients"]["errors"]["ci"][1] < 0
     assert "errors" in board.method
     ratings = {r.model: r.rating for r in board.rows}
     assert abs(ratings[A] - ratings[B]) < 60

@@ -13,6 +13,7 @@ from modelarena.cli.common import (
     DatabaseOption,
     console,
     fail,
+    load_arena,
     load_settings_with_db,
     user_errors,
 )
@@ -134,6 +135,14 @@ def _pct(fig: Any) -> str:
 @designs_app.command("report")
 def report_cmd(
     model: Annotated[str | None, typer.Option("--model", help="Only this model")] = None,
+    style: Annotated[
+        bool,
+        typer.Option(
+            "--style",
+            help="Also the style-controlled fit of the design categories: is a model liked "
+            "for its looks or for pages that work?",
+        ),
+    ] = False,
     fmt: FormatOption = "table",
     config: ConfigOption = None,
     db: DatabaseOption = None,
@@ -145,12 +154,17 @@ def report_cmd(
 
     _check_format(fmt)
     with user_errors():
-        store = _store(config, db)
+        arena = load_arena(config, db)
+        store = arena.store
         rows = summarise(store.design_checks.all(model=model))
+        fit = _style_fit(arena) if style else None
     if model is not None and not rows:
         fail(f"no checked designs of model {model!r}; run arena designs check --pending first")
     if fmt == "json":
-        console.print_json(json.dumps([r.to_dict() for r in rows]))
+        data: Any = [r.to_dict() for r in rows]
+        if style:
+            data = {"models": data, "style": fit}
+        console.print_json(json.dumps(data))
         return
     if not rows:
         console.print("No design checks yet: run arena designs check --pending.")
@@ -165,6 +179,43 @@ def report_cmd(
             r.model, _pct(r.works), _pct(r.timeouts), _pct(r.network), _pct(r.overflow),
             _pct(r.a11y), paint,
         )  # fmt: skip
+    console.print(table)
+    if fit is not None:
+        _print_style(fit)
+
+
+def _style_fit(arena: Any) -> dict[str, Any] | None:
+    """The design categories' board with style control: the checks' coefficients (log-odds
+    per standard deviation of the feature) and their 95% intervals, or None without votes."""
+    from modelarena.designs import DESIGN_CATEGORIES
+    from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard
+
+    filters = LeaderboardFilters(categories=DESIGN_CATEGORIES, style_control=True)
+    board = compute_leaderboard(arena.store, arena.model_info, filters)
+    if not board.style_coefficients:
+        return None
+    return {
+        "method": board.method,
+        "votes": board.total_votes,
+        "coefficients": {
+            k: {"value": v, "ci": list(board.style_intervals.get(k, (None, None)))}
+            for k, v in board.style_coefficients.items()
+        },
+        "ratings": {r.model: [r.rating, r.ci_lower, r.ci_upper] for r in board.rows},
+    }
+
+
+def _print_style(fit: dict[str, Any] | None) -> None:
+    if fit is None:
+        console.print("No counted votes on design categories yet: no style fit.")
+        return
+    table = Table(title=f"Style control on design votes (n = {fit['votes']}): log-odds per SD")
+    for col in ("feature", "coefficient", "95% interval"):
+        table.add_column(col)
+    for name, c in fit["coefficients"].items():
+        lo, hi = c["ci"]
+        ci = f"{lo:+.2f} to {hi:+.2f}" if lo is not None else "-"
+        table.add_row(name, f"{c['value']:+.2f}", ci)
     console.print(table)
 
 

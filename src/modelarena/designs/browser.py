@@ -18,9 +18,10 @@ on a port. In a 390 x 844 viewport it measures:
 - a PNG screenshot of the viewport.
 
 Renders run in a bounded pool: ``workers`` pages at once in one browser, each in its own
-context. A page that has not finished within ``timeout_s`` (a script that loops forever
-blocks its renderer) has its context closed, which kills its renderer, and is recorded as
-``timeout``; a renderer that dies (out of memory: V8's heap is capped with
+context. A page that has not loaded within ``timeout_s`` (a script that loops forever
+blocks its renderer), or whose measuring then takes more than ``MEASURE_BUDGET_S`` more (a
+loop started after load), has its context closed, which ends its renderer, and is recorded
+as ``timeout``; a renderer that dies (out of memory: V8's heap is capped with
 ``--max-old-space-size``) is recorded as ``crashed``. Playwright is imported here, lazily.
 """
 
@@ -50,6 +51,8 @@ VIEWPORT = {"width": 390, "height": 844}  # a phone: overflow is measured at 390
 DOCUMENT_URL = "https://design.check.invalid/document"  # never resolved: intercepted
 SETTLE_S = 0.5  # after load, for timers and first animation frames to run
 AXE_TIMEOUT_S = 10.0
+# after load: settling, measuring, axe and the screenshot (a busy machine needs a few s)
+MEASURE_BUDGET_S = 20.0
 IMPACTS = ("critical", "serious", "moderate", "minor")
 # directives whose violation means a request was attempted (not inline code or eval)
 _FETCH_DIRECTIVES = frozenset(
@@ -213,13 +216,17 @@ async def _render_bounded(browser: Any, document: str, limits: Limits) -> Measur
 
         page.on("crash", on_crash)
         done, _ = await asyncio.wait(
-            {task, crashed}, timeout=limits.timeout_s, return_when="FIRST_COMPLETED"
+            {task, crashed},
+            timeout=limits.timeout_s + MEASURE_BUDGET_S,
+            return_when="FIRST_COMPLETED",
         )
         if crashed.done():  # out of memory, or killed: whatever the render task says
             task.cancel()
             measured = state.partial("crashed")
         elif task in done and task.exception() is None:
             measured = task.result()
+        elif task in done and isinstance(task.exception(), _LoadTimeout):
+            measured = state.partial("timeout")
         elif task in done:
             measured = state.partial("error")
             state.note("error", str(task.exception())[:300])
@@ -233,6 +240,10 @@ async def _render_bounded(browser: Any, document: str, limits: Limits) -> Measur
         # loop that never yields; bounded so a wedged browser cannot hang the pool
         with contextlib.suppress(Exception):
             await asyncio.wait_for(context.close(), timeout=10.0)
+
+
+class _LoadTimeout(Exception):
+    """The page did not finish loading within its time."""
 
 
 class _State:
@@ -288,7 +299,12 @@ async def _render(
     page.on("console", on_console)
     page.on("pageerror", on_error)
     await page.add_init_script(_VIOLATION_PROBE)
-    await page.goto(DOCUMENT_URL, wait_until="load", timeout=limits.timeout_s * 1000)
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await page.goto(DOCUMENT_URL, wait_until="load", timeout=limits.timeout_s * 1000)
+    except PlaywrightTimeout as exc:
+        raise _LoadTimeout from exc
     await asyncio.sleep(SETTLE_S)
     measured = await page.evaluate(_MEASURE)
     violations = [

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from modelarena import ratings
-from modelarena.leaderboard.design_style import design_only, with_design_checks
+from modelarena.leaderboard.design_style import design_only, style_intervals, with_design_checks
 from modelarena.leaderboard.filters import LeaderboardFilters
 from modelarena.leaderboard.rows import Headline, LeaderboardRow, headline
 from modelarena.ratings.clustered import clustered_intervals
@@ -37,6 +37,7 @@ class Leaderboard:
     method: str
     unrated: list[str] = field(default_factory=list)  # outside the main comparison graph
     style_coefficients: dict[str, float] = field(default_factory=dict)
+    style_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # 95%
     fragile_pairs: list[dict[str, Any]] = field(default_factory=list)
     headline: Headline = field(default_factory=Headline)
     models: list[str] = field(default_factory=list)  # every fitted model, by index below
@@ -52,6 +53,7 @@ class Leaderboard:
             "rows": [r.to_dict() for r in self.rows],
             "unrated": self.unrated,
             "style_coefficients": self.style_coefficients,
+            "style_intervals": self.style_intervals,
             "fragile_pairs": self.fragile_pairs,
             "headline": asdict(self.headline),
         }
@@ -133,6 +135,7 @@ class BoardFit:
     fragile: list[dict[str, Any]] = field(default_factory=list)
     total_votes: int = 0
     counts: ratings.PairCounts | None = None  # what fragility needs, per display filter
+    coefficient_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     bt: ratings.BTFit | None = None
 
     @property
@@ -207,6 +210,7 @@ def fit_board(
         return BoardFit(method)
     counts, models, unrated = comparable_counts(cells)
     coefficients: dict[str, float] = {}
+    coefficient_intervals: dict[str, tuple[float, float]] = {}
     if f.style_control or f.weighted:
         arrays = store.vote_arrays(sources=sources, categories=categories)
         index = {m: i for i, m in enumerate(models)}
@@ -252,6 +256,7 @@ def fit_board(
             coefficients = dict(
                 zip(style.feature_names, map(float, style.coefficients), strict=True)
             )
+            coefficient_intervals = style_intervals(style)
             method = f"Bradley-Terry with style control ({', '.join(names)}), sandwich 95% CI"
             fit = None
         else:
@@ -292,6 +297,7 @@ def fit_board(
         fragile,
         total_votes=int(total.sum()),
         counts=counts if fit is not None else None,
+        coefficient_intervals=coefficient_intervals,
         bt=fit,
     )
 
@@ -407,6 +413,7 @@ def tabulate(fit: BoardFit, info: Info, filters: LeaderboardFilters) -> Leaderbo
         method=fit.method,
         unrated=[m for m in fit.unrated if _passes(info(m), f)],
         style_coefficients=dict(fit.coefficients),
+        style_intervals=dict(fit.coefficient_intervals),
         fragile_pairs=(
             list(fit.fragile)
             if fit.counts is None or fit.bt is None or len(rated) == n

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from modelarena.battles.categories import CATEGORIES
-from modelarena.ratings import STYLE_FEATURES
+from modelarena.ratings import STYLE_FEATURES, StyleFit
+from modelarena.ratings.proportions import Z95
 from modelarena.store import Store
 from modelarena.store.design_checks import CHECK_FEATURES
 
@@ -46,3 +47,13 @@ def with_design_checks(
         np.hstack([b_stats, b[pick]]),
         (*STYLE_FEATURES, *CHECK_FEATURES),
     )
+
+
+def style_intervals(fit: StyleFit) -> dict[str, tuple[float, float]]:
+    """Each style coefficient's 95% interval (sandwich standard errors, normal)."""
+    if fit.coefficient_se is None:
+        return {}
+    return {
+        name: (float(c - Z95 * se), float(c + Z95 * se))
+        for name, c, se in zip(fit.feature_names, fit.coefficients, fit.coefficient_se, strict=True)
+    }
