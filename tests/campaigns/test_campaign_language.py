@@ -110,7 +110,9 @@ def test_fast_import_keeps_language(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     taken = []
     real = columnar.import_columns
-    monkeypatch.setattr(columnar, "import_columns", lambda *a, **k: taken.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        columnar, "import_columns", lambda *a, **k: taken.append(1) or real(*a, **k)
+    )
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", "utf-8")
     store = Store.open(f"sqlite:///{tmp_path / 'i.db'}")

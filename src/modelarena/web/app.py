@@ -19,6 +19,7 @@ from modelarena.integrity.ratelimit import Limits, RateLimiter
 from modelarena.web import (
     api,
     audits_pages,
+    campaign_pages,
     design_checks,
     designs,
     landscape_pages,
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(audits_pages.router)
     app.include_router(landscape_pages.router)
     app.include_router(tournament_pages.router)
+    app.include_router(campaign_pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
     app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure)
