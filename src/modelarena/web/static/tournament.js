@@ -57,6 +57,7 @@
         list.appendChild(A.el("li", { "data-place": String(r.place) }, [
           A.el("strong", { text: "#" + r.place + " " }),
           A.el("a", { href: "/models/" + encodeURIComponent(r.model.id), text: r.model.display_name }),
+          " ",
           r.model.lab ? A.el("span", { class: "pill", text: r.model.lab }) : null
         ]));
       });
