@@ -65,9 +65,9 @@ def test_filter_parses_language() -> None:
         LeaderboardFilters.parse({"language": "zh", "style": "true"})
 
 
-async def test_board_cut_by_language(tmp_path: Path) -> None:
+async def test_board_cut_by_language(db_url: str) -> None:
     arena = scripted_arena(
-        f"sqlite:///{tmp_path / 'l.db'}",
+        db_url,
         {"deepseek-v3": ["Answer one."] * 30, "gpt-4o": ["Answer two."] * 30},
     )
     # Chinese prompts: deepseek wins every vote; English ones: gpt-4o does

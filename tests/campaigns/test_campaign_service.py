@@ -4,7 +4,6 @@ through invites (limits, revocation), privacy from the public board, and the sta
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 from scripted import scripted_arena
@@ -24,9 +23,10 @@ PROMPTS = [
 
 
 @pytest.fixture
-def arena(tmp_path: Path) -> Arena:
+def arena(db_url: str) -> Arena:
+    """On SQLite and on PostgreSQL."""
     replies = {m: [f"An answer from a model, number {i}." for i in range(3)] for m in MODELS}
-    return scripted_arena(f"sqlite:///{tmp_path / 'c.db'}", replies)
+    return scripted_arena(db_url, replies)
 
 
 @pytest.fixture
