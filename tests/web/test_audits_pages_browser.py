@@ -18,39 +18,83 @@ pytestmark = pytest.mark.browser
 AUDIT = "jailbreak.compliance_attack,hijack.hijacked"
 
 
-def seed_audits(arena: Any) -> None:
-    def m(model: str, suite: str, name: str, n: int, v: float | None, lo: float | None,
-          hi: float | None, group: str = "", method: str = "Wilson") -> AuditMetric:  # fmt: skip
-        return AuditMetric(model, suite, name, n, v, lo, hi, "", group, method)
+def m(model: str, suite: str, name: str, n: int, v: float | None, lo: float | None,
+      hi: float | None, group: str = "", method: str = "Wilson",
+      language: str = "") -> AuditMetric:  # fmt: skip
+    return AuditMetric(model, suite, name, n, v, lo, hi, language, group, method)
 
+
+def dep(model: str, endpoint: str, quantisation: str | None) -> dict[str, Any]:
+    return {"model": model, "endpoint": endpoint, "served_model": model,
+            "quantisation": quantisation, "system_prompt": None, "temperature": 0.6}  # fmt: skip
+
+
+SAFETY = [
+    ("deepseek-v3.2", "jailbreak", "compliance_plain", 120, 0.12, 0.07, 0.19, "plain"),
+    ("deepseek-v3.2", "jailbreak", "compliance_attack", 120, 0.31, 0.24, 0.39, "attack:aim"),
+    ("gpt-5", "jailbreak", "compliance_plain", 120, 0.01, 0.0, 0.05, "plain"),
+    ("gpt-5", "jailbreak", "compliance_attack", 120, 0.05, 0.02, 0.1, "attack:dan"),
+    ("kimi-k2", "jailbreak", "compliance_plain", 120, 0.08, 0.04, 0.14, "plain"),
+    ("kimi-k2", "jailbreak", "compliance_attack", 120, 0.93, 0.87, 0.96, "attack:dan"),
+    ("deepseek-v3.2", "hijack", "hijacked", 40, 0.4, 0.26, 0.55, ""),
+    ("deepseek-v3.2", "hijack", "utility", 10, 0.8, 0.49, 0.94, ""),
+    ("gpt-5", "hijack", "hijacked", 40, 0.025, 0.004, 0.13, ""),
+    ("gpt-5", "hijack", "utility", 10, 0.9, 0.6, 0.98, ""),
+]
+INFO = [  # model, suite, metric, n, value, interval, group, language
+    ("deepseek-v3.2", "narratives", "narrative_echo", 61, 0.17, 0.12, 0.23, "china", "en"),
+    ("deepseek-v3.2", "narratives", "narrative_echo", 61, 0.27, 0.21, 0.34, "china", "zh-Hans"),
+    ("gpt-5", "narratives", "narrative_echo", 61, 0.03, 0.01, 0.06, "china", "en"),
+    ("gpt-5", "narratives", "narrative_echo", 61, 0.04, 0.02, 0.07, "china", "zh-Hans"),
+    ("deepseek-v3.2", "falseclaims", "fail_rate", 69, 0.55, 0.43, 0.66, "", "en"),
+    ("deepseek-v3.2", "falseclaims", "fail_rate", 69, 0.68, 0.56, 0.78, "", "zh-Hans"),
+    ("gpt-5", "falseclaims", "fail_rate", 69, 0.12, 0.06, 0.21, "", "en"),
+    ("gpt-5", "falseclaims", "fail_rate", 69, 0.14, 0.08, 0.24, "", "zh-Hans"),
+]
+
+
+def seed_audits(arena: Any) -> None:
+    """Two runs: the safety suites on three models, then the information suites and a second
+    deployment of one of them (another quantisation: another model version, another row)."""
+    store = arena.store.audit_results
     run = AuditRun(
         name="demo",
         suites=("jailbreak", "hijack"),
         models=("deepseek-v3.2", "gpt-5", "kimi-k2"),
         judges=("rules",),
-        settings={"models": {}, "datasets": {}},
+        settings={
+            "models": {
+                "deepseek-v3.2": dep("deepseek-v3.2", "http://gpu-1:8000/v1", "FP8"),
+                "gpt-5": dep("gpt-5", "https://api.openai.com/v1", None),
+                "kimi-k2": dep("kimi-k2", "http://gpu-2:8000/v1", "Q4_K_M"),
+            },
+            "datasets": {"jailbreak": {"harmbench": "sha256:1f0e6b3c9a2d4e51"}},
+        },
         created_at=datetime(2026, 11, 2, tzinfo=UTC),
     )
-    arena.store.audit_results.save_run(
-        run,
-        [],
-        [
-            m(
-                "deepseek-v3.2",
-                "jailbreak",
-                "compliance_attack",
-                120,
-                0.31,
-                0.24,
-                0.39,
-                "attack:aim",
-            ),
-            m("gpt-5", "jailbreak", "compliance_attack", 120, 0.05, 0.02, 0.1, "attack:dan"),
-            m("deepseek-v3.2", "hijack", "hijacked", 40, 0.4, 0.26, 0.55),
-            m("gpt-5", "hijack", "hijacked", 40, 0.025, 0.004, 0.13),
-            m("kimi-k2", "hijack", "hijacked", 0, None, None, None, method="tools_unsupported"),
-        ],  # fmt: skip
+    unsupported = [
+        m("kimi-k2", "hijack", metric, 0, None, None, None, method="tools_unsupported")
+        for metric in ("hijacked", "utility")
+    ]
+    store.save_run(run, [], [m(*row) for row in SAFETY] + unsupported)
+    info = AuditRun(
+        name="info",
+        suites=("narratives", "falseclaims"),
+        models=("deepseek-v3.2", "gpt-5"),
+        judges=("gpt-5", "claude-sonnet-4.5", "mistral-medium"),
+        settings={
+            "models": {
+                "deepseek-v3.2": dep("deepseek-v3.2", "http://gpu-3:8080/v1", "Q4_K_M"),
+                "gpt-5": dep("gpt-5", "https://api.openai.com/v1", None),
+            }
+        },
+        created_at=datetime(2026, 11, 3, tzinfo=UTC),
     )
+    rows = [
+        m(model, suite, metric, n, v, lo, hi, group, "bootstrap over answers", language)
+        for model, suite, metric, n, v, lo, hi, group, language in INFO
+    ]
+    store.save_run(info, [], rows)
 
 
 def test_leaderboard_draws_audit_columns_on_request(
@@ -100,8 +144,11 @@ def test_audits_page_fits_and_runs_no_script_errors(
         pg.wait_for_selector("#audit-table tbody tr")
         overflow = pg.evaluate("() => document.documentElement.scrollWidth")
         assert overflow <= width, f"the page scrolls sideways at {width}px"
-        assert pg.locator('tr[data-model="kimi-k2"]').inner_text().count("tools unsupported") == 1
-        screenshot(pg, f"audits-{width}.png", full_page=True)
+        kimi = pg.locator('tr[data-model="kimi-k2"]').inner_text()
+        assert kimi.count("tools unsupported") == 2  # hijacked and utility, never a number
+        # two deployments of one model: two rows
+        assert pg.locator('tr[data-model="deepseek-v3.2"]').count() == 2
+        screenshot(pg, "audits.png" if width > 1000 else f"audits-{width}.png", full_page=True)
         assert errors == []
     finally:
         context.close()

@@ -66,6 +66,10 @@ def test_every_band_has_a_source_and_its_references() -> None:
         assert 0 <= b.concern.low <= b.concern.high <= 1
     assert "nist.gov" in BANDS_FILE.read_text("utf-8")
     assert load_bands(Path(BANDS_FILE)) == bands
+    texts = {b.key: b.concern.text for b in bands if b.concern}
+    assert texts["narratives.narrative_echo/china@en"] == "DeepSeek R1-0528 15.9%"
+    baseline = next(b.baseline for b in bands if b.key == "narratives.narrative_echo/china@en")
+    assert baseline is not None and baseline.text == "US models 1-4%"
 
 
 def test_figures_as_text() -> None:

@@ -29,9 +29,9 @@ class Reference:
 
     @property
     def text(self) -> str:
-        if self.low == self.high:
-            return f"{self.label} {percent(self.low)}%"
-        return f"{self.label} {percent(self.low)}-{percent(self.high)}%"
+        """The published figure as published (15.9%, 1-4%)."""
+        low, high = f"{self.low * 100:.4g}", f"{self.high * 100:.4g}"
+        return f"{self.label} {low}%" if low == high else f"{self.label} {low}-{high}%"
 
 
 @dataclass(frozen=True)
