@@ -142,3 +142,25 @@ async def test_status_reaches_the_target(arena: Arena) -> None:
     with pytest.raises(CampaignError, match="stopped"):
         arena.store.campaigns.set_stopped(c.id, True)
         service.next_battle(service.access(token), "late")
+
+
+async def test_the_chosen_confidence_decides(arena: Arena) -> None:
+    service = CampaignService(arena, "s", rng=random.Random(3))
+    strict = service.create("strict", PROMPTS, models=MODELS[:2], target_votes=999, confidence=0.99)
+    loose = service.create("loose", PROMPTS, models=MODELS[:2], target_votes=999, confidence=0.6)
+    with pytest.raises(CampaignError, match="--confidence"):
+        service.create("bad", PROMPTS, models=MODELS[:2], target_votes=5, confidence=1.0)
+    for c in (strict, loose):
+        _, token = service.invite(c, votes_limit=None)
+        for i in range(20):  # the first model wins 13 of 20
+            access = service.access(token)
+            battle, prompt = service.next_battle(access, f"v{i}")
+            await service.generate(battle.id, prompt.prompt)
+            first_wins = i % 20 < 13
+            winner = MODELS[0] if first_wins else MODELS[1]
+            await service.vote(access, f"v{i}", battle.id, "a" if battle.model_a == winner else "b")
+    s99, s60 = service.status(service.get("strict")), service.status(service.get("loose"))
+    assert s99.separation is not None and s60.separation is not None
+    assert s99.separation.difference == pytest.approx(s60.separation.difference)
+    assert s99.separation.confidence == 0.99 and s60.separation.confidence == 0.6
+    assert (s99.separation.votes_needed or 0) > (s60.separation.votes_needed or 0)

@@ -107,6 +107,7 @@ class CampaignStatus:
             "models": list(c.models),
             "target_votes": c.target_votes,
             "target_width": c.target_width,
+            "confidence": c.confidence,
             "published": c.published,
             "stopped": c.stopped_at is not None,
             "prompts": self.prompts,
@@ -158,6 +159,7 @@ class CampaignService:
         category: str = "chat",
         target_votes: int | None = None,
         target_width: float | None = None,
+        confidence: float = CONFIDENCE,
         owner: str = "cli",
     ) -> CampaignRecord:
         name = name.strip()
@@ -185,6 +187,8 @@ class CampaignService:
             raise CampaignError("bad_target", "--target-votes must be at least 1")
         if target_width is not None and not (math.isfinite(target_width) and target_width > 0):
             raise CampaignError("bad_target", "--target-width must be a positive number of points")
+        if not 0.5 <= confidence < 1.0:
+            raise CampaignError("bad_confidence", "--confidence must be at least 0.5 and below 1")
         for i, p in enumerate(prompts, start=1):
             try:
                 self.arena.validate_prompt(p.text)
@@ -201,6 +205,7 @@ class CampaignService:
                 prompts=[p.as_row() for p in prompts],
                 target_votes=target_votes,
                 target_width=target_width,
+                confidence=confidence,
             )
         except CampaignExists as exc:
             raise CampaignError("campaign_exists", str(exc)) from None
@@ -404,7 +409,7 @@ class CampaignService:
         return CampaignStatus(
             campaign=campaign,
             board=board,
-            separation=top_separation(fit, board),
+            separation=top_separation(fit, board, confidence=campaign.confidence),
             models=progress,
             target_met=met,
             total_votes=fit.total_votes,
@@ -436,10 +441,12 @@ def campaign_source(campaign: CampaignRecord) -> str:
     return campaign.source
 
 
-def top_separation(fit: BoardFit, board: Leaderboard) -> Separation | None:
-    """The top two rated models of the board and the separation of their difference,
-    with the standard error from the fit's sandwich covariance (or, for a fit without one,
-    from the two intervals, as if independent)."""
+def top_separation(
+    fit: BoardFit, board: Leaderboard, *, confidence: float = CONFIDENCE
+) -> Separation | None:
+    """The top two rated models of the board and the separation of their difference at
+    ``confidence``, with the standard error from the fit's sandwich covariance (or, for a
+    fit without one, from the two 95% intervals, as if independent)."""
     ranked = [r for r in board.rows if r.ci_lower is not None]
     if len(ranked) < 2:
         return None
@@ -456,5 +463,5 @@ def top_separation(fit: BoardFit, board: Leaderboard) -> Separation | None:
         se_j = float(fit.upper[j] - fit.lower[j]) / (2 * z)
         se = math.hypot(se_i, se_j)
     return separation(
-        first.model, second.model, difference, se, fit.total_votes, confidence=CONFIDENCE
+        first.model, second.model, difference, se, fit.total_votes, confidence=confidence
     )

@@ -68,6 +68,9 @@ def create(
         float | None,
         typer.Option("--target-width", help="Stop when every 95% interval is this narrow"),
     ] = None,
+    confidence: Annotated[
+        float, typer.Option("--confidence", help="Of the top-two decision (0.5 to 0.99)")
+    ] = 0.95,
     base_url: BaseUrlOption = DEFAULT_BASE_URL,
     config: ConfigOption = None,
     db: DatabaseOption = None,
@@ -84,6 +87,7 @@ def create(
             category=category,
             target_votes=target_votes,
             target_width=target_width,
+            confidence=confidence,
         )
         languages = service.store.campaigns.languages(campaign.id)
         spread = ", ".join(f"{k} {v}" for k, v in sorted(languages.items(), key=lambda kv: -kv[1]))
@@ -195,7 +199,8 @@ def _print_status(s: Any) -> None:
     sep = s.separation
     if sep is not None:
         console.print(
-            f"{sep.first} - {sep.second}: {sep.difference:+.0f} points, 95% CI "
+            f"{sep.first} - {sep.second}: {sep.difference:+.0f} points, "
+            f"{sep.confidence:.0%} CI "
             f"{sep.lower:+.0f} to {sep.upper:+.0f} (n = {sep.votes})"
         )
     verdict = "STOP NOW: " if s.stop_now else ""

@@ -62,6 +62,7 @@ class CampaignRecord:
     models: tuple[str, ...]
     target_votes: int | None
     target_width: float | None
+    confidence: float
     published: bool
     stopped_at: datetime | None
 
@@ -106,6 +107,7 @@ def _campaign(row: Any) -> CampaignRecord:
         models=tuple(json.loads(row.models)),
         target_votes=row.target_votes,
         target_width=row.target_width,
+        confidence=float(row.confidence),
         published=bool(row.published),
         stopped_at=aware(row.stopped_at) if row.stopped_at else None,
     )
@@ -137,6 +139,7 @@ class Campaigns:
         prompts: Sequence[tuple[str, str, str | None]],
         target_votes: int | None = None,
         target_width: float | None = None,
+        confidence: float = 0.95,
     ) -> CampaignRecord:
         """A new campaign with its prompts (text, language, external id), in one
         transaction. Raises :class:`CampaignExists`."""
@@ -153,6 +156,7 @@ class Campaigns:
                         models=json.dumps(list(models)),
                         target_votes=target_votes,
                         target_width=target_width,
+                        confidence=confidence,
                         published=False,
                     )
                 )

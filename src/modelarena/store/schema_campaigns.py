@@ -36,6 +36,7 @@ campaigns = Table(
     Column("models", Text, nullable=False),  # JSON list of model ids
     Column("target_votes", Integer, nullable=True),  # votes per model
     Column("target_width", Float, nullable=True),  # 95% interval width, rating points
+    Column("confidence", Float, nullable=False, default=0.95),  # of the top-two decision
     Column("published", Boolean, nullable=False, default=False),
     Column("stopped_at", DateTime(timezone=True), nullable=True),
 )

@@ -35,7 +35,7 @@
     var sep = s.separation;
     $("c-separation").textContent = sep
       ? (s.display_names[sep.first] || sep.first) + " − " + (s.display_names[sep.second] || sep.second) + ": " +
-        sep.difference.toFixed(0) + " points, 95% CI " + sep.lower.toFixed(0) + " to " + sep.upper.toFixed(0) +
+        sep.difference.toFixed(0) + " points, " + Math.round(sep.confidence * 100) + "% CI " + sep.lower.toFixed(0) + " to " + sep.upper.toFixed(0) +
         " (n = " + sep.votes + ")"
       : "";
     var mine = s.my_votes !== undefined ? "You have voted " + A.plural(s.my_votes, "time") : "";

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("models", sa.Text, nullable=False),
         sa.Column("target_votes", sa.Integer, nullable=True),
         sa.Column("target_width", sa.Float, nullable=True),
+        sa.Column("confidence", sa.Float, nullable=False, server_default="0.95"),
         sa.Column("published", sa.Boolean, nullable=False, default=False),
         sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
     )
