@@ -145,11 +145,12 @@ def test_429_waits_for_retry_after(tmp_path: Path) -> None:
     out = tmp_path / "snap.jsonl"
     with HubServer(_lineage_models(), listed=20) as hub:
         hub.state.retry_after = 7
-        hub.state.rate_limit_on = {2, 4}  # a listing page and the first model info
+        # requests 1-4 list three pages (the second refused once); 5 is the first model info
+        hub.state.rate_limit_on = {2, 5}
         state = HubFetcher(hub.url, page_size=8, min_interval=0, sleep=sleeps).fetch(out)
-        statuses = [e.status for e in hub.state.log]
+        refused = [e.path for e in hub.state.log if e.status == 429]
     assert sleeps.calls == [7.0, 7.0]
-    assert statuses.count(429) == 2
+    assert refused[0].startswith("/api/models?") and refused[1].startswith("/api/models/")
     assert state.waits == 2 and state.waited_seconds == 14.0
     assert len(_ids(out)) == 22  # nothing lost to the refusals
 
