@@ -30,13 +30,16 @@ class Message:
     """One turn of a conversation.
 
     An assistant turn may carry the ``tool_calls`` the model made (``content`` may then be
-    empty); a ``"tool"`` turn is the result of one call, ``tool_call_id`` naming it.
+    empty); a ``"tool"`` turn is the result of one call, ``tool_call_id`` naming it. A user
+    turn may carry ``images`` (PNG bytes, after its text), for models that accept them (the
+    OpenAI-compatible backend sends them as image parts; others do not take them).
     """
 
     role: Role
     content: str
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    images: tuple[bytes, ...] = ()
 
 
 # ``tool_choice`` as OpenAI takes it: "auto", "none", "required", or

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from base64 import b64encode
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -405,6 +406,17 @@ def _message(message: Message) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:  # OpenAI's content parts: the text, then each image as a data: URL
+        out["content"] = [
+            {"type": "text", "text": message.content},
+            *(
+                {
+                    "type": "image_url",
+                    "image_url": {"url": "data:image/png;base64," + b64encode(png).decode()},
+                }
+                for png in message.images
+            ),
+        ]
     if message.tool_calls:
         out["content"] = message.content or None
         out["tool_calls"] = [

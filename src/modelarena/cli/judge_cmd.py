@@ -133,8 +133,17 @@ def run_cmd(
     work_dir: WorkDirOption = DEFAULT_WORK_DIR,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
     as_json: JsonOption = False,
+    screenshots: Annotated[
+        bool,
+        typer.Option(
+            "--screenshots",
+            help="Show the judge design answers as screenshots (rendered in Chromium) instead "
+            "of their code; the judge must be an OpenAI-compatible model that accepts images.",
+        ),
+    ] = False,
 ) -> None:
     """Judge the configured models over a prompt set (the shipped one by default)."""
+    from modelarena.designs import BrowserMissing
     from modelarena.judge.prompts import PromptSetError, load_prompts, round_robin
     from modelarena.judge.report import RunOptions
     from modelarena.judge.runner import JudgeRun, JudgeRunError
@@ -166,17 +175,31 @@ def run_cmd(
             show = console.is_terminal if progress is None else progress
             bars = RichProgress(show and not as_json)
             job = JudgeRun(arena, items, options, cache, progress=bars)
+            if screenshots and arena.contestants[judge_id].backend != "openai":
+                fail(
+                    f"--screenshots: the judge {judge_id} runs on the "
+                    f"{arena.contestants[judge_id].backend} backend, which takes no images; "
+                    "pick an OpenAI-compatible judge that accepts images with --judge"
+                )
 
             async def go() -> RunReport:
                 try:
                     with bars.bar:
-                        return await job.run()
+                        if not screenshots:
+                            return await job.run()
+                        from modelarena.designs import AnswerScreenshots, Renderer
+
+                        async with Renderer() as renderer:
+                            job.screenshot = AnswerScreenshots(renderer)
+                            return await job.run()
                 finally:
                     await arena.aclose()
 
             report = asyncio.run(go())
         except (PromptSetError, JudgeRunError) as exc:
             fail(str(exc))
+        except BrowserMissing as exc:
+            fail(f"--screenshots: {exc}")
         if as_json:
             console.print_json(json.dumps(report_dict(report), default=str))
         else:

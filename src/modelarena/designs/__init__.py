@@ -7,16 +7,24 @@ the vote, summarised per model, and used as covariates of style control for desi
 Playwright is an optional extra (``modelarena[browser]``), imported only when rendering.
 """
 
-from modelarena.designs.browser import BrowserMissing, Limits, Measured
-from modelarena.designs.checker import DESIGN_CATEGORIES, CheckRun, check, pending
+from modelarena.designs.browser import BrowserMissing, Limits, Measured, Renderer
+from modelarena.designs.checker import (
+    DESIGN_CATEGORIES,
+    AnswerScreenshots,
+    CheckRun,
+    check,
+    pending,
+)
 from modelarena.designs.report import ModelChecks, model_checks, summarise
 
 __all__ = [
     "DESIGN_CATEGORIES",
+    "AnswerScreenshots",
     "BrowserMissing",
     "CheckRun",
     "Limits",
     "Measured",
+    "Renderer",
     "ModelChecks",
     "check",
     "model_checks",

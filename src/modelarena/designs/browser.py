@@ -157,6 +157,56 @@ def chromium_path(path: str = CHROMIUM) -> str:
     return path
 
 
+class Renderer:
+    """One headless Chromium and a pool of ``limits.workers`` pages, for many renders:
+
+    async with Renderer(limits) as r:
+        measured = await r.render(document)
+    """
+
+    def __init__(self, limits: Limits | None = None, *, chromium: str = CHROMIUM) -> None:
+        self.limits = limits or Limits()
+        self.chromium = chromium
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._gate = asyncio.Semaphore(max(1, self.limits.workers))
+
+    async def __aenter__(self) -> Renderer:
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError as exc:
+            raise BrowserMissing(
+                "Playwright is not installed: pip install 'modelarena[browser]'"
+            ) from exc
+        path = chromium_path(self.chromium)
+        args = [*CHROMIUM_ARGS, f"--js-flags=--max-old-space-size={self.limits.heap_mb}"]
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=path, headless=True, args=args
+            )
+        except BaseException:
+            await self._playwright.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.close()
+        finally:
+            await self._playwright.stop()
+
+    async def render(self, document: str) -> Measured:
+        """Render and measure one document (waits for a free worker)."""
+        if self._browser is None:
+            raise RuntimeError("use the Renderer in 'async with'")
+        async with self._gate:
+            m = await _render_bounded(self._browser, document, self.limits)
+        m.browser = self._browser.version
+        return m
+
+
 async def render_all(
     documents: Sequence[str],
     limits: Limits | None = None,
@@ -166,34 +216,18 @@ async def render_all(
 ) -> list[Measured]:
     """Render every document (``limits.workers`` at a time) and measure each one;
     ``on_done(index, measured)`` is called as each finishes (to store it, or advance a bar)."""
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError as exc:
-        raise BrowserMissing(
-            "Playwright is not installed: pip install 'modelarena[browser]'"
-        ) from exc
-    path = chromium_path(chromium)
-    limits = limits or Limits()
     results: list[Measured | None] = [None] * len(documents)
-    args = [*CHROMIUM_ARGS, f"--js-flags=--max-old-space-size={limits.heap_mb}"]
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=path, headless=True, args=args)
-        try:
-            gate = asyncio.Semaphore(max(1, limits.workers))
+    async with Renderer(limits, chromium=chromium) as renderer:
 
-            async def one(i: int) -> None:
-                async with gate:
-                    m = await _render_bounded(browser, documents[i], limits)
-                m.browser = browser.version
-                results[i] = m
-                if on_done is not None:
-                    done = on_done(i, m)
-                    if done is not None:
-                        await done
+        async def one(i: int) -> None:
+            m = await renderer.render(documents[i])
+            results[i] = m
+            if on_done is not None:
+                done = on_done(i, m)
+                if done is not None:
+                    await done
 
-            await asyncio.gather(*(one(i) for i in range(len(documents))))
-        finally:
-            await browser.close()
+        await asyncio.gather(*(one(i) for i in range(len(documents))))
     return [r if r is not None else Measured("error") for r in results]
 
 

@@ -6,12 +6,13 @@ with its own bounded pool (:class:`modelarena.designs.browser.Limits`)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from modelarena.battles.categories import CATEGORIES
 from modelarena.battles.design_sandbox import answer_document
-from modelarena.designs.browser import CHROMIUM, Limits, Measured, render_all
+from modelarena.designs.browser import CHROMIUM, Limits, Measured, Renderer, render_all
 from modelarena.store import Store
 from modelarena.store.design_checks import DesignCheckRecord, PendingDesign
 from modelarena.store.rows import now
@@ -76,3 +77,24 @@ def check(
     documents = [answer_document(it.content, cut=it.cut) for it in items]
     asyncio.run(render_all(documents, limits or Limits(), chromium=chromium, on_done=done))
     return CheckRun(len(items), by_status)
+
+
+class AnswerScreenshots:
+    """Screenshots of design answers for a judge that looks instead of reading code:
+    ``await shots(answer_text)`` is the PNG of the answer's document rendered in the
+    sandbox at 390 px (None when it did not load in time or crashed). Each answer is
+    rendered once however often it is judged. Use inside the renderer's ``async with``."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self._shots: dict[str, asyncio.Task[bytes | None]] = {}
+
+    async def __call__(self, answer_text: str) -> bytes | None:
+        key = hashlib.sha256(answer_text.encode("utf-8", "surrogatepass")).hexdigest()
+        if key not in self._shots:
+            self._shots[key] = asyncio.ensure_future(self._shot(answer_text))
+        return await self._shots[key]
+
+    async def _shot(self, answer_text: str) -> bytes | None:
+        m = await self.renderer.render(answer_document(answer_text))
+        return m.screenshot if m.status == "ok" else None

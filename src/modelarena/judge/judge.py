@@ -49,6 +49,13 @@ RUBRIC_DESIGN = (
     "good would the result look and feel to use? Code that would not run, or only "
     "describes the result, is much worse than a working page."
 )
+RUBRIC_DESIGN_SCREENSHOTS = (
+    _COMMON + "\nThe answers are {kind}s, and you see them as they render: a screenshot of "
+    "each page in a browser 390 px wide (a phone), the first image for Answer A, the second "
+    "for Answer B. Judge what you see: does it show everything the prompt asked for, is it "
+    "laid out well and readable at that width, how good does it look? A page that is blank, "
+    "cut off or did not render is much worse than a working one."
+)
 _KINDS = {
     "website": "website",
     "ui-component": "UI component",
@@ -62,9 +69,12 @@ _TAIL = (
 )
 
 
-def rubric(category: Category) -> str:
+def rubric(category: Category, *, screenshots: bool = False) -> str:
+    kind = _KINDS.get(category.id, "web page")
+    if category.design and screenshots:
+        return RUBRIC_DESIGN_SCREENSHOTS.format(kind=kind)
     if category.design:
-        return RUBRIC_DESIGN.format(kind=_KINDS.get(category.id, "web page"))
+        return RUBRIC_DESIGN.format(kind=kind)
     return RUBRIC_CHAT
 
 
@@ -74,8 +84,34 @@ def _clip(text: str) -> str:
     return text[:MAX_ANSWER_CHARS] + "\n[... answer cut for length ...]"
 
 
-def judge_messages(category: Category, prompt: str, first: str, second: str) -> list[Message]:
-    """The conversation the judge sees, with ``first`` shown as Answer A."""
+def judge_messages(
+    category: Category,
+    prompt: str,
+    first: str,
+    second: str,
+    *,
+    screenshots: tuple[bytes | None, bytes | None] | None = None,
+) -> list[Message]:
+    """The conversation the judge sees, with ``first`` shown as Answer A.
+
+    ``screenshots`` (design categories, a judge that accepts images): the two pages as PNG
+    screenshots instead of their code, in the order shown (None: that page did not render).
+    """
+    if screenshots is not None and category.design:
+        images = tuple(png for png in screenshots if png is not None)
+        missing = [
+            f"Answer {label} did not render (no screenshot)."
+            for label, png in zip("AB", screenshots, strict=True)
+            if png is None
+        ]
+        if missing and images:
+            missing.append(f"The one image shows Answer {'B' if screenshots[0] is None else 'A'}.")
+        parts = [f"User prompt:\n{prompt}", " ".join(missing), _TAIL]
+        user = "\n\n".join(p for p in parts if p)
+        return [
+            Message("system", rubric(category, screenshots=True)),
+            Message("user", user, images=images),
+        ]
     user = (
         f"User prompt:\n{prompt}\n\n"
         f"[Answer A]\n{_clip(first)}\n[End of answer A]\n\n"

@@ -23,7 +23,7 @@ import asyncio
 import dataclasses
 import functools
 import itertools
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelarena.backends import generation_settings
@@ -96,8 +96,12 @@ class JudgeRun:
         backend_for: Callable[[str], Backend] | None = None,
         progress: Progress | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        screenshot: Callable[[str], Awaitable[bytes | None]] | None = None,
     ) -> None:
         self.arena = arena
+        # design answers shown to the judge as screenshots (answer text -> PNG, or None when
+        # it did not render) instead of their code; given by the caller (the CLI renders)
+        self.screenshot = screenshot
         self.store = arena.store
         self.options = options
         self.cache = cache
@@ -210,7 +214,10 @@ class JudgeRun:
         judge = self.options.judge
         settings = self.judge_settings()
         cfg = self.arena.contestants[judge]
+        category = get_category(item.category)
+        looks = self.screenshot is not None and category.design
         key = key_of(
+            **({"view": "screenshots"} if looks else {}),
             kind=JUDGMENT,
             judge=judge,
             served=cfg.model or cfg.path,
@@ -227,7 +234,11 @@ class JudgeRun:
             if cached is not None:
                 self.report.judgments_reused += 1
                 return cached
-            messages = judge_messages(get_category(item.category), item.prompt, first, second)
+            shots = None
+            if looks and self.screenshot is not None:
+                pair = await asyncio.gather(self.screenshot(first), self.screenshot(second))
+                shots = (pair[0], pair[1])
+            messages = judge_messages(category, item.prompt, first, second, screenshots=shots)
             result = await self._generate(judge, messages, settings)
             entry = self._generated_entry(
                 JUDGMENT, key, judge, item, result, self.report.judge_usage
