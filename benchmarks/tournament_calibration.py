@@ -8,7 +8,9 @@ several sessions), while every single vote still follows the true ratings. For e
 we fit Bradley-Terry and count how often each model's 95% interval contains its true
 (centred) rating, with the plain sandwich and the cluster-robust ones (by session, by
 voter, two-way). n = boards x models; the interval is the 95% Wilson interval of the
-coverage.
+coverage. The last column is the mean error of the strongest model's rating: a strong
+session effect makes round 2 selective (a weak model that won round 1 probably had a
+prompt that suits it) and pulls the ratings together.
 
     python benchmarks/tournament_calibration.py [--reps 150]
     python benchmarks/tournament_calibration.py --timing   # cost on 1M votes, 100 models
@@ -32,6 +34,7 @@ TRUE = np.linspace(850.0, 1150.0, 8)
 CONFIGS = [
     ("independent votes", SessionModel()),
     ("session effect rs=0.3", SessionModel(session_share=0.3)),
+    ("strong session effect rs=0.6", SessionModel(session_share=0.6)),
     ("voter taste rv=0.3, 5 sessions/voter", SessionModel(voter_share=0.3, sessions_per_voter=5)),
     (
         "both rs=0.2, rv=0.2, 10 sessions/voter",
@@ -84,16 +87,19 @@ def main() -> None:
         return
     centred = TRUE - TRUE.mean() + 1000.0
     lines = [
-        "| votes | method | n | coverage | 95% interval | mean half-width |",
-        "|---|---|---:|---:|---|---:|",
+        "| votes | method | n | coverage | 95% interval | mean half-width "
+        "| strongest model: fit - truth |",
+        "|---|---|---:|---:|---|---:|---:|",
     ]
     for label, behaviour in CONFIGS:
         hits = {m: 0 for m in METHODS}
         width = {m: 0.0 for m in METHODS}
+        top_error = 0.0
         for rep in track(range(args.reps), description=label, transient=True):
             v = simulate_tournaments(TRUE, args.sessions, seed=rep, behaviour=behaviour)
             counts = ratings.aggregate(v.model_a, v.model_b, v.outcome, len(TRUE))
             fit = ratings.fit_bradley_terry(counts)
+            top_error += float(fit.ratings[-1] - centred[-1]) / args.reps
             found = {"plain sandwich": ratings.sandwich_intervals(counts, fit)}
             for method, kw in (
                 ("by session", {"sessions": v.session}),
@@ -111,7 +117,7 @@ def main() -> None:
             lo, hi = wilson(hits[method], n)
             lines.append(
                 f"| {label} | {method} | {n:,} | {hits[method] / n:.1%} | "
-                f"{lo:.1%}-{hi:.1%} | {width[method] / n:.1f} |"
+                f"{lo:.1%}-{hi:.1%} | {width[method] / n:.1f} | {top_error:+.1f} |"
             )
     print("\n".join(lines))
 
