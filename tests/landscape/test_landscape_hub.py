@@ -218,13 +218,27 @@ def test_cli_hub_fetch_then_adoption(tmp_path: Path) -> None:
         args = ["landscape", "hub-fetch", "--out", str(out), "--endpoint", hub.url]
         result = runner.invoke(app, [*args, "--min-interval", "0", "--page-size", "8"])
         assert result.exit_code == 0, result.output
-        assert "20 models" not in result.output and "22 models" in result.output
+        said = " ".join(result.output.split())  # rich wraps at the terminal width
+        assert "20 models" not in said and "22 models" in said
         again = runner.invoke(app, [*args, "--min-interval", "0"])
         assert again.exit_code == 1 and "--resume" in again.output
+        done = runner.invoke(app, [*args, "--min-interval", "0", "--resume"])
+        assert done.exit_code == 0 and "(the whole listing)" in " ".join(done.output.split())
     result = runner.invoke(app, ["landscape", "adoption", str(out), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     # a complete listing plus its parents: read as the full Hub (of this server)
     assert data["scope"] == "full" and data["lineage"]["models"] == 22
+    # the same snapshot as its own baseline: nothing was downloaded in between
+    between = runner.invoke(
+        app, ["landscape", "adoption", str(out), "--baseline", str(out), "--format", "csv"]
+    )
+    assert between.exit_code == 0, between.output
+    assert "downloads between the baseline snapshot" in between.stdout
+    assert all(
+        float(line.split(",")[6]) == 0
+        for line in between.stdout.splitlines()[1:]
+        if line.startswith("by_developer")
+    )
     bad = runner.invoke(app, ["landscape", "hub-fetch", "--out", str(tmp_path / "x.parquet")])
     assert bad.exit_code == 1 and "jsonl" in bad.output
