@@ -52,6 +52,7 @@ async def test_hijack_run_by_the_engine_on_the_pages(
     options = AuditOptions(models=["obedient", "careful", "no-tools"], limit=5, run_name="web")
     report = await AuditEngine(arena, [HijackSuite()], options, Cache(tmp_path / "c.jsonl")).run()
     assert report.run is not None
+    assert not report.failures, report.failures  # every call answered (else: unknown, n less)
     client = await api_client(arena)
 
     page = (await client.get("/audits?suite=hijack")).text

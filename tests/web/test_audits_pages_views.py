@@ -7,10 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from modelarena.store.audit_results import AuditMetric
+from modelarena.store.audit_results import AuditMetric, AuditRun
 from modelarena.web.audit_bands import BANDS_FILE, badge, load_bands, percent
 from modelarena.web.audit_figures import figure, language_label
-from modelarena.web.audit_views import AuditColumn, AuditColumnError, parse_columns, pick
+from modelarena.web.audit_views import (
+    AuditColumn,
+    AuditColumnError,
+    deployment_of,
+    parse_columns,
+    pick,
+    run_facts,
+    version_key,
+)
 
 
 def attack(lo: float, hi: float, value: float | None = None, n: int = 100) -> AuditMetric:
@@ -134,3 +142,15 @@ def test_columns_parse_and_pick() -> None:
     assert got is not None and got.value == 0.6
     assert pick(rows, AuditColumn("overrefusal", "full_refusal"), "en") is None
     assert language_label("zh-Hans-en") == "zh-Hans − en" and language_label("en") == "en"
+
+
+def test_runs_with_little_recorded_still_show() -> None:
+    run = AuditRun(name="old", suites=("hijack",), models=("m",), judges=("rules",),
+                   settings={"models": {"m": "not a table"}, "datasets": ["x"]})  # fmt: skip
+    dep = deployment_of(run, "m")
+    assert dep["model"] == "m" and dep.get("endpoint") is None
+    facts = run_facts(run, "hijack", "m")
+    assert facts["datasets"] == [] and facts["judges"] == ["rules"]
+    assert facts["transcripts"] == f"/audits/runs/{run.id}?model=m&suite=hijack"
+    odd = {"endpoint": "http://x/v1", "temperature": [0.2]}  # unhashable: still a key
+    assert version_key("m", odd) != version_key("m", {"endpoint": "http://x/v1"})

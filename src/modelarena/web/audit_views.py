@@ -14,8 +14,9 @@ Results are shown beside the ratings, never blended into them.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -147,30 +148,31 @@ def transcripts_url(run_id: str, model: str, suite: str) -> str:
 # ---------------------------------------------------------------- settings shown
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """A recorded setting that should be a table, or an empty one (runs stored by other
+    versions may lack it)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def deployment_of(run: AuditRun, model: str) -> dict[str, Any]:
     """What the run recorded of ``model``'s deployment, with the run-wide settings."""
-    dep = dict((run.settings.get("models") or {}).get(model) or {})
+    dep = dict(_mapping(_mapping(run.settings.get("models")).get(model)))
     dep.setdefault("model", model)
     dep["keep_reasoning"] = run.settings.get("keep_reasoning")
     dep["samples"] = run.settings.get("samples")
     return dep
 
 
-def version_key(model: str, dep: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        model,
-        dep.get("endpoint"),
-        dep.get("served_model"),
-        dep.get("quantisation"),
-        dep.get("system_prompt"),
-        dep.get("temperature"),
-        dep.get("keep_reasoning"),
-    )
+def version_key(model: str, dep: dict[str, Any]) -> tuple[str, ...]:
+    """What makes a model version: the id and the recorded deployment."""
+    fields = ("endpoint", "served_model", "quantisation", "system_prompt", "temperature",
+              "keep_reasoning")  # fmt: skip
+    return (model, *(json.dumps(dep.get(f), sort_keys=True, default=str) for f in fields))
 
 
 def run_facts(run: AuditRun, suite: str, model: str) -> dict[str, Any]:
     """Date, datasets with their version hashes, judges and the transcripts link."""
-    datasets = (run.settings.get("datasets") or {}).get(suite) or {}
+    datasets = _mapping(_mapping(run.settings.get("datasets")).get(suite))
     return {
         "suite": suite,
         "run_id": run.id,
