@@ -162,9 +162,10 @@ def test_cli_adoption_formats_and_errors(tmp_path: Path) -> None:
     assert {r["label"] for r in dev} == {"us", "china", "eu", "other", "unknown"}
     assert sum(float(r["share"]) for r in dev) == pytest.approx(1.0)
     assert all(r["scope"] == "sample" for r in rows)
-    table = runner.invoke(app, [*base, "--since", "2025-01-01", "--gguf", "exclude"])
+    quick = [*base[:3], "--bootstrap", "0"]
+    table = runner.invoke(app, [*quick, "--since", "2025-01-01", "--gguf", "exclude"])
     assert table.exit_code == 0 and "SAMPLE" in table.stdout and "2025-01-01" in table.stdout
-    md = runner.invoke(app, [*base, "--format", "markdown", "--no-months"])
+    md = runner.invoke(app, [*quick, "--format", "markdown", "--no-months"])
     assert md.exit_code == 0 and "### Download share by developer region" in md.stdout
     for args, message in [
         (["--since", "2025-13-01"], "YYYY-MM-DD"),
