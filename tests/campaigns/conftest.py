@@ -14,7 +14,7 @@ from scripted import scripted_arena
 from modelarena.arena import Arena
 from modelarena.web import create_app
 
-MODELS = ("deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct")
+MODELS = ("deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5")
 
 
 @pytest.fixture

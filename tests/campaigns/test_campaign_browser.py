@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -41,9 +42,7 @@ def test_an_invited_voter_runs_a_campaign_to_its_target(web_arena: Arena, chromi
             assert page.locator("#c-name-a").inner_text() in {"DeepSeek-V3", "GPT-4o"}
             if i < 3:
                 page.locator("#c-next").click()
-        page.wait_for_function(
-            "document.getElementById('c-root').getAttribute('data-stop-now') === 'true'"
-        )
+        page.locator("#c-root[data-stop-now='true']").wait_for()  # (CSP: no eval to poll)
         assert seen == {p.text for p in prompts}  # both prompts served, fewest votes first
         assert page.locator("#c-verdict").inner_text().startswith("Stop now")
         assert page.locator("#c-board tbody tr").count() == 2
@@ -55,3 +54,39 @@ def test_an_invited_voter_runs_a_campaign_to_its_target(web_arena: Arena, chromi
         context.close()
     status = service.status(service.get("bakery"))
     assert status.total_votes == 4 and status.target_met
+
+
+def test_a_voter_ranks_four_models_on_a_campaign_prompt(web_arena: Arena, chromium: Any) -> None:
+    from web.webtools import LiveServer
+
+    secret, _ = resolve_secret_key(web_arena.settings.secret_key, web_arena.settings.database_url)
+    service = CampaignService(web_arena, secret)
+    models = ["deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5"]
+    prompts = [CampaignPrompt("Name our new bakery.", "en")]
+    campaign = service.create("names", prompts, models=models, target_votes=50)
+    _, token = service.invite(campaign, votes_limit=None)
+    with LiveServer(create_app(web_arena)) as server:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server.url}/c/{token}")
+        page.locator("#c-votebar:not([hidden])").wait_for()  # a pairwise battle first
+        page.locator("#c-tournament:not([hidden])").click()
+        status_line = page.locator("#c-status")
+        for _ in range(4):
+            status_line.filter(has_text=re.compile(r"vote \d of|ranking")).wait_for()
+            label = status_line.inner_text()
+            if "ranking" in label:
+                break
+            page.locator("#c-votebar:not([hidden]) .vote-btn[data-verdict='a']").click()
+            status_line.filter(has_not_text=label).wait_for()
+        status_line.filter(has_text="The ranking").wait_for()
+        ranking = status_line.inner_text()
+        assert all(f"{place}. " in ranking for place in (1, 2)), ranking
+        page.locator("#c-votes", has_text="votes").wait_for()
+        assert errors == []
+        context.close()
+    status = service.status(service.get("names"))
+    assert status.total_votes >= 3

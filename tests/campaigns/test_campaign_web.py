@@ -112,3 +112,52 @@ async def test_language_cut_and_bad_language(web_arena: Arena, clients: Callable
     assert every["languages"] == {"en": 1, "zh": 1}
     r = await voter.get(f"{base}?language=chinese!")
     assert r.status_code == 400 and "ISO 639-1" in r.json()["error"]["message"]
+
+
+async def test_a_tournament_on_a_campaign_prompt(
+    web_arena: Arena, clients: Callable[[], Any]
+) -> None:
+    service = _service(web_arena)
+    models = ["deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5"]
+    three = service.create("three", PROMPTS, models=models[:3], target_votes=5)
+    _, token3 = service.invite(three, votes_limit=None)
+    voter, stranger = await clients(), await clients()
+    r = await voter.post(f"/api/c/{token3}/tournaments")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_enough_models"
+
+    c = service.create("four", PROMPTS, models=models, target_votes=5)
+    _, token = service.invite(c, votes_limit=6)
+    base = f"/api/c/{token}"
+    r = await voter.post(f"{base}/tournaments")
+    assert r.status_code == 200, r.text
+    tid = r.json()["id"]
+    assert r.json()["prompt"] in {p.text for p in PROMPTS}
+    # the public tournament API does not hand it to anyone: it is the campaign voter's
+    assert (await stranger.get(f"{base}/tournaments/{tid}")).status_code == 404
+    r = await stranger.post(f"/api/tournaments/{tid}/vote", {"verdict": "a"})
+    assert r.status_code == 403
+    view: dict[str, Any] = {}
+    for _ in range(100):
+        view = (await voter.get(f"{base}/tournaments/{tid}")).json()
+        if view["status"] != "generating":
+            break
+        await asyncio.sleep(0.05)
+    assert view["status"] == "voting", view
+    while view["status"] == "voting":
+        position = view["match"]["position"]
+        r = await voter.post(
+            f"{base}/tournaments/{tid}/vote", {"verdict": "a", "position": position}
+        )
+        assert r.status_code == 200, r.text
+        view = r.json()
+    assert view["status"] == "done" and len(view["ranking"]) == 4
+    status = (await voter.get(base)).json()
+    votes = view["votes_given"]
+    assert status["total_votes"] == votes and status["my_votes"] == votes
+    assert status["votes_left"] == 6 - votes
+    assert (await stranger.get("/api/leaderboard")).json()["total_votes"] == 0
+    # too few votes left on the link for another tournament; a pairwise battle still fits
+    r = await voter.post(f"{base}/tournaments")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "vote_limit"
+    battle = await _answered(voter, base)
+    assert (await voter.post(f"{base}/battles/{battle['id']}/vote", {"verdict": "a"})).is_success

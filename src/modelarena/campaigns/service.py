@@ -39,6 +39,7 @@ from modelarena.store.campaigns import (
 
 CONFIDENCE = 0.95  # the board's intervals, and the decision's
 TOKEN_SALT = "modelarena.campaign-link"
+TOURNAMENT_VOTES = 4  # the matches of a four-model tournament, each cast as a vote
 
 
 class CampaignError(ValueError):
@@ -346,6 +347,59 @@ class CampaignService:
         picks = [x for x in best if x[0] >= top * (1 - 1e-9)]
         _, prompt, a, b = self._rng.choice(picks)
         return prompt, a, b
+
+    def tournament_draw(self, access: Access, voter: str) -> tuple[PromptRecord, list[str]]:
+        """A prompt and four of the campaign's models for a four-model tournament (run by
+        :mod:`modelarena.tournaments`, its votes cast as the campaign's source): the prompt
+        with the fewest counted votes this voter has not seen, and the four models with the
+        fewest votes (ties at random)."""
+        self._check_open(access)
+        left = self.votes_left(access)
+        if left is not None and left < TOURNAMENT_VOTES:
+            raise CampaignError(
+                "vote_limit", f"a tournament casts {TOURNAMENT_VOTES} votes; this link has {left}"
+            )
+        c = access.campaign
+        excluded = self.arena.excluded_models()
+        models = [m for m in c.models if m in self.arena.contestants and m not in excluded]
+        if len(models) < 4:
+            raise CampaignError(
+                "not_enough_models", "a tournament needs four of the campaign's models"
+            )
+        counts = self.store.campaigns.prompt_pair_votes(c.id)
+        per_prompt: dict[int, int] = {}
+        per_model: dict[str, int] = {m: 0 for m in models}
+        for (prompt_id, a, b), n in counts.items():
+            per_prompt[prompt_id] = per_prompt.get(prompt_id, 0) + n
+            for m in (a, b):
+                if m in per_model:
+                    per_model[m] += n
+        seen = {p for p, _, _ in self.store.campaigns.voter_prompts(c.id, voter)}
+        prompts = self.store.campaigns.prompts(c.id)
+        fresh = [p for p in prompts if p.id not in seen] or prompts
+        fewest = min(per_prompt.get(p.id, 0) for p in fresh)
+        prompt = self._rng.choice([p for p in fresh if per_prompt.get(p.id, 0) == fewest])
+        order = sorted(models, key=lambda m: (per_model[m], self._rng.random()))
+        return prompt, order[:4]
+
+    def link_tournament(
+        self, access: Access, voter: str, prompt: PromptRecord, battle_ids: Sequence[str]
+    ) -> None:
+        """Count a tournament's matches as the campaign's battles served to ``voter``."""
+        self.store.campaigns.link_more(
+            battle_ids,
+            campaign_id=access.campaign.id,
+            prompt_id=prompt.id,
+            invite_id=access.invite.id if access.invite else None,
+            voter=voter,
+            language=prompt.language,
+        )
+
+    def prompt(self, campaign: CampaignRecord, prompt_id: int) -> PromptRecord:
+        found = [p for p in self.store.campaigns.prompts(campaign.id) if p.id == prompt_id]
+        if not found:
+            raise CampaignError("prompt_not_found", "no such prompt in this campaign")
+        return found[0]
 
     async def generate(self, battle_id: str, prompt: str) -> Battle:
         """Both answers, stored (a failure fails the battle; the voter gets another)."""

@@ -311,6 +311,39 @@ class Campaigns:
             )
             conn.execute(update(battles).where(battles.c.id == battle_id).values(language=language))
 
+    def link_more(
+        self,
+        battle_ids: Sequence[str],
+        *,
+        campaign_id: str,
+        prompt_id: int,
+        invite_id: str | None,
+        voter: str,
+        language: str,
+    ) -> int:
+        """:meth:`link_battle` for each battle not linked yet (a tournament's matches, as
+        its rounds open). Returns how many were new."""
+        with self.engine.connect() as conn:
+            known = {
+                r[0]
+                for r in conn.execute(
+                    select(campaign_battles.c.battle_id).where(
+                        campaign_battles.c.battle_id.in_(list(battle_ids))
+                    )
+                )
+            }
+        new = [b for b in battle_ids if b not in known]
+        for battle_id in new:
+            self.link_battle(
+                battle_id,
+                campaign_id=campaign_id,
+                prompt_id=prompt_id,
+                invite_id=invite_id,
+                voter=voter,
+                language=language,
+            )
+        return len(new)
+
     def served(self, campaign_id: str, battle_id: str) -> ServedBattle | None:
         """The battle as served by this campaign, or None when it is not one of its."""
         source = campaign_source(campaign_id)
@@ -342,6 +375,7 @@ class Campaigns:
                     campaign_battles.c.campaign_id == campaign_id,
                     campaign_battles.c.voter == voter,
                     battles.c.status != "failed",
+                    battles.c.source == "arena",  # a tournament's matches are voted there
                     ~voted.exists(),
                 )
                 .order_by(campaign_battles.c.created_at.desc())

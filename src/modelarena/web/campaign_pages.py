@@ -6,6 +6,9 @@ generated in the background), votes, and sees the board fill, their progress and
 the campaign is decided; the owner also sees the prompts and the invites, adds prompts
 written in the page, invites, revokes, publishes and stops. Nothing here answers for a
 campaign without a valid link (a published one shows its board, never its prompts).
+
+A voter may also take a campaign prompt as a four-model tournament (the tournaments'
+runner, its votes cast as the campaign's source, its matches counted as served battles).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from modelarena.campaigns import (
 from modelarena.integrity.ratelimit import RateLimited
 from modelarena.store import BattleNotFound
 from modelarena.store.campaigns import CampaignNotFound, CampaignRecord
+from modelarena.store.tournaments import TournamentNotFound
+from modelarena.tournaments import Progress, TournamentError, TournamentRunner
 from modelarena.web.api import CsrfSession, rate_limited, session_of
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
@@ -36,6 +41,7 @@ from modelarena.web.pages import render
 from modelarena.web.proxy import client_ip
 from modelarena.web.render import design_url
 from modelarena.web.security import resolve_secret_key
+from modelarena.web.tournament_pages import view as tournament_view
 from modelarena.web.views import rendered
 
 router = APIRouter()
@@ -54,6 +60,10 @@ STATUS_CODES = {
     "battle_failed": 409,
     "model_unavailable": 503,
     "owner_only": 403,
+    "not_enough_models": 409,
+    "not_your_tournament": 404,
+    "not_voting": 409,
+    "stale_match": 409,
 }
 
 LanguageQuery = Annotated[
@@ -72,6 +82,11 @@ class NewInvite(BaseModel):
 
 class NewPrompts(BaseModel):
     text: str = Field(description="Prompts, one per paragraph (a blank line between)")
+
+
+class TournamentVote(BaseModel):
+    verdict: str = Field(description="a, b, tie or both_bad", examples=["a"])
+    position: int | None = Field(None, description="The match shown, to refuse stale votes")
 
 
 class Flag(BaseModel):
@@ -398,3 +413,124 @@ async def stop(
     _owner(access)
     service.store.campaigns.set_stopped(access.campaign.id, body.value)
     return {"stopped": body.value}
+
+
+# ------------------------------------------------------------ tournaments
+def _runner(request: Request, service: CampaignService) -> TournamentRunner:
+    state = request.app.state
+    runner: TournamentRunner | None = getattr(state, "campaign_tournaments", None)
+    if runner is None or runner.arena is not service.arena:
+        runner = TournamentRunner(service.arena)
+        state.campaign_tournaments = runner
+    return runner
+
+
+def _tournament_refused(exc: TournamentError) -> ApiError:
+    return ApiError(STATUS_CODES.get(exc.code, 400), exc.code, str(exc))
+
+
+async def _campaign_tournament(
+    service: CampaignService, runner: TournamentRunner, access: Access, voter: str, tid: str
+) -> Progress:
+    """The tournament, when it is this voter's on this campaign (404 otherwise)."""
+    if not valid_battle_id(tid):
+        raise ApiError(404, "tournament_not_found", "no such tournament")
+    try:
+        progress = await anyio.to_thread.run_sync(runner.progress, tid)
+    except TournamentNotFound:
+        raise ApiError(404, "tournament_not_found", "no such tournament") from None
+    if progress.tournament.owner != service.battle_owner(access.campaign, voter):
+        raise ApiError(404, "tournament_not_found", "no such tournament")
+    return progress
+
+
+def _link_matches(service: CampaignService, access: Access, voter: str, progress: Progress) -> None:
+    """Count every match opened so far (round 2 opens after round 1) as served."""
+    t = progress.tournament
+    first = service.store.campaigns.served(access.campaign.id, t.matches[0].battle_id)
+    if first is not None:
+        prompt = service.prompt(access.campaign, first.prompt_id)
+        service.link_tournament(access, voter, prompt, [m.battle_id for m in t.matches])
+
+
+@router.post("/api/c/{token}/tournaments", summary="A four-model tournament on the next prompt")
+async def start_tournament(
+    token: str, request: Request, session: CsrfSession, ctx: Ctx
+) -> dict[str, Any]:
+    service = _service(request, ctx)
+    access = _access(service, token)
+    runner = _runner(request, service)
+    ip = client_ip(request)
+    try:
+        ctx.limiter.hit_battle(session.id, ip)
+    except RateLimited as exc:
+        raise rate_limited(exc) from None
+    try:
+        prompt, models = service.tournament_draw(access, session.id)
+        t = runner.start(
+            access.campaign.category,
+            prompt.prompt,
+            owner=service.battle_owner(access.campaign, session.id),
+            models=models,
+            source=access.campaign.source,
+        )
+    except CampaignError as exc:
+        raise _refused(exc) from None
+    except TournamentError as exc:
+        raise _tournament_refused(exc) from None
+    service.link_tournament(access, session.id, prompt, [m.battle_id for m in t.matches])
+    task = asyncio.create_task(runner.generate(t.id, prompt.prompt))
+    tasks: dict[str, asyncio.Task[Any]] = request.app.state.campaign_tasks
+    tasks[t.id] = task
+    task.add_done_callback(lambda _: tasks.pop(t.id, None))
+    return {"id": t.id, "status": t.status, "prompt": prompt.prompt}
+
+
+@router.get("/api/c/{token}/tournaments/{tournament_id}", summary="A campaign tournament")
+async def get_tournament(
+    token: str, tournament_id: str, request: Request, ctx: Ctx
+) -> dict[str, Any]:
+    service = _service(request, ctx)
+    access = _access(service, token)
+    voter = session_of(request).id
+    progress = await _campaign_tournament(
+        service, _runner(request, service), access, voter, tournament_id
+    )
+    return tournament_view(ctx, progress, owner=True)
+
+
+@router.post(
+    "/api/c/{token}/tournaments/{tournament_id}/vote",
+    summary="Decide a campaign tournament's match",
+)
+async def vote_tournament(
+    token: str,
+    tournament_id: str,
+    body: TournamentVote,
+    request: Request,
+    session: CsrfSession,
+    ctx: Ctx,
+) -> dict[str, Any]:
+    service = _service(request, ctx)
+    access = _access(service, token)
+    runner = _runner(request, service)
+    await _campaign_tournament(service, runner, access, session.id, tournament_id)
+    if access.campaign.stopped_at is not None:
+        raise ApiError(409, "campaign_stopped", "this campaign is stopped: thank you")
+    ip = client_ip(request)
+    try:
+        await ctx.limiter.ahit_vote(session.id, ip)
+    except RateLimited as exc:
+        raise rate_limited(exc) from None
+    try:
+        progress = await runner.choose(
+            tournament_id,
+            body.verdict,
+            owner=service.battle_owner(access.campaign, session.id),
+            position=body.position,
+            ip_hash=ctx.codec.hash_ip(ip),
+        )
+    except TournamentError as exc:
+        raise _tournament_refused(exc) from None
+    await anyio.to_thread.run_sync(_link_matches, service, access, session.id, progress)
+    return tournament_view(ctx, progress, owner=True)

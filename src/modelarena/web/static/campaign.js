@@ -11,6 +11,7 @@
   var isOwner = root.getAttribute("data-owner") === "true";
   var base = isPublic ? "/api/campaigns/" + encodeURIComponent(root.getAttribute("data-name")) : "/api/c/" + token;
   var battle = null;
+  var tournament = null;  // {id, position} while a four-model tournament is on screen
   var busy = false;
   var language = "";
 
@@ -68,6 +69,7 @@
       ]));
     });
     $("c-method").textContent = s.method;
+    if ($("c-tournament")) $("c-tournament").hidden = s.models.length < 4 || s.stop_now;
     if (isOwner) showOwner(s);
   }
 
@@ -138,6 +140,7 @@
 
   async function next() {
     error("");
+    tournament = null;
     var r = await A.api("POST", base + "/next");
     if (!r.ok) {
       $("c-status").textContent = r.code === "vote_limit" || r.code === "campaign_stopped" ? r.message : "";
@@ -150,7 +153,66 @@
     showBattle(r.data);
   }
 
+  function showTournament(t) {
+    $("c-panes").hidden = true;
+    $("c-votebar").hidden = true;
+    if (t.status === "generating") {
+      $("c-status").textContent = "Four models are answering… (" + t.answers_ready + " of 4 ready)";
+      setTimeout(pollTournament, 400);
+    } else if (t.status === "voting" && t.match) {
+      tournament.position = t.match.position;
+      $("c-status").textContent = t.match.label + ": vote " + (t.votes_given + 1) + " of " + t.votes_total;
+      $("c-prompt").textContent = t.prompt;
+      $("c-name-a").textContent = "";
+      $("c-name-b").textContent = "";
+      fill($("c-answer-a"), t.match.a);
+      fill($("c-answer-b"), t.match.b);
+      $("c-panes").hidden = false;
+      $("c-votebar").hidden = false;
+      document.querySelectorAll("#c-votebar .vote-btn").forEach(function (x) { x.disabled = false; });
+    } else if (t.status === "done") {
+      tournament = null;
+      $("c-status").textContent = "The ranking: " + t.ranking.map(function (r) {
+        return r.place + ". " + r.model.display_name; }).join(", ");
+      $("c-next").hidden = false;
+      refresh();
+    } else {
+      tournament = null;
+      $("c-status").textContent = "A model failed to answer; try again.";
+      $("c-next").hidden = false;
+    }
+  }
+
+  async function pollTournament() {
+    if (!tournament) return;
+    var r = await A.api("GET", base + "/tournaments/" + tournament.id);
+    if (!r.ok) { error(r.message); return; }
+    showTournament(r.data);
+  }
+
+  async function startTournament() {
+    error("");
+    battle = null;
+    $("c-next").hidden = true;
+    var r = await A.api("POST", base + "/tournaments");
+    if (!r.ok) { error(r.message); $("c-next").hidden = false; return; }
+    tournament = { id: r.data.id, position: null };
+    $("c-prompt").textContent = r.data.prompt;
+    pollTournament();
+  }
+
   async function vote(verdict) {
+    if (tournament) {
+      if (busy) return;
+      busy = true;
+      document.querySelectorAll("#c-votebar .vote-btn").forEach(function (x) { x.disabled = true; });
+      var t = await A.api("POST", base + "/tournaments/" + tournament.id + "/vote",
+                          { verdict: verdict, position: tournament.position });
+      busy = false;
+      if (!t.ok) { error(t.message); return; }
+      showTournament(t.data);
+      return;
+    }
     if (busy || !battle) return;
     busy = true;
     document.querySelectorAll("#c-votebar .vote-btn").forEach(function (x) { x.disabled = true; });
@@ -171,6 +233,7 @@
       button.addEventListener("click", function () { vote(button.getAttribute("data-verdict")); });
     });
     $("c-next").addEventListener("click", next);
+    $("c-tournament").addEventListener("click", startTournament);
     next();
   }
   if (isOwner) {
