@@ -5,6 +5,7 @@ Battles (side a | side b):
   0: a clean page               | a page 1200 px wide (overflows a 390 px phone)
   1: a script error             | ``while(true){}`` (killed at the timeout)
   2: an image without alt text  | requests to a listener on 127.0.0.1 (must stay silent)
+  3: a page that eats memory    | a clean page (V8's heap capped at 64 MiB: the hog crashes)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from modelarena.store.design_checks import DesignCheckRecord
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_S = 4.0
+HOG = "const a = []; while (true) { a.push(new Array(1e6).fill(Math.random())); }"
 
 
 def require_chromium() -> None:
@@ -84,11 +86,13 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             page('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'),
             page("<p>Phones home.</p>", network),
         ),
+        (page("<p>Hungry.</p>", HOG), page("<p>Also fine.</p>")),
     ]
     db = "sqlite:///" + str(tmp_path_factory.mktemp("designs") / "arena.db")
     arena, ids = design_battles(db, pairs)
     started = time.monotonic()
     args = ["designs", "check", "--pending", "--workers", "3", "--timeout", str(TIMEOUT_S)]
+    args += ["--heap-mb", "64"]
     result = CliRunner().invoke(app, [*args, "--no-progress", "--db", db])
     elapsed = time.monotonic() - started
     time.sleep(0.5)  # any late connection would have arrived
@@ -114,8 +118,8 @@ def get(checked: dict[str, Any], battle: int, side: str) -> DesignCheckRecord:
 
 def test_every_answer_is_checked_and_stored(checked: dict[str, Any]) -> None:
     assert checked["result"].exit_code == 0, checked["result"].output
-    assert "Checked 6 design answers" in checked["result"].output
-    assert len(checked["checks"]) == 6
+    assert "Checked 8 design answers" in checked["result"].output
+    assert len(checked["checks"]) == 8
     store = checked["arena"].store
     shot = store.design_checks.screenshot(checked["ids"][0], 0, "a")
     assert shot is not None and shot.startswith(b"\x89PNG")
@@ -160,6 +164,12 @@ def test_a_page_that_loops_forever_is_killed_and_recorded_as_timeout(
     assert checked["elapsed"] < 60
 
 
+def test_a_page_that_exhausts_its_memory_is_recorded_as_crashed(checked: dict[str, Any]) -> None:
+    c = get(checked, 3, "a")
+    assert c.status == "crashed" and not c.works and c.render_s < TIMEOUT_S + 20
+    assert get(checked, 3, "b").status == "ok"  # the pool went on
+
+
 def test_network_attempts_are_counted_and_blocked(checked: dict[str, Any]) -> None:
     c = get(checked, 2, "b")
     assert c.status == "ok" and c.network_attempts == 3, c.messages()
@@ -174,9 +184,9 @@ def test_the_report_gives_each_share_with_its_interval(checked: dict[str, Any]) 
 
     rows = {r["model"]: r for r in json.loads(out.output)}
     a, b = rows["deepseek-v3"], rows["gpt-4o"]
-    assert a["n"] == 3 and a["works"]["value"] == pytest.approx(2 / 3)
-    assert b["works"]["value"] == pytest.approx(2 / 3) and b["timeouts"]["value"] == pytest.approx(
-        1 / 3
+    assert a["n"] == 4 and a["works"]["value"] == pytest.approx(2 / 4)
+    assert b["works"]["value"] == pytest.approx(3 / 4) and b["timeouts"]["value"] == pytest.approx(
+        1 / 4
     )
     assert 0 < a["works"]["lower"] < a["works"]["value"] < a["works"]["upper"] <= 1
-    assert b["network"]["value"] == pytest.approx(1 / 3)
+    assert b["network"]["value"] == pytest.approx(1 / 4)
