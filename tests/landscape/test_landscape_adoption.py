@@ -307,3 +307,4 @@ def test_adoption_section_gives_series_for_the_report(hand: Path) -> None:
     assert len(monthly["regions"]["us"]) == len(monthly["months"])
     json.dumps(section)  # plain data
     assert section["report"]["sample"] is True
+    assert all(f["sample"] and f["window"] for f in section["report"]["figures"])

@@ -149,7 +149,18 @@ class AdoptionReport:
                 "window": self.window,
                 "filters": self.filters,
                 "lineage": asdict(self.lineage),
-                "figures": [asdict(f) for f in self.figures],
+                # each figure carries its own window, filters and scope, so one figure taken
+                # alone still says what it is
+                "figures": [
+                    {
+                        **asdict(f),
+                        "window": self.window,
+                        "filters": self.filters,
+                        "scope": self.scope,
+                        "sample": self.is_sample,
+                    }
+                    for f in self.figures
+                ],
             }
         )
         return out
