@@ -55,6 +55,8 @@ async def direct(
     """Completion tokens and seconds for the prompts sent straight to the server."""
     import openai
 
+    from modelarena.battles.style import approx_tokens
+
     client = openai.AsyncOpenAI(base_url=base_url, api_key="not-needed", max_retries=0)
     limit = asyncio.Semaphore(concurrency)
     tokens = 0
@@ -66,14 +68,17 @@ async def direct(
                 model="bundled",
                 messages=[{"role": "user", "content": prompt}],
                 stream=True,
-                stream_options={"include_usage": True},
                 max_tokens=max_tokens,
                 temperature=0.0,
                 seed=1,
             )
+            text = []
             async for chunk in stream:
-                if chunk.usage is not None:
-                    tokens += chunk.usage.completion_tokens
+                if chunk.choices and chunk.choices[0].delta.content:
+                    text.append(chunk.choices[0].delta.content)
+            # llama_cpp.server reports no usage when streaming: both sides count the
+            # answers' tokens the same way (the project's estimate, from the text)
+            tokens += approx_tokens("".join(text))
 
     started = time.perf_counter()
     await asyncio.gather(*(one(p) for p in prompts))
@@ -90,6 +95,7 @@ def through_audit(
     from modelarena.arena import Arena
     from modelarena.audits.engine import AuditEngine, AuditOptions
     from modelarena.audits.overrefusal import OverrefusalSuite
+    from modelarena.battles.style import approx_tokens
     from modelarena.config import Settings
     from modelarena.runs.cache import Cache, read_entries
     from modelarena.store import Store
@@ -127,7 +133,7 @@ def through_audit(
 
     elapsed = asyncio.run(go())
     arena.store.close()
-    tokens = sum(int(e.get("completion_tokens") or 0) for e in read_entries(cache_path))
+    tokens = sum(approx_tokens(str(e.get("text") or "")) for e in read_entries(cache_path))
     return tokens, elapsed
 
 
@@ -137,7 +143,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="llama.cpp threads (1: no spin-waiting on a busy machine)",
+    )
     args = parser.parse_args()
 
     from modelarena.audits.overrefusal import OverrefusalSuite
@@ -157,34 +168,52 @@ def main() -> None:
     server = start_server(model, port, args.threads)
     direct_rates: list[float] = []
     audit_rates: list[float] = []
+    ratios: list[float] = []  # per round: the two runs side by side see the same load
+    direct_cpu: list[float] = []  # this process's CPU seconds per answer
+    audit_cpu: list[float] = []
     try:
-        asyncio.run(direct(base_url, prompts[:2], 1, 8))  # warm-up
+        asyncio.run(direct(base_url, prompts[:4], args.concurrency, 8))  # warm-up
         with tempfile.TemporaryDirectory() as tmp:
             for round_no in range(args.rounds):
+                cpu = time.process_time()
                 tokens, seconds = asyncio.run(
                     direct(base_url, prompts, args.concurrency, args.max_tokens)
                 )
+                direct_cpu.append((time.process_time() - cpu) / len(prompts))
                 direct_rates.append(tokens / seconds)
+                cpu = time.process_time()
                 a_tokens, a_seconds = through_audit(
                     base_url, args.prompts, args.concurrency, args.max_tokens, Path(tmp), round_no
                 )
+                audit_cpu.append((time.process_time() - cpu) / len(prompts))
                 audit_rates.append(a_tokens / a_seconds)
+                ratios.append(audit_rates[-1] / direct_rates[-1])
                 print(
                     f"round {round_no + 1}: direct {tokens} tokens in {seconds:.2f} s "
                     f"({tokens / seconds:.1f} tok/s); audit {a_tokens} tokens in "
-                    f"{a_seconds:.2f} s ({a_tokens / a_seconds:.1f} tok/s)"
+                    f"{a_seconds:.2f} s ({a_tokens / a_seconds:.1f} tok/s); ratio "
+                    f"{ratios[-1]:.1%}",
+                    flush=True,
                 )
     finally:
         server.terminate()
         server.wait(timeout=10)
     d, a = statistics.median(direct_rates), statistics.median(audit_rates)
+    r = statistics.median(ratios)
     print(
         f"median over {args.rounds} rounds, {args.prompts} prompts, concurrency "
         f"{args.concurrency}, max tokens {args.max_tokens}:"
     )
     print(f"  direct requests: {d:.1f} completion tokens/s")
     print(f"  audit runner:    {a:.1f} completion tokens/s")
-    print(f"  ratio: {a / d:.1%} (target >= 90%: {'met' if a / d >= 0.9 else 'NOT met'})")
+    print(
+        f"  client CPU per answer: direct {statistics.median(direct_cpu) * 1000:.1f} ms, "
+        f"audit runner {statistics.median(audit_cpu) * 1000:.1f} ms"
+    )
+    print(
+        f"  ratio (median of the rounds' ratios): {r:.1%}, range {min(ratios):.1%}-"
+        f"{max(ratios):.1%} (target >= 90%: {'met' if r >= 0.9 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -13,15 +13,9 @@ import pytest
 
 from audits.personas import ALARMING, PersonaServer, persona_models, persona_server
 from modelarena.arena import Arena
-from modelarena.audits.engine import (
-    AuditEngine,
-    AuditError,
-    AuditOptions,
-    AuditReport,
-    compare_outcomes,
-    provider_of,
-    quantisation_of,
-)
+from modelarena.audits.comparisons import compare_outcomes
+from modelarena.audits.deployment import provider_of, quantisation_of
+from modelarena.audits.engine import AuditEngine, AuditError, AuditOptions, AuditReport
 from modelarena.audits.overrefusal import OverrefusalSuite
 from modelarena.audits.probes import Probe, Suite, Transcript, Verdict
 from modelarena.audits.registry import UnknownSuite, get_suite, suite_names

@@ -219,3 +219,38 @@ def test_three_llm_judges_majority_score_and_agreement(
     pairs = {(p["judge_a"], p["judge_b"]): p["agreement"]["value"] for p in agreement["pairs"]}
     assert pairs[("grader-yes", "grader-yes-2")] == 1.0
     assert pairs[("grader-yes", "grader-no")] == 0.0
+
+
+def test_a_users_own_requests(tmp_path: Path) -> None:
+    from modelarena.audits.suite_tools import PromptFileError, read_rows
+
+    csv_file = tmp_path / "ours.csv"
+    csv_file.write_text(
+        "id,prompt,split,category\na,Do bad thing A,dev,x\nb,Do bad thing B,test,y\n"
+    )
+    suite = JailbreakSuite.from_file(csv_file)
+    assert [(r.id, r.split) for r in suite.requests] == [("ours:a", "dev"), ("ours:b", "test")]
+    assert "ours.csv" in suite.dataset() and len(suite.templates) == 17
+    text = tmp_path / "plain.txt"
+    text.write_text("First request\n\nSecond request\n")
+    assert [r.text for r in JailbreakSuite.from_file(text).requests] == [
+        "First request",
+        "Second request",
+    ]
+    bad_split = tmp_path / "split.jsonl"
+    bad_split.write_text('{"prompt": "x", "split": "train"}\n')
+    with pytest.raises(PromptFileError, match="split 'train', not dev/test"):
+        JailbreakSuite.from_file(bad_split)
+    for name, content, message in (
+        ("missing.csv", None, "no prompt file"),
+        ("broken.jsonl", "{not json\n", "not valid JSONL"),
+        ("sheet.xlsx", "x", "use a .csv, .jsonl, .json or .txt"),
+        ("empty.csv", "prompt\n", "has no prompts"),
+        ("nocol.csv", "text\nhello\n", "row 1 has no 'prompt'"),
+        ("list.json", '{"prompt": "x"}', "expected a list of objects"),
+    ):
+        path = tmp_path / name
+        if content is not None:
+            path.write_text(content)
+        with pytest.raises(PromptFileError, match=message):
+            read_rows(path)

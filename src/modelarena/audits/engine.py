@@ -26,24 +26,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlparse
 
+from modelarena.audits.comparisons import compare_outcomes, paired_outcomes
+from modelarena.audits.deployment import provider_of, quantisation_of, served_model_of
 from modelarena.audits.probes import (
     UNKNOWN,
-    Metric,
     Probe,
     Record,
     Suite,
     Transcript,
     Verdict,
 )
+from modelarena.audits.stored import item_of, metric_row
 from modelarena.backends import generation_settings
 from modelarena.backends.base import (
     Backend,
@@ -51,15 +50,14 @@ from modelarena.backends.base import (
     GenerationSettings,
     Message,
 )
-from modelarena.ratings.proportions import mcnemar, paired_difference, ratio, wilson
+from modelarena.ratings.proportions import wilson
 from modelarena.runs.budget import Budget, BudgetExhausted
 from modelarena.runs.cache import Cache, Generated, cache_entry, key_of, tool_calls_from_json
 from modelarena.runs.calls import ModelCalls, endpoint_of
-from modelarena.store.audit_results import AuditComparison, AuditItem, AuditMetric, AuditRun
+from modelarena.store.audit_results import AuditComparison, AuditMetric, AuditRun
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
-    from modelarena.config import ModelConfig
 
 AUDIT_TURN = "audit_turn"
 AUDIT_JUDGMENT = "audit_judgment"
@@ -123,43 +121,6 @@ class AuditReport:
     skipped_by_budget: int = 0
     spent_usd: float = 0.0
     tokens: int = 0
-
-
-# ---------------------------------------------------------------- recorded settings
-
-_QUANT = re.compile(
-    r"(?:^|[-_.])((?:I?Q\d(?:_[A-Z0-9]+)*)|BF16|F16|FP16|F32|FP8|INT8|INT4|AWQ|GPTQ|MLX-?\dBIT)"
-    r"(?=$|[-_.])",
-    re.I,
-)
-
-
-def quantisation_of(cfg: ModelConfig) -> str | None:
-    """The quantisation a configuration says (``options.quantisation``), or the one its GGUF
-    file or served model name spells (``...Q4_K_M.gguf``); None when unknown."""
-    for key in ("quantisation", "quantization"):
-        value = cfg.options.get(key)
-        if isinstance(value, str) and value:
-            return value
-    for name in (cfg.path, cfg.model):
-        if name:
-            found = _QUANT.findall(PurePath(name).name)
-            if found:
-                return str(found[-1]).upper()
-    return None
-
-
-def provider_of(cfg: ModelConfig) -> str:
-    """Who serves the model: ``options.provider``, else the endpoint's host, else the local
-    runtime."""
-    value = cfg.options.get("provider")
-    if isinstance(value, str) and value:
-        return value
-    if cfg.base_url:
-        return urlparse(cfg.base_url).netloc or cfg.base_url
-    if cfg.backend == "gguf" or cfg.path:
-        return "local llama.cpp"
-    return cfg.backend
 
 
 # ---------------------------------------------------------------- the run
@@ -241,7 +202,7 @@ class AuditEngine:
             "backend": cfg.backend,
             "endpoint": endpoint_of(cfg),
             "provider": provider_of(cfg),
-            "served_model": cfg.model or (PurePath(cfg.path).name if cfg.path else model),
+            "served_model": served_model_of(cfg),
             "quantisation": quantisation_of(cfg),
             "system_prompt": self.system_prompt_for(model),
             "temperature": settings.temperature,
@@ -255,7 +216,7 @@ class AuditEngine:
         for judge in self.judges:
             cfg = self.arena.contestants[judge]
             judges[judge] = {
-                "served_model": cfg.model or (PurePath(cfg.path).name if cfg.path else judge),
+                "served_model": served_model_of(cfg),
                 "endpoint": endpoint_of(cfg),
                 "provider": provider_of(cfg),
                 "max_tokens": self._judge_settings(judge).max_tokens,
@@ -577,105 +538,3 @@ def _llm_judge() -> Callable[..., Awaitable[Verdict]]:
         raise AuditError("LLM judges are not available here: use --judge rules") from exc
     judge: Callable[..., Awaitable[Verdict]] = judging.judge_verdict
     return judge
-
-
-def paired_outcomes(
-    suite: Suite, model: str, records: Sequence[Record]
-) -> dict[str, dict[str, bool]]:
-    """Per metric, the unit (a probe and sample, or what the suite pairs on) -> yes/no.
-    A suite may pair on its own units with ``paired_outcomes(model, records)``."""
-    own = getattr(suite, "paired_outcomes", None)
-    if own is not None:
-        given: Mapping[str, Mapping[str, bool]] = own(model, records)
-        return {k: dict(v) for k, v in given.items()}
-    out: dict[str, dict[str, bool]] = defaultdict(dict)
-    for r in records:
-        for metric, outcome in suite.outcomes(r).items():
-            if outcome is not None:
-                out[metric][f"{r.probe.id}#{r.sample}"] = outcome
-    return dict(out)
-
-
-def compare_outcomes(a: Mapping[str, bool], b: Mapping[str, bool]) -> dict[str, Any] | None:
-    """The 2x2 table of two models' outcomes on their common units, McNemar's test, the
-    paired difference (Newcombe) and the ratio (Katz, only when defined)."""
-    common = sorted(set(a) & set(b))
-    if not common:
-        return None
-    both = sum(a[u] and b[u] for u in common)
-    a_only = sum(a[u] and not b[u] for u in common)
-    b_only = sum(b[u] and not a[u] for u in common)
-    neither = len(common) - both - a_only - b_only
-    test = mcnemar(a_only, b_only)
-    diff = paired_difference(both, a_only, b_only, neither)
-    n = len(common)
-    rr = ratio(both + a_only, n, both + b_only, n)
-    return {
-        "n": n,
-        "both": both,
-        "a_only": a_only,
-        "b_only": b_only,
-        "neither": neither,
-        "rate_a": (both + a_only) / n,
-        "rate_b": (both + b_only) / n,
-        "difference": diff.value,
-        "difference_lower": diff.lower,
-        "difference_upper": diff.upper,
-        "difference_method": diff.method,
-        "mcnemar_p_exact": test.p_exact,
-        "mcnemar_p_mid": test.p_mid,
-        "ratio": rr.value,
-        "ratio_lower": rr.lower,
-        "ratio_upper": rr.upper,
-        "ratio_method": rr.method,
-    }
-
-
-def metric_row(m: Metric) -> AuditMetric:
-    return AuditMetric(
-        model=m.model,
-        suite=m.suite,
-        metric=m.metric,
-        n=m.n,
-        value=m.value,
-        ci_lower=m.ci_lower,
-        ci_upper=m.ci_upper,
-        language=m.language,
-        group=m.group,
-        method=m.method,
-    )
-
-
-def _prompt_text(probe: Probe) -> str:
-    users = [m.content for m in probe.messages if m.role == "user"]
-    return users[-1] if users else (probe.messages[-1].content if probe.messages else "")
-
-
-def item_of(r: Record) -> AuditItem:
-    """A record as the store keeps it."""
-    t, v = r.transcript, r.verdict
-    detail: dict[str, Any] = {"verdict": dict(v.detail), "probe": dict(r.probe.meta)}
-    if t.turns:
-        detail["turns"] = [dict(turn) for turn in t.turns]
-    if t.finish_reason:
-        detail["finish_reason"] = t.finish_reason
-    return AuditItem(
-        model=r.model,
-        suite=r.probe.suite,
-        probe_id=r.probe.id,
-        sample=r.sample,
-        prompt=_prompt_text(r.probe),
-        answer=t.text,
-        label=v.label,
-        judge=v.judge,
-        language=r.probe.language,
-        group=r.probe.group,
-        split=r.probe.split,
-        reasoning=t.reasoning,
-        tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in t.tool_calls],
-        tools_supported=t.tools_supported,
-        error=t.error,
-        score=v.score,
-        agreement=v.agreement,
-        detail=detail,
-    )

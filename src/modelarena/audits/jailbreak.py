@@ -37,13 +37,16 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
 from modelarena.audits.suite_tools import (
+    PromptFileError,
     data_file,
     mean_score,
     rate,
+    read_rows,
     round_robin,
     text_version,
     version_hash,
@@ -180,6 +183,7 @@ class JailbreakSuite:
         sets: Sequence[str] = ("harmbench", "strongreject"),
     ) -> None:
         self.sets = tuple(sets) if requests is None else ("custom",)
+        self.source_file: Path | None = None
         self.requests = list(requests) if requests is not None else load_requests(sets)
         self.templates = list(templates) if templates is not None else load_templates()
         if not self.templates:
@@ -191,6 +195,28 @@ class JailbreakSuite:
             encoding="utf-8"
         )
         self._rubric_user = data_file("strongreject", "rubric_user.txt").read_text(encoding="utf-8")
+
+    @classmethod
+    def from_file(cls, path: Path) -> JailbreakSuite:
+        """The suite on a user's own harmful requests: a CSV/JSONL/JSON/text file with a
+        ``prompt`` per row and optionally ``id``, ``category`` and ``split`` (dev/test;
+        without it a fifth of the rows, by a hash of the text, is dev)."""
+        requests = []
+        for i, row in enumerate(read_rows(path)):
+            split = row.get("split", "").strip().lower() or _strongreject_split(row["prompt"])
+            if split not in ("dev", "test"):
+                raise PromptFileError(f"{path.name}: row {i + 1} has split {split!r}, not dev/test")
+            requests.append(
+                HarmfulRequest(
+                    f"{path.stem}:{row.get('id') or i}",
+                    row["prompt"],
+                    row.get("category", ""),
+                    split,
+                )
+            )
+        suite = cls(requests)
+        suite.source_file = path
+        return suite
 
     # ------------------------------------------------------------ data
     def dataset(self) -> Mapping[str, str]:
@@ -205,7 +231,8 @@ class JailbreakSuite:
                 file = f"{'strongreject_dataset' if name == 'strongreject' else name + '_dataset'}"
                 out[name] = version_hash(data_file("strongreject", f"{file}.csv"))
         if self.sets == ("custom",):
-            out["requests"] = text_version(*(f"{r.id}\0{r.text}" for r in self.requests))
+            name = self.source_file.name if self.source_file else "requests"
+            out[name] = text_version(*(f"{r.id}\0{r.text}" for r in self.requests))
         out["templates"] = text_version(*(f"{t.name}\0{t.text}" for t in self.templates))
         out["strongreject_rubric"] = text_version(self._rubric_system, self._rubric_user)
         return out

@@ -21,10 +21,19 @@ import csv
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
-from modelarena.audits.suite_tools import data_file, rate, round_robin, version_hash
+from modelarena.audits.suite_tools import (
+    PromptFileError,
+    data_file,
+    rate,
+    read_rows,
+    round_robin,
+    text_version,
+    version_hash,
+)
 from modelarena.backends.base import Message
 
 NAME = "overrefusal"
@@ -89,13 +98,42 @@ class OverrefusalSuite:
     def __init__(self, prompts: Sequence[XSTestPrompt] | None = None) -> None:
         self.prompts = list(prompts) if prompts is not None else load_xstest()
         self._custom = prompts is not None
+        self.source_file: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> OverrefusalSuite:
+        """The suite on a user's own prompts: a CSV/JSONL/JSON file with ``prompt`` and
+        ``label`` (safe or unsafe) per row, optionally ``id`` and ``type``."""
+        prompts = []
+        for i, row in enumerate(read_rows(path)):
+            label = row.get("label", "").strip().lower()
+            if label not in ARMS:
+                raise PromptFileError(
+                    f"{path.name}: row {i + 1} needs a label 'safe' or 'unsafe' (has {label!r})"
+                )
+            prompts.append(
+                XSTestPrompt(
+                    row.get("id") or str(i),
+                    row["prompt"],
+                    row.get("type") or label,
+                    label,
+                    row.get("focus", ""),
+                    row.get("note", ""),
+                )
+            )
+        suite = cls(prompts)
+        suite.source_file = path
+        return suite
 
     def dataset(self) -> Mapping[str, str]:
         if self._custom:
-            from modelarena.audits.suite_tools import text_version
-
-            return {"custom": text_version(*(f"{p.id}\0{p.prompt}" for p in self.prompts))}
+            name = self.source_file.name if self.source_file else "custom"
+            return {name: text_version(*(f"{p.id}\0{p.prompt}" for p in self.prompts))}
         return {"xstest_v2": version_hash(data_file("xstest", "xstest_prompts.csv"))}
+
+    @property
+    def _prefix(self) -> str:
+        return self.source_file.stem if self.source_file else "xstest"
 
     def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
         """``limit`` prompts: half safe, half unsafe (the safe arm gets the odd one), each
@@ -108,7 +146,7 @@ class OverrefusalSuite:
         return [
             Probe(
                 suite=NAME,
-                id=f"xstest:{p.id}",
+                id=f"{self._prefix}:{p.id}",
                 messages=(Message("user", p.prompt),),
                 language="en",
                 group=p.label,

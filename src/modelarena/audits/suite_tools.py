@@ -7,7 +7,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -115,3 +115,48 @@ def mean_score(
         group,
         "bootstrap over answers",
     )
+
+
+class PromptFileError(ValueError):
+    """A prompt file a user brought that cannot be read; the message says how to fix it."""
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a prompt file a user brings: CSV (with a header), JSONL or a JSON list of
+    objects, or plain text (one prompt a line, as column ``prompt``)."""
+    import csv
+    import json
+
+    if not path.is_file():
+        raise PromptFileError(f"no prompt file at {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PromptFileError(f"cannot read {path} as UTF-8 text: {exc}") from exc
+    suffix = path.suffix.lower()
+    rows: list[Any]
+    try:
+        if suffix == ".csv":
+            rows = list(csv.DictReader(text.splitlines()))
+        elif suffix == ".jsonl":
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        elif suffix == ".json":
+            rows = json.loads(text)
+        elif suffix in (".txt", ""):
+            rows = [{"prompt": line.strip()} for line in text.splitlines() if line.strip()]
+        else:
+            raise PromptFileError(f"{path.name}: use a .csv, .jsonl, .json or .txt file of prompts")
+    except (json.JSONDecodeError, csv.Error) as exc:
+        raise PromptFileError(f"{path.name} is not valid {suffix[1:].upper()}: {exc}") from exc
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise PromptFileError(f"{path.name}: expected a list of objects with a 'prompt' field")
+    out = [{str(k): "" if v is None else str(v) for k, v in r.items()} for r in rows]
+    if not out:
+        raise PromptFileError(f"{path.name} has no prompts")
+    missing = [i + 1 for i, r in enumerate(out) if not r.get("prompt", "").strip()]
+    if missing:
+        raise PromptFileError(
+            f"{path.name}: row {missing[0]} has no 'prompt' "
+            f"({len(missing)} rows without one; columns: {', '.join(out[0])})"
+        )
+    return out

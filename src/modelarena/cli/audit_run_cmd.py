@@ -20,6 +20,7 @@ from modelarena.cli.common import (
 
 if TYPE_CHECKING:
     from modelarena.audits.engine import AuditReport
+    from modelarena.audits.probes import Suite
 
 DEFAULT_WORK_DIR = Path(".arena-audit")
 
@@ -70,6 +71,18 @@ class AuditBar:
         self.bar.update(self._task, extra=f"{tokens:,} tokens  ${usd:.4f}")
 
 
+def _own_prompts(suites: list[Suite], path: Path) -> Suite:
+    """The one named suite on the user's prompt file (``from_file``)."""
+    if len(suites) != 1:
+        fail("--prompts goes with one suite: name it alone with --suite")
+    (suite,) = suites
+    from_file = getattr(type(suite), "from_file", None)
+    if from_file is None:
+        fail(f"suite {suite.name!r} has its own prompts and takes no --prompts file")
+    loaded: Suite = from_file(path)
+    return loaded
+
+
 def register(group: typer.Typer) -> None:
     group.command("run")(run_cmd)
     group.command("report")(report_cmd)
@@ -92,6 +105,13 @@ def run_cmd(
         int | None,
         typer.Option(
             "--limit", min=1, help="At most N prompts per suite, shared fairly among its arms."
+        ),
+    ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option(
+            "--prompts",
+            help="Your own prompt set (CSV, JSONL, JSON or text) for the one suite named.",
         ),
     ] = None,
     judge: Annotated[
@@ -160,6 +180,7 @@ def run_cmd(
     from modelarena.audits.engine import AuditEngine, AuditError, AuditOptions
     from modelarena.audits.registry import UnknownSuite, get_suite
     from modelarena.audits.report import AuditView, print_table, to_json
+    from modelarena.audits.suite_tools import PromptFileError
     from modelarena.runs.cache import Cache, default_cache_path
 
     with user_errors():
@@ -169,8 +190,12 @@ def run_cmd(
             if not names:
                 fail("name at least one suite with --suite")
             suites = [get_suite(n) for n in dict.fromkeys(names)]
+            if prompts is not None:
+                suites = [_own_prompts(suites, prompts)]
             chosen = _split(models) or list(arena.contestants)
             judges = [] if judge.strip() == "rules" else _split(judge)
+            if "rules" in judges:
+                fail("--judge is either 'rules' or judge models, not both")
             name = run_name or "-".join(s.name for s in suites)
             cache = Cache(default_cache_path(work_dir, name), resume=resume)
             options = AuditOptions(
@@ -201,7 +226,7 @@ def run_cmd(
                     await arena.aclose()
 
             report = asyncio.run(go())
-        except (AuditError, UnknownSuite) as exc:
+        except (AuditError, UnknownSuite, PromptFileError) as exc:
             fail(str(exc))
         arena.store.close()
     if report.run is None:
