@@ -67,6 +67,13 @@ def test_the_estimate_comes_true(tmp_path: Path) -> None:
         return s.difference, s.se, s.votes, s.votes_needed
 
     d1, se1, n1, need1 = sep(1.0)
+    # with plain sandwich intervals the difference's standard error is the sandwich one
+    fit = fit_board(store, LeaderboardFilters(), cells=cells)
+    top = [int(x) for x in np.argsort(-fit.values)[:2]]
+    assert fit.counts is not None and fit.bt is not None
+    cov = ratings.sandwich_covariance(fit.counts, fit.bt)
+    i, j = top
+    assert se1 == pytest.approx(math.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j]), rel=1e-6)
     d4, se4, n4, _ = sep(4.0)
     assert n4 == 4 * n1
     assert d4 == pytest.approx(d1, rel=1e-6)

@@ -499,23 +499,26 @@ def top_separation(
     fit: BoardFit, board: Leaderboard, *, confidence: float = CONFIDENCE
 ) -> Separation | None:
     """The top two rated models of the board and the separation of their difference at
-    ``confidence``, with the standard error from the fit's sandwich covariance (or, for a
-    fit without one, from the two 95% intervals, as if independent)."""
+    ``confidence``. Each rating's standard error is read from the board's own 95% interval
+    (sandwich, or cluster-robust when tournament votes are in the fit), and their
+    correlation from the fit's sandwich covariance: ``se_d^2 = se_1^2 + se_2^2 - 2 r se_1
+    se_2``, which is the sandwich variance of the difference when the board's intervals
+    are the plain sandwich ones. Without a covariance (a style-controlled fit), r = 0."""
     ranked = [r for r in board.rows if r.ci_lower is not None]
     if len(ranked) < 2:
         return None
     first, second = ranked[0], ranked[1]
     i, j = fit.models.index(first.model), fit.models.index(second.model)
     difference = float(fit.values[i] - fit.values[j])
+    z = z_value(0.95)  # the board's intervals are 95% ones
+    se_i = float(fit.upper[i] - fit.lower[i]) / (2 * z)
+    se_j = float(fit.upper[j] - fit.lower[j]) / (2 * z)
+    r = 0.0
     if fit.counts is not None and fit.bt is not None:
         cov = ratings.sandwich_covariance(fit.counts, fit.bt)
-        var = float(cov[i, i] + cov[j, j] - 2 * cov[i, j])
-        se = math.sqrt(max(var, 0.0))
-    else:
-        z = z_value(CONFIDENCE)
-        se_i = float(fit.upper[i] - fit.lower[i]) / (2 * z)
-        se_j = float(fit.upper[j] - fit.lower[j]) / (2 * z)
-        se = math.hypot(se_i, se_j)
+        denominator = math.sqrt(max(float(cov[i, i] * cov[j, j]), 0.0))
+        r = float(cov[i, j]) / denominator if denominator > 0 else 0.0
+    se = math.sqrt(max(se_i**2 + se_j**2 - 2 * r * se_i * se_j, 0.0))
     return separation(
         first.model, second.model, difference, se, fit.total_votes, confidence=confidence
     )
