@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from modelarena.judge.agreement import agreement_report, cohen_kappa, confusion, wilson
+from modelarena.judge.agreement import agreement_report
+from modelarena.ratings.proportions import cohen_kappa, confusion, wilson
 from modelarena.store import Store
 
 from .helpers import JUDGE, JUDGE_SAYS, add_battle
