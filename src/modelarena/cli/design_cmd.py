@@ -214,7 +214,7 @@ def _print_style(fit: dict[str, Any] | None) -> None:
         table.add_column(col)
     for name, c in fit["coefficients"].items():
         lo, hi = c["ci"]
-        ci = f"{lo:+.2f} to {hi:+.2f}" if lo is not None else "-"
+        ci = f"{lo:+.2f} to {hi:+.2f}" if lo is not None else "- (no variation)"
         table.add_row(name, f"{c['value']:+.2f}", ci)
     console.print(table)
 

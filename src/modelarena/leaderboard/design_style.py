@@ -50,10 +50,12 @@ def with_design_checks(
 
 
 def style_intervals(fit: StyleFit) -> dict[str, tuple[float, float]]:
-    """Each style coefficient's 95% interval (sandwich standard errors, normal)."""
+    """Each style coefficient's 95% interval (sandwich standard errors, normal); none for a
+    feature with no variation over the votes (nothing to estimate it from)."""
     if fit.coefficient_se is None:
         return {}
     return {
         name: (float(c - Z95 * se), float(c + Z95 * se))
         for name, c, se in zip(fit.feature_names, fit.coefficients, fit.coefficient_se, strict=True)
+        if se > 0
     }
