@@ -87,6 +87,7 @@ def test_checks_are_shown_after_the_vote_only(sqlite_url: str) -> None:
         assert (c.get(f"/designs/{battle}/0/b/screenshot.png")).status_code == 200
         model = c.get(f"/models/{B}")
         assert "renders without errors in 100% of its designs (n = 1" in model.text
+        assert "100% overflow a 390 px screen (21–100%, n = 1)" in model.text
         model = c.get(f"/models/{A}")
         assert "renders without errors in 0% of its designs (n = 1" in model.text
 
