@@ -96,19 +96,20 @@ async def audits_page(request: Request, ctx: Ctx) -> Response:
         keep["suite"] = suite
     if columns and not any(e.startswith("audit column") for e in errors):
         keep["audit"] = columns
-    for col in data["columns"]:
-        now = sort == col["key"]
-        order = "asc" if now and descending else "desc"
-        col["sort_url"] = "/audits?" + urlencode({**keep, "sort": col["key"], "order": order})
-        col["sorted"] = ("desc" if descending else "asc") if now else ""
-    fact_sorts = {}
-    for key in FACT_SORTS:
+
+    def sort_link(key: str, first: str) -> dict[str, str]:
+        """A column header's link: ``first`` order on the first click, then the other."""
         now = sort == key
-        order = "asc" if (now and descending) or (not now and key != "date") else "desc"
-        fact_sorts[key] = {
+        order = ("asc" if descending else "desc") if now else first
+        return {
             "url": "/audits?" + urlencode({**keep, "sort": key, "order": order}),
             "sorted": ("desc" if descending else "asc") if now else "",
         }
+
+    for col in data["columns"]:  # highest first: the figures that worry come to the top
+        link = sort_link(col["key"], "desc")
+        col["sort_url"], col["sorted"] = link["url"], link["sorted"]
+    fact_sorts = {k: sort_link(k, "desc" if k == "date" else "asc") for k in FACT_SORTS}
     suite_links = [
         {"name": s, "url": "/audits?" + urlencode({**filters_query(filters), "suite": s})}
         for s in suite_names()
