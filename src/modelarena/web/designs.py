@@ -16,14 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from modelarena.battles.categories import CATEGORIES
+from modelarena.battles.design_sandbox import answer_document, design_document
 from modelarena.store import BattleNotFound
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
-from modelarena.web.render import (
-    CUT_BEFORE_DOCUMENT,
-    NO_DOCUMENT,
-    design_document,
-    extract_design,
-)
 from modelarena.web.security import DESIGN_HEADERS, Session
 from modelarena.web.views import is_revealed
 
@@ -58,5 +53,5 @@ def _document(
         return None
     if battle.session_id != session.id and not is_revealed(ctx.arena, battle):
         return None
-    code, lang = extract_design(answer.content)
-    return design_document(code, lang, empty=CUT_BEFORE_DOCUMENT if answer.cut else NO_DOCUMENT)
+    # the one builder of an answer's document, which the browser checks render too
+    return answer_document(answer.content, cut=answer.cut)
