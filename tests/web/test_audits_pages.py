@@ -428,3 +428,25 @@ async def test_api_audits_rows_and_settings(scripted: Any, api_client: Any, tmp_
     empty = await api_client(other_arena(tmp_path))
     assert (await empty.get("/api/audits")).json()["results"] == []
     assert "No audit results" in (await empty.get("/audits")).text
+
+
+async def test_the_pages_on_sqlite_and_postgresql(db_url: str, api_client: Any) -> None:
+    """The same runs on both stores: rows, the newest run per version, the card, the API."""
+    arena = make_scripted_arena(db_url, MODELS)
+    run, items, ms = safety_run()
+    store = arena.store.audit_results
+    store.save_run(run, items, ms)
+    info, info_ms = info_run()
+    store.save_run(info, [], info_ms)
+    client = await api_client(arena)
+    page = (await client.get("/audits")).text
+    assert models_in(page) == ["deepseek-v3", "gpt-4o", "qwen3-32b"]
+    ds = row_of(page, "deepseek-v3")
+    assert "31%" in text(cell_of(ds, "jailbreak.compliance_attack"))
+    assert "26%" in text(cell_of(ds, "narratives.narrative_echo/china@zh-Hans"))
+    card = (await client.get("/models/deepseek-v3")).text
+    assert "24–39%, n=120" in card and "zh-Hans − en" in card
+    api = (await client.get("/api/audits?country=CN")).json()
+    assert {r["model"] for r in api["results"]} == {"deepseek-v3", "qwen3-32b"}
+    page = (await client.get(f"/audits/runs/{run.id}?suite=hijack")).text
+    assert "evil@attacker.example" in page
