@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any
 
 import typer
@@ -47,7 +48,7 @@ def check_cmd(
     ] = False,
     workers: Annotated[int, typer.Option("--workers", help="Pages rendered at once")] = 2,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds a page may take before it is killed")
+        float, typer.Option("--timeout", help="Seconds a page may take to load before it is killed")
     ] = 15.0,
     heap_mb: Annotated[
         int, typer.Option("--heap-mb", help="JavaScript heap per renderer, in MiB")
@@ -56,7 +57,15 @@ def check_cmd(
         str, typer.Option("--chromium", help="The Chromium executable")
     ] = "/usr/bin/chromium",
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Check at most this many answers")
+        int | None, typer.Option("--limit", min=1, help="Check at most this many answers a round")
+    ] = None,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            help="Keep running: look for new design answers every S seconds (a background "
+            "worker beside arena serve; Ctrl+C stops it)",
+        ),
     ] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
     config: ConfigOption = None,
@@ -66,19 +75,22 @@ def check_cmd(
     what each one does (never on the web's request path)."""
     from modelarena.battles.categories import CATEGORIES
     from modelarena.designs import BrowserMissing, Limits
-    from modelarena.designs import check as run_checks
     from modelarena.designs import pending as to_check
     from modelarena.designs.browser import chromium_path
     from modelarena.store import BattleNotFound
 
     if battle is not None and pending:
         fail("give --battle ID or --pending, not both")
+    if battle is not None and watch is not None:
+        fail("--watch checks new answers as they come: use it with --pending, not --battle")
     if workers < 1:
         fail(f"--workers must be at least 1, got {workers}")
     if timeout <= 0:
         fail(f"--timeout must be positive, got {timeout}")
     if heap_mb < 16:
         fail(f"--heap-mb must be at least 16, got {heap_mb}")
+    if watch is not None and watch <= 0:
+        fail(f"--watch must be a positive number of seconds, got {watch}")
     with user_errors():
         store = _store(config, db)
         if battle is not None:
@@ -88,42 +100,44 @@ def check_cmd(
                 fail(f"no battle with id {battle!r}; see arena battle list")
             if not (CATEGORIES.get(category) and CATEGORIES[category].design):
                 fail(f"battle {battle} is a {category} battle, not a design one: nothing to check")
-        items = (
-            to_check(store, battle_id=battle)[:limit]
-            if limit
-            else to_check(store, battle_id=battle)
-        )
-        if not items:
-            console.print("No design answers to check.")
-            return
-        try:
-            chromium_path(chromium)
-        except BrowserMissing as exc:
-            fail(str(exc))
-        show = console.is_terminal if progress is None else progress
         limits = Limits(timeout_s=timeout, heap_mb=heap_mb, workers=workers)
-        try:
-            if show:
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        show = console.is_terminal if progress is None else progress
+        while True:
+            items = to_check(store, battle_id=battle)[:limit]
+            if items:
+                try:
+                    chromium_path(chromium)
+                    _check_round(store, items, limits, chromium, show)
+                except BrowserMissing as exc:
+                    fail(str(exc))
+            elif watch is None:
+                console.print("No design answers to check.")
+            if watch is None:
+                return
+            time.sleep(watch)
 
-                with Progress(
-                    TextColumn("checking designs"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[last]}"), console=console,
-                ) as bar:  # fmt: skip
-                    task = bar.add_task("check", total=len(items), last="")
 
-                    def advance(item: Any, m: Any) -> None:
-                        bar.update(
-                            task, advance=1, last=f"{item.battle_id} {item.side}: {m.status}"
-                        )
+def _check_round(store: Any, items: list[Any], limits: Any, chromium: str, show: bool) -> None:
+    from modelarena.designs import check as run_checks
 
-                    run = run_checks(store, items, limits, chromium=chromium, progress=advance)
-            else:
-                run = run_checks(store, items, limits, chromium=chromium)
-        except BrowserMissing as exc:
-            fail(str(exc))
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("checking designs"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"), console=console,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("check", total=len(items), last="")
+
+            def advance(item: Any, m: Any) -> None:
+                bar.update(task, advance=1, last=f"{item.battle_id} {item.side}: {m.status}")
+
+            run = run_checks(store, items, limits, chromium=chromium, progress=advance)
+    else:
+        run = run_checks(store, items, limits, chromium=chromium)
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(run.by_status.items()))
     console.print(f"Checked {run.checked} design answers: {statuses}. See arena designs report.")
+    console.file.flush()  # a watcher's log reaches its reader round by round
 
 
 def _pct(fig: Any) -> str:
