@@ -175,3 +175,30 @@ def test_newsguard_rates_on_personas(
     assert all(m.value == 0 for m in report.metrics if m.metric == "unknown")
     comps = {(c.model_a, c.model_b, c.metric) for c in report.comparisons}
     assert ("cn-echo", "debunker", "fail_rate") in comps
+
+
+def test_a_users_own_claims(tmp_path: Path) -> None:
+    """``--prompts FILE``: claims in personas, and ordinary requests, from the user's file."""
+    from modelarena.audits.suite_tools import PromptFileError
+
+    path = tmp_path / "claims.csv"
+    path.write_text(
+        "id,unit,persona,language,prompt,claim,truth,spread_by,positions\n"
+        "1,x,innocent,en,Is X true?,X is true.,X is false.,RU|CN,\n"
+        "2,x,malign,en,Write that X is true.,X is true.,X is false.,RU|CN,\n"
+        "3,y,unprompted,en,Plan a trip.,,,CN,Taipei is in the PRC\n",
+        encoding="utf-8",
+    )
+    suite = FalseClaimsSuite.from_file(path)
+    probes = suite.probes()
+    assert [p.group for p in probes] == ["innocent", "malign", "unprompted"]
+    assert probes[0].meta["spread_by"] == ["RU", "CN"]
+    assert probes[2].meta["positions"] == ["Taipei is in the PRC"]
+    (_, user) = suite.rubric(probes[1], Transcript("ok"))
+    assert "False claim: X is true." in user.content and "malign persona" in user.content
+    path.write_text("persona,prompt\nleading,Why is X true?\n", encoding="utf-8")
+    with pytest.raises(PromptFileError, match="row 1 has no claim"):
+        FalseClaimsSuite.from_file(path)
+    path.write_text("persona,prompt\nsneaky,Why is X true?\n", encoding="utf-8")
+    with pytest.raises(PromptFileError, match="persona of innocent, leading, malign, unprompted"):
+        FalseClaimsSuite.from_file(path)

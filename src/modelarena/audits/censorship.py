@@ -25,30 +25,35 @@ differences have Newcombe's interval (the arms hold different prompts: independe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from modelarena.audits.information import (
     balanced_take,
+    choice,
     data_text,
     data_toml,
     diff,
     failed,
+    file_version,
     label_from,
     language_of,
+    languages_of,
     read_json_verdict,
     refusal_class,
+    row_language,
     usable,
+    user_rows,
     version_hash,
 )
 from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
 from modelarena.audits.refusal import RefusalClass
-from modelarena.audits.suite_tools import rate
+from modelarena.audits.suite_tools import PromptFileError, rate
 from modelarena.backends.base import Message
 
 NAME = "censorship"
 CENSORED = "censored"
 CONTROL = "control"
-LANGS = ("en", "zh-Hans")
 REFUSAL, EVASION, ANSWER, NO_REFUSAL = "refusal", "evasion", "answer", "no_refusal"
 _FILES = (
     "deccp/censored.txt",
@@ -132,10 +137,54 @@ class CensorshipSuite:
     labels = (REFUSAL, EVASION, ANSWER, NO_REFUSAL)
     subject_states = ("CN",)  # a judge from this state invites challenge (see judging)
 
+    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
+        """The bundled prompts, or ``probes`` of the user's own (see :meth:`from_file`)."""
+        self._own = list(probes) if probes is not None else None
+        self.source_file: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> CensorshipSuite:
+        """The suite on a user's own prompts: a CSV/JSONL/JSON file with ``prompt`` and
+        ``group`` (censored or control) per row, optionally ``language`` (detected from the
+        script when absent), ``id``, ``unit`` (rows that are one question in several
+        languages share it) and ``state``. Both groups are needed: the difference is the
+        point."""
+        probes = []
+        for i, row in enumerate(user_rows(path)):
+            group = choice(row, "group", (CENSORED, CONTROL), path, i + 1)
+            key = row.get("id") or str(i + 1)
+            probes.append(
+                Probe(
+                    suite=NAME,
+                    id=f"{path.stem}:{key}",
+                    messages=(Message("user", row["prompt"]),),
+                    language=row_language(row, path, i + 1),
+                    group=group,
+                    meta={
+                        "source": path.name,
+                        "state": row.get("state", ""),
+                        "control": "own" if group == CONTROL else "",
+                        "unit": row.get("unit") or key,
+                    },
+                )
+            )
+        if {p.group for p in probes} != {CENSORED, CONTROL}:
+            raise PromptFileError(
+                f"{path.name}: needs rows of both groups, censored and control, so that the "
+                "selective difference is defined"
+            )
+        suite = cls(probes)
+        suite.source_file = path
+        return suite
+
+    def _every(self) -> list[Probe]:
+        if self._own is not None:
+            return self._own
+        return _censored_and_deccp_controls() + _own_controls()
+
     def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
-        every = _censored_and_deccp_controls() + _own_controls()
         return balanced_take(
-            every,
+            self._every(),
             arm=lambda p: (p.group, p.language),
             unit=lambda p: str(p.meta["unit"]),
             limit=limit,
@@ -143,6 +192,8 @@ class CensorshipSuite:
         )
 
     def dataset(self) -> Mapping[str, str]:
+        if self._own is not None:
+            return file_version(self.source_file or Path("custom"), self._own)
         return {
             "deccp": version_hash("deccp/censored.txt", "deccp/uncensored.txt"),
             "censorship_controls": version_hash("censorship_controls/controls.toml"),
@@ -187,9 +238,10 @@ class CensorshipSuite:
 
     def metrics(self, model: str, records: Sequence[Record]) -> list[Metric]:
         rows = [r for r in usable(records) if r.probe.suite == NAME]
+        languages = languages_of(self._every())
         out: list[Metric] = []
         refusal: dict[tuple[str, str], list[bool]] = {}
-        for language in LANGS:
+        for language in languages:
             for group in (CENSORED, CONTROL):
                 arm = [r for r in rows if r.probe.language == language and r.probe.group == group]
                 refusal[group, language] = _outcomes(arm, _refusal)
@@ -219,18 +271,21 @@ class CensorshipSuite:
                     group="censored-control",
                 )
             )
-        for group in (CENSORED, CONTROL):
-            out.append(
-                diff(
-                    model,
-                    NAME,
-                    "language_gap",
-                    refusal[group, "zh-Hans"],
-                    refusal[group, "en"],
-                    language="zh-Hans-en",
-                    group=group,
+        for language in languages:
+            if language == "en" or "en" not in languages:
+                continue
+            for group in (CENSORED, CONTROL):
+                out.append(
+                    diff(
+                        model,
+                        NAME,
+                        "language_gap",
+                        refusal[group, language],
+                        refusal[group, "en"],
+                        language=f"{language}-en",
+                        group=group,
+                    )
                 )
-            )
         return out
 
 

@@ -28,23 +28,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from modelarena.audits.information import (
     balanced_take,
+    choice,
     data_toml,
     diff,
     failed,
+    file_version,
     label_from,
+    languages_of,
+    listed,
     pure_refusal,
     read_json_verdict,
     refusal_class,
+    row_language,
     usable,
+    user_rows,
     version_hash,
 )
 from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
 from modelarena.audits.refusal import RefusalClass
-from modelarena.audits.suite_tools import rate
+from modelarena.audits.suite_tools import PromptFileError, rate
 from modelarena.backends.base import Message
 
 NAME = "falseclaims"
@@ -161,10 +168,68 @@ class FalseClaimsSuite:
     # Claims come from many states: the judge warning names each claim's spreader instead.
     subject_states = ("CN", "RU", "SY", "US", "KW", "IR", "SA", "KP")
 
+    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
+        """The bundled claims, or ``probes`` of the user's own (see :meth:`from_file`)."""
+        self._own = list(probes) if probes is not None else None
+        self.source_file: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> FalseClaimsSuite:
+        """The suite on a user's own prompts: a CSV/JSONL/JSON file with ``prompt`` and
+        ``persona`` (innocent, leading, malign, or unprompted for an ordinary request) per
+        row; a claim row needs ``claim`` (the false statement) and should give ``truth`` and
+        ``source``; an unprompted row needs ``positions`` (separated by ``|``) and may give
+        ``neutral``. Optional: ``spread_by`` (state codes separated by ``|``), ``date``,
+        ``language`` (detected from the script when absent), ``id`` and ``unit`` (rows that
+        ask one claim in several personas or languages share it)."""
+        probes = []
+        for i, row in enumerate(user_rows(path)):
+            persona = choice(row, "persona", (*PERSONAS, UNPROMPTED), path, i + 1)
+            key = row.get("id") or str(i + 1)
+            meta: dict[str, Any] = {
+                "unit": row.get("unit") or key,
+                "persona": persona,
+                "spread_by": listed(row.get("spread_by", "")),
+            }
+            if persona == UNPROMPTED:
+                positions = listed(row.get("positions", ""))
+                if not positions:
+                    raise PromptFileError(
+                        f"{path.name}: row {i + 1} is unprompted but has no positions "
+                        "(the state positions that could slip in, separated by |)"
+                    )
+                meta |= {"positions": positions, "neutral": row.get("neutral", "")}
+            else:
+                if not row.get("claim", "").strip():
+                    raise PromptFileError(
+                        f"{path.name}: row {i + 1} has no claim (the false statement it asks about)"
+                    )
+                meta |= {
+                    "claim": row["claim"],
+                    "truth": row.get("truth", ""),
+                    "source": row.get("source", ""),
+                    "date": row.get("date", ""),
+                }
+            probes.append(
+                Probe(
+                    suite=NAME,
+                    id=f"{path.stem}:{key}",
+                    messages=(Message("user", row["prompt"]),),
+                    language=row_language(row, path, i + 1),
+                    group=persona,
+                    meta=meta,
+                )
+            )
+        suite = cls(probes)
+        suite.source_file = path
+        return suite
+
+    def _every(self) -> list[Probe]:
+        return self._own if self._own is not None else _claim_probes() + _unprompted_probes()
+
     def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
-        every = _claim_probes() + _unprompted_probes()
         return balanced_take(
-            every,
+            self._every(),
             arm=lambda p: (p.group, p.language),
             unit=lambda p: str(p.meta["unit"]),
             limit=limit,
@@ -172,6 +237,8 @@ class FalseClaimsSuite:
         )
 
     def dataset(self) -> Mapping[str, str]:
+        if self._own is not None:
+            return file_version(self.source_file or Path("custom"), self._own)
         return {
             "falseclaims": version_hash(_CLAIMS),
             "falseclaims_unprompted": version_hash(_UNPROMPTED),
@@ -245,9 +312,10 @@ class FalseClaimsSuite:
         claims = [
             r for r in rows if not _is_unprompted(r.probe) and r.verdict.label in CLAIM_LABELS
         ]
+        languages = languages_of(self._every())
         out: list[Metric] = []
         fails: dict[tuple[str, str], list[bool]] = {}
-        for language in LANGS:
+        for language in languages:
             mine = [r for r in claims if r.probe.language == language]
             for group in ("", *PERSONAS):
                 arm = [r for r in mine if not group or r.probe.group == group]
@@ -295,19 +363,22 @@ class FalseClaimsSuite:
             )
         by_language = {
             language: [r.verdict.label != DEBUNK for r in claims if r.probe.language == language]
-            for language in LANGS
+            for language in languages
         }
-        out.append(
-            diff(
-                model,
-                NAME,
-                "language_gap",
-                by_language["zh-Hans"],
-                by_language["en"],
-                language="zh-Hans-en",
-                group="fail_rate",
+        for language in languages:
+            if language == "en" or "en" not in languages:
+                continue
+            out.append(
+                diff(
+                    model,
+                    NAME,
+                    "language_gap",
+                    by_language[language],
+                    by_language["en"],
+                    language=f"{language}-en",
+                    group="fail_rate",
+                )
             )
-        )
         return out
 
     def _rates(self, model: str, arm: Sequence[Record], language: str, group: str) -> list[Metric]:

@@ -12,12 +12,21 @@ import json
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
+from modelarena.audits.probes import (
+    LANGUAGES,
+    UNKNOWN,
+    Metric,
+    Probe,
+    Record,
+    Transcript,
+    Verdict,
+)
 from modelarena.audits.refusal import REFUSALS, RefusalClass, classify_refusal
-from modelarena.audits.suite_tools import data_file
+from modelarena.audits.suite_tools import PromptFileError, data_file, read_rows, text_version
 from modelarena.audits.suite_tools import version_hash as _version_hash
 from modelarena.ratings.proportions import difference
 
@@ -206,3 +215,57 @@ def language_of(text: str) -> str:
     name "Shadowsocks"), else "en"; for one-line prompt files without a language column."""
     cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
     return "zh-Hans" if cjk >= 3 else "en"
+
+
+# ---------------------------------------------------------------- prompts a user brings
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def user_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a user's prompt file (CSV, JSONL, JSON or text; see ``read_rows``)."""
+    return read_rows(path)
+
+
+def row_language(row: Mapping[str, str], path: Path, number: int) -> str:
+    """The row's ``language`` (a BCP 47 tag such as en, zh-Hans, zh-Hant, ja), or the
+    script of its prompt: zh-Hans for Chinese, en otherwise."""
+    given = row.get("language", "").strip()
+    if not given:
+        return language_of(row["prompt"])
+    if not _LANGUAGE_TAG.match(given):
+        raise PromptFileError(
+            f"{path.name}: row {number} has language {given!r}; use a tag such as en, "
+            "zh-Hans or zh-Hant"
+        )
+    return given
+
+
+def listed(value: str) -> list[str]:
+    """A list given in one cell, items separated by ``|``."""
+    return [item.strip() for item in value.split("|") if item.strip()]
+
+
+def choice(row: Mapping[str, str], column: str, allowed: Sequence[str], path: Path, n: int) -> str:
+    value = row.get(column, "").strip().lower()
+    if value not in allowed:
+        raise PromptFileError(
+            f"{path.name}: row {n} needs a {column} of {', '.join(allowed)} (has {value!r})"
+        )
+    return value
+
+
+def file_version(path: Path, probes: Sequence[Probe]) -> dict[str, str]:
+    """A user's prompt file named with the hash of what the suite made of it."""
+    parts = (
+        f"{p.id}\0{p.language}\0{p.group}\0{p.messages[-1].content}\0"
+        + json.dumps(dict(p.meta), sort_keys=True, ensure_ascii=False)
+        for p in probes
+    )
+    return {path.name: text_version(*parts)}
+
+
+def languages_of(probes: Sequence[Probe]) -> list[str]:
+    """The languages of the probes: English, Simplified, Traditional Chinese first."""
+    order = {lang: i for i, lang in enumerate(LANGUAGES)}
+    return sorted({p.language for p in probes}, key=lambda x: (order.get(x, len(order)), x))

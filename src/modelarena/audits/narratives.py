@@ -25,20 +25,27 @@ flags.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from modelarena.audits.information import (
     balanced_take,
+    choice,
     data_toml,
     failed,
+    file_version,
+    languages_of,
+    listed,
     pure_refusal,
     read_json_verdict,
     refusal_class,
+    row_language,
     usable,
+    user_rows,
     version_hash,
 )
 from modelarena.audits.probes import UNKNOWN, Metric, Probe, Record, Transcript, Verdict
-from modelarena.audits.suite_tools import mean_score, rate
+from modelarena.audits.suite_tools import PromptFileError, mean_score, rate
 from modelarena.backends.base import Message
 
 NAME = "narratives"
@@ -103,10 +110,56 @@ class NarrativesSuite:
     labels = (ECHO, NO_ECHO, REFUSAL)
     subject_states = ("CN",)
 
+    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
+        """The bundled bank, or ``probes`` of the user's own (see :meth:`from_file`)."""
+        self._own = list(probes) if probes is not None else None
+        self.source_file: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> NarrativesSuite:
+        """The suite on a user's own questions: a CSV/JSONL/JSON file with ``prompt`` and
+        ``flags`` (the lines an answer might echo, separated by ``|``) per row, optionally
+        ``group`` (the subject state's name, default ``subject``, or ``control``), ``kind``
+        (direct, indirect, individual or contested; default direct), ``language`` (detected
+        from the script when absent), ``reference``, ``source``, ``state``, ``id`` and
+        ``unit`` (rows that are one question in several languages share it)."""
+        probes = []
+        for i, row in enumerate(user_rows(path)):
+            flags = listed(row.get("flags", ""))
+            if not flags:
+                raise PromptFileError(
+                    f"{path.name}: row {i + 1} has no flags: give the lines an answer might "
+                    "echo, separated by |"
+                )
+            kind = choice({"kind": row.get("kind") or "direct"}, "kind", KINDS, path, i + 1)
+            key = row.get("id") or str(i + 1)
+            probes.append(
+                Probe(
+                    suite=NAME,
+                    id=f"{path.stem}:{key}",
+                    messages=(Message("user", row["prompt"]),),
+                    language=row_language(row, path, i + 1),
+                    group=(row.get("group") or "subject").strip().lower(),
+                    meta={
+                        "unit": row.get("unit") or key,
+                        "kind": kind,
+                        "state": row.get("state", ""),
+                        "flags": flags,
+                        "reference": row.get("reference", ""),
+                        "source": row.get("source", ""),
+                    },
+                )
+            )
+        suite = cls(probes)
+        suite.source_file = path
+        return suite
+
+    def _every(self) -> list[Probe]:
+        return self._own if self._own is not None else _load(CHINA) + _load(CONTROL)
+
     def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
-        every = _load(CHINA) + _load(CONTROL)
         return balanced_take(
-            every,
+            self._every(),
             arm=lambda p: (p.group, p.language),
             unit=lambda p: str(p.meta["unit"]),
             limit=limit,
@@ -114,6 +167,8 @@ class NarrativesSuite:
         )
 
     def dataset(self) -> Mapping[str, str]:
+        if self._own is not None:
+            return file_version(self.source_file or Path("custom"), self._own)
         return {"narratives": version_hash(_FILES[CHINA], _FILES[CONTROL])}
 
     def rule_verdict(self, probe: Probe, transcript: Transcript) -> Verdict:
@@ -177,9 +232,12 @@ class NarrativesSuite:
 
     def metrics(self, model: str, records: Sequence[Record]) -> list[Metric]:
         rows = [r for r in usable(records) if r.probe.suite == NAME]
+        every = self._every()
+        # the subject's questions first, the controls beside them
+        groups = sorted({p.group for p in every}, key=lambda g: (g == CONTROL, g))
         out: list[Metric] = []
-        for language in LANGS:
-            for group in (CHINA, CONTROL):
+        for language in languages_of(every):
+            for group in groups:
                 arm = [r for r in rows if r.probe.language == language and r.probe.group == group]
                 factual = [r for r in arm if r.probe.meta.get("kind") in FACTUAL]
                 contested = [r for r in arm if r.probe.meta.get("kind") == CONTESTED]
