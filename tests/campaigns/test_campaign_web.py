@@ -161,3 +161,23 @@ async def test_a_tournament_on_a_campaign_prompt(
     assert r.status_code == 403 and r.json()["error"]["code"] == "vote_limit"
     battle = await _answered(voter, base)
     assert (await voter.post(f"{base}/battles/{battle['id']}/vote", {"verdict": "a"})).is_success
+
+
+async def test_public_board_by_language(web_arena: Arena, clients: Callable[[], Any]) -> None:
+    for prompt, n in (("用一句话介绍长城。", 3), ("Describe the sea.", 5)):
+        for _ in range(n):
+            # one pair: a board counts the votes of its largest connected part only
+            pair = ["deepseek-v3", "gpt-4o"]
+            b = web_arena.start_battle("chat", prompt, session_id="s", models=pair)
+            b = await web_arena.run_turn(b.id, prompt)
+            web_arena.vote(b.id, "a", voter="v", owner="s")
+    client = await clients()
+    every = (await client.get("/api/leaderboard")).json()
+    zh = (await client.get("/api/leaderboard?language=zh")).json()
+    en = (await client.get("/api/leaderboard?language=en")).json()
+    got = (every["total_votes"], zh["total_votes"], en["total_votes"])
+    assert got == (8, 3, 5), got
+    assert zh["filters"]["languages"] == ["zh"]
+    r = await client.get("/api/leaderboard?language=klingon!")
+    assert r.status_code == 400
+    assert (await client.get("/leaderboard?language=zh")).status_code == 200

@@ -80,4 +80,6 @@ def downgrade() -> None:
         op.drop_index(index, table_name=table)
     for table in ("campaign_battles", "campaign_invites", "campaign_prompts", "campaigns"):
         op.drop_table(table)
-    op.drop_column("battles", "language")
+    # battles.language stays: 0001 creates battles with it (from the metadata), and the store
+    # writes it with every battle, so a database taken back to an older revision still works
+    # with this code
