@@ -6,6 +6,7 @@ Battles (side a | side b):
   1: a script error             | ``while(true){}`` (killed at the timeout)
   2: an image without alt text  | requests to a listener on 127.0.0.1 (must stay silent)
   3: a page that eats memory    | a clean page (V8's heap capped at 64 MiB: the hog crashes)
+  4: a fragment link, then a link away | a form submission and a popup
 """
 
 from __future__ import annotations
@@ -87,6 +88,17 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             page("<p>Phones home.</p>", network),
         ),
         (page("<p>Hungry.</p>", HOG), page("<p>Also fine.</p>")),
+        (
+            page(
+                f'<a id="in" href="#top">Top</a><a id="out" href="{url}/away">Away</a>',
+                'document.getElementById("in").click();'
+                'setTimeout(() => document.getElementById("out").click(), 50);',
+            ),
+            page(
+                f'<form id="f" action="{url}/form"><input name="q" aria-label="q"></form>',
+                f'document.getElementById("f").submit(); window.open("{url}/popup");',
+            ),
+        ),
     ]
     db = "sqlite:///" + str(tmp_path_factory.mktemp("designs") / "arena.db")
     arena, ids = design_battles(db, pairs)
@@ -118,8 +130,8 @@ def get(checked: dict[str, Any], battle: int, side: str) -> DesignCheckRecord:
 
 def test_every_answer_is_checked_and_stored(checked: dict[str, Any]) -> None:
     assert checked["result"].exit_code == 0, checked["result"].output
-    assert "Checked 8 design answers" in checked["result"].output
-    assert len(checked["checks"]) == 8
+    assert "Checked 10 design answers" in checked["result"].output
+    assert len(checked["checks"]) == 10
     store = checked["arena"].store
     shot = store.design_checks.screenshot(checked["ids"][0], 0, "a")
     assert shot is not None and shot.startswith(b"\x89PNG")
@@ -177,6 +189,17 @@ def test_network_attempts_are_counted_and_blocked(checked: dict[str, Any]) -> No
     assert c.console_errors == 0  # the sandbox's refusals are not the page's errors
 
 
+def test_navigations_forms_and_popups_are_network_attempts(checked: dict[str, Any]) -> None:
+    away = get(checked, 4, "a")  # the fragment link stays on the page; the other leaves
+    assert away.status == "navigated" and away.network_attempts == 1 and not away.works
+    assert away.overflow is None  # nothing of the design is left to measure
+    shot = checked["arena"].store.design_checks.screenshot(checked["ids"][4], 0, "a")
+    assert shot is not None  # what the voter's frame shows instead
+    form = get(checked, 4, "b")
+    assert form.status == "ok" and form.network_attempts == 2 and form.console_errors == 0
+    assert checked["listener"].connections == 0
+
+
 def test_the_report_gives_each_share_with_its_interval(checked: dict[str, Any]) -> None:
     out = CliRunner().invoke(app, ["designs", "report", "--db", checked["db"], "-f", "json"])
     assert out.exit_code == 0, out.output
@@ -184,9 +207,8 @@ def test_the_report_gives_each_share_with_its_interval(checked: dict[str, Any]) 
 
     rows = {r["model"]: r for r in json.loads(out.output)}
     a, b = rows["deepseek-v3"], rows["gpt-4o"]
-    assert a["n"] == 4 and a["works"]["value"] == pytest.approx(2 / 4)
-    assert b["works"]["value"] == pytest.approx(3 / 4) and b["timeouts"]["value"] == pytest.approx(
-        1 / 4
-    )
+    assert a["n"] == 5 and a["works"]["value"] == pytest.approx(2 / 5)
+    assert b["works"]["value"] == pytest.approx(4 / 5)
+    assert b["timeouts"]["value"] == pytest.approx(1 / 5)
     assert 0 < a["works"]["lower"] < a["works"]["value"] < a["works"]["upper"] <= 1
-    assert b["network"]["value"] == pytest.approx(1 / 4)
+    assert b["network"]["value"] == pytest.approx(2 / 5)

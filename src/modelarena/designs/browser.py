@@ -76,6 +76,8 @@ _FETCH_DIRECTIVES = frozenset(
         "style-src",
     }
 )
+# what Chromium logs when the sandbox (no allow-forms, no allow-popups) refuses a request
+_SANDBOX_REFUSALS = ("Blocked form submission", "Blocked opening")
 _MAX_MESSAGES = 5  # kept per kind, for the report
 # Collects the policy's violation reports in the page, before the design's code runs.
 _VIOLATION_PROBE = """
@@ -125,7 +127,7 @@ class Limits:
 class Measured:
     """What rendering one document found (see the module's docstring for each figure)."""
 
-    status: str  # ok | timeout | crashed | error
+    status: str  # ok | timeout | crashed | navigated (left itself: refused) | error
     js_errors: int = 0
     console_errors: int = 0
     network_attempts: int = 0
@@ -259,6 +261,8 @@ async def _render_bounded(browser: Any, document: str, limits: Limits) -> Measur
             measured = state.partial("crashed")
         elif task in done and task.exception() is None:
             measured = task.result()
+        elif state.navigated:  # it left while being measured
+            measured = state.partial("navigated")
         elif task in done and isinstance(task.exception(), _LoadTimeout):
             measured = state.partial("timeout")
         elif task in done:
@@ -287,6 +291,7 @@ class _State:
         self.js_errors = 0
         self.console_errors = 0
         self.requests = 0
+        self.navigated = False
         self.messages: dict[str, list[str]] = {}
 
     def note(self, kind: str, text: str) -> None:
@@ -294,9 +299,10 @@ class _State:
         if len(kept) < _MAX_MESSAGES:
             kept.append(text[:300])
 
-    def partial(self, status: str) -> Measured:
+    def partial(self, status: str, screenshot: bytes | None = None) -> Measured:
         return Measured(
             status,
+            screenshot=screenshot,
             js_errors=self.js_errors,
             console_errors=self.console_errors,
             network_attempts=self.requests,
@@ -322,6 +328,10 @@ async def _render(
         text = str(msg.text)
         if "Content Security Policy" in text or text.startswith("Failed to load resource"):
             return  # the sandbox's own refusals: counted as network attempts
+        if text.startswith(_SANDBOX_REFUSALS):  # a form or a popup the sandbox refused
+            state.requests += 1
+            state.note("network", text)
+            return
         state.console_errors += 1
         state.note("console", text)
 
@@ -329,9 +339,19 @@ async def _render(
         state.js_errors += 1
         state.note("js", str(err))
 
+    def on_navigated(frame: Any) -> None:
+        # location=, a link, a meta refresh: the sandbox refuses the connection and the
+        # page is replaced by an error page, as it is in the voter's frame
+        away = frame.url.split("#", 1)[0] != DOCUMENT_URL  # not a fragment of the page
+        if frame == page.main_frame and away and not state.navigated:
+            state.navigated = True
+            state.requests += 1
+            state.note("network", f"navigation away from the page (refused): {frame.url[:100]}")
+
     await context.route("**/*", route)
     page.on("console", on_console)
     page.on("pageerror", on_error)
+    page.on("framenavigated", on_navigated)
     await page.add_init_script(_VIOLATION_PROBE)
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -340,6 +360,8 @@ async def _render(
     except PlaywrightTimeout as exc:
         raise _LoadTimeout from exc
     await asyncio.sleep(SETTLE_S)
+    if state.navigated:  # nothing of the design is left to measure: what voters see
+        return state.partial("navigated", await page.screenshot(type="png"))
     measured = await page.evaluate(_MEASURE)
     violations = [
         v

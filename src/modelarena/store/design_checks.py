@@ -46,7 +46,7 @@ class DesignCheckRecord:
     model: str
     category: str
     checked_at: datetime
-    status: str  # ok | timeout | crashed | error
+    status: str  # ok | timeout | crashed | navigated | error
     js_errors: int
     console_errors: int
     network_attempts: int

@@ -3,9 +3,9 @@
 One row in ``design_checks`` per design answer rendered in headless Chromium
 (``arena designs check``): what it measured (JavaScript and console errors, network
 attempts, overflow at 390 px, accessibility violations by impact, first contentful paint),
-the outcome (``ok``, ``timeout``, ``crashed``, ``error``) and the screenshot, a PNG kept in
-the database (so every web worker and every host sees it, with no data directory to share).
-Checking an answer again replaces its row."""
+the outcome (``ok``, ``timeout``, ``crashed``, ``navigated``, ``error``) and the screenshot,
+a PNG kept in the database (so every web worker and every host sees it, with no data
+directory to share). Checking an answer again replaces its row."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ design_checks = Table(
     Column("model", String(128), nullable=False),
     Column("category", String(32), nullable=False),
     Column("checked_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False),  # ok | timeout | crashed | error
+    Column("status", String(16), nullable=False),  # ok | timeout | crashed | navigated | error
     Column("js_errors", Integer, nullable=False),
     Column("console_errors", Integer, nullable=False),
     Column("network_attempts", Integer, nullable=False),
