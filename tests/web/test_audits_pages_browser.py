@@ -149,6 +149,12 @@ def test_audits_page_fits_and_runs_no_script_errors(
         # two deployments of one model: two rows
         assert pg.locator('tr[data-model="deepseek-v3.2"]').count() == 2
         screenshot(pg, "audits.png" if width > 1000 else f"audits-{width}.png", full_page=True)
+        # a model page's card, here for a model never audited (the command to run, in full)
+        pg.goto(server.url + "/models/gpt-4o")
+        pg.wait_for_selector("#audits")
+        assert "Not audited yet" in pg.locator("#audits").inner_text()
+        overflow = pg.evaluate("() => document.documentElement.scrollWidth")
+        assert overflow <= width, f"the model page scrolls sideways at {width}px"
         assert errors == []
     finally:
         context.close()
