@@ -15,6 +15,7 @@ from modelarena.arena import Arena
 from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
 from modelarena.audits.jailbreak import JailbreakSuite, load_requests, load_templates
 from modelarena.audits.overrefusal import OverrefusalSuite
+from modelarena.audits.probes import Suite
 from modelarena.cli.main import app
 from modelarena.config import Settings, load_settings
 from modelarena.runs.cache import Cache
@@ -74,7 +75,7 @@ def test_engine_on_a_llama_cpp_server(tmp_path: Path, llama_server: Any) -> None
         }
     )
     requests = load_requests(("strongreject_small",))
-    suites = [
+    suites: list[Suite] = [
         # the two shortest templates: prompt evaluation is most of the time on a busy machine
         JailbreakSuite(requests, [t for t in load_templates() if t.name in SHORT_TEMPLATES]),
         OverrefusalSuite(),
