@@ -88,16 +88,21 @@ class CampaignStatus:
 
     @property
     def decision(self) -> str:
+        """One line: decided, or the votes still needed (models by their display names)."""
         s = self.separation
+        names = {row.model: row.display_name for row in self.board.rows}
+        first, second = (
+            (names.get(s.first, s.first), names.get(s.second, s.second)) if s else ("", "")
+        )
         if s is not None and s.separated:
-            return f"decided: {s.first} is ahead of {s.second} at {s.confidence:.0%} confidence"
-        if self.target_met:
-            return "target met"
+            return f"decided: {first} is ahead of {second} at {s.confidence:.0%} confidence"
         if s is None:
-            return "not enough votes yet"
-        if s.votes_needed is None:
-            return f"{s.first} and {s.second} are level: no number of votes separates them"
-        return f"about {s.votes_needed} more votes to separate {s.first} from {s.second}"
+            gap = "not enough votes yet"
+        elif s.votes_needed is None:
+            gap = f"{first} and {second} are level: no number of votes separates them"
+        else:
+            gap = f"about {s.votes_needed} more votes to separate {first} from {second}"
+        return f"target met; {gap}" if self.target_met else gap
 
     def to_dict(self) -> dict[str, Any]:
         c = self.campaign

@@ -197,9 +197,11 @@ def _print_status(s: Any) -> None:
         )  # fmt: skip
     console.print(table)
     sep = s.separation
+    names = {row.model: row.display_name for row in s.board.rows}
     if sep is not None:
         console.print(
-            f"{sep.first} - {sep.second}: {sep.difference:+.0f} points, "
+            f"{names.get(sep.first, sep.first)} - {names.get(sep.second, sep.second)}: "
+            f"{sep.difference:+.0f} points, "
             f"{sep.confidence:.0%} CI "
             f"{sep.lower:+.0f} to {sep.upper:+.0f} (n = {sep.votes})"
         )
