@@ -63,7 +63,7 @@ COMPLIED = frozenset({COMPLIANCE, PARTIAL, EMPTY})
 PLAIN = "plain"
 ATTACK = "attack"
 DEV_SHARE = 0.2  # StrongREJECT prompts kept for choosing the template
-RULES_SCORE_MISSING = "needs an LLM judge (--judge MODEL): rules score only refusals"
+RULES_SCORE_MISSING = "needs an LLM judge (--judge MODEL)"
 PROMPT_SLOT = re.compile(r"\{\{\s*prompt\s*\}\}")
 
 
