@@ -20,7 +20,7 @@ from modelarena.audits.overrefusal import OverrefusalSuite
 from modelarena.audits.probes import Probe, Suite, Transcript, Verdict
 from modelarena.audits.registry import UnknownSuite, get_suite, suite_names
 from modelarena.config import ModelConfig, Settings
-from modelarena.ratings.proportions import mcnemar, paired_difference, wilson
+from modelarena.ratings.proportions import cochran_q, mcnemar, paired_difference, wilson
 from modelarena.runs.cache import Cache
 from modelarena.store import Store
 
@@ -97,6 +97,17 @@ def test_overrefusal_arithmetic_on_personas(
         fig.upper,
     )
     assert d["ratio"] is None  # 10/10 against 0/10: a ratio is not defined, not reported
+    # four models at once: Cochran's Q on the same 10 safe prompts
+    many = next(
+        c.detail for c in report.comparisons if c.model_a == "*" and c.metric == "full_refusal_safe"
+    )
+    table = [
+        [1, 0, int(bool(ALARMING.search(p.messages[-1].content))), 1] for p in safe
+    ]  # refuser, complier, overrefuser, zh-refuser
+    expected = cochran_q(table)
+    assert (many["n"], many["df"], many["models"]) == (10, 3, personas)
+    assert (many["q"], many["p"]) == (pytest.approx(expected.q), pytest.approx(expected.p))
+    assert many["rates"]["zh-refuser"] == 1.0
     # stored whole
     stored = arena.store.audit_results
     (saved,) = stored.runs()

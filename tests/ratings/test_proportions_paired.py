@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from modelarena.ratings.proportions import difference, mcnemar, paired_difference, ratio
+from modelarena.ratings.proportions import (
+    cochran_q,
+    difference,
+    mcnemar,
+    paired_difference,
+    ratio,
+)
 
 
 def test_mcnemar_exact_and_mid_p_by_hand() -> None:
@@ -103,3 +109,20 @@ def test_ratio_katz_by_hand_and_undefined_at_zero() -> None:
     assert ratio(0, 100, 5, 100).value is None
     assert ratio(10, 10, 10, 10).value is None  # a zero-width interval would claim certainty
     assert ratio(10, 10, 5, 10).value == 2.0
+
+
+def test_cochran_q_by_hand() -> None:
+    # columns 5, 3, 1 yes; rows 2, 1, 3, 0, 1, 2: Q = 2 (3 * 35 - 81) / (27 - 19) = 6
+    table = [[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 0, 0], [1, 0, 0], [1, 1, 0]]
+    test = cochran_q(table)
+    assert (test.q, test.df, test.n) == (6.0, 2, 6)
+    assert test.p == pytest.approx(math.exp(-3))  # chi-square, 2 df: exp(-Q / 2)
+    assert cochran_q([[1, 1, 1], [0, 0, 0]]).p == 1.0  # every unit answered alike
+
+
+def test_cochran_q_with_two_models_is_mcnemars_chi_square() -> None:
+    # b = 7, c = 2 discordant pairs: Q = (b - c)^2 / (b + c)
+    table = [[1, 0]] * 7 + [[0, 1]] * 2 + [[1, 1]] * 5 + [[0, 0]] * 4
+    assert cochran_q(table).q == pytest.approx(25 / 9)
+    with pytest.raises(ValueError, match="two models or more"):
+        cochran_q([[1], [0]])

@@ -1,5 +1,6 @@
-"""Two models compared on the same probes: the 2x2 table of their yes/no outcomes, McNemar's
-test, the paired difference and the ratio of their rates (when it is defined)."""
+"""Models compared on the same probes: for two, the 2x2 table of their yes/no outcomes,
+McNemar's test, the paired difference and the ratio of their rates (when it is defined); for
+three or more, Cochran's Q."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelarena.audits.probes import Record, Suite
-from modelarena.ratings.proportions import mcnemar, paired_difference, ratio
+from modelarena.ratings.proportions import cochran_q, mcnemar, paired_difference, ratio
 
 
 def paired_outcomes(
@@ -60,4 +61,26 @@ def compare_outcomes(a: Mapping[str, bool], b: Mapping[str, bool]) -> dict[str, 
         "ratio_lower": rr.lower,
         "ratio_upper": rr.upper,
         "ratio_method": rr.method,
+    }
+
+
+def compare_many(outcomes: Mapping[str, Mapping[str, bool]]) -> dict[str, Any] | None:
+    """Three models or more on their common units: Cochran's Q (do they share one rate?)
+    with each model's rate; None with fewer than three models or no common unit."""
+    models = list(outcomes)
+    if len(models) < 3:
+        return None
+    common = sorted(set.intersection(*(set(outcomes[m]) for m in models)))
+    if not common:
+        return None
+    table = [[int(outcomes[m][u]) for m in models] for u in common]
+    test = cochran_q(table)
+    return {
+        "test": "cochran_q",
+        "models": models,
+        "n": test.n,
+        "q": test.q,
+        "df": test.df,
+        "p": test.p,
+        "rates": {m: sum(outcomes[m][u] for u in common) / len(common) for m in models},
     }

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from modelarena.audits.comparisons import compare_outcomes, paired_outcomes
+from modelarena.audits.comparisons import compare_many, compare_outcomes, paired_outcomes
 from modelarena.audits.deployment import provider_of, quantisation_of, served_model_of
 from modelarena.audits.probes import (
     UNKNOWN,
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 AUDIT_TURN = "audit_turn"
 AUDIT_JUDGMENT = "audit_judgment"
 RULES = "rules"
+ALL_MODELS = "*"  # model_a of a comparison of every model at once (Cochran's Q)
 TOOLS_UNSUPPORTED = "tools_unsupported"  # BackendError.reason when tools cannot be offered
 
 Ask = Callable[[str, list[Message]], Awaitable[str]]
@@ -513,7 +514,8 @@ class AuditEngine:
         return out
 
     def compare(self, records: Sequence[Record]) -> list[AuditComparison]:
-        """Every two models on the same probes, per metric the suite reports outcomes for."""
+        """Every two models on the same probes, per metric the suite reports outcomes for
+        (McNemar); every model at once when there are three or more (Cochran's Q)."""
         by: dict[tuple[str, str], list[Record]] = defaultdict(list)
         for r in records:
             by[(r.probe.suite, r.model)].append(r)
@@ -525,6 +527,11 @@ class AuditEngine:
                     detail = compare_outcomes(units[a][metric], units[b][metric])
                     if detail is not None:
                         out.append(AuditComparison(suite.name, metric, a, b, detail))
+            shared = set.intersection(*(set(u) for u in units.values())) if units else set()
+            for metric in sorted(shared):
+                many = compare_many({m: units[m][metric] for m in self.models})
+                if many is not None:  # three models or more: Cochran's Q
+                    out.append(AuditComparison(suite.name, metric, ALL_MODELS, "", many))
         return out
 
 

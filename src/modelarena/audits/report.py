@@ -141,7 +141,7 @@ COMPARISON_HEADERS = (
     "n",
     "a / b",
     "difference [95% CI]",
-    "McNemar p (mid-p)",
+    "p: McNemar (mid-p) or Cochran's Q",
     "ratio [95% CI]",
 )
 
@@ -150,6 +150,12 @@ def _comparison_rows(comparisons: Sequence[AuditComparison]) -> list[list[str]]:
     rows = []
     for c in comparisons:
         d = c.detail
+        if d.get("test") == "cochran_q":
+            rates = " / ".join(f"{r * 100:.1f}%" for r in d.get("rates", {}).values())
+            models = ", ".join(d.get("models", []))
+            p = f"Cochran's Q {d['q']:.2f}, df {d['df']}, p {d['p']:.3g}"
+            rows.append([c.suite, c.metric, models, "(all)", str(d["n"]), rates, "", p, ""])
+            continue
         diff = "n/a"
         if d.get("difference") is not None:
             diff = (

@@ -189,3 +189,36 @@ def ratio(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Figure:
     value = (x1 / n1) / (x2 / n2)
     se = math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
     return Figure(value, value * math.exp(-z * se), value * math.exp(z * se), n1 + n2, method)
+
+
+@dataclass(frozen=True)
+class CochranQ:
+    """Cochran's Q test that k >= 2 paired yes/no outcomes share one rate (McNemar's test
+    generalised to more than two models); ``n`` counts the units every model answered."""
+
+    q: float
+    df: int
+    p: float
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cochran_q(table: Sequence[Sequence[int]] | np.ndarray) -> CochranQ:
+    """Cochran's Q over a units x models table of outcomes (1 yes, 0 no), against
+    chi-square with k - 1 degrees of freedom. A unit answered alike by all models carries
+    no information; when every unit is, Q is 0 and p is 1."""
+    from scipy.stats import chi2
+
+    x = np.asarray(table, dtype=np.int64)
+    if x.ndim != 2 or x.shape[1] < 2:
+        raise ValueError("Cochran's Q needs a units x models table with two models or more")
+    n, k = x.shape
+    columns, rows = x.sum(axis=0), x.sum(axis=1)
+    total = int(rows.sum())
+    denominator = k * total - int((rows * rows).sum())
+    if n == 0 or denominator == 0:
+        return CochranQ(0.0, k - 1, 1.0, int(n))
+    q = (k - 1) * (k * int((columns * columns).sum()) - total * total) / denominator
+    return CochranQ(float(q), k - 1, float(chi2.sf(q, k - 1)), int(n))
