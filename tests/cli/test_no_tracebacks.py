@@ -25,7 +25,22 @@ from modelarena.cli.main import app
 runner = CliRunner()
 
 # options whose value is free text: any value is a valid one
-FREE_TEXT = {"--prompt", "--voter", "--actor", "--host", "--run"}
+FREE_TEXT = {
+    "--prompt",
+    "--voter",
+    "--actor",
+    "--host",
+    "--run",
+    "--system-prompt",
+    "--run-name",
+    "--name",
+    "--base-url",
+    "--label",
+    "--search",
+    "--token",
+    "--endpoint",  # a URL: a bogus one would be a connection attempt, not a bad argument
+    "--pipeline-tag",
+}
 # options whose value must be one of a set (or name something that exists)
 CHOICE = {
     "--format",
@@ -41,14 +56,46 @@ CHOICE = {
     "--category-default",
     "--log-level",
     "--on-conflict",
+    "--suite",
+    "--set",
+    "--date",
+    "--snapshot",
+    "--countries",
+    "--by",
+    "--arena-category",
+    "--leading",
+    "--lagging",
+    "--start",
+    "--end",
+    "--anchor",
+    "--self-hosted",
+    "--since",
+    "--until",
+    "--downloads",
+    "--gguf",
+    "--family",
+    "--language",
+    "--model",
+    "--chromium",
 }
 # options and arguments naming a file read
-FILES_READ = {"--config", "--prompts", "FILE", "SOURCE"}
+FILES_READ = {
+    "--config",
+    "--prompts",
+    "FILE",
+    "SOURCE",
+    "--labels",
+    "--eci",
+    "--hub",
+    "--orgs",
+    "SNAPSHOT",
+    "FOLDER",
+}
 # files or folders written
 FILES_WRITTEN = {"--work-dir", "--out"}
 DATABASE = {"--db"}
 # arguments that name a stored thing
-IDS = {"VOTER"}
+IDS = {"VOTER", "A", "B", "NAME", "TOKEN", "--battle"}
 # files written by a command whose FILE argument is an output
 OUTPUT_COMMANDS = {("export",)}
 

@@ -161,6 +161,10 @@ def status(
     db: DatabaseOption = None,
 ) -> None:
     """The board as it fills, progress to the target, and whether to stop."""
+    from modelarena.battles.language import normalise_language
+
+    if language is not None and normalise_language(language) is None:
+        fail(f"--language {language!r} is not a language code; give one like en or zh")
     with _service(config, db) as service:
         if name is None:
             found = service.store.campaigns.all()

@@ -100,6 +100,10 @@ def check_cmd(
                 fail(f"no battle with id {battle!r}; see arena battle list")
             if not (CATEGORIES.get(category) and CATEGORIES[category].design):
                 fail(f"battle {battle} is a {category} battle, not a design one: nothing to check")
+        try:
+            chromium_path(chromium)  # a wrong path is said now, not when a design comes
+        except BrowserMissing as exc:
+            fail(str(exc))
         limits = Limits(timeout_s=timeout, heap_mb=heap_mb, workers=workers)
         show = console.is_terminal if progress is None else progress
         while True:

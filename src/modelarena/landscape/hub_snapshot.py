@@ -143,6 +143,8 @@ def open_snapshot(path: str | Path, *, memory_limit: str | None = None) -> tuple
         raise SnapshotError(f"snapshot not found: {p}")
     if p.suffix.lower() not in (".parquet", ".jsonl", ".json", ".ndjson"):
         raise SnapshotError(f"{p}: a snapshot is a .parquet or .jsonl file")
+    if p.is_file() and p.stat().st_size == 0:
+        raise SnapshotError(f"{p}: the file is empty; a snapshot holds one Hub model a row")
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # the CLI shows its own

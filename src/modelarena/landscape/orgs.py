@@ -173,7 +173,12 @@ def load_org_regions(path: str | Path) -> list[OrgRegion]:
         text = p.read_text("utf-8")
     except OSError as exc:
         raise OrgMapError(f"cannot read the organisation file {p}: {exc.strerror}") from exc
-    return _parse_regions(text, where=str(p), source="user")
+    except UnicodeDecodeError as exc:
+        raise OrgMapError(f"{p}: not UTF-8 text; give a CSV of hf_org,region") from exc
+    try:
+        return _parse_regions(text, where=str(p), source="user")
+    except csv.Error as exc:
+        raise OrgMapError(f"{p}: not a CSV this can read ({exc}); give hf_org,region") from exc
 
 
 def default_org_map(extra: str | Path | None = None) -> OrgMap:
