@@ -104,9 +104,9 @@ def test_overrefusal_arithmetic_on_personas(
     table = [
         [1, 0, int(bool(ALARMING.search(p.messages[-1].content))), 1] for p in safe
     ]  # refuser, complier, overrefuser, zh-refuser
-    expected = cochran_q(table)
+    q_test = cochran_q(table)
     assert (many["n"], many["df"], many["models"]) == (10, 3, personas)
-    assert (many["q"], many["p"]) == (pytest.approx(expected.q), pytest.approx(expected.p))
+    assert (many["q"], many["p"]) == (pytest.approx(q_test.q), pytest.approx(q_test.p))
     assert many["rates"]["zh-refuser"] == 1.0
     # stored whole
     stored = arena.store.audit_results
