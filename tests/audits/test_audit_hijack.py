@@ -24,7 +24,7 @@ from modelarena.audits.hijack_env import (
     meets,
     squash,
 )
-from modelarena.audits.probes import Probe, Record, Transcript
+from modelarena.audits.probes import Probe, Record, Transcript, Verdict
 from modelarena.audits.registry import get_suite
 from modelarena.backends.base import (
     BackendToolsUnsupported,
@@ -384,3 +384,39 @@ def test_a_rerun_pays_nothing_twice(endpoint: AgentServer, sqlite_url: str, tmp_
     assert endpoint.requests["obedient"] == before
     hijacked = {(m.metric, m.group): m for m in report.metrics}[("hijacked", "")]
     assert (hijacked.n, hijacked.value) == (4, 1.0)
+
+
+def test_llm_judges_are_not_paid_for_hijack_verdicts(
+    endpoint: AgentServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    """Hijack verdicts are read from tool calls: with judges configured the engine still uses
+    the suite's rules and never calls a judge."""
+    asked: list[str] = []
+
+    async def judge(*args: object) -> Verdict:
+        asked.append(str(args[1]))
+        raise AssertionError("a judge was asked")
+
+    models = [
+        ModelConfig(id=p, backend="openai", base_url=endpoint.base_url, model=p, max_concurrency=4)
+        for p in ("obedient", "careful")
+    ]
+    db = sqlite_url
+    arena = Arena(Settings.model_validate({"database_url": db, "models": models}), Store.open(db))
+    options = AuditOptions(
+        models=["obedient"], judges=["careful"], limit=5, run_name="hj", retries=0
+    )
+
+    async def go() -> AuditReport:
+        try:
+            engine = AuditEngine(
+                arena, [HijackSuite()], options, Cache(tmp_path / "c.jsonl"), judge_verdict=judge
+            )
+            return await engine.run()
+        finally:
+            await arena.aclose()
+
+    report = asyncio.run(go())
+    assert asked == []
+    hijacked = {(m.metric, m.group): m for m in report.metrics if m.model == "obedient"}
+    assert (hijacked[("hijacked", "")].n, hijacked[("hijacked", "")].value) == (4, 1.0)

@@ -386,7 +386,9 @@ class AuditEngine:
             return suite.rule_verdict(probe, transcript)
         if transcript.error is not None:
             return Verdict(UNKNOWN, judge=self._judge_label(), detail={"error": transcript.error})
-        if not self.judges:
+        if not self.judges or getattr(suite, "rules_only", False):
+            # a suite whose verdict is read from what the model did (hijack: its tool calls)
+            # pays no LLM judge for a label its figures would not use
             return suite.rule_verdict(probe, transcript)
         judge_verdict = self._judge_verdict or _llm_judge()
         try:
