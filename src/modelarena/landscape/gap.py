@@ -18,11 +18,11 @@ release dates, a benchmark.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -193,6 +193,67 @@ class Gap:
         return asdict(self)
 
 
+@dataclass
+class Draws:
+    """The bootstrap draws of a gap: the mean gap in months and the mean vertical gap of
+    each resample (a resample where the lagging group has no evaluated day adds nothing)."""
+
+    months: list[float] = field(default_factory=list)
+    vertical: list[float] = field(default_factory=list)
+
+    def add(self, gap_days: np.ndarray, vertical: np.ndarray) -> None:
+        """One resample: its gap in days and vertical gap on each evaluated day."""
+        if not gap_days.size:
+            return
+        self.months.append(float(gap_days.mean() / MONTH_DAYS))
+        finite = vertical[np.isfinite(vertical)]
+        if finite.size:
+            self.vertical.append(float(finite.mean()))
+
+
+class Summary(TypedDict):
+    """The statistics fields of a :class:`Gap`."""
+
+    mean_months: float
+    min_months: float
+    max_months: float
+    ci_lower: float
+    ci_upper: float
+    level: float
+    vertical_mean: float
+    vertical_min: float
+    vertical_max: float
+    vertical_ci_lower: float
+    vertical_ci_upper: float
+
+
+def summarise(months: np.ndarray, vertical: np.ndarray, draws: Draws, level: float) -> Summary:
+    """Mean, min and max of the gap in months and of the finite vertical gaps, with the
+    percentile bootstrap intervals of both means at ``level`` (NaN where there is nothing)."""
+    tail = 100 * (1 - level) / 2
+    finite = vertical[np.isfinite(vertical)]
+
+    def pct(values: list[float], q: float) -> float:
+        return round(float(np.percentile(values, q)), 2) if values else float("nan")
+
+    def stat(reduce: Callable[[np.ndarray], Any]) -> float:
+        return round(float(reduce(finite)), 2) if finite.size else float("nan")
+
+    return Summary(
+        mean_months=round(float(months.mean()), 2),
+        min_months=round(float(months.min()), 2),
+        max_months=round(float(months.max()), 2),
+        ci_lower=pct(draws.months, tail),
+        ci_upper=pct(draws.months, 100 - tail),
+        level=level,
+        vertical_mean=stat(np.mean),
+        vertical_min=stat(np.min),
+        vertical_max=stat(np.max),
+        vertical_ci_lower=pct(draws.vertical, tail),
+        vertical_ci_upper=pct(draws.vertical, 100 - tail),
+    )
+
+
 def _ordinal(d: date) -> int:
     return d.toordinal()
 
@@ -267,25 +328,13 @@ def capability_gap(
             f"group {lagging!r} has no model released by {last}; give an earlier --start"
         )
     months = gap_days[mask] / MONTH_DAYS
-    vert = vertical[mask]
-    vert_ok = vert[np.isfinite(vert)]
-
     rng = np.random.default_rng(seed)
-    boot_mean, boot_vert = [], []
+    draws = Draws()
     for _ in range(resamples):
         a = rng.integers(0, ld.size, ld.size)
         b = rng.integers(0, gd.size, gd.size)
         g, v, m = _evaluate(ld[a], ls[a], gd[b], gs[b], grid, tolerance)
-        if m.any():
-            boot_mean.append(float(g[m].mean() / MONTH_DAYS))
-            vv = v[m]
-            vv = vv[np.isfinite(vv)]
-            if vv.size:
-                boot_vert.append(float(vv.mean()))
-    tail = 100 * (1 - level) / 2
-
-    def pct(values: list[float], q: float) -> float:
-        return round(float(np.percentile(values, q)), 2) if values else float("nan")
+        draws.add(g[m], v[m])
 
     def steps(days: np.ndarray, sc: np.ndarray) -> list[tuple[str, float]]:
         d, f = _frontier(days, sc)
@@ -311,17 +360,7 @@ def capability_gap(
         days=int(mask.sum()),
         models_leading=len(lead),
         models_lagging=len(lag),
-        mean_months=round(float(months.mean()), 2),
-        min_months=round(float(months.min()), 2),
-        max_months=round(float(months.max()), 2),
-        ci_lower=pct(boot_mean, tail),
-        ci_upper=pct(boot_mean, 100 - tail),
-        level=level,
-        vertical_mean=round(float(vert_ok.mean()), 2) if vert_ok.size else float("nan"),
-        vertical_min=round(float(vert_ok.min()), 2) if vert_ok.size else float("nan"),
-        vertical_max=round(float(vert_ok.max()), 2) if vert_ok.size else float("nan"),
-        vertical_ci_lower=pct(boot_vert, tail),
-        vertical_ci_upper=pct(boot_vert, 100 - tail),
+        **summarise(months, vertical[mask], draws, level),
         resamples=resamples,
         method=(
             f"frontier = best score released on or before each day; gap(t) = t - first day the "
@@ -340,7 +379,10 @@ __all__ = [
     "DEFAULT_START",
     "MONTH_DAYS",
     "DatedScore",
+    "Draws",
     "Gap",
+    "Summary",
     "capability_gap",
     "read_dated_scores",
+    "summarise",
 ]

@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 
-from modelarena.landscape.gap import MONTH_DAYS, DatedScore, Gap
+from modelarena.landscape.gap import MONTH_DAYS, DatedScore, Draws, Gap, summarise
 from modelarena.landscape.snapshots import LandscapeError
 
 Fit = tuple[date, Mapping[str, float]]  # a refit date and the ratings of the models it rated
@@ -78,25 +78,13 @@ def refit_gap(
         raise LandscapeError(
             f"no refit date has a rated {lagging!r} model; vote on them, or give an earlier --start"
         )
-    months = np.array(gaps) / MONTH_DAYS
-    vert = np.array(vertical)
-    vert_ok = vert[np.isfinite(vert)]
     rng = np.random.default_rng(seed)
-    boot, boot_v = [], []
+    draws = Draws()
     for _ in range(resamples):
         a = [lead[i] for i in np.unique(rng.integers(0, len(lead), len(lead)))]
         b = [lag[i] for i in np.unique(rng.integers(0, len(lag), len(lag)))]
         _, g, v = _gaps(a, b, fits, tolerance)
-        if g:
-            boot.append(float(np.mean(g)) / MONTH_DAYS)
-            vv = np.array(v)
-            vv = vv[np.isfinite(vv)]
-            if vv.size:
-                boot_v.append(float(vv.mean()))
-    tail = 100 * (1 - level) / 2
-
-    def pct(values: list[float], q: float) -> float:
-        return round(float(np.percentile(values, q)), 2) if values else float("nan")
+        draws.add(np.array(g), np.array(v))
 
     def steps(group: Sequence[DatedScore]) -> list[tuple[str, float]]:
         last = fits[-1][1]
@@ -116,17 +104,7 @@ def refit_gap(
         days=len(days),
         models_leading=len(lead),
         models_lagging=len(lag),
-        mean_months=round(float(months.mean()), 2),
-        min_months=round(float(months.min()), 2),
-        max_months=round(float(months.max()), 2),
-        ci_lower=pct(boot, tail),
-        ci_upper=pct(boot, 100 - tail),
-        level=level,
-        vertical_mean=round(float(vert_ok.mean()), 2) if vert_ok.size else float("nan"),
-        vertical_min=round(float(vert_ok.min()), 2) if vert_ok.size else float("nan"),
-        vertical_max=round(float(vert_ok.max()), 2) if vert_ok.size else float("nan"),
-        vertical_ci_lower=pct(boot_v, tail),
-        vertical_ci_upper=pct(boot_v, 100 - tail),
+        **summarise(np.array(gaps) / MONTH_DAYS, np.array(vertical), draws, level),
         resamples=resamples,
         method=(
             f"ratings refitted ({every}) on the votes up to each date; on each date t, gap(t) = "
