@@ -14,12 +14,11 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-from modelarena.landscape.adoption import (  # noqa: E402
+from modelarena.landscape.adoption import adoption_figures, adoption_section  # noqa: E402
+from modelarena.landscape.adoption_model import (  # noqa: E402
     AdoptionError,
     AdoptionFilters,
     AdoptionReport,
-    adoption_figures,
-    adoption_section,
 )
 from modelarena.landscape.hub_snapshot import SnapshotError, open_snapshot  # noqa: E402
 from modelarena.landscape.orgs import OrgMap, atom_regions  # noqa: E402

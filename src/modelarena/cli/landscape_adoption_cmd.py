@@ -16,7 +16,7 @@ from rich.table import Table
 from modelarena.cli.common import console, fail, note
 
 if TYPE_CHECKING:
-    from modelarena.landscape.adoption import AdoptionReport
+    from modelarena.landscape.adoption_model import AdoptionReport
     from modelarena.landscape.hub_families import FamilyReport
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -233,7 +233,8 @@ def adoption(
     region (fine-tunes and adapters apart from quantisations; merges split between parents)."""
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
-    from modelarena.landscape.adoption import AdoptionError, AdoptionFilters, adoption_figures
+    from modelarena.landscape.adoption import adoption_figures
+    from modelarena.landscape.adoption_model import AdoptionError, AdoptionFilters
     from modelarena.landscape.hub import HubFetchError, read_state
     from modelarena.landscape.hub_snapshot import SnapshotError
     from modelarena.landscape.orgs import OrgMapError, default_org_map

@@ -33,7 +33,6 @@ import numpy as np
 
 from modelarena.landscape.adoption_model import (
     COUNTERS,
-    GGUF,
     KINDS,
     AdoptionError,
     AdoptionFilters,
@@ -374,16 +373,6 @@ def adoption_section(snapshot: str | Path, **options: Any) -> dict[str, Any]:
     return {"label": report.label(), "report": data, "series": {"bars": bars, "monthly": monthly}}
 
 
-__all__ = [
-    "COUNTERS",
-    "GGUF",
-    "KINDS",
-    "AdoptionError",
-    "AdoptionFilters",
-    "AdoptionReport",
-    "Figure",
-    "Share",
-    "SnapshotError",
-    "adoption_figures",
-    "adoption_section",
-]
+# the report's types live in adoption_model; this module adds the figures computed from a
+# snapshot and the report's section
+__all__ = ["adoption_figures", "adoption_section"]
