@@ -10,26 +10,10 @@ import pytest
 
 from modelarena.catalog import load_catalog
 from modelarena.landscape.board import RatedModel, open_board, rank_agreement
+from modelarena.landscape.inputs import rated_models as rated
 from modelarena.landscape.snapshots import LandscapeError, read_board_file
-from modelarena.store.landscape_snapshots import SnapshotRow
 
 DATA = Path(__file__).parent / "data"
-
-
-def rated(rows: list[SnapshotRow]) -> list[RatedModel]:
-    return [
-        RatedModel(
-            r.model,
-            r.rating,
-            r.rating_lower,
-            r.rating_upper,
-            r.votes,
-            r.organization,
-            r.license,
-            r.open_weights,
-        )
-        for r in rows
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -109,7 +109,7 @@ def board(
 ) -> None:
     """Who leads among open models: shares of the top 10/20, best open model per country,
     how many of the first country's open models rate above the second's best."""
-    from modelarena.landscape.board import open_board, parse_by
+    from modelarena.landscape.board import parse_by
     from modelarena.landscape.inputs import ARENA, pick_board
 
     check_format(output)
@@ -128,13 +128,10 @@ def board(
         filters = arena_filters(source, arena_category, min_votes, style_control)
         arena = load_arena(config, db)
         chosen = pick_board(arena, ARENA if arena_own else snapshot, category, filters)
-        result = open_board(
-            chosen.label,
-            chosen.models,
+        result = chosen.open_figures(
             arena.catalog,
             countries=(pair[0], pair[1]),
             by=attribution,
-            method=chosen.method,
             pool_variants=pool_variants,
         )
     d = result.to_dict()
@@ -203,7 +200,7 @@ def _history(
     output: str,
 ) -> None:
     """The board's figures on every stored date of one published board, oldest first."""
-    from modelarena.landscape.board import open_board, parse_by
+    from modelarena.landscape.board import parse_by
     from modelarena.landscape.inputs import snapshot_board
     from modelarena.landscape.snapshots import LandscapeError
 
@@ -221,14 +218,8 @@ def _history(
         for info in reversed(dates):
             b = snapshot_board(arena.store, info.label, category)
             try:
-                result = open_board(
-                    b.label,
-                    b.models,
-                    arena.catalog,
-                    countries=countries,
-                    by=attribution,
-                    method=b.method,
-                    pool_variants=pool_variants,
+                result = b.open_figures(
+                    arena.catalog, countries=countries, by=attribution, pool_variants=pool_variants
                 )
             except LandscapeError as exc:  # a date without open models is a row that says so
                 rows.append({"date": info.snapshot_date.isoformat(), "note": str(exc)})
@@ -276,7 +267,6 @@ def agree(
     output: FormatOption = "table",
 ) -> None:
     """Rank agreement of two boards on their shared models (Spearman, Kendall, bootstrap CI)."""
-    from modelarena.landscape.board import rank_agreement
     from modelarena.landscape.inputs import pick_board
 
     check_format(output)
@@ -285,9 +275,7 @@ def agree(
         arena = load_arena(config, db)
         ba = pick_board(arena, a, category, filters)
         bb = pick_board(arena, b, category, filters)
-        result = rank_agreement(
-            ba.label, ba.models, bb.label, bb.models, arena.catalog, resamples=resamples
-        )
+        result = ba.agreement(bb, arena.catalog, resamples=resamples)
     row = {
         "shared": result.shared,
         "spearman": result.spearman,

@@ -169,8 +169,7 @@ def cost(
     output: FormatOption = "table",
 ) -> None:
     """Quality against price: Pareto frontier, cost of 1,000 answers, win probability per $."""
-    from modelarena.landscape.cost import PriceTable, cost_report
-    from modelarena.landscape.inputs import ARENA, logged_usage, pick_board
+    from modelarena.landscape.inputs import ARENA, board_cost, pick_board
 
     check_format(output)
     hosting = _hosting(gpu_hour, tokens_per_s, self_hosted)
@@ -179,15 +178,7 @@ def cost(
         chosen = pick_board(
             arena, snapshot or ARENA, category, arena_filters(source, None, 0, False)
         )
-        named = logged_usage(arena, chosen)
-        result = cost_report(
-            chosen.models,
-            arena.catalog,
-            named,
-            table=PriceTable.vendored(),
-            anchor=anchor,
-            hosting=hosting,
-        )
+        result = board_cost(arena, chosen, anchor=anchor, hosting=hosting)
     rows = [dict(r.__dict__) for r in result.rows]
     people = [
         {

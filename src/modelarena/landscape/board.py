@@ -117,6 +117,33 @@ def _same_org(file_org: str, entry: CatalogEntry) -> bool:
     return bool(a) and (a in b or b in a)
 
 
+def _facts(
+    m: RatedModel,
+    catalog_id: str | None,
+    variant: str | None,
+    lab: str | None,
+    country: str,
+    open_weights: bool | None,
+    license: str | None,
+    facts_from: str,
+) -> ModelFacts:
+    """The board's row ``m`` with its facts (from the catalog, the file or none)."""
+    return ModelFacts(
+        m.name,
+        m.rating,
+        m.lower,
+        m.upper,
+        m.votes,
+        catalog_id,
+        variant,
+        lab,
+        country,
+        open_weights,
+        license,
+        facts_from,
+    )
+
+
 def model_facts(
     models: Sequence[RatedModel], catalog: Catalog, *, by: By = "developer"
 ) -> tuple[list[ModelFacts], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -136,21 +163,9 @@ def model_facts(
             unresolved.append(
                 {"model": m.name, "nearest": [c.id for c in names.nearest(m.name, 3)]}
             )
+            source = "file" if file_open is not None else "none"
             facts.append(
-                ModelFacts(
-                    m.name,
-                    m.rating,
-                    m.lower,
-                    m.upper,
-                    m.votes,
-                    None,
-                    None,
-                    m.organization,
-                    UNKNOWN,
-                    file_open,
-                    m.license,
-                    "file" if file_open is not None else "none",
-                )
+                _facts(m, None, None, m.organization, UNKNOWN, file_open, m.license, source)
             )
             continue
         if m.organization and not _same_org(m.organization, e):
@@ -168,20 +183,7 @@ def model_facts(
             )
         country = (e.lineage_country or e.country) if by == "lineage" else e.country
         facts.append(
-            ModelFacts(
-                m.name,
-                m.rating,
-                m.lower,
-                m.upper,
-                m.votes,
-                e.id,
-                res.variant,
-                e.lab,
-                country,
-                e.open_weights,
-                e.license,
-                "catalog",
-            )
+            _facts(m, e.id, res.variant, e.lab, country, e.open_weights, e.license, "catalog")
         )
     return facts, unresolved, disagreements
 

@@ -5,6 +5,7 @@ gather their inputs here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,16 +13,23 @@ from typing import Any
 
 import numpy as np
 
-from modelarena.catalog import resolver
-from modelarena.landscape.board import By, RatedModel, open_board, rank_agreement
-from modelarena.landscape.cost import PriceTable, SelfHosting, cost_report
+from modelarena.catalog import Catalog, resolver
+from modelarena.landscape.board import (
+    Agreement,
+    By,
+    OpenBoard,
+    RatedModel,
+    open_board,
+    rank_agreement,
+)
+from modelarena.landscape.cost import CostReport, PriceTable, SelfHosting, cost_report
 from modelarena.landscape.gap import DatedScore, capability_gap, read_dated_scores
 from modelarena.landscape.gap_refit import Fit
 from modelarena.landscape.report import ReportInputs, adoption_section
 from modelarena.landscape.snapshots import DEFAULT_CATEGORY, LandscapeError
 from modelarena.leaderboard import LeaderboardFilters, compute_leaderboard, fit_inputs
 from modelarena.store import Store
-from modelarena.store.landscape_snapshots import TokenUsage
+from modelarena.store.landscape_snapshots import SnapshotRow, TokenUsage
 
 ARENA = "arena"
 
@@ -32,6 +40,48 @@ class Board:
     models: list[RatedModel]
     method: str
     arena_ids: dict[str, str]  # model name on the board -> the arena's model id (arena only)
+
+    def open_figures(
+        self,
+        catalog: Catalog,
+        *,
+        countries: tuple[str, str] = ("CN", "US"),
+        by: By = "developer",
+        pool_variants: bool = False,
+    ) -> OpenBoard:
+        """Who leads among the open models of this board (:func:`open_board`)."""
+        return open_board(
+            self.label,
+            self.models,
+            catalog,
+            countries=countries,
+            by=by,
+            method=self.method,
+            pool_variants=pool_variants,
+        )
+
+    def agreement(self, other: Board, catalog: Catalog, *, resamples: int = 1000) -> Agreement:
+        """How this board's ranking agrees with ``other``'s (:func:`rank_agreement`)."""
+        return rank_agreement(
+            self.label, self.models, other.label, other.models, catalog, resamples=resamples
+        )
+
+
+def rated_models(rows: Sequence[SnapshotRow]) -> list[RatedModel]:
+    """The rows of a stored snapshot as a board's models."""
+    return [
+        RatedModel(
+            r.model,
+            r.rating,
+            r.rating_lower,
+            r.rating_upper,
+            r.votes,
+            r.organization,
+            r.license,
+            r.open_weights,
+        )
+        for r in rows
+    ]
 
 
 def parse_snapshot(spec: str) -> tuple[str, date | None]:
@@ -60,22 +110,9 @@ def snapshot_board(store: Store, spec: str, category: str = DEFAULT_CATEGORY) ->
             "`arena landscape import FILE --name NAME --date YYYY-MM-DD`"
         )
     info, rows = found
-    models = [
-        RatedModel(
-            r.model,
-            r.rating,
-            r.rating_lower,
-            r.rating_upper,
-            r.votes,
-            r.organization,
-            r.license,
-            r.open_weights,
-        )
-        for r in rows
-    ]
     return Board(
         f"{info.label} ({category})",
-        models,
+        rated_models(rows),
         f"ratings and 95% intervals as published by {info.name} on {info.snapshot_date}",
         {},
     )
@@ -139,6 +176,21 @@ def logged_usage(arena: Any, board: Board) -> dict[str, TokenUsage]:
         if key in by_entry:
             out[m.name] = by_entry[key]
     return out
+
+
+def board_cost(
+    arena: Any, board: Board, *, anchor: str | None = None, hosting: SelfHosting | None = None
+) -> CostReport:
+    """Quality against price for ``board``: the vendored price table and the tokens the arena
+    logged for its models (:func:`cost_report`)."""
+    return cost_report(
+        board.models,
+        arena.catalog,
+        logged_usage(arena, board),
+        table=PriceTable.vendored(),
+        anchor=anchor,
+        hosting=hosting,
+    )
 
 
 def arena_dated_scores(arena: Any, filters: LeaderboardFilters | None = None) -> list[DatedScore]:
@@ -258,14 +310,8 @@ def build_report(
     for b in boards:
         try:
             inputs.boards.append(
-                open_board(
-                    b.label,
-                    b.models,
-                    arena.catalog,
-                    countries=countries,
-                    by=by,
-                    method=b.method,
-                    pool_variants=pool_variants,
+                b.open_figures(
+                    arena.catalog, countries=countries, by=by, pool_variants=pool_variants
                 )
             )
         except LandscapeError as exc:
@@ -273,11 +319,7 @@ def build_report(
     for i, a in enumerate(boards):
         for b in boards[i + 1 :]:
             try:
-                inputs.agreements.append(
-                    rank_agreement(
-                        a.label, a.models, b.label, b.models, arena.catalog, resamples=resamples
-                    )
-                )
+                inputs.agreements.append(a.agreement(b, arena.catalog, resamples=resamples))
             except LandscapeError as exc:
                 inputs.missing.append(f"agreement: {exc}")
     if eci is not None:
@@ -289,15 +331,7 @@ def build_report(
             "gap in months: give --eci FILE (an Epoch Capabilities Index export) to include it"
         )
     if own.models:
-        named = logged_usage(arena, own)
-        inputs.cost = cost_report(
-            own.models,
-            arena.catalog,
-            named,
-            table=PriceTable.vendored(),
-            anchor=anchor,
-            hosting=hosting,
-        )
+        inputs.cost = board_cost(arena, own, anchor=anchor, hosting=hosting)
     else:
         inputs.missing.append("cost: the arena has no rated models yet (vote with `arena battle`)")
     inputs.adoption_html, why = adoption_section(hub)
@@ -312,9 +346,11 @@ __all__ = [
     "arena_board",
     "arena_dated_scores",
     "arena_refits",
+    "board_cost",
     "logged_usage",
     "build_report",
     "parse_snapshot",
     "pick_board",
+    "rated_models",
     "snapshot_board",
 ]
