@@ -29,18 +29,18 @@ from modelarena.campaigns import (
     PromptFileError,
     prompts_from_text,
 )
-from modelarena.integrity.ratelimit import RateLimited
 from modelarena.store import BattleNotFound
 from modelarena.store.campaigns import CampaignNotFound, CampaignRecord
-from modelarena.store.tournaments import TournamentNotFound
 from modelarena.tournaments import Progress, TournamentError, TournamentRunner
-from modelarena.web.api import CsrfSession, rate_limited, session_of
+from modelarena.web.api import CsrfSession, session_of
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
 from modelarena.web.pages import render
 from modelarena.web.proxy import client_ip
+from modelarena.web.quota import count_battle, count_vote
 from modelarena.web.render import design_url
 from modelarena.web.security import resolve_secret_key
+from modelarena.web.tournament_pages import progress_of
 from modelarena.web.tournament_pages import view as tournament_view
 from modelarena.web.views import rendered
 
@@ -117,9 +117,37 @@ def _access(service: CampaignService, token: str) -> Access:
         raise _refused(exc) from None
 
 
-def _owner(access: Access) -> None:
-    if not access.owner:
+def _link(
+    request: Request, ctx: WebContext, token: str, *, owner: bool = False
+) -> tuple[CampaignService, Access]:
+    """The service and the access a link gives (refused when it is not valid, or, with
+    ``owner``, when it is not the owner's)."""
+    service = _service(request, ctx)
+    access = _access(service, token)
+    if owner and not access.owner:
         raise ApiError(403, "owner_only", "only the campaign's owner can do this")
+    return service, access
+
+
+def _published(ctx: WebContext, name: str) -> CampaignRecord | None:
+    """The campaign of that name when its owner published it."""
+    try:
+        campaign = ctx.arena.store.campaigns.get(name)
+    except CampaignNotFound:
+        return None
+    return campaign if campaign.published else None
+
+
+def _battle_id(battle_id: str) -> None:
+    if not valid_battle_id(battle_id):
+        raise ApiError(404, "battle_not_found", "no such battle")
+
+
+def _keep(request: Request, key: str, task: asyncio.Task[Any]) -> None:
+    """Hold the generating task under ``key`` until it ends (a reload finds it there)."""
+    tasks: dict[str, asyncio.Task[Any]] = request.app.state.campaign_tasks
+    tasks[key] = task
+    task.add_done_callback(lambda _: tasks.pop(key, None))
 
 
 def _language(value: str | None) -> str | None:
@@ -187,12 +215,9 @@ def _generate(request: Request, service: CampaignService, battle: Battle, prompt
     """Start generating a served battle's answers, once (a reload does not start another)."""
     if battle.status is not BattleStatus.PENDING or battle.turns > 0:
         return
-    tasks: dict[str, asyncio.Task[Any]] = request.app.state.campaign_tasks
-    if battle.id in tasks:
+    if battle.id in request.app.state.campaign_tasks:
         return
-    task = asyncio.create_task(service.generate(battle.id, prompt))
-    tasks[battle.id] = task
-    task.add_done_callback(lambda _: tasks.pop(battle.id, None))
+    _keep(request, battle.id, asyncio.create_task(service.generate(battle.id, prompt)))
 
 
 # ------------------------------------------------------------------- pages
@@ -219,11 +244,8 @@ def campaign_page(token: str, request: Request, ctx: Ctx) -> Response:
 
 @router.get("/campaigns/{name}", response_class=HTMLResponse, include_in_schema=False)
 def published_page(name: str, request: Request, ctx: Ctx) -> Response:
-    try:
-        campaign = ctx.arena.store.campaigns.get(name)
-    except CampaignNotFound:
-        campaign = None
-    if campaign is None or not campaign.published:
+    campaign = _published(ctx, name)
+    if campaign is None:
         message = "no such campaign (or its owner keeps it private)"
         return render(request, "error.html", {"title": "Campaign", "message": message}, status=404)
     return render(
@@ -243,11 +265,8 @@ async def published_status(
     lang = _language(language)
 
     def read() -> dict[str, Any]:
-        try:
-            campaign = ctx.arena.store.campaigns.get(name)
-        except CampaignNotFound:
-            campaign = None
-        if campaign is None or not campaign.published:
+        campaign = _published(ctx, name)
+        if campaign is None:
             raise ApiError(404, "campaign_not_found", "no such campaign")
         return _status(service, campaign, None, None, lang)
 
@@ -273,13 +292,8 @@ async def link_status(
 async def next_battle(
     token: str, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    ip = client_ip(request)
-    try:
-        ctx.limiter.hit_battle(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
+    service, access = _link(request, ctx, token)
+    count_battle(ctx, session.id, client_ip(request))
     try:
         battle, prompt = await anyio.to_thread.run_sync(service.next_battle, access, session.id)
     except CampaignError as exc:
@@ -290,11 +304,9 @@ async def next_battle(
 
 @router.get("/api/c/{token}/battles/{battle_id}", summary="A served battle: answers when ready")
 async def get_battle(token: str, battle_id: str, request: Request, ctx: Ctx) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
+    service, access = _link(request, ctx, token)
     voter = session_of(request).id
-    if not valid_battle_id(battle_id):
-        raise ApiError(404, "battle_not_found", "no such battle")
+    _battle_id(battle_id)
 
     def read() -> dict[str, Any]:
         try:
@@ -320,15 +332,10 @@ async def vote(
     session: CsrfSession,
     ctx: Ctx,
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    if not valid_battle_id(battle_id):
-        raise ApiError(404, "battle_not_found", "no such battle")
+    service, access = _link(request, ctx, token)
+    _battle_id(battle_id)
     ip = client_ip(request)
-    try:
-        await ctx.limiter.ahit_vote(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
+    await count_vote(ctx, session.id, ip)
     try:
         record = await service.vote(
             access, session.id, battle_id, body.verdict, ip_hash=ctx.codec.hash_ip(ip)
@@ -350,9 +357,7 @@ async def vote(
 async def new_invite(
     token: str, body: NewInvite, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    _owner(access)
+    service, access = _link(request, ctx, token, owner=True)
     record, link = service.invite(access.campaign, votes_limit=body.votes_limit, label=body.label)
     return {"id": record.id, "url": f"/c/{link}", "votes_limit": record.votes_limit}
 
@@ -361,9 +366,7 @@ async def new_invite(
 async def revoke_invite(
     token: str, invite_id: str, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    _owner(access)
+    service, access = _link(request, ctx, token, owner=True)
     if not valid_battle_id(invite_id):
         raise ApiError(404, "invite_not_found", "no such invite")
     mine = {i.id for i in service.store.campaigns.invites(access.campaign.id)}
@@ -377,9 +380,7 @@ async def revoke_invite(
 async def add_prompts(
     token: str, body: NewPrompts, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    _owner(access)
+    service, access = _link(request, ctx, token, owner=True)
     try:
         prompts = prompts_from_text(body.text)
         for i, p in enumerate(prompts, start=1):
@@ -397,9 +398,7 @@ async def add_prompts(
 async def publish(
     token: str, body: Flag, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    _owner(access)
+    service, access = _link(request, ctx, token, owner=True)
     service.store.campaigns.set_published(access.campaign.id, body.value)
     return {"published": body.value}
 
@@ -408,9 +407,7 @@ async def publish(
 async def stop(
     token: str, body: Flag, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
-    _owner(access)
+    service, access = _link(request, ctx, token, owner=True)
     service.store.campaigns.set_stopped(access.campaign.id, body.value)
     return {"stopped": body.value}
 
@@ -433,12 +430,7 @@ async def _campaign_tournament(
     service: CampaignService, runner: TournamentRunner, access: Access, voter: str, tid: str
 ) -> Progress:
     """The tournament, when it is this voter's on this campaign (404 otherwise)."""
-    if not valid_battle_id(tid):
-        raise ApiError(404, "tournament_not_found", "no such tournament")
-    try:
-        progress = await anyio.to_thread.run_sync(runner.progress, tid)
-    except TournamentNotFound:
-        raise ApiError(404, "tournament_not_found", "no such tournament") from None
+    progress = await progress_of(runner, tid)
     if progress.tournament.owner != service.battle_owner(access.campaign, voter):
         raise ApiError(404, "tournament_not_found", "no such tournament")
     return progress
@@ -457,14 +449,9 @@ def _link_matches(service: CampaignService, access: Access, voter: str, progress
 async def start_tournament(
     token: str, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
+    service, access = _link(request, ctx, token)
     runner = _runner(request, service)
-    ip = client_ip(request)
-    try:
-        ctx.limiter.hit_battle(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
+    count_battle(ctx, session.id, client_ip(request))
     try:
         prompt, models = service.tournament_draw(access, session.id)
         t = runner.start(
@@ -479,10 +466,7 @@ async def start_tournament(
     except TournamentError as exc:
         raise _tournament_refused(exc) from None
     service.link_tournament(access, session.id, prompt, [m.battle_id for m in t.matches])
-    task = asyncio.create_task(runner.generate(t.id, prompt.prompt))
-    tasks: dict[str, asyncio.Task[Any]] = request.app.state.campaign_tasks
-    tasks[t.id] = task
-    task.add_done_callback(lambda _: tasks.pop(t.id, None))
+    _keep(request, t.id, asyncio.create_task(runner.generate(t.id, prompt.prompt)))
     return {"id": t.id, "status": t.status, "prompt": prompt.prompt}
 
 
@@ -490,8 +474,7 @@ async def start_tournament(
 async def get_tournament(
     token: str, tournament_id: str, request: Request, ctx: Ctx
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
+    service, access = _link(request, ctx, token)
     voter = session_of(request).id
     progress = await _campaign_tournament(
         service, _runner(request, service), access, voter, tournament_id
@@ -511,17 +494,13 @@ async def vote_tournament(
     session: CsrfSession,
     ctx: Ctx,
 ) -> dict[str, Any]:
-    service = _service(request, ctx)
-    access = _access(service, token)
+    service, access = _link(request, ctx, token)
     runner = _runner(request, service)
     await _campaign_tournament(service, runner, access, session.id, tournament_id)
     if access.campaign.stopped_at is not None:
         raise ApiError(409, "campaign_stopped", "this campaign is stopped: thank you")
     ip = client_ip(request)
-    try:
-        await ctx.limiter.ahit_vote(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
+    await count_vote(ctx, session.id, ip)
     try:
         progress = await runner.choose(
             tournament_id,

@@ -19,15 +19,15 @@ from pydantic import BaseModel, Field
 
 from modelarena.arena import ArenaError
 from modelarena.battles.categories import UnknownCategory, get_category
-from modelarena.integrity.ratelimit import RateLimited
 from modelarena.store.tournaments import DONE, TournamentNotFound
 from modelarena.tournaments import Progress, TournamentError, TournamentRunner
 from modelarena.tournaments.bracket import LOSERS, ROUND1, WINNERS
-from modelarena.web.api import CsrfSession, checked_prompt, rate_limited, session_of
+from modelarena.web.api import CsrfSession, checked_prompt, session_of
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
 from modelarena.web.pages import _categories, render
 from modelarena.web.proxy import client_ip
+from modelarena.web.quota import count_battle, count_vote
 from modelarena.web.render import design_url
 from modelarena.web.views import model_card, rendered
 
@@ -125,7 +125,8 @@ def _refused(exc: TournamentError) -> ApiError:
     return ApiError(status, exc.code, str(exc))
 
 
-async def _progress(runner: TournamentRunner, tournament_id: str) -> Progress:
+async def progress_of(runner: TournamentRunner, tournament_id: str) -> Progress:
+    """The tournament's progress, or the API's 404 for a malformed or unknown id."""
     if not valid_battle_id(tournament_id):
         raise ApiError(404, "tournament_not_found", "no such tournament")
     try:
@@ -158,12 +159,7 @@ async def start_tournament(
     except UnknownCategory as exc:
         raise ApiError(400, "unknown_category", str(exc)) from None
     prompt = checked_prompt(ctx, body.prompt)
-    ip = client_ip(request)
-    try:
-        ctx.limiter.admit_session(session.id, ip)
-        ctx.limiter.hit_battle(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
+    count_battle(ctx, session.id, client_ip(request), admit=True)
     runner = _runner(request, ctx)
     try:
         t = await anyio.to_thread.run_sync(
@@ -179,7 +175,7 @@ async def start_tournament(
 
 @router.get("/api/tournaments/{tournament_id}", summary="A tournament: progress, match, ranking")
 async def get_tournament(tournament_id: str, request: Request, ctx: Ctx) -> dict[str, Any]:
-    progress = await _progress(_runner(request, ctx), tournament_id)
+    progress = await progress_of(_runner(request, ctx), tournament_id)
     owner = progress.tournament.owner == session_of(request).id
     return view(ctx, progress, owner=owner)
 
@@ -192,12 +188,9 @@ async def vote_tournament(
     tournament_id: str, body: TournamentVote, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
     runner = _runner(request, ctx)
-    await _progress(runner, tournament_id)  # 404 first
+    await progress_of(runner, tournament_id)  # 404 first
     ip = client_ip(request)
-    try:
-        await ctx.limiter.ahit_vote(session.id, ip)
-    except RateLimited as exc:
-        raise rate_limited(exc) from None
+    await count_vote(ctx, session.id, ip)
     try:
         progress = await runner.choose(
             tournament_id,
