@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from scripted import scripted_arena
+from web.webtools import ApiClient, launched_chromium
 
 from modelarena.arena import Arena
 from modelarena.web import create_app
@@ -23,48 +23,22 @@ def web_arena(tmp_path: Path) -> Arena:
     return scripted_arena(f"sqlite:///{tmp_path / 'web.db'}", replies)
 
 
-class Client:
-    """An in-process browser: keeps its session cookie and sends its CSRF token."""
-
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self.csrf = ""
-
-    async def start(self) -> Client:
-        self.csrf = (await self.http.get("/api/session")).json()["csrf_token"]
-        return self
-
-    async def get(self, url: str) -> httpx.Response:
-        return await self.http.get(url)
-
-    async def post(self, url: str, body: Any = None) -> httpx.Response:
-        return await self.http.post(url, json=body, headers={"X-CSRF-Token": self.csrf})
-
-
 @pytest.fixture
 async def clients(web_arena: Arena) -> AsyncIterator[Callable[[], Any]]:
     app = create_app(web_arena)
-    made: list[httpx.AsyncClient] = []
+    made: list[ApiClient] = []
 
-    async def make() -> Client:
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        made.append(http)
-        return await Client(http).start()
+    async def make() -> ApiClient:
+        made.append(ApiClient(app))
+        return await made[-1].start()
 
     async with app.router.lifespan_context(app):
         yield make
-    for h in made:
-        await h.aclose()
+    for c in made:
+        await c.http.aclose()
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    from web.webtools import CHROMIUM, CHROMIUM_ARGS, require_chromium
-
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()

@@ -6,11 +6,10 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from scripted import scripted_model
+from web.webtools import ApiClient
 
 from modelarena.arena import Arena
 from modelarena.config import Settings
@@ -29,35 +28,12 @@ def four_model_arena(path: Path, slow: str | None = None) -> Arena:
     return Arena(Settings(database_url=url, models=models), Store.open(url))
 
 
-class Client:
-    def __init__(self, app: Any) -> None:
-        self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        )
-        self.csrf = ""
-        self.bodies: list[str] = []
-
-    async def start(self) -> Client:
-        self.csrf = (await self.http.get("/api/session")).json()["csrf_token"]
-        return self
-
-    async def get(self, url: str) -> httpx.Response:
-        r = await self.http.get(url)
-        self.bodies.append(r.text)
-        return r
-
-    async def post(self, url: str, body: Any) -> httpx.Response:
-        r = await self.http.post(url, json=body, headers={"X-CSRF-Token": self.csrf})
-        self.bodies.append(r.text)
-        return r
-
-
 async def test_api_tournament_four_votes_then_the_ranking(tmp_path: Path) -> None:
     arena = four_model_arena(tmp_path, slow=MODELS[1])
     app = create_app(arena)
     async with app.router.lifespan_context(app):
-        me = await Client(app).start()
-        other = await Client(app).start()
+        me = await ApiClient(app).start()
+        other = await ApiClient(app).start()
         r = await me.post("/api/tournaments", {"prompt": "When does water boil?"})
         assert r.status_code == 200, r.text
         tid = r.json()["id"]
@@ -100,7 +76,7 @@ async def test_api_tournament_four_votes_then_the_ranking(tmp_path: Path) -> Non
     (tmp_path / "x").mkdir()
     missing = create_app(four_model_arena(tmp_path / "x"))
     async with missing.router.lifespan_context(missing):
-        c = await Client(missing).start()
+        c = await ApiClient(missing).start()
         assert (await c.get("/api/tournaments/nope")).status_code == 404
         assert (await c.post("/api/tournaments", {"prompt": " "})).status_code == 400
         await c.http.aclose()
@@ -109,14 +85,10 @@ async def test_api_tournament_four_votes_then_the_ranking(tmp_path: Path) -> Non
 @pytest.mark.browser
 @pytest.mark.slow
 def test_browser_tournament_gives_four_votes_and_a_ranking(tmp_path: Path) -> None:
-    from web.webtools import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
-
-    require_chromium()
-    from playwright.sync_api import sync_playwright
+    from web.webtools import LiveServer, launched_chromium
 
     arena = four_model_arena(tmp_path, slow=MODELS[0])
-    with LiveServer(create_app(arena)) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with LiveServer(create_app(arena)) as server, launched_chromium() as browser:
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -143,5 +115,4 @@ def test_browser_tournament_gives_four_votes_and_a_ranking(tmp_path: Path) -> No
         winners_tied = shown[2].startswith("Winners")
         assert places == (["1", "1", "3", "4"] if winners_tied else ["1", "2", "3", "3"])
         assert errors == []
-        browser.close()
     assert sum(arena.store.vote_totals().values()) == 8

@@ -11,12 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from webtools import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     bundled_config,
+    launched_chromium,
     make_scripted_arena,
-    require_chromium,
 )
 
 from modelarena.arena import Arena
@@ -134,13 +132,8 @@ def bundled_arena(tmp_path: Path, bundled_gguf_path: Path) -> Arena:
 
 @pytest.fixture(scope="module")  # closed between modules, which may open their own
 def chromium() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

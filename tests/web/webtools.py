@@ -6,10 +6,12 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from scripted import scripted_model
 
@@ -66,6 +68,44 @@ def make_scripted_arena(
     }
     models = [scripted_model(m, script, delay_s) for m, script in replies.items()]
     return Arena(Settings(database_url=db_url, models=models, **settings), Store.open(db_url))
+
+
+class ApiClient:
+    """An in-process browser on ``app``: keeps its session cookie, sends its CSRF token and
+    keeps every body it was answered (for the anonymity checks)."""
+
+    def __init__(self, app: Any) -> None:
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
+        self.csrf = ""
+        self.bodies: list[str] = []
+
+    async def start(self) -> ApiClient:
+        self.csrf = (await self.http.get("/api/session")).json()["csrf_token"]
+        return self
+
+    async def get(self, url: str) -> httpx.Response:
+        r = await self.http.get(url)
+        self.bodies.append(r.text)
+        return r
+
+    async def post(self, url: str, body: Any = None) -> httpx.Response:
+        r = await self.http.post(url, json=body, headers={"X-CSRF-Token": self.csrf})
+        self.bodies.append(r.text)
+        return r
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Headless Chromium through Playwright (skipped where it is missing, failed under CI)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 class LiveServer:
