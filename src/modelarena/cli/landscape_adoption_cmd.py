@@ -14,12 +14,13 @@ import typer
 from rich.table import Table
 
 from modelarena.cli.common import console, fail, note
+from modelarena.cli.landscape_common import FormatOption, check_format
 
 if TYPE_CHECKING:
     from modelarena.landscape.adoption_model import AdoptionReport
     from modelarena.landscape.hub_families import FamilyReport
 
-FORMATS = ("table", "json", "csv", "markdown")
+Bootstrap = Annotated[int, typer.Option(help="Bootstrap replicates (0: no intervals)")]
 CSV_COLUMNS = (
     "figure",
     "panel",
@@ -223,16 +224,15 @@ def adoption(
             "--full-snapshot", help="The snapshot is the whole Hub (default: treated as a sample)"
         ),
     ] = False,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates (0: no intervals)")] = 200,
+    bootstrap: Bootstrap = 200,
     seed: Annotated[int, typer.Option(help="Bootstrap seed")] = 0,
     top: Annotated[int, typer.Option(help="Organisations listed by name")] = 15,
     months: Annotated[bool, typer.Option("--months/--no-months", help="Monthly figures")] = True,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown")] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Download share by developer region, uploader and lineage; new derivatives by base-model
     region (fine-tunes and adapters apart from quantisations; merges split between parents)."""
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}")
+    check_format(fmt)
     from modelarena.landscape.adoption import adoption_figures
     from modelarena.landscape.adoption_model import AdoptionError, AdoptionFilters
     from modelarena.landscape.hub import HubFetchError, read_state
@@ -370,14 +370,13 @@ def families(
             "--finetunes", help="New fine-tunes per base-model family (finetune/<Org>.csv)"
         ),
     ] = False,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates (0: no intervals)")] = 200,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown")] = "table",
+    bootstrap: Bootstrap = 200,
+    fmt: FormatOption = "table",
 ) -> None:
     """Family trajectories (Qwen vs Llama) from daily download series: monthly downloads, the
     share among the families with a bootstrap interval over models, and the crossover;
     --finetunes: new fine-tunes built on each family per month."""
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}")
+    check_format(fmt)
     from modelarena.landscape.hub_families import (
         FamilyError,
         family_trajectories,

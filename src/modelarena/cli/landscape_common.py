@@ -39,7 +39,7 @@ def landscape_errors() -> Iterator[None]:
 
 def check_format(output: str) -> None:
     if output not in FORMATS:
-        fail(f"unknown format {output!r}; choose one of: {', '.join(FORMATS)}")
+        fail(f"unknown format {output!r} for --format; choose one of: {', '.join(FORMATS)}")
 
 
 def emit(
