@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli.fake_openai import LoopbackServer
+from tool_schemas import WEATHER
 
 from modelarena.backends.base import (
     AnswerStats,
@@ -33,18 +33,6 @@ from modelarena.backends.scripted import ScriptedBackend
 from modelarena.backends.scripted import from_config as scripted_from_config
 from modelarena.config import ModelConfig
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 TOOLS = GenerationSettings(max_tokens=64, timeout_s=20.0, tools=(WEATHER,))
 
 
@@ -68,54 +56,27 @@ def piece(index: int, arguments: str, **head: Any) -> dict[str, Any]:
     return {"tool_calls": [{"index": index, **head, "function": function}]}
 
 
-class FakeServer:
+class FakeServer(LoopbackServer):
     """Answers each POST with the next reply: ``(status, json body)`` or a list of events."""
 
     def __init__(self, *replies: tuple[int, dict[str, Any]] | list[dict[str, Any]]) -> None:
         self.replies = list(replies)
-        self.requests: list[dict[str, Any]] = []
-        outer = self
+        super().__init__(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                length = int(self.headers.get("content-length") or 0)
-                outer.requests.append(json.loads(self.rfile.read(length) or b"{}"))
-                reply = outer.replies[min(len(outer.requests), len(outer.replies)) - 1]
-                if isinstance(reply, tuple):
-                    status, payload = reply
-                    body = json.dumps(payload).encode()
-                    kind = "application/json"
-                else:
-                    status, kind = 200, "text/event-stream"
-                    text = "".join(f"data: {json.dumps(e)}\n\n" for e in reply)
-                    body = (text + "data: [DONE]\n\n").encode()
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+    def _respond(self, request: dict[str, Any]) -> tuple[int, str, bytes]:
+        reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
+        if isinstance(reply, tuple):
+            status, payload = reply
+            return status, "application/json", json.dumps(payload).encode()
+        text = "".join(f"data: {json.dumps(e)}\n\n" for e in reply)
+        return 200, "text/event-stream", (text + "data: [DONE]\n\n").encode()
 
     @contextmanager
     def running(self) -> Iterator[OpenAICompatBackend]:
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with self.serving():
             yield OpenAICompatBackend(
                 base_url=self.base_url, model="fake", api_key="sk-fake-KEY-123", max_retries=0
             )
-        finally:
-            self.server.shutdown()
-            self.server.server_close()
-            thread.join(timeout=5)
 
 
 async def collect(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_llama import LlamaServer
+from tool_schemas import WEATHER
 
 from modelarena.backends.base import Backend, Chunk, GenerationSettings, Message, ToolCall
 from modelarena.backends.local_gguf import LocalGGUFBackend
@@ -18,18 +19,6 @@ from modelarena.backends.openai_compat import OpenAICompatBackend
 
 pytestmark = pytest.mark.llama
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 ASK = [Message("user", "What is the weather in Paris?")]
 FORCED = GenerationSettings(
     max_tokens=48,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,9 +32,14 @@ def _sse(text: str) -> bytes:
     return (body + "data: [DONE]\n\n").encode()
 
 
-class FakeOpenAI:
-    def __init__(self, reply: str = "Hello from the loopback model.") -> None:
-        self.reply = reply
+Respond = Callable[[dict[str, Any]], tuple[int, str, bytes]]
+
+
+class LoopbackServer:
+    """A real HTTP/1.1 server on a free loopback port: each POST's JSON body is kept in
+    ``requests`` and answered with ``respond(body)``, a ``(status, content type, body)``."""
+
+    def __init__(self, respond: Respond) -> None:
         self.requests: list[dict[str, Any]] = []
         outer = self
 
@@ -47,9 +52,9 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 length = int(self.headers.get("content-length") or 0)
                 outer.requests.append(json.loads(self.rfile.read(length) or b"{}"))
-                body = _sse(outer.reply)
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
+                status, kind, body = respond(outer.requests[-1])
+                self.send_response(status)
+                self.send_header("content-type", kind)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -59,15 +64,28 @@ class FakeOpenAI:
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     @contextmanager
-    def running(self) -> Iterator[FakeOpenAI]:
+    def serving(self) -> Iterator[None]:
         thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield self
+            yield
         finally:
             self.server.shutdown()
             self.server.server_close()
             thread.join(timeout=5)
+
+
+class FakeOpenAI(LoopbackServer):
+    """Streams ``reply`` word by word to every chat request."""
+
+    def __init__(self, reply: str = "Hello from the loopback model.") -> None:
+        self.reply = reply
+        super().__init__(lambda _: (200, "text/event-stream", _sse(self.reply)))
+
+    @contextmanager
+    def running(self) -> Iterator[FakeOpenAI]:
+        with self.serving():
+            yield self
 
 
 def openai_models_toml(base_url: str, db_url: str, *, key_env: str | None = None) -> str:
