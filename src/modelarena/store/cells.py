@@ -66,14 +66,23 @@ class PairCells:
     ties: np.ndarray  # ties and both-bad together
 
 
-def cells_from_rows(rows: Sequence[Any]) -> PairCells:
-    """PairCells from (model_a, model_b, wins_a, wins_b, ties) rows; models sorted by name."""
+def pair_index(rows: Sequence[Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The models of (model_a, model_b, ...) rows, sorted by name, and each row's two
+    indices into them."""
     names = sorted({r[0] for r in rows} | {r[1] for r in rows})
     index = {n: i for i, n in enumerate(names)}
+    a = np.array([index[r[0]] for r in rows], dtype=np.int64)
+    b = np.array([index[r[1]] for r in rows], dtype=np.int64)
+    return names, a, b
+
+
+def cells_from_rows(rows: Sequence[Any]) -> PairCells:
+    """PairCells from (model_a, model_b, wins_a, wins_b, ties) rows; models sorted by name."""
+    names, a, b = pair_index(rows)
     return PairCells(
         models=names,
-        a=np.array([index[r[0]] for r in rows], dtype=np.int64),
-        b=np.array([index[r[1]] for r in rows], dtype=np.int64),
+        a=a,
+        b=b,
         wins_a=np.array([r[2] for r in rows], dtype=np.float64),
         wins_b=np.array([r[3] for r in rows], dtype=np.float64),
         ties=np.array([r[4] for r in rows], dtype=np.float64),

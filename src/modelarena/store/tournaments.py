@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, update
 
+from modelarena.store.cells import pair_index
 from modelarena.store.rows import aware, now
 from modelarena.store.schema import battles, votes
 from modelarena.store.schema_tournaments import tournament_matches, tournaments
@@ -179,13 +180,8 @@ class Tournaments:
         Walks the matches (none on a board without tournaments), not the votes."""
         vote = select(votes.c.id).where(
             votes.c.battle_id == tournament_matches.c.battle_id,
-            votes.c.counted.is_(True),
-            votes.c.source.in_(list(sources)),
+            *_counted(sources, categories, languages),
         )
-        if categories:
-            vote = vote.where(votes.c.category.in_(list(categories)))
-        if languages:
-            vote = vote.where(votes.c.battle_id.in_(_of_languages(languages)))
         query = select(tournament_matches.c.id).where(vote.exists()).limit(1)
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
@@ -200,11 +196,7 @@ class Tournaments:
         in a tournament session or by a
         voter with more than one counted vote; the rest are independent singletons and
         need no reading (they change no clustered covariance)."""
-        base = [votes.c.counted.is_(True), votes.c.source.in_(list(sources))]
-        if categories:
-            base.append(votes.c.category.in_(list(categories)))
-        if languages:
-            base.append(votes.c.battle_id.in_(_of_languages(languages)))
+        base = _counted(sources, categories, languages)
         repeat_voters = (
             select(votes.c.voter)
             .where(*base, votes.c.voter.is_not(None))
@@ -232,16 +224,31 @@ class Tournaments:
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        names = sorted({r[0] for r in rows} | {r[1] for r in rows})
-        index = {m: i for i, m in enumerate(names)}
+        names, model_a, model_b = pair_index(rows)
         return ClusteredVotes(
             models=names,
-            model_a=np.array([index[r[0]] for r in rows], dtype=np.int64),
-            model_b=np.array([index[r[1]] for r in rows], dtype=np.int64),
+            model_a=model_a,
+            model_b=model_b,
             outcome=np.array([_OUTCOME[r[2]] for r in rows], dtype=np.int64),
             session=_codes([r[4] for r in rows]),
             voter=_codes([r[3] for r in rows]),
         )
+
+
+def _counted(
+    sources: Sequence[str], categories: Sequence[str] | None, languages: Sequence[str]
+) -> list[ColumnElement[bool]]:
+    """The conditions on a counted vote of ``sources`` (and ``categories``, and battles in
+    ``languages``)."""
+    where: list[ColumnElement[bool]] = [
+        votes.c.counted.is_(True),
+        votes.c.source.in_(list(sources)),
+    ]
+    if categories:
+        where.append(votes.c.category.in_(list(categories)))
+    if languages:
+        where.append(votes.c.battle_id.in_(_of_languages(languages)))
+    return where
 
 
 def _of_languages(languages: Sequence[str]) -> Select[Any]:
