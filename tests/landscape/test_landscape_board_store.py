@@ -3,21 +3,24 @@ and the ``arena landscape import | snapshots | board | agree`` commands."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
+from landscape.landscape_cli import (
+    DATA,
+    db_url,
+    import_args,
+    import_board,
+    invoke_json,
+    runner,
+)
 from modelarena.battles.records import Verdict
 from modelarena.cli.main import app
 from modelarena.landscape.snapshots import read_board_file
 from modelarena.store import ImportedBattle, Store, migrate
 from modelarena.store.landscape_snapshots import SnapshotRow
-
-DATA = Path(__file__).parent / "data"
-runner = CliRunner()
 
 
 def test_a_snapshot_is_stored_replaced_and_read_back(sqlite_url: str) -> None:
@@ -53,31 +56,11 @@ def test_the_migration_creates_the_tables_on_a_database_from_before(sqlite_url: 
     assert store.landscape.snapshots()[0].models == 1
 
 
-def _db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'arena.db'}"
-
-
 def test_import_then_board_as_json(tmp_path: Path) -> None:
-    db = _db(tmp_path)
-    r = runner.invoke(
-        app,
-        [
-            "landscape",
-            "import",
-            str(DATA / "published_board.json"),
-            "--name",
-            "lmarena",
-            "--date",
-            "2025-11-20",
-            "--db",
-            db,
-        ],
-    )
-    assert r.exit_code == 0, r.output
+    db = db_url(tmp_path)
+    r = import_board(db, "lmarena", "2025-11-20")
     assert "lmarena@2025-11-20 (full): 13 models, 12 resolved" in r.output
-    r = runner.invoke(app, ["landscape", "board", "--db", db, "--format", "json"])
-    assert r.exit_code == 0, r.output
-    board = json.loads(r.output)
+    board = invoke_json("landscape", "board", "--db", db)
     for key in (
         "open_models",
         "best_open",
@@ -114,55 +97,16 @@ def test_import_then_board_as_json(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[1].startswith("1,1,")  # gpt-oss-120b leads the open coding
     assert "gpt-oss-120b" in r.output.splitlines()[1]
-    r = runner.invoke(
-        app,
-        [
-            "landscape",
-            "agree",
-            "lmarena",
-            "lmarena@2025-11-20",
-            "--db",
-            db,
-            "--format",
-            "json",
-            "--resamples",
-            "100",
-        ],
+    agree = invoke_json(
+        "landscape", "agree", "lmarena", "lmarena@2025-11-20", "--db", db, "--resamples", "100"
     )
-    assert r.exit_code == 0, r.output
-    assert json.loads(r.output)["spearman"] == 1.0
+    assert agree["spearman"] == 1.0
     # the CSV has a votes column: minimax-m2 (2,000 votes) and mystery (2,500) drop out
-    runner.invoke(
-        app,
-        [
-            "landscape",
-            "import",
-            str(DATA / "published_board.csv"),
-            "--name",
-            "csv",
-            "--date",
-            "2025-11-21",
-            "--db",
-            db,
-        ],
+    import_board(db, "csv", "2025-11-21", DATA / "published_board.csv")
+    board = invoke_json(
+        "landscape", "board", "--db", db, "--snapshot", "csv", "--min-votes", "3000"
     )
-    r = runner.invoke(
-        app,
-        [
-            "landscape",
-            "board",
-            "--db",
-            db,
-            "--snapshot",
-            "csv",
-            "--min-votes",
-            "3000",
-            "--format",
-            "json",
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    kept = [m["model"] for m in json.loads(r.output)["open_models"]]
+    kept = [m["model"] for m in board["open_models"]]
     assert len(kept) == 9 and "minimax-m2" not in kept and "mystery-model-x" not in kept
     r = runner.invoke(app, ["landscape", "board", "--db", db, "--category", "hard"])
     assert r.exit_code == 1 and "(coding)" in r.output and "(full)" in r.output
@@ -171,7 +115,7 @@ def test_import_then_board_as_json(tmp_path: Path) -> None:
 
 
 def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+    db = db_url(tmp_path)
     cases = [
         (["landscape", "board", "--db", db], "no published board stored"),
         (["landscape", "board", "--db", db, "--snapshot", "lm@yesterday"], "YYYY-MM-DD"),
@@ -179,34 +123,8 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
         (["landscape", "board", "--db", db, "--countries", "China"], "two ISO codes"),
         (["landscape", "board", "--db", db, "--by", "uploader"], "developer or lineage"),
         (["landscape", "board", "--db", db, "--format", "xml"], "unknown format"),
-        (
-            [
-                "landscape",
-                "import",
-                str(tmp_path / "x.json"),
-                "--name",
-                "a",
-                "--date",
-                "2025-01-01",
-                "--db",
-                db,
-            ],
-            "no such file",
-        ),
-        (
-            [
-                "landscape",
-                "import",
-                str(DATA / "published_board.json"),
-                "--name",
-                "a",
-                "--date",
-                "soon",
-                "--db",
-                db,
-            ],
-            "is not a date",
-        ),
+        (import_args(tmp_path / "x.json", "a", "2025-01-01", db), "no such file"),
+        (import_args(DATA / "published_board.json", "a", "soon", db), "is not a date"),
         (["landscape", "board", "--db", db, "--arena"], "empty"),
     ]
     for args, words in cases:
@@ -217,7 +135,7 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+    db = db_url(tmp_path)
     store = Store.open(db)
     battles = []
     # kimi-k2 (CN, open) beats gpt-oss-120b (US, open) 30-10, gpt-5 beats both
@@ -239,9 +157,7 @@ def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
             )
         )
     store.import_battles(battles)
-    r = runner.invoke(app, ["landscape", "board", "--arena", "--db", db, "--format", "json"])
-    assert r.exit_code == 0, r.output
-    board = json.loads(r.output)
+    board = invoke_json("landscape", "board", "--arena", "--db", db)
     assert [m["model"] for m in board["open_models"]] == ["kimi-k2", "gpt-oss-120b"]
     assert board["best_open"]["CN"]["rank_overall"] == 2
     assert board["above_best"] == 1
@@ -255,7 +171,7 @@ def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
 
 
 def test_a_board_over_time(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+    db = db_url(tmp_path)
     store = Store.open(db)
     rows = read_board_file(DATA / "published_board.json")["full"]
     store.landscape.save("lm", date(2025, 11, 20), "full", rows)
@@ -264,11 +180,7 @@ def test_a_board_over_time(tmp_path: Path) -> None:
     older.append(SnapshotRow("gpt-oss-120b", 1500, 1490, 1510))
     store.landscape.save("lm", date(2025, 8, 1), "full", older)
     store.landscape.save("lm", date(2025, 1, 1), "full", [SnapshotRow("gpt-5", 1400)])
-    r = runner.invoke(
-        app, ["landscape", "board", "--snapshot", "lm", "--history", "--db", db, "--format", "json"]
-    )
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = invoke_json("landscape", "board", "--snapshot", "lm", "--history", "--db", db)
     assert [b["date"] for b in data["boards"]] == ["2025-08-01", "2025-11-20"]
     assert [b["above_best"] for b in data["boards"]] == [0, 5]
     r = runner.invoke(

@@ -4,14 +4,13 @@ GPU-hour, and the win probability against an anchor per dollar."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
+from landscape.landscape_cli import db_url, import_board, invoke_json, runner
 from modelarena.battles.records import Verdict
 from modelarena.catalog import load_catalog
 from modelarena.cli.main import app
@@ -28,8 +27,6 @@ from modelarena.landscape.snapshots import LandscapeError
 from modelarena.store import ImportedBattle, Store
 from modelarena.store.landscape_snapshots import TokenUsage
 from modelarena.store.schema import answers, battles
-
-DATA = Path(__file__).parent / "data"
 
 
 def usage(model: str, n: int, prompt: float, completion: float, seconds: float = 0.0) -> TokenUsage:
@@ -149,7 +146,7 @@ def test_mistakes() -> None:
 
 
 def test_tokens_logged_by_the_arena_and_the_command(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    db = db_url(tmp_path)
     store = Store.open(db)
     rows = []
     for i in range(60):
@@ -193,12 +190,7 @@ def test_tokens_logged_by_the_arena_and_the_command(tmp_path: Path) -> None:
     assert got["kimi-k2"].completion_tokens == pytest.approx(2500, abs=1e-6)
     assert got["kimi-k2"].completion_sq == pytest.approx((2000**2 + 3000**2) / 2, rel=1e-3)
     assert got["gpt-oss-120b"].with_tokens == 0  # the server reported no counts
-    runner = CliRunner()
-    r = runner.invoke(
-        app, ["landscape", "cost", "--db", db, "--format", "json", "--anchor", "gpt-5"]
-    )
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = invoke_json("landscape", "cost", "--db", db, "--anchor", "gpt-5")
     kimi = next(row for row in data["rows"] if row["model"] == "kimi-k2")
     assert kimi["completion_tokens"] == 2500.0 and kimi["price_source"].startswith("litellm")
     assert kimi["cost_1k"] > 0 and kimi["cost_1k_lower"] < kimi["cost_1k"] < kimi["cost_1k_upper"]
@@ -206,26 +198,8 @@ def test_tokens_logged_by_the_arena_and_the_command(tmp_path: Path) -> None:
     assert kimi["cost_1k"] == pytest.approx(expected, abs=1e-3)
     assert data["anchor"] == "gpt-5"
     # a published board's ratings with the arena's tokens, matched through the catalog
-    r = runner.invoke(
-        app,
-        [
-            "landscape",
-            "import",
-            str(DATA / "published_board.json"),
-            "--name",
-            "lm",
-            "--date",
-            "2025-11-20",
-            "--db",
-            db,
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    r = runner.invoke(
-        app, ["landscape", "cost", "--db", db, "--snapshot", "lm", "--format", "json"]
-    )
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    import_board(db, "lm", "2025-11-20")
+    data = invoke_json("landscape", "cost", "--db", db, "--snapshot", "lm")
     gpt = next(row for row in data["rows"] if row["model"] == "gpt-5-2025-08-07")
     assert gpt["completion_tokens"] == 500.0 and gpt["answers"] == 60
     assert data["anchor"] == "gpt-5-2025-08-07"

@@ -4,13 +4,12 @@ published figure (7 months on average, 4 to 14) there."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from landscape.landscape_cli import DATA, db_url, invoke_json, runner
 from modelarena.cli.main import app
 from modelarena.landscape.gap import (
     MONTH_DAYS,
@@ -20,7 +19,7 @@ from modelarena.landscape.gap import (
 )
 from modelarena.landscape.snapshots import LandscapeError
 
-ECI = Path(__file__).parent / "data" / "epoch_eci" / "epoch_capabilities_index_2025-11-07.csv"
+ECI = DATA / "epoch_eci" / "epoch_capabilities_index_2025-11-07.csv"
 D0 = date(2024, 1, 1)
 
 
@@ -128,10 +127,7 @@ def test_user_mistakes(tmp_path: Path) -> None:
 
 
 def test_the_command(tmp_path: Path) -> None:
-    runner = CliRunner()
-    r = runner.invoke(app, ["landscape", "gap", str(ECI), "--format", "json", "--resamples", "200"])
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = invoke_json("landscape", "gap", str(ECI), "--resamples", "200")
     for key in ("mean_months", "min_months", "max_months", "ci_lower", "ci_upper"):
         assert isinstance(data[key], float)
     assert (data["leading"], data["lagging"]) == ("US", "CN")
@@ -162,7 +158,7 @@ def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
     from modelarena.battles.records import Verdict
     from modelarena.store import ImportedBattle, Store
 
-    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    db = db_url(tmp_path)
     rows = []
     # gpt-4o (US, 2024-05) > deepseek-v3 (CN, 2024-12) > llama-3.1-8b-instruct (US, 2024-07)
     for i, (a, b, a_wins) in enumerate(
@@ -176,11 +172,7 @@ def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
             verdict = Verdict.A if k < a_wins else Verdict.B
             rows.append(ImportedBattle(a, b, verdict, external_id=f"{i}-{k}"))
     Store.open(db).import_battles(rows)
-    r = CliRunner().invoke(
-        app, ["landscape", "gap", "--arena", "--db", db, "--format", "json", "--resamples", "100"]
-    )
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = invoke_json("landscape", "gap", "--arena", "--db", db, "--resamples", "100")
     # CN's frontier from 2024-12-26 is deepseek-v3, which gpt-4o (2024-05-13) already beat
     released = {"gpt-4o": date(2024, 5, 13), "deepseek-v3": date(2024, 12, 26)}
     assert data["models_lagging"] == 1 and data["models_leading"] == 2
@@ -198,7 +190,7 @@ def test_the_gap_on_ratings_refitted_week_by_week(tmp_path: Path) -> None:
     from modelarena.battles.records import Verdict
     from modelarena.store import ImportedBattle, Store
 
-    db = f"sqlite:///{tmp_path / 'arena.db'}"
+    db = db_url(tmp_path)
     rows = []
     # 2025-01-01: deepseek-v3 (CN) beats gpt-4o (US) 25 to 5: CN ahead, gap 0
     # 2025-01-15: gpt-4o wins 75 to 5: by then gpt-4o (released 2024-05-13) is ahead
@@ -216,24 +208,7 @@ def test_the_gap_on_ratings_refitted_week_by_week(tmp_path: Path) -> None:
                 )
             )
     Store.open(db).import_battles(rows)
-    runner = CliRunner()
-    r = runner.invoke(
-        app,
-        [
-            "landscape",
-            "gap",
-            "--arena",
-            "--refit",
-            "--db",
-            db,
-            "--format",
-            "json",
-            "--resamples",
-            "100",
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = invoke_json("landscape", "gap", "--arena", "--refit", "--db", db, "--resamples", "100")
     # refits on 2025-01-01, 2025-01-08 (the same votes) and 2025-01-15 (the last vote day)
     assert [d for d, _ in data["gap_series"]] == ["2025-01-01", "2025-01-08", "2025-01-15"]
     caught_up = (date(2025, 1, 15) - date(2024, 5, 13)).days
@@ -242,10 +217,8 @@ def test_the_gap_on_ratings_refitted_week_by_week(tmp_path: Path) -> None:
     assert data["vertical_min"] < 0 < data["vertical_max"]
     assert "refitted (weekly)" in data["method"]
     # the current ratings alone would say gpt-4o led all along
-    r = runner.invoke(
-        app, ["landscape", "gap", "--arena", "--db", db, "--format", "json", "--resamples", "100"]
-    )
-    assert json.loads(r.output)["min_months"] > 0
+    current = invoke_json("landscape", "gap", "--arena", "--db", db, "--resamples", "100")
+    assert current["min_months"] > 0
     r = runner.invoke(app, ["landscape", "gap", str(ECI), "--refit"])
     assert r.exit_code == 1 and "--refit needs --arena" in r.output
 

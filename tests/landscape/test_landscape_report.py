@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from scripted import scripted_arena
-from typer.testing import CliRunner
 
+from landscape.landscape_cli import DATA, db_url, import_board, runner
 from modelarena.catalog import load_catalog
 from modelarena.cli.main import app
 from modelarena.landscape.board import RatedModel, open_board, rank_agreement
@@ -22,7 +22,6 @@ from modelarena.landscape.snapshots import read_board_file
 from modelarena.store.landscape_snapshots import SnapshotRow
 from modelarena.web import create_app
 
-DATA = Path(__file__).parent / "data"
 ECI = DATA / "epoch_eci" / "epoch_capabilities_index_2025-11-07.csv"
 
 
@@ -77,29 +76,14 @@ def test_charts_are_svg_with_a_title_on_every_mark() -> None:
 
 
 def test_the_report_command(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'arena.db'}"
-    runner = CliRunner()
+    db = db_url(tmp_path)
     out = tmp_path / "report.html"
     r = runner.invoke(app, ["landscape", "report", "--out", str(out), "--db", db])
     assert r.exit_code == 0, r.output
     html = out.read_text()
     _offline(html)
     assert "no votes in the arena and no published board stored" in html
-    r = runner.invoke(
-        app,
-        [
-            "landscape",
-            "import",
-            str(DATA / "published_board.csv"),
-            "--name",
-            "lm",
-            "--date",
-            "2025-11-20",
-            "--db",
-            db,
-        ],
-    )
-    assert r.exit_code == 0, r.output
+    import_board(db, "lm", "2025-11-20", DATA / "published_board.csv")
     r = runner.invoke(
         app,
         [
@@ -132,7 +116,7 @@ def test_the_report_command(tmp_path: Path) -> None:
 
 
 def test_the_landscape_page(tmp_path: Path) -> None:
-    arena = scripted_arena(f"sqlite:///{tmp_path / 'arena.db'}")
+    arena = scripted_arena(db_url(tmp_path))
     rows = [
         SnapshotRow(r.model, r.rating, r.rating_lower, r.rating_upper)
         for r in read_board_file(DATA / "published_board.json")["full"]
