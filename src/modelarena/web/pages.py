@@ -75,6 +75,16 @@ def _categories() -> list[dict[str, Any]]:
     ]
 
 
+def prompt_form(ctx: WebContext) -> dict[str, Any]:
+    """What a page with the prompt box needs: the categories, the prompt's length limit and
+    how many models may answer (the arena's and the tournament's pages)."""
+    return {
+        "categories": _categories(),
+        "max_prompt_chars": ctx.arena.settings.max_prompt_chars,
+        "model_count": len(ctx.arena.contestants),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 def arena_page(request: Request, ctx: Ctx) -> Response:
     return render(
@@ -82,9 +92,7 @@ def arena_page(request: Request, ctx: Ctx) -> Response:
         "arena.html",
         {
             "title": "Arena",
-            "categories": _categories(),
-            "max_prompt_chars": ctx.arena.settings.max_prompt_chars,
-            "model_count": len(ctx.arena.contestants),
+            **prompt_form(ctx),
             "vote_count": sum(ctx.arena.store.vote_totals().values()) // 2,
         },
         designs=True,

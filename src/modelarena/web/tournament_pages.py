@@ -25,7 +25,7 @@ from modelarena.tournaments.bracket import LOSERS, ROUND1, WINNERS
 from modelarena.web.api import CsrfSession, checked_prompt, session_of
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
-from modelarena.web.pages import _categories, render
+from modelarena.web.pages import prompt_form, render
 from modelarena.web.proxy import client_ip
 from modelarena.web.quota import count_battle, count_vote
 from modelarena.web.render import design_url
@@ -140,12 +140,7 @@ def tournament_page(request: Request, ctx: Ctx) -> Response:
     return render(
         request,
         "tournament.html",
-        {
-            "title": "Tournament",
-            "categories": _categories(),
-            "max_prompt_chars": ctx.arena.settings.max_prompt_chars,
-            "model_count": len(ctx.arena.contestants),
-        },
+        {"title": "Tournament", **prompt_form(ctx)},
         designs=True,
     )
 
