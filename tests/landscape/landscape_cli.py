@@ -1,5 +1,5 @@
-"""What the tests of the ``arena landscape`` commands share: a database file, importing a
-published board, and a command whose JSON output is read back."""
+"""What the tests of the ``arena landscape`` commands share: a database file, votes between two
+models, importing a published board, and a command whose JSON output is read back."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
+from modelarena.battles.records import Verdict
 from modelarena.cli.main import app
+from modelarena.store import ImportedBattle
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -39,3 +41,14 @@ def invoke_json(*args: str) -> Any:
     r = runner.invoke(app, [*args, "--format", "json"])
     assert r.exit_code == 0, r.output
     return json.loads(r.output)
+
+
+def duel(a: str, b: str, a_wins: int, n: int, tag: str, **extra: Any) -> list[ImportedBattle]:
+    """``n`` imported votes of ``a`` against ``b``, the first ``a_wins`` won by ``a``
+    (external ids ``tag0``, ``tag1``, ...; ``extra`` fields go to every vote)."""
+    return [
+        ImportedBattle(
+            a, b, Verdict.A if i < a_wins else Verdict.B, external_id=f"{tag}{i}", **extra
+        )
+        for i in range(n)
+    ]

@@ -11,15 +11,15 @@ import sqlalchemy as sa
 from landscape.landscape_cli import (
     DATA,
     db_url,
+    duel,
     import_args,
     import_board,
     invoke_json,
     runner,
 )
-from modelarena.battles.records import Verdict
 from modelarena.cli.main import app
 from modelarena.landscape.snapshots import read_board_file
-from modelarena.store import ImportedBattle, Store, migrate
+from modelarena.store import Store, migrate
 from modelarena.store.landscape_snapshots import SnapshotRow
 
 
@@ -137,26 +137,12 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 def test_the_arenas_own_board_by_judge_or_human_votes(tmp_path: Path) -> None:
     db = db_url(tmp_path)
     store = Store.open(db)
-    battles = []
     # kimi-k2 (CN, open) beats gpt-oss-120b (US, open) 30-10, gpt-5 beats both
-    for i in range(40):
-        battles.append(
-            ImportedBattle(
-                "kimi-k2", "gpt-oss-120b", Verdict.A if i < 30 else Verdict.B, external_id=f"k{i}"
-            )
-        )
-    for i in range(40):
-        battles.append(
-            ImportedBattle(
-                "gpt-5", "kimi-k2", Verdict.A if i < 28 else Verdict.B, external_id=f"g{i}"
-            )
-        )
-        battles.append(
-            ImportedBattle(
-                "gpt-5", "gpt-oss-120b", Verdict.A if i < 32 else Verdict.B, external_id=f"o{i}"
-            )
-        )
-    store.import_battles(battles)
+    store.import_battles(
+        duel("kimi-k2", "gpt-oss-120b", 30, 40, "k")
+        + duel("gpt-5", "kimi-k2", 28, 40, "g")
+        + duel("gpt-5", "gpt-oss-120b", 32, 40, "o")
+    )
     board = invoke_json("landscape", "board", "--arena", "--db", db)
     assert [m["model"] for m in board["open_models"]] == ["kimi-k2", "gpt-oss-120b"]
     assert board["best_open"]["CN"]["rank_overall"] == 2

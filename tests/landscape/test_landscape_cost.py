@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from landscape.landscape_cli import db_url, import_board, invoke_json, runner
-from modelarena.battles.records import Verdict
+from landscape.landscape_cli import db_url, duel, import_board, invoke_json, runner
 from modelarena.catalog import load_catalog
 from modelarena.cli.main import app
 from modelarena.landscape.board import RatedModel
@@ -24,7 +23,7 @@ from modelarena.landscape.cost import (
     win_probability,
 )
 from modelarena.landscape.snapshots import LandscapeError
-from modelarena.store import ImportedBattle, Store
+from modelarena.store import Store
 from modelarena.store.landscape_snapshots import TokenUsage
 from modelarena.store.schema import answers, battles
 
@@ -148,31 +147,11 @@ def test_mistakes() -> None:
 def test_tokens_logged_by_the_arena_and_the_command(tmp_path: Path) -> None:
     db = db_url(tmp_path)
     store = Store.open(db)
-    rows = []
-    for i in range(60):
-        rows.append(
-            ImportedBattle(
-                "kimi-k2",
-                "gpt-oss-120b",
-                Verdict.A if i % 3 else Verdict.B,
-                prompt="p",
-                answer_a="x",
-                answer_b="y",
-                external_id=f"a{i}",
-            )
-        )
-        rows.append(
-            ImportedBattle(
-                "gpt-5",
-                "kimi-k2",
-                Verdict.A if i % 4 else Verdict.B,
-                prompt="p",
-                answer_a="x",
-                answer_b="y",
-                external_id=f"b{i}",
-            )
-        )
-    store.import_battles(rows)
+    answered = {"prompt": "p", "answer_a": "x", "answer_b": "y"}
+    store.import_battles(
+        duel("kimi-k2", "gpt-oss-120b", 40, 60, "a", **answered)
+        + duel("gpt-5", "kimi-k2", 45, 60, "b", **answered)
+    )
     side_model = sa.case((answers.c.side == "a", battles.c.model_a), else_=battles.c.model_b)
     with store.engine.begin() as conn:
         ids = conn.execute(

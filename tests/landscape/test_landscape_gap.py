@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from landscape.landscape_cli import DATA, db_url, invoke_json, runner
+from landscape.landscape_cli import DATA, db_url, duel, invoke_json, runner
 from modelarena.cli.main import app
 from modelarena.landscape.gap import (
     MONTH_DAYS,
@@ -155,23 +155,15 @@ def test_the_command(tmp_path: Path) -> None:
 
 
 def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
-    from modelarena.battles.records import Verdict
-    from modelarena.store import ImportedBattle, Store
+    from modelarena.store import Store
 
     db = db_url(tmp_path)
-    rows = []
     # gpt-4o (US, 2024-05) > deepseek-v3 (CN, 2024-12) > llama-3.1-8b-instruct (US, 2024-07)
-    for i, (a, b, a_wins) in enumerate(
-        [
-            ("gpt-4o", "deepseek-v3", 26),
-            ("deepseek-v3", "llama-3.1-8b-instruct", 30),
-            ("gpt-4o", "llama-3.1-8b-instruct", 34),
-        ]
-    ):
-        for k in range(40):
-            verdict = Verdict.A if k < a_wins else Verdict.B
-            rows.append(ImportedBattle(a, b, verdict, external_id=f"{i}-{k}"))
-    Store.open(db).import_battles(rows)
+    Store.open(db).import_battles(
+        duel("gpt-4o", "deepseek-v3", 26, 40, "0-")
+        + duel("deepseek-v3", "llama-3.1-8b-instruct", 30, 40, "1-")
+        + duel("gpt-4o", "llama-3.1-8b-instruct", 34, 40, "2-")
+    )
     data = invoke_json("landscape", "gap", "--arena", "--db", db, "--resamples", "100")
     # CN's frontier from 2024-12-26 is deepseek-v3, which gpt-4o (2024-05-13) already beat
     released = {"gpt-4o": date(2024, 5, 13), "deepseek-v3": date(2024, 12, 26)}
@@ -187,27 +179,17 @@ def test_the_gap_on_the_arenas_own_ratings(tmp_path: Path) -> None:
 def test_the_gap_on_ratings_refitted_week_by_week(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from modelarena.battles.records import Verdict
-    from modelarena.store import ImportedBattle, Store
+    from modelarena.store import Store
 
     db = db_url(tmp_path)
-    rows = []
     # 2025-01-01: deepseek-v3 (CN) beats gpt-4o (US) 25 to 5: CN ahead, gap 0
     # 2025-01-15: gpt-4o wins 75 to 5: by then gpt-4o (released 2024-05-13) is ahead
-    for n, (when, a_wins, total) in enumerate(
-        [
-            (datetime(2025, 1, 1, 12, tzinfo=UTC), 5, 30),
-            (datetime(2025, 1, 15, 12, tzinfo=UTC), 75, 80),
-        ]
-    ):
-        for k in range(total):
-            verdict = Verdict.A if k < a_wins else Verdict.B
-            rows.append(
-                ImportedBattle(
-                    "gpt-4o", "deepseek-v3", verdict, created_at=when, external_id=f"{n}-{k}"
-                )
-            )
-    Store.open(db).import_battles(rows)
+    first = datetime(2025, 1, 1, 12, tzinfo=UTC)
+    later = datetime(2025, 1, 15, 12, tzinfo=UTC)
+    Store.open(db).import_battles(
+        duel("gpt-4o", "deepseek-v3", 5, 30, "0-", created_at=first)
+        + duel("gpt-4o", "deepseek-v3", 75, 80, "1-", created_at=later)
+    )
     data = invoke_json("landscape", "gap", "--arena", "--refit", "--db", db, "--resamples", "100")
     # refits on 2025-01-01, 2025-01-08 (the same votes) and 2025-01-15 (the last vote day)
     assert [d for d, _ in data["gap_series"]] == ["2025-01-01", "2025-01-08", "2025-01-15"]
