@@ -113,29 +113,29 @@ def test_a_board_without_intervals_separates_nothing(catalog) -> None:  # type: 
     assert not board.has_intervals
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.json", bytes(range(256)), "not a UTF-8 text file"),
+        ("bad.json", b"", "empty"),
+        ("bad.json", b"{not json", "not valid JSON"),
+        ("t.csv", b"name,votes\nx,3\n", "no rating column; name one of"),
+        ("t.csv", b"model,rating,95% CI\nx,1300,about ten\n", "is not like"),
+        ("t.csv", b"model,rating,lower,upper\nx,1300,1310,1320\n", "does not hold its rating"),
+    ],
+)
+def test_a_bad_board_file_is_a_one_line_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(LandscapeError, match=message):
+        read_board_file(bad)
+
+
 def test_user_mistakes_are_one_line_errors_naming_the_fix(tmp_path: Path, catalog) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(LandscapeError, match="no such file"):
         read_board_file(tmp_path / "missing.json")
-    bad = tmp_path / "bad.json"
-    bad.write_bytes(bytes(range(256)))
-    with pytest.raises(LandscapeError, match="not a UTF-8 text file"):
-        read_board_file(bad)
-    bad.write_text("")
-    with pytest.raises(LandscapeError, match="empty"):
-        read_board_file(bad)
-    bad.write_text("{not json")
-    with pytest.raises(LandscapeError, match="not valid JSON"):
-        read_board_file(bad)
-    table = tmp_path / "t.csv"
-    table.write_text("name,votes\nx,3\n")
-    with pytest.raises(LandscapeError, match="no rating column; name one of"):
-        read_board_file(table)
-    table.write_text("model,rating,95% CI\nx,1300,about ten\n")
-    with pytest.raises(LandscapeError, match="is not like"):
-        read_board_file(table)
-    table.write_text("model,rating,lower,upper\nx,1300,1310,1320\n")
-    with pytest.raises(LandscapeError, match="does not hold its rating"):
-        read_board_file(table)
     closed = [RatedModel("gpt-5", 1400, 1390, 1410), RatedModel("claude-opus-4", 1390)]
     with pytest.raises(LandscapeError, match="no open-weight model"):
         open_board("x", closed, catalog)

@@ -106,19 +106,26 @@ def test_epochs_export_gives_about_the_published_us_china_gap() -> None:
     assert gap.models_lagging == 24  # Chinese models scored
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"model,score\na,1\n", "no released column"),
+        (b"model,score,release date\na,1,yesterday\n", "not valid"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not a UTF-8 text file"),
+    ],
+)
+def test_a_bad_scores_file_is_a_one_line_error(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    f = tmp_path / "x.csv"
+    f.write_bytes(content)
+    with pytest.raises(LandscapeError, match=message):
+        read_dated_scores(f)
+
+
 def test_user_mistakes(tmp_path: Path) -> None:
     with pytest.raises(LandscapeError, match="no such file"):
         read_dated_scores(tmp_path / "none.csv")
-    f = tmp_path / "x.csv"
-    f.write_text("model,score\na,1\n")
-    with pytest.raises(LandscapeError, match="no released column"):
-        read_dated_scores(f)
-    f.write_text("model,score,release date\na,1,yesterday\n")
-    with pytest.raises(LandscapeError, match="not valid"):
-        read_dated_scores(f)
-    f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
-    with pytest.raises(LandscapeError, match="not a UTF-8 text file"):
-        read_dated_scores(f)
     scores = read_dated_scores(ECI)
     with pytest.raises(LandscapeError, match="groups present"):
         capability_gap(scores, "US", "DE")
