@@ -11,6 +11,17 @@ import typer
 from rich.table import Table
 
 from modelarena.cli.common import ConfigOption, DatabaseOption, console, fail, note, user_errors
+from modelarena.cli.run_options import (
+    BudgetOption,
+    ConcurrencyOption,
+    JudgeMaxTokensOption,
+    ProgressOption,
+    RetriesOption,
+    run_progress,
+    show_progress,
+    split_list,
+    work_folder,
+)
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -22,18 +33,8 @@ if TYPE_CHECKING:
 DEFAULT_WORK_DIR = Path(".arena-audit")
 
 
-def _folder(value: Path) -> Path:
-    if value.exists() and not value.is_dir():
-        raise typer.BadParameter(f"{value} is a file; the work directory must be a folder")
-    return value
-
-
 def register(group: typer.Typer) -> None:
     group.command("validate-judge")(validate_judge_cmd)
-
-
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def validate_judge_cmd(
@@ -73,15 +74,10 @@ def validate_judge_cmd(
     rounds: Annotated[int, typer.Option("--rounds", min=10, help="Bootstrap rounds.")] = 1000,
     config: ConfigOption = None,
     db: DatabaseOption = None,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="Requests at once per endpoint.")
-    ] = 4,
-    budget: Annotated[
-        float | None,
-        typer.Option("--budget", min=0.0, help="Stop cleanly before the judges spend more (USD)."),
-    ] = None,
-    retries: Annotated[int, typer.Option("--retries", min=0)] = 3,
-    judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
+    concurrency: ConcurrencyOption = 4,
+    budget: BudgetOption = None,
+    retries: RetriesOption = 3,
+    judge_max_tokens: JudgeMaxTokensOption = None,
     resume: Annotated[
         bool,
         typer.Option("--resume/--no-resume", help="Reuse the judgments already in the cache."),
@@ -89,10 +85,10 @@ def validate_judge_cmd(
     work_dir: Annotated[
         Path,
         typer.Option(
-            "--work-dir", help="Where the judgments cache (JSONL) is kept.", callback=_folder
+            "--work-dir", help="Where the judgments cache (JSONL) is kept.", callback=work_folder
         ),
     ] = DEFAULT_WORK_DIR,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+    progress: ProgressOption = None,
 ) -> None:
     """Measure a judge against human labels: accuracy and Cohen's kappa with intervals."""
     from modelarena.audits.label_sets import RULES, LabelSetError
@@ -100,7 +96,7 @@ def validate_judge_cmd(
     fmt = output.lower()
     if fmt not in ("table", "json"):
         fail(f"--format {output!r}: use table or json")
-    judges = _split(judge)
+    judges = split_list(judge)
     if not judges:
         fail("--judge needs 'rules' or configured model ids")
     if RULES in judges and len(judges) > 1:
@@ -108,7 +104,7 @@ def validate_judge_cmd(
     if len(set(judges)) != len(judges):
         fail(f"--judge names a judge twice: {judge}")
     try:
-        chosen, skipped, suites = _label_sets(_split(sets), labels or [], limit)
+        chosen, skipped, suites = _label_sets(split_list(sets), labels or [], limit)
     except LabelSetError as exc:
         fail(str(exc))
     if not chosen:
@@ -134,7 +130,7 @@ def validate_judge_cmd(
             judge_max_tokens=judge_max_tokens,
             resume=resume,
             work_dir=work_dir,
-            show=(console.is_terminal if progress is None else progress) and fmt == "table",
+            show=show_progress(progress, fmt != "table"),
         )
     report.skipped.extend(skipped)
     if fmt == "json":
@@ -221,21 +217,11 @@ def _run(
     work_dir: Path,
     show: bool,
 ) -> Validation:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from modelarena.audits.label_sets import RULES
     from modelarena.audits.validate import EndpointJudges, validate, validation_warnings
 
     total = sum(len(s.items) for s in sets)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[extra]}"),
-        console=console,
-        disable=not show,
-    )
+    bar = run_progress(show)
     task = bar.add_task("answers judged", total=total, extra="")
     if judges == [RULES] or arena is None:
         if arena is not None:

@@ -17,6 +17,19 @@ from modelarena.cli.common import (
     load_arena,
     user_errors,
 )
+from modelarena.cli.run_options import (
+    BudgetOption,
+    ConcurrencyOption,
+    JudgeMaxTokensOption,
+    ModelsOption,
+    ProgressOption,
+    ResumeOption,
+    RetriesOption,
+    WorkDirOption,
+    run_progress,
+    show_progress,
+    split_list,
+)
 
 if TYPE_CHECKING:
     from modelarena.audits.engine import AuditReport
@@ -25,40 +38,11 @@ if TYPE_CHECKING:
 DEFAULT_WORK_DIR = Path(".arena-audit")
 
 
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
-
-
-def _folder(value: Path) -> Path:
-    if value.exists() and not value.is_dir():
-        raise typer.BadParameter(f"{value} is a file; the work directory must be a folder")
-    return value
-
-
 class AuditBar:
     """One bar over the transcripts, with the running token and dollar count."""
 
     def __init__(self, enabled: bool) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[extra]}"),
-            console=console,
-            disable=not enabled,
-            transient=False,
-        )
+        self.bar = run_progress(enabled, remaining=True)
         self._task = self.bar.add_task("transcripts", total=None, extra="")
 
     def start(self, total: int) -> None:
@@ -95,12 +79,7 @@ def run_cmd(
         str,
         typer.Option("--suite", help="Comma-separated suites, e.g. jailbreak,hijack,overrefusal."),
     ] = "jailbreak,overrefusal",
-    models: Annotated[
-        str | None,
-        typer.Option(
-            "--models", help="Comma-separated model ids. Default: every configured model."
-        ),
-    ] = None,
+    models: ModelsOption = None,
     limit: Annotated[
         int | None,
         typer.Option(
@@ -145,34 +124,18 @@ def run_cmd(
             help="Keep the reasoning trace with each answer and show it to the judges.",
         ),
     ] = False,
-    budget: Annotated[
-        float | None,
-        typer.Option("--budget", min=0.0, help="Stop cleanly before this run spends more (USD)."),
-    ] = None,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            "--concurrency", min=1, help="Requests at once per endpoint (server URL or model file)."
-        ),
-    ] = 4,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume/--no-resume", help="Reuse the answers and verdicts in the run's cache."
-        ),
-    ] = True,
+    budget: BudgetOption = None,
+    concurrency: ConcurrencyOption = 4,
+    resume: ResumeOption = True,
     run_name: Annotated[
         str | None,
         typer.Option("--run-name", help="Name of the run (its cache file). Default: the suites."),
     ] = None,
-    judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
-    retries: Annotated[int, typer.Option("--retries", min=0)] = 3,
+    judge_max_tokens: JudgeMaxTokensOption = None,
+    retries: RetriesOption = 3,
     seed: Annotated[int, typer.Option("--seed", help="Which prompts --limit takes.")] = 0,
-    work_dir: Annotated[
-        Path,
-        typer.Option("--work-dir", help="Where run caches (JSONL) are kept.", callback=_folder),
-    ] = DEFAULT_WORK_DIR,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+    work_dir: WorkDirOption = DEFAULT_WORK_DIR,
+    progress: ProgressOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Audit models: every model answers each suite's prompts, judges label the answers,
@@ -186,14 +149,14 @@ def run_cmd(
     with user_errors():
         arena = load_arena(config, db)
         try:
-            names = _split(suite)
+            names = split_list(suite)
             if not names:
                 fail("name at least one suite with --suite")
             suites = [get_suite(n) for n in dict.fromkeys(names)]
             if prompts is not None:
                 suites = [_own_prompts(suites, prompts)]
-            chosen = _split(models) or list(arena.contestants)
-            judges = [] if judge.strip() == "rules" else _split(judge)
+            chosen = split_list(models) or list(arena.contestants)
+            judges = [] if judge.strip() == "rules" else split_list(judge)
             if "rules" in judges:
                 fail("--judge is either 'rules' or judge models, not both")
             name = run_name or "-".join(s.name for s in suites)
@@ -214,8 +177,7 @@ def run_cmd(
                 run_name=name,
                 seed=seed,
             )
-            show = console.is_terminal if progress is None else progress
-            bar = AuditBar(show and not as_json)
+            bar = AuditBar(show_progress(progress, as_json))
             engine = AuditEngine(arena, suites, options, cache, progress=bar)
 
             async def go() -> AuditReport:

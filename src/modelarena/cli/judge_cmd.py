@@ -25,6 +25,18 @@ from modelarena.cli.judge_output import (
     print_report,
     report_dict,
 )
+from modelarena.cli.run_options import (
+    BudgetOption,
+    ConcurrencyOption,
+    JudgeMaxTokensOption,
+    ModelsOption,
+    ProgressOption,
+    ResumeOption,
+    RetriesOption,
+    WorkDirOption,
+    show_progress,
+    split_list,
+)
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -41,16 +53,6 @@ prompts_app = typer.Typer(
 judge_app.add_typer(prompts_app, name="prompts")
 
 
-def _folder(value: Path) -> Path:
-    if value.exists() and not value.is_dir():
-        raise typer.BadParameter(f"{value} is a file; the work directory must be a folder")
-    return value
-
-
-WorkDirOption = Annotated[
-    Path,
-    typer.Option("--work-dir", help="Where run caches (JSONL) are kept.", callback=_folder),
-]
 JudgeOption = Annotated[
     str | None,
     typer.Option(
@@ -63,10 +65,6 @@ DEFAULT_WORK_DIR = Path(".arena-judge")
 
 def register(app: typer.Typer) -> None:
     app.add_typer(judge_app, name="judge")
-
-
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def _judge_id(arena: Arena, judge: str | None) -> str:
@@ -87,12 +85,7 @@ def run_cmd(
     prompts: Annotated[
         str, typer.Option("--prompts", help="Prompt file (JSONL, CSV, text, Parquet) or 'builtin'.")
     ] = "builtin",
-    models: Annotated[
-        str | None,
-        typer.Option(
-            "--models", help="Comma-separated model ids. Default: every configured model."
-        ),
-    ] = None,
+    models: ModelsOption = None,
     baseline: Annotated[
         str | None,
         typer.Option("--baseline", help="Compare every model with this one instead of every pair."),
@@ -105,33 +98,19 @@ def run_cmd(
         int | None,
         typer.Option("--limit", min=1, help="At most N prompts, taken in turn from each category."),
     ] = None,
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            "--concurrency", min=1, help="Requests at once per endpoint (server URL or model file)."
-        ),
-    ] = 4,
-    budget: Annotated[
-        float | None,
-        typer.Option("--budget", min=0.0, help="Stop cleanly before this run spends more (USD)."),
-    ] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume/--no-resume",
-            help="Reuse the answers and judgments already in the run's cache.",
-        ),
-    ] = True,
+    concurrency: ConcurrencyOption = 4,
+    budget: BudgetOption = None,
+    resume: ResumeOption = True,
     run_name: Annotated[
         str | None,
         typer.Option(
             "--run", help="Name of the run (its cache file). Default: the prompt set's name."
         ),
     ] = None,
-    judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
-    retries: Annotated[int, typer.Option("--retries", min=0)] = 3,
+    judge_max_tokens: JudgeMaxTokensOption = None,
+    retries: RetriesOption = 3,
     work_dir: WorkDirOption = DEFAULT_WORK_DIR,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+    progress: ProgressOption = None,
     as_json: JsonOption = False,
     screenshots: Annotated[
         bool,
@@ -159,7 +138,7 @@ def run_cmd(
             if not items:
                 fail("no prompts to run")
             judge_id = _judge_id(arena, judge)
-            chosen = _split(models) or list(arena.contestants)
+            chosen = split_list(models) or list(arena.contestants)
             name = run_name or (Path(prompts).stem if prompts != "builtin" else "arena-100")
             cache = Cache(default_cache_path(work_dir, name), resume=resume)
             options = RunOptions(
@@ -172,8 +151,7 @@ def run_cmd(
                 judge_max_tokens=judge_max_tokens,
                 run_name=name,
             )
-            show = console.is_terminal if progress is None else progress
-            bars = RichProgress(show and not as_json)
+            bars = RichProgress(show_progress(progress, as_json))
             job = JudgeRun(arena, items, options, cache, progress=bars)
             if screenshots and arena.contestants[judge_id].backend != "openai":
                 fail(
@@ -218,9 +196,9 @@ def battles_cmd(
     db: DatabaseOption = None,
     judge: JudgeOption = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1)] = 4,
-    budget: Annotated[float | None, typer.Option("--budget", min=0.0)] = None,
-    judge_max_tokens: Annotated[int | None, typer.Option("--judge-max-tokens", min=1)] = None,
+    concurrency: ConcurrencyOption = 4,
+    budget: BudgetOption = None,
+    judge_max_tokens: JudgeMaxTokensOption = None,
     work_dir: WorkDirOption = DEFAULT_WORK_DIR,
     as_json: JsonOption = False,
 ) -> None:

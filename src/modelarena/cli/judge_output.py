@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from modelarena.cli.common import console
+from modelarena.cli.run_options import run_progress
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -19,24 +20,7 @@ class RichProgress:
     """Two bars (answers, battles) and the running token and dollar count."""
 
     def __init__(self, enabled: bool) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[extra]}"),
-            console=console,
-            disable=not enabled,
-            transient=False,
-        )
+        self.bar = run_progress(enabled)
         self._answers = self.bar.add_task("answers", total=None, extra="")
         self._battles = self.bar.add_task("battles", total=None, extra="")
 
