@@ -12,7 +12,9 @@ from scripted import scripted_arena
 from web.webtools import ApiClient, launched_chromium
 
 from modelarena.arena import Arena
+from modelarena.campaigns import CampaignService
 from modelarena.web import create_app
+from modelarena.web.security import resolve_secret_key
 
 MODELS = ("deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5")
 
@@ -21,6 +23,29 @@ MODELS = ("deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5")
 def web_arena(tmp_path: Path) -> Arena:
     replies = {m: [f"Answer {i}: a plain reply." for i in range(4)] for m in MODELS}
     return scripted_arena(f"sqlite:///{tmp_path / 'web.db'}", replies)
+
+
+@pytest.fixture
+def web_service(web_arena: Arena) -> CampaignService:
+    """The campaign service signing links with the web app's key, as the pages do."""
+    settings = web_arena.settings
+    secret, _ = resolve_secret_key(settings.secret_key, settings.database_url)
+    return CampaignService(web_arena, secret)
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh page in its own context, and the script and console errors it shows."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        yield page, errors
+    finally:
+        context.close()
 
 
 @pytest.fixture

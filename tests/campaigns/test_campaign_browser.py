@@ -10,29 +10,24 @@ import pytest
 from modelarena.arena import Arena
 from modelarena.campaigns import CampaignPrompt, CampaignService
 from modelarena.web import create_app
-from modelarena.web.security import resolve_secret_key
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_invited_voter_runs_a_campaign_to_its_target(web_arena: Arena, chromium: Any) -> None:
+def test_an_invited_voter_runs_a_campaign_to_its_target(
+    web_arena: Arena, web_service: CampaignService, browser_page: tuple[Any, list[str]]
+) -> None:
     from web.webtools import LiveServer, screenshot
 
-    secret, _ = resolve_secret_key(web_arena.settings.secret_key, web_arena.settings.database_url)
-    service = CampaignService(web_arena, secret)
+    service = web_service
     prompts = [
         CampaignPrompt("Write a tagline for our bakery.", "en"),
         CampaignPrompt("为我们的面包店写一句广告语。", "zh"),
     ]
     campaign = service.create("bakery", prompts, models=["deepseek-v3", "gpt-4o"], target_votes=4)
     _, token = service.invite(campaign, votes_limit=10)
+    page, errors = browser_page
     with LiveServer(create_app(web_arena)) as server:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(f"{server.url}/c/{token}")
         seen = set()
         for i in range(4):
@@ -51,26 +46,22 @@ def test_an_invited_voter_runs_a_campaign_to_its_target(web_arena: Arena, chromi
         shot = screenshot(page, "campaign-voter.png", full_page=True)
         assert shot.exists()
         assert errors == []
-        context.close()
     status = service.status(service.get("bakery"))
     assert status.total_votes == 4 and status.target_met
 
 
-def test_a_voter_ranks_four_models_on_a_campaign_prompt(web_arena: Arena, chromium: Any) -> None:
+def test_a_voter_ranks_four_models_on_a_campaign_prompt(
+    web_arena: Arena, web_service: CampaignService, browser_page: tuple[Any, list[str]]
+) -> None:
     from web.webtools import LiveServer
 
-    secret, _ = resolve_secret_key(web_arena.settings.secret_key, web_arena.settings.database_url)
-    service = CampaignService(web_arena, secret)
+    service = web_service
     models = ["deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5"]
     prompts = [CampaignPrompt("Name our new bakery.", "en")]
     campaign = service.create("names", prompts, models=models, target_votes=50)
     _, token = service.invite(campaign, votes_limit=None)
+    page, errors = browser_page
     with LiveServer(create_app(web_arena)) as server:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(f"{server.url}/c/{token}")
         page.locator("#c-votebar:not([hidden])").wait_for()  # a pairwise battle first
         page.locator("#c-tournament:not([hidden])").click()
@@ -87,6 +78,5 @@ def test_a_voter_ranks_four_models_on_a_campaign_prompt(web_arena: Arena, chromi
         assert all(f"{place}. " in ranking for place in (1, 2)), ranking
         page.locator("#c-votes", has_text="votes").wait_for()
         assert errors == []
-        context.close()
     status = service.status(service.get("names"))
     assert status.total_votes >= 3

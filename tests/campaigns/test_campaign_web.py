@@ -9,17 +9,11 @@ from typing import Any
 
 from modelarena.arena import Arena
 from modelarena.campaigns import CampaignPrompt, CampaignService
-from modelarena.web.security import resolve_secret_key
 
 PROMPTS = [
     CampaignPrompt("Write a tagline for our bakery.", "en"),
     CampaignPrompt("为我们的面包店写一句广告语。", "zh"),
 ]
-
-
-def _service(arena: Arena) -> CampaignService:
-    secret, _ = resolve_secret_key(arena.settings.secret_key, arena.settings.database_url)
-    return CampaignService(arena, secret)
 
 
 async def _answered(client: Any, base: str) -> dict[str, Any]:
@@ -34,8 +28,10 @@ async def _answered(client: Any, base: str) -> dict[str, Any]:
     raise AssertionError(f"the battle never completed: {battle}")
 
 
-async def test_voter_owner_and_privacy(web_arena: Arena, clients: Callable[[], Any]) -> None:
-    service = _service(web_arena)
+async def test_voter_owner_and_privacy(
+    web_service: CampaignService, clients: Callable[[], Any]
+) -> None:
+    service = web_service
     c = service.create("bakery", PROMPTS, models=["deepseek-v3", "gpt-4o"], target_votes=2)
     owner_base = f"/api/c/{service.owner_token(c)}"
     _, token = service.invite(c, votes_limit=2)
@@ -97,8 +93,10 @@ async def test_voter_owner_and_privacy(web_arena: Arena, clients: Callable[[], A
     assert (await voter.get(f"/c/{token}")).status_code == 403
 
 
-async def test_language_cut_and_bad_language(web_arena: Arena, clients: Callable[[], Any]) -> None:
-    service = _service(web_arena)
+async def test_language_cut_and_bad_language(
+    web_service: CampaignService, clients: Callable[[], Any]
+) -> None:
+    service = web_service
     c = service.create("langs", PROMPTS, models=["deepseek-v3", "gpt-4o"], target_votes=50)
     _, token = service.invite(c, votes_limit=None)
     base = f"/api/c/{token}"
@@ -115,9 +113,9 @@ async def test_language_cut_and_bad_language(web_arena: Arena, clients: Callable
 
 
 async def test_a_tournament_on_a_campaign_prompt(
-    web_arena: Arena, clients: Callable[[], Any]
+    web_service: CampaignService, clients: Callable[[], Any]
 ) -> None:
-    service = _service(web_arena)
+    service = web_service
     models = ["deepseek-v3", "gpt-4o", "qwen2.5-72b-instruct", "glm-4.5"]
     three = service.create("three", PROMPTS, models=models[:3], target_votes=5)
     _, token3 = service.invite(three, votes_limit=None)
