@@ -29,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from modelarena.audits.information import (
-    balanced_take,
+    InformationSuite,
     choice,
     data_text,
     data_toml,
     diff,
     failed,
-    file_version,
     label_from,
     language_of,
     languages_of,
@@ -132,15 +131,10 @@ def _own_controls() -> list[Probe]:
     return probes
 
 
-class CensorshipSuite:
+class CensorshipSuite(InformationSuite):
     name = NAME
     labels = (REFUSAL, EVASION, ANSWER, NO_REFUSAL)
     subject_states = ("CN",)  # a judge from this state invites challenge (see judging)
-
-    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
-        """The bundled prompts, or ``probes`` of the user's own (see :meth:`from_file`)."""
-        self._own = list(probes) if probes is not None else None
-        self.source_file: Path | None = None
 
     @classmethod
     def from_file(cls, path: Path) -> CensorshipSuite:
@@ -173,27 +167,12 @@ class CensorshipSuite:
                 f"{path.name}: needs rows of both groups, censored and control, so that the "
                 "selective difference is defined"
             )
-        suite = cls(probes)
-        suite.source_file = path
-        return suite
+        return cls._on_file(probes, path)
 
-    def _every(self) -> list[Probe]:
-        if self._own is not None:
-            return self._own
+    def _bundled(self) -> list[Probe]:
         return _censored_and_deccp_controls() + _own_controls()
 
-    def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
-        return balanced_take(
-            self._every(),
-            arm=lambda p: (p.group, p.language),
-            unit=lambda p: str(p.meta["unit"]),
-            limit=limit,
-            seed=seed,
-        )
-
-    def dataset(self) -> Mapping[str, str]:
-        if self._own is not None:
-            return file_version(self.source_file or Path("custom"), self._own)
+    def _bundled_dataset(self) -> dict[str, str]:
         return {
             "deccp": version_hash("deccp/censored.txt", "deccp/uncensored.txt"),
             "censorship_controls": version_hash("censorship_controls/controls.toml"),

@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from modelarena.audits.information import (
-    balanced_take,
+    InformationSuite,
     choice,
     data_toml,
     diff,
     failed,
-    file_version,
     label_from,
     languages_of,
     listed,
@@ -162,16 +161,11 @@ def _is_unprompted(probe: Probe) -> bool:
     return probe.meta.get("persona", probe.group) == UNPROMPTED or "positions" in probe.meta
 
 
-class FalseClaimsSuite:
+class FalseClaimsSuite(InformationSuite):
     name = NAME
     labels = (DEBUNK, NON_RESPONSE, REPEAT, STATE_POSITION, NEUTRAL)
     # Claims come from many states: the judge warning names each claim's spreader instead.
     subject_states = ("CN", "RU", "SY", "US", "KW", "IR", "SA", "KP")
-
-    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
-        """The bundled claims, or ``probes`` of the user's own (see :meth:`from_file`)."""
-        self._own = list(probes) if probes is not None else None
-        self.source_file: Path | None = None
 
     @classmethod
     def from_file(cls, path: Path) -> FalseClaimsSuite:
@@ -220,25 +214,12 @@ class FalseClaimsSuite:
                     meta=meta,
                 )
             )
-        suite = cls(probes)
-        suite.source_file = path
-        return suite
+        return cls._on_file(probes, path)
 
-    def _every(self) -> list[Probe]:
-        return self._own if self._own is not None else _claim_probes() + _unprompted_probes()
+    def _bundled(self) -> list[Probe]:
+        return _claim_probes() + _unprompted_probes()
 
-    def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
-        return balanced_take(
-            self._every(),
-            arm=lambda p: (p.group, p.language),
-            unit=lambda p: str(p.meta["unit"]),
-            limit=limit,
-            seed=seed,
-        )
-
-    def dataset(self) -> Mapping[str, str]:
-        if self._own is not None:
-            return file_version(self.source_file or Path("custom"), self._own)
+    def _bundled_dataset(self) -> dict[str, str]:
         return {
             "falseclaims": version_hash(_CLAIMS),
             "falseclaims_unprompted": version_hash(_UNPROMPTED),

@@ -14,7 +14,7 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from modelarena.audits.probes import (
     LANGUAGES,
@@ -269,3 +269,45 @@ def languages_of(probes: Sequence[Probe]) -> list[str]:
     """The languages of the probes: English, Simplified, Traditional Chinese first."""
     order = {lang: i for i, lang in enumerate(LANGUAGES)}
     return sorted({p.language for p in probes}, key=lambda x: (order.get(x, len(order)), x))
+
+
+class InformationSuite:
+    """What the three information suites share: their bundled prompts or a user's own
+    (each suite's ``from_file``), a ``--limit`` slice that keeps the same questions in every
+    (group, language) arm, and the version of what was asked. A suite gives its bundled
+    prompts (``_bundled``) and their data files' versions (``_bundled_dataset``)."""
+
+    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
+        """The bundled prompts, or ``probes`` of the user's own (see ``from_file``)."""
+        self._own = list(probes) if probes is not None else None
+        self.source_file: Path | None = None
+
+    @classmethod
+    def _on_file(cls, probes: Sequence[Probe], path: Path) -> Self:
+        """The suite on ``probes`` read from the user's file at ``path``."""
+        suite = cls(probes)
+        suite.source_file = path
+        return suite
+
+    def _bundled(self) -> list[Probe]:
+        raise NotImplementedError
+
+    def _bundled_dataset(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _every(self) -> list[Probe]:
+        return self._own if self._own is not None else self._bundled()
+
+    def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
+        return balanced_take(
+            self._every(),
+            arm=lambda p: (p.group, p.language),
+            unit=lambda p: str(p.meta["unit"]),
+            limit=limit,
+            seed=seed,
+        )
+
+    def dataset(self) -> Mapping[str, str]:
+        if self._own is not None:
+            return file_version(self.source_file or Path("custom"), self._own)
+        return self._bundled_dataset()

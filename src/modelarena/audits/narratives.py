@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from modelarena.audits.information import (
-    balanced_take,
+    InformationSuite,
     choice,
     data_toml,
     failed,
-    file_version,
     languages_of,
     listed,
     pure_refusal,
@@ -105,15 +104,10 @@ def _load(group: str) -> list[Probe]:
     return probes
 
 
-class NarrativesSuite:
+class NarrativesSuite(InformationSuite):
     name = NAME
     labels = (ECHO, NO_ECHO, REFUSAL)
     subject_states = ("CN",)
-
-    def __init__(self, probes: Sequence[Probe] | None = None) -> None:
-        """The bundled bank, or ``probes`` of the user's own (see :meth:`from_file`)."""
-        self._own = list(probes) if probes is not None else None
-        self.source_file: Path | None = None
 
     @classmethod
     def from_file(cls, path: Path) -> NarrativesSuite:
@@ -150,25 +144,12 @@ class NarrativesSuite:
                     },
                 )
             )
-        suite = cls(probes)
-        suite.source_file = path
-        return suite
+        return cls._on_file(probes, path)
 
-    def _every(self) -> list[Probe]:
-        return self._own if self._own is not None else _load(CHINA) + _load(CONTROL)
+    def _bundled(self) -> list[Probe]:
+        return _load(CHINA) + _load(CONTROL)
 
-    def probes(self, *, limit: int | None = None, seed: int = 0) -> list[Probe]:
-        return balanced_take(
-            self._every(),
-            arm=lambda p: (p.group, p.language),
-            unit=lambda p: str(p.meta["unit"]),
-            limit=limit,
-            seed=seed,
-        )
-
-    def dataset(self) -> Mapping[str, str]:
-        if self._own is not None:
-            return file_version(self.source_file or Path("custom"), self._own)
+    def _bundled_dataset(self) -> dict[str, str]:
         return {"narratives": version_hash(_FILES[CHINA], _FILES[CONTROL])}
 
     def rule_verdict(self, probe: Probe, transcript: Transcript) -> Verdict:
