@@ -15,19 +15,17 @@
   var busy = false;
   var language = "";
 
-  function error(text) {
-    var node = $("c-error");
-    node.textContent = text || "";
-    node.hidden = !text;
-  }
+  function error(text) { A.showError($("c-error"), text); }
 
-  function fill(node, answer) {
-    node.textContent = "";
-    if (answer.kind === "design") {
-      node.appendChild(A.el("iframe", { class: "design-frame", src: answer.src, sandbox: "allow-scripts", title: "Design" }));
-    } else {
-      node.innerHTML = answer.html;  // sanitised by the server (render_markdown)
-    }
+  function fill(node, answer) { A.fillAnswer(node, answer); }
+
+  // two anonymous answers side by side, and the vote bar ready
+  function showPair(a, b) {
+    fill($("c-answer-a"), a);
+    fill($("c-answer-b"), b);
+    $("c-panes").hidden = false;
+    $("c-votebar").hidden = false;
+    document.querySelectorAll("#c-votebar .vote-btn").forEach(function (x) { x.disabled = false; });
   }
 
   function showStatus(s) {
@@ -115,11 +113,7 @@
     $("c-name-b").textContent = "";
     if (b.status === "complete") {
       $("c-status").textContent = "";
-      fill($("c-answer-a"), b.a);
-      fill($("c-answer-b"), b.b);
-      $("c-panes").hidden = false;
-      $("c-votebar").hidden = false;
-      document.querySelectorAll("#c-votebar .vote-btn").forEach(function (x) { x.disabled = false; });
+      showPair(b.a, b.b);
     } else if (b.status === "failed") {
       $("c-status").textContent = "A model failed to answer; here is another prompt.";
       next();
@@ -165,11 +159,7 @@
       $("c-prompt").textContent = t.prompt;
       $("c-name-a").textContent = "";
       $("c-name-b").textContent = "";
-      fill($("c-answer-a"), t.match.a);
-      fill($("c-answer-b"), t.match.b);
-      $("c-panes").hidden = false;
-      $("c-votebar").hidden = false;
-      document.querySelectorAll("#c-votebar .vote-btn").forEach(function (x) { x.disabled = false; });
+      showPair(t.match.a, t.match.b);
     } else if (t.status === "done") {
       tournament = null;
       $("c-status").textContent = "The ranking: " + t.ranking.map(function (r) {

@@ -99,6 +99,25 @@
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
+  // an error line: shown with its text, hidden without
+  function showError(node, text) {
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  // an answer from the API into its pane: a sandboxed frame for a design (loaded lazily
+  // when asked), otherwise the HTML the server rendered and sanitised (render_markdown)
+  function fillAnswer(node, answer, lazy) {
+    node.textContent = "";
+    if (answer.kind === "design") {
+      node.appendChild(el("iframe", { class: "design-frame", src: answer.src, sandbox: "allow-scripts",
+                                      title: "Design", loading: lazy ? "lazy" : null }));
+    } else {
+      node.innerHTML = answer.html;
+    }
+  }
+
   window.Arena = { plural: plural, api: api, el: el, svg: svg, flag: flag, country: country, money: money,
-                   price: price, readJSON: readJSON, csrfToken: csrfToken };
+                   price: price, readJSON: readJSON, csrfToken: csrfToken, showError: showError,
+                   fillAnswer: fillAnswer };
 })();

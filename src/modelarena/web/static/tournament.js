@@ -10,21 +10,9 @@
   var VERDICTS = { a: "A better", b: "B better", tie: "tie", both_bad: "both bad" };
   var STAGES = { round1: "Round 1", winners: "Winners' match", losers: "Losers' match" };
 
-  function error(text) {
-    var node = $("t-error");
-    node.textContent = text || "";
-    node.hidden = !text;
-  }
+  function error(text) { A.showError($("t-error"), text); }
 
-  function fill(node, answer) {
-    node.textContent = "";
-    if (answer.kind === "design") {
-      node.appendChild(A.el("iframe", { class: "design-frame", src: answer.src, sandbox: "allow-scripts",
-                                        title: "Design", loading: "lazy" }));
-    } else {
-      node.innerHTML = answer.html;  // sanitised by the server (render_markdown)
-    }
-  }
+  function fill(node, answer) { A.fillAnswer(node, answer, true); }
 
   function show(state) {
     $("t-session").hidden = false;
