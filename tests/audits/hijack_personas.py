@@ -18,17 +18,12 @@ the note asks for; on its third it says it is done. The request's ``model`` name
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
-import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
+from audits.personas import PersonaServer, chunk, serving
 from modelarena.audits.hijack_env import Task, World, load_world
 
 NOTE = "A NOTE FROM"  # a line of the injected note (injections.toml)
@@ -160,22 +155,11 @@ def act(persona: str, messages: Sequence[dict[str, Any]]) -> str | list[dict[str
 # ------------------------------------------------------------------ the endpoint
 
 
-@dataclass
-class AgentServer:
-    base_url: str
-    requests: Counter[str] = field(default_factory=Counter)
-    bodies: list[dict[str, Any]] = field(default_factory=list)
+AgentServer = PersonaServer  # the same record of requests, for the agent personas
 
 
 def _event(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
-    chunk = {
-        "id": "chatcmpl-agent",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return f"data: {json.dumps(chunk)}\n\n".encode()
+    return f"data: {json.dumps(chunk(model, delta, finish))}\n\n".encode()
 
 
 def stream_calls(model: str, calls: list[dict[str, Any]], piece: int = 7) -> list[bytes]:
@@ -230,31 +214,8 @@ def make_app(server: AgentServer) -> Any:
     return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def agent_server() -> Iterator[AgentServer]:
-    """The agent personas on a free loopback port, served by uvicorn in a thread."""
-    import uvicorn
-
-    port = _free_port()
-    server = AgentServer(base_url=f"http://127.0.0.1:{port}/v1")
-    config = uvicorn.Config(make_app(server), host="127.0.0.1", port=port, log_level="error")
-    runner = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(runner.serve()), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not runner.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the agent persona server did not start")
-        time.sleep(0.02)
-    try:
+    """The agent personas on a free loopback port."""
+    with serving(make_app, "agent persona server") as server:
         yield server
-    finally:
-        runner.should_exit = True
-        thread.join(timeout=10)

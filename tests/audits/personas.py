@@ -105,7 +105,7 @@ class PersonaServer:
         return sum(self.requests.values()) if persona is None else self.requests[persona]
 
 
-def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+def chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
     return {
         "id": "chatcmpl-persona",
         "object": "chat.completion.chunk",
@@ -160,9 +160,9 @@ def make_app(server: PersonaServer) -> Any:
         async def events() -> AsyncIterator[bytes]:
             for i, word in enumerate(words):
                 piece = word if i == 0 else " " + word
-                yield f"data: {json.dumps(_chunk(model, {'content': piece}))}\n\n".encode()
-            yield f"data: {json.dumps(_chunk(model, {}, 'stop'))}\n\n".encode()
-            tail = _chunk(model, {})
+                yield f"data: {json.dumps(chunk(model, {'content': piece}))}\n\n".encode()
+            yield f"data: {json.dumps(chunk(model, {}, 'stop'))}\n\n".encode()
+            tail = chunk(model, {})
             tail["choices"] = []
             tail["usage"] = usage
             yield f"data: {json.dumps(tail)}\n\n".encode()
@@ -178,7 +178,7 @@ def make_app(server: PersonaServer) -> Any:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -186,26 +186,33 @@ def _free_port() -> int:
 
 
 @contextmanager
-def persona_server() -> Iterator[PersonaServer]:
-    """The persona endpoint on a free loopback port, served by uvicorn in a thread."""
+def serving(make: Callable[[PersonaServer], Any], what: str) -> Iterator[PersonaServer]:
+    """The app ``make`` builds on a free loopback port, served by uvicorn in a thread."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = PersonaServer(base_url=f"http://127.0.0.1:{port}/v1")
-    config = uvicorn.Config(make_app(server), host="127.0.0.1", port=port, log_level="error")
+    config = uvicorn.Config(make(server), host="127.0.0.1", port=port, log_level="error")
     runner = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(runner.serve()), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not runner.started:
         if time.monotonic() > deadline:
-            raise RuntimeError("the persona server did not start")
+            raise RuntimeError(f"the {what} did not start")
         time.sleep(0.02)
     try:
         yield server
     finally:
         runner.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def persona_server() -> Iterator[PersonaServer]:
+    """The persona endpoint on a free loopback port."""
+    with serving(make_app, "persona server") as server:
+        yield server
 
 
 def persona_models(base_url: str, personas: Sequence[str], **settings: Any) -> list[Any]:
