@@ -40,7 +40,7 @@ from modelarena.web.proxy import client_ip
 from modelarena.web.quota import count_battle, count_vote
 from modelarena.web.render import design_url
 from modelarena.web.security import resolve_secret_key
-from modelarena.web.tournament_pages import progress_of
+from modelarena.web.tournament_pages import progress_of, runner_of
 from modelarena.web.tournament_pages import view as tournament_view
 from modelarena.web.views import rendered
 
@@ -413,15 +413,6 @@ async def stop(
 
 
 # ------------------------------------------------------------ tournaments
-def _runner(request: Request, service: CampaignService) -> TournamentRunner:
-    state = request.app.state
-    runner: TournamentRunner | None = getattr(state, "campaign_tournaments", None)
-    if runner is None or runner.arena is not service.arena:
-        runner = TournamentRunner(service.arena)
-        state.campaign_tournaments = runner
-    return runner
-
-
 def _tournament_refused(exc: TournamentError) -> ApiError:
     return ApiError(STATUS_CODES.get(exc.code, 400), exc.code, str(exc))
 
@@ -450,7 +441,7 @@ async def start_tournament(
     token: str, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
     service, access = _link(request, ctx, token)
-    runner = _runner(request, service)
+    runner = runner_of(request, ctx)
     count_battle(ctx, session.id, client_ip(request))
     try:
         prompt, models = service.tournament_draw(access, session.id)
@@ -477,7 +468,7 @@ async def get_tournament(
     service, access = _link(request, ctx, token)
     voter = session_of(request).id
     progress = await _campaign_tournament(
-        service, _runner(request, service), access, voter, tournament_id
+        service, runner_of(request, ctx), access, voter, tournament_id
     )
     return tournament_view(ctx, progress, owner=True)
 
@@ -495,7 +486,7 @@ async def vote_tournament(
     ctx: Ctx,
 ) -> dict[str, Any]:
     service, access = _link(request, ctx, token)
-    runner = _runner(request, service)
+    runner = runner_of(request, ctx)
     await _campaign_tournament(service, runner, access, session.id, tournament_id)
     if access.campaign.stopped_at is not None:
         raise ApiError(409, "campaign_stopped", "this campaign is stopped: thank you")

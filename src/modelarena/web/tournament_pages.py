@@ -50,7 +50,8 @@ class TournamentVote(BaseModel):
     position: int | None = Field(None, description="The match shown (0-3), to refuse stale votes")
 
 
-def _runner(request: Request, ctx: WebContext) -> TournamentRunner:
+def runner_of(request: Request, ctx: WebContext) -> TournamentRunner:
+    """The app's tournament runner (one for the tournament page and the campaigns')."""
     state = request.app.state
     runner: TournamentRunner | None = getattr(state, "tournament_runner", None)
     if runner is None or runner.arena is not ctx.arena:
@@ -155,7 +156,7 @@ async def start_tournament(
         raise ApiError(400, "unknown_category", str(exc)) from None
     prompt = checked_prompt(ctx, body.prompt)
     count_battle(ctx, session.id, client_ip(request), admit=True)
-    runner = _runner(request, ctx)
+    runner = runner_of(request, ctx)
     try:
         t = await anyio.to_thread.run_sync(
             lambda: runner.start(body.category, prompt, owner=session.id)
@@ -170,7 +171,7 @@ async def start_tournament(
 
 @router.get("/api/tournaments/{tournament_id}", summary="A tournament: progress, match, ranking")
 async def get_tournament(tournament_id: str, request: Request, ctx: Ctx) -> dict[str, Any]:
-    progress = await progress_of(_runner(request, ctx), tournament_id)
+    progress = await progress_of(runner_of(request, ctx), tournament_id)
     owner = progress.tournament.owner == session_of(request).id
     return view(ctx, progress, owner=owner)
 
@@ -182,7 +183,7 @@ async def get_tournament(tournament_id: str, request: Request, ctx: Ctx) -> dict
 async def vote_tournament(
     tournament_id: str, body: TournamentVote, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    runner = _runner(request, ctx)
+    runner = runner_of(request, ctx)
     await progress_of(runner, tournament_id)  # 404 first
     ip = client_ip(request)
     await count_vote(ctx, session.id, ip)
