@@ -6,26 +6,18 @@ per language and arm, the selective difference and the language gap, exactly."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from audits.info_personas import PROPAGANDA, audit, figure, install, table
-from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_server
+from audits.info_personas import PROPAGANDA, audit, figure, table
+from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer
 from modelarena.audits.censorship import CensorshipSuite
 from modelarena.audits.probes import UNKNOWN, Probe, Record, Transcript, Verdict
 from modelarena.audits.registry import get_suite
 from modelarena.ratings.proportions import difference, wilson
 
 SUITE = CensorshipSuite()
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[PersonaServer]:
-    install()
-    with persona_server() as server:
-        yield server
 
 
 def test_the_data_and_its_arms() -> None:

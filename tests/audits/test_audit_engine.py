@@ -5,13 +5,13 @@ recorded settings and the stored run."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from audits.personas import ALARMING, PersonaServer, persona_models, persona_server
+from audits.personas import ALARMING, PersonaServer, persona_models
 from modelarena.arena import Arena
 from modelarena.audits.comparisons import compare_outcomes
 from modelarena.audits.deployment import provider_of, quantisation_of
@@ -23,12 +23,6 @@ from modelarena.config import ModelConfig, Settings
 from modelarena.ratings.proportions import cochran_q, mcnemar, paired_difference, wilson
 from modelarena.runs.cache import Cache
 from modelarena.store import Store
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[PersonaServer]:
-    with persona_server() as server:
-        yield server
 
 
 def make_arena(db: str, base_url: str, personas: Sequence[str], **settings: Any) -> Arena:

@@ -6,22 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
-from audits.personas import PersonaServer, persona_server
+from audits.personas import PersonaServer
 from modelarena.cli.main import app
 from modelarena.ratings.proportions import mcnemar, wilson
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[PersonaServer]:
-    with persona_server() as server:
-        yield server
 
 
 def write_config(tmp_path: Path, base_url: str, personas: list[str]) -> Path:

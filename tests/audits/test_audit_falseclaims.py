@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from audits.info_personas import audit, figure, install, table
-from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_server
+from audits.info_personas import audit, figure, table
+from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer
 from modelarena.audits.falseclaims import FalseClaimsSuite
 from modelarena.audits.information import data_toml
 from modelarena.audits.probes import UNKNOWN, Probe, Transcript
@@ -21,13 +20,6 @@ from modelarena.ratings.proportions import difference, wilson
 
 SUITE = FalseClaimsSuite()
 PERSONAS = ("innocent", "leading", "malign")
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[PersonaServer]:
-    install()
-    with persona_server() as server:
-        yield server
 
 
 def test_the_claims() -> None:

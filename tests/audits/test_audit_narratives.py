@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from audits.info_personas import audit, figure, install, table
-from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer, persona_server
+from audits.info_personas import audit, figure, table
+from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer
 from modelarena.audits.falseclaims import FalseClaimsSuite
 from modelarena.audits.judging import judge_warnings, subject_states_of
 from modelarena.audits.narratives import NarrativesSuite
@@ -23,13 +22,6 @@ from modelarena.ratings.proportions import wilson
 
 SUITE = NarrativesSuite()
 LANGS = ("en", "zh-Hans", "zh-Hant")
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[PersonaServer]:
-    install()
-    with persona_server() as server:
-        yield server
 
 
 def test_the_bank() -> None:
