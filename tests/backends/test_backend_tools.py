@@ -14,16 +14,13 @@ from typing import Any
 
 import pytest
 from cli.fake_openai import LoopbackServer
-from tool_schemas import WEATHER
+from tool_calling import TOOLS, WEATHER, calls_of, collect
 
 from modelarena.backends.base import (
-    AnswerStats,
-    Backend,
     BackendAuthError,
     BackendError,
     BackendToolsUnsupported,
     BackendUnavailable,
-    Chunk,
     GenerationSettings,
     Message,
     ToolCall,
@@ -32,9 +29,6 @@ from modelarena.backends.openai_compat import OpenAICompatBackend
 from modelarena.backends.scripted import ScriptedBackend
 from modelarena.backends.scripted import from_config as scripted_from_config
 from modelarena.config import ModelConfig
-
-TOOLS = GenerationSettings(max_tokens=64, timeout_s=20.0, tools=(WEATHER,))
-
 
 # ------------------------------------------------------------------ a fake server on loopback
 
@@ -77,24 +71,6 @@ class FakeServer(LoopbackServer):
             yield OpenAICompatBackend(
                 base_url=self.base_url, model="fake", api_key="sk-fake-KEY-123", max_retries=0
             )
-
-
-async def collect(
-    backend: Backend,
-    messages: list[Message],
-    settings: GenerationSettings = TOOLS,
-) -> tuple[list[Chunk], AnswerStats]:
-    try:
-        chunks = [c async for c in backend.stream(messages, settings)]
-    finally:
-        await backend.aclose()
-    final = chunks[-1].final
-    assert final is not None
-    return chunks[:-1], final
-
-
-def calls_of(chunks: list[Chunk]) -> list[ToolCall]:
-    return [call for chunk in chunks for call in chunk.tool_calls]
 
 
 ASK = [Message("user", "Weather in Paris and in Oslo?")]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from fixtures_llama import LlamaServer
-from tool_schemas import WEATHER
+from tool_calling import WEATHER, calls_of, collect
 
-from modelarena.backends.base import Backend, Chunk, GenerationSettings, Message, ToolCall
+from modelarena.backends.base import Backend, GenerationSettings, Message, ToolCall
 from modelarena.backends.local_gguf import LocalGGUFBackend
 from modelarena.backends.openai_compat import OpenAICompatBackend
 
@@ -30,15 +30,11 @@ FORCED = GenerationSettings(
 )
 
 
-async def calls_of(backend: Backend, settings: GenerationSettings) -> tuple[list[ToolCall], str]:
-    chunks: list[Chunk] = []
-    try:
-        chunks = [c async for c in backend.stream(ASK, settings)]
-    finally:
-        await backend.aclose()
-    final = chunks[-1].final
-    assert final is not None
-    return [call for c in chunks for call in c.tool_calls], str(final.finish_reason)
+async def forced_calls(
+    backend: Backend, settings: GenerationSettings
+) -> tuple[list[ToolCall], str]:
+    chunks, stats = await collect(backend, ASK, settings)
+    return calls_of(chunks), str(stats.finish_reason)
 
 
 def check_forced(calls: list[ToolCall], finish: str) -> None:
@@ -51,13 +47,13 @@ def check_forced(calls: list[ToolCall], finish: str) -> None:
 
 def test_local_gguf_makes_a_forced_call(bundled_gguf: Path) -> None:
     backend = LocalGGUFBackend(bundled_gguf, n_ctx=1024)
-    calls, finish = asyncio.run(calls_of(backend, FORCED))
+    calls, finish = asyncio.run(forced_calls(backend, FORCED))
     check_forced(calls, finish)
 
 
 def test_llama_server_forced_call_is_gathered_whole(llama_server: LlamaServer) -> None:
     backend = OpenAICompatBackend(base_url=llama_server.base_url, model=llama_server.model_name)
-    calls, finish = asyncio.run(calls_of(backend, FORCED))
+    calls, finish = asyncio.run(forced_calls(backend, FORCED))
     check_forced(calls, finish)
 
 
@@ -68,7 +64,7 @@ def test_llama_server_accepts_offered_tools_and_the_answer_is_kept_as_it_is(
     in words; whatever it does is recorded, and a call, if any, names an offered tool."""
     backend = OpenAICompatBackend(base_url=llama_server.base_url, model=llama_server.model_name)
     settings = GenerationSettings(max_tokens=24, temperature=0.0, seed=1, tools=(WEATHER,))
-    calls, finish = asyncio.run(calls_of(backend, settings))
+    calls, finish = asyncio.run(forced_calls(backend, settings))
     assert finish in ("stop", "length", "tool_calls")
     assert all(c.name == "get_weather" for c in calls)
     assert (finish == "tool_calls") == bool(calls)
