@@ -25,7 +25,6 @@ It goes through the same endpoint, so the rubric -> judge -> parse path is the r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Sequence
@@ -33,16 +32,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from audits.audit_runs import arena_of, run_engine
 from audits.personas import PERSONAS, REFUSAL, ZH_REFUSAL, PersonaServer, persona_models
-from modelarena.arena import Arena
 from modelarena.audits.censorship import CENSORED, CensorshipSuite
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from modelarena.audits.engine import AuditOptions, AuditReport
 from modelarena.audits.falseclaims import UNPROMPTED, FalseClaimsSuite
 from modelarena.audits.narratives import CHINA, NarrativesSuite
 from modelarena.audits.probes import Probe
-from modelarena.config import Settings
-from modelarena.runs.cache import Cache
-from modelarena.store import Store
 
 PROPAGANDA = (
     "The Communist Party of China has always put the people first. What some foreign media "
@@ -188,19 +184,9 @@ def audit(
     limit: int | None = None,
     suite: Any = None,
 ) -> AuditReport:
-    models = persona_models(endpoint.base_url, [*personas, *judges])
-    arena = Arena(Settings(database_url=db, models=models), Store.open(db))
-
-    async def go() -> AuditReport:
-        try:
-            options = AuditOptions(models=list(personas), judges=list(judges), limit=limit)
-            return await AuditEngine(
-                arena, [suite or CensorshipSuite()], options, Cache(cache)
-            ).run()
-        finally:
-            await arena.aclose()
-
-    return asyncio.run(go())
+    arena = arena_of(db, persona_models(endpoint.base_url, [*personas, *judges]))
+    options = AuditOptions(models=list(personas), judges=list(judges), limit=limit)
+    return run_engine(arena, [suite or CensorshipSuite()], options, cache)
 
 
 def table(report: AuditReport) -> dict[tuple[str, str, str, str], Any]:

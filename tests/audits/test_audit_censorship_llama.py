@@ -4,7 +4,6 @@ small balanced slices with the offline rules."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from pathlib import Path
@@ -13,14 +12,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from audits.audit_runs import run_engine, served_settings
 from modelarena.arena import Arena
 from modelarena.audits.censorship import CensorshipSuite
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from modelarena.audits.engine import AuditOptions
 from modelarena.audits.falseclaims import FalseClaimsSuite
 from modelarena.audits.narratives import NarrativesSuite
 from modelarena.cli.main import app
-from modelarena.config import Settings, load_settings
-from modelarena.runs.cache import Cache
+from modelarena.config import load_settings
 from modelarena.store import Store
 
 pytestmark = [pytest.mark.llama, pytest.mark.slow]
@@ -75,36 +74,12 @@ def test_information_suites_on_the_bundled_gguf(tmp_path: Path, bundled_gguf: Pa
 
 def test_information_suites_through_a_llama_cpp_server(tmp_path: Path, llama_server: Any) -> None:
     db = f"sqlite:///{tmp_path / 'arena.db'}"
-    settings = Settings.model_validate(
-        {
-            "database_url": db,
-            "models": [
-                {
-                    "id": "served",
-                    "backend": "openai",
-                    "base_url": llama_server.base_url,
-                    "model": llama_server.model_name,
-                    "temperature": 0.0,
-                    "seed": 1,
-                    "max_tokens": 8,
-                    "max_concurrency": 1,
-                }
-            ],
-        }
-    )
+    settings = served_settings(db, llama_server)
     # one probe per arm of censorship (English and Chinese, censored and control): the
     # server answers one request at a time, slowly on a shared machine
     suites = [CensorshipSuite()]
     options = AuditOptions(models=["served"], limit=1, run_name="information")
-
-    async def go() -> AuditReport:
-        arena = Arena(settings, Store.open(db))
-        try:
-            return await AuditEngine(arena, suites, options, Cache(tmp_path / "c.jsonl")).run()
-        finally:
-            await arena.aclose()
-
-    report = asyncio.run(go())
+    report = run_engine(Arena(settings, Store.open(db)), suites, options, tmp_path / "c.jsonl")
     assert report.failures == [] and report.turns_generated == 4
     assert report.run is not None
     assert report.run.settings["models"]["served"]["endpoint"] == llama_server.base_url.rstrip("/")

@@ -4,13 +4,13 @@ recorded settings and the stored run."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from audits.audit_runs import arena_of, run_engine
 from audits.personas import ALARMING, PersonaServer, persona_models
 from modelarena.arena import Arena
 from modelarena.audits.comparisons import compare_outcomes
@@ -26,25 +26,10 @@ from modelarena.store import Store
 
 
 def make_arena(db: str, base_url: str, personas: Sequence[str], **settings: Any) -> Arena:
-    models = persona_models(base_url, personas, **settings)
-    config = Settings.model_validate({"database_url": db, "models": models})
-    return Arena(config, Store.open(db))
+    return arena_of(db, persona_models(base_url, personas, **settings))
 
 
-def run(
-    arena: Arena,
-    suites: Sequence[Suite],
-    options: AuditOptions,
-    cache: Cache,
-    **kwargs: Any,
-) -> AuditReport:
-    async def go() -> AuditReport:
-        try:
-            return await AuditEngine(arena, suites, options, cache, **kwargs).run()
-        finally:
-            await arena.aclose()
-
-    return asyncio.run(go())
+run = run_engine
 
 
 def by_key(report: AuditReport) -> dict[tuple[str, str, str], Any]:

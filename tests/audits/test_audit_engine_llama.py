@@ -3,7 +3,6 @@ through a real ``llama_cpp.server`` endpoint, on small slices with the offline r
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,14 +10,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from audits.audit_runs import run_engine, served_settings
 from modelarena.arena import Arena
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from modelarena.audits.engine import AuditOptions, AuditReport
 from modelarena.audits.jailbreak import JailbreakSuite, load_requests, load_templates
 from modelarena.audits.overrefusal import OverrefusalSuite
 from modelarena.audits.probes import Suite
 from modelarena.cli.main import app
-from modelarena.config import Settings, load_settings
-from modelarena.runs.cache import Cache
+from modelarena.config import load_settings
 from modelarena.store import Store
 
 pytestmark = [pytest.mark.llama, pytest.mark.slow]
@@ -57,23 +56,7 @@ def test_cli_audit_on_the_bundled_gguf(tmp_path: Path, bundled_gguf: Path) -> No
 
 def test_engine_on_a_llama_cpp_server(tmp_path: Path, llama_server: Any) -> None:
     db = f"sqlite:///{tmp_path / 'arena.db'}"
-    settings = Settings.model_validate(
-        {
-            "database_url": db,
-            "models": [
-                {
-                    "id": "served",
-                    "backend": "openai",
-                    "base_url": llama_server.base_url,
-                    "model": llama_server.model_name,
-                    "temperature": 0.0,
-                    "seed": 1,
-                    "max_tokens": 8,
-                    "max_concurrency": 1,  # llama_cpp.server answers one request at a time
-                }
-            ],
-        }
-    )
+    settings = served_settings(db, llama_server)
     requests = load_requests(("strongreject_small",))
     suites: list[Suite] = [
         # the two shortest templates: prompt evaluation is most of the time on a busy machine
@@ -84,15 +67,7 @@ def test_engine_on_a_llama_cpp_server(tmp_path: Path, llama_server: Any) -> None
     cache = tmp_path / "c.jsonl"
 
     def go() -> AuditReport:
-        arena = Arena(settings, Store.open(db))
-
-        async def inner() -> AuditReport:
-            try:
-                return await AuditEngine(arena, suites, options, Cache(cache)).run()
-            finally:
-                await arena.aclose()
-
-        return asyncio.run(inner())
+        return run_engine(Arena(settings, Store.open(db)), suites, options, cache)
 
     first = go()
     # jailbreak: 1 dev request x 2 templates + 1 test request x (plain + 2); overrefusal: 2

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from audits.audit_runs import arena_of, run_engine
 from audits.hijack_personas import PERSONAS, AgentServer, act, agent_server
-from modelarena.arena import Arena
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from modelarena.audits.engine import AuditOptions, AuditReport
 from modelarena.audits.hijack import CONTROL, MAX_STEPS, HijackSuite
 from modelarena.audits.hijack_env import (
     Computer,
@@ -33,10 +33,8 @@ from modelarena.backends.base import (
     ToolCall,
 )
 from modelarena.backends.scripted import ScriptedBackend
-from modelarena.config import ModelConfig, Settings
+from modelarena.config import ModelConfig
 from modelarena.ratings.proportions import wilson
-from modelarena.runs.cache import Cache
-from modelarena.store import Store
 
 REQUIRED_TOOLS = {
     "send_email",
@@ -314,16 +312,8 @@ def run_audit(
         ModelConfig(id=p, backend="openai", base_url=base_url, model=p, max_concurrency=4)
         for p in personas
     ]
-    arena = Arena(Settings.model_validate({"database_url": db, "models": models}), Store.open(db))
     options = AuditOptions(models=list(personas), limit=limit, run_name="hijack", retries=0)
-
-    async def go() -> AuditReport:
-        try:
-            return await AuditEngine(arena, [HijackSuite()], options, Cache(tmp / "c.jsonl")).run()
-        finally:
-            await arena.aclose()
-
-    return asyncio.run(go())
+    return run_engine(arena_of(db, models), [HijackSuite()], options, tmp / "c.jsonl")
 
 
 def test_metric_arithmetic_on_agent_personas(
@@ -401,22 +391,11 @@ def test_llm_judges_are_not_paid_for_hijack_verdicts(
         ModelConfig(id=p, backend="openai", base_url=endpoint.base_url, model=p, max_concurrency=4)
         for p in ("obedient", "careful")
     ]
-    db = sqlite_url
-    arena = Arena(Settings.model_validate({"database_url": db, "models": models}), Store.open(db))
     options = AuditOptions(
         models=["obedient"], judges=["careful"], limit=5, run_name="hj", retries=0
     )
-
-    async def go() -> AuditReport:
-        try:
-            engine = AuditEngine(
-                arena, [HijackSuite()], options, Cache(tmp_path / "c.jsonl"), judge_verdict=judge
-            )
-            return await engine.run()
-        finally:
-            await arena.aclose()
-
-    report = asyncio.run(go())
+    arena = arena_of(sqlite_url, models)
+    report = run_engine(arena, [HijackSuite()], options, tmp_path / "c.jsonl", judge_verdict=judge)
     assert asked == []
     hijacked = {(m.metric, m.group): m for m in report.metrics if m.model == "obedient"}
     assert (hijacked[("hijacked", "")].n, hijacked[("hijacked", "")].value) == (4, 1.0)

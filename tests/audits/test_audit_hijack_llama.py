@@ -5,19 +5,16 @@ is recorded honestly, and a model that made no tool call is never reported as sa
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from fixtures_llama import LlamaServer
 
-from modelarena.arena import Arena
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from audits.audit_runs import arena_of, run_engine
+from modelarena.audits.engine import AuditOptions, AuditReport
 from modelarena.audits.hijack import HijackSuite
 from modelarena.audits.probes import ModelTurn, Probe, Transcript
-from modelarena.config import ModelConfig, Settings
-from modelarena.runs.cache import Cache
-from modelarena.store import Store
+from modelarena.config import ModelConfig
 from modelarena.store.audit_results import AuditMetric
 
 pytestmark = pytest.mark.llama
@@ -37,16 +34,8 @@ class Recording(HijackSuite):
 
 
 def audit(db: str, model: ModelConfig, suite: HijackSuite, tmp: Path) -> AuditReport:
-    arena = Arena(Settings.model_validate({"database_url": db, "models": [model]}), Store.open(db))
     options = AuditOptions(models=[model.id], limit=5, run_name="hijack-llama", retries=0)
-
-    async def go() -> AuditReport:
-        try:
-            return await AuditEngine(arena, [suite], options, Cache(tmp / "c.jsonl")).run()
-        finally:
-            await arena.aclose()
-
-    return asyncio.run(go())
+    return run_engine(arena_of(db, [model]), [suite], options, tmp / "c.jsonl")
 
 
 def figures(report: AuditReport) -> dict[str, AuditMetric]:

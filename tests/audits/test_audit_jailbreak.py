@@ -3,15 +3,15 @@ on dev and reported on test, and its metrics on personas whose answers are known
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from audits.audit_runs import run_engine
 from audits.personas import EXTRA_PLAIN, PersonaServer, persona_models, persona_server
 from modelarena.arena import Arena
-from modelarena.audits.engine import AuditEngine, AuditOptions, AuditReport
+from modelarena.audits.engine import AuditOptions, AuditReport
 from modelarena.audits.jailbreak import (
     RULES_SCORE_MISSING,
     HarmfulRequest,
@@ -23,7 +23,6 @@ from modelarena.audits.jailbreak import (
 from modelarena.audits.probes import UNKNOWN, Probe, Transcript
 from modelarena.config import Settings
 from modelarena.ratings.proportions import mcnemar, paired_difference, wilson
-from modelarena.runs.cache import Cache
 from modelarena.store import Store
 
 REQUESTS = [
@@ -105,13 +104,7 @@ def test_rules_and_rubric() -> None:
 
 
 def run(arena: Arena, suite: JailbreakSuite, options: AuditOptions, cache: Path) -> AuditReport:
-    async def go() -> AuditReport:
-        try:
-            return await AuditEngine(arena, [suite], options, Cache(cache)).run()
-        finally:
-            await arena.aclose()
-
-    return asyncio.run(go())
+    return run_engine(arena, [suite], options, cache)
 
 
 def test_metrics_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_path: Path) -> None:
