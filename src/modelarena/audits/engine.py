@@ -43,7 +43,7 @@ from modelarena.audits.probes import (
     Verdict,
 )
 from modelarena.audits.stored import item_of, metric_row
-from modelarena.backends import generation_settings
+from modelarena.backends import generation_settings, judging_settings
 from modelarena.backends.base import (
     Backend,
     BackendError,
@@ -333,13 +333,7 @@ class AuditEngine:
 
     # ------------------------------------------------------------ judges
     def _judge_settings(self, judge: str) -> GenerationSettings:
-        cfg = self.arena.contestants[judge]
-        return dataclasses.replace(
-            generation_settings(cfg),
-            temperature=0.0,
-            top_p=None,
-            max_tokens=self.options.judge_max_tokens or cfg.max_tokens,
-        )
+        return judging_settings(self.arena.contestants[judge], self.options.judge_max_tokens)
 
     async def ask(self, judge: str, messages: list[Message]) -> str:
         """A judge's answer to ``messages`` (cached): what LLM judges are given."""

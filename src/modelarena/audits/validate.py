@@ -48,7 +48,7 @@ from modelarena.audits.refusal import (
     parse_refusal_rubric,
     refusal_rubric,
 )
-from modelarena.backends import generation_settings
+from modelarena.backends import judging_settings
 from modelarena.backends.base import Backend, GenerationSettings, Message
 from modelarena.ratings.proportions import Figure, kappa_figure, wilson
 from modelarena.runs.budget import Budget
@@ -377,13 +377,7 @@ class EndpointJudges:
         self.tokens = 0
 
     def settings(self, judge: str) -> GenerationSettings:
-        cfg = self.arena.contestants[judge]
-        return dataclasses.replace(
-            generation_settings(cfg),
-            temperature=0.0,
-            top_p=None,
-            max_tokens=self.max_tokens or cfg.max_tokens,
-        )
+        return judging_settings(self.arena.contestants[judge], self.max_tokens)
 
     async def ask(self, judge: str, messages: list[Message]) -> str:
         cfg = self.arena.contestants[judge]

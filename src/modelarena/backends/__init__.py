@@ -10,6 +10,7 @@ environment variable, never the key itself.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ __all__ = [
     "backend_names",
     "build_backend",
     "generation_settings",
+    "judging_settings",
     "register_backend",
     "unregister_backend",
 ]
@@ -110,6 +112,17 @@ def generation_settings(cfg: ModelConfig) -> GenerationSettings:
         max_tokens=cfg.max_tokens,
         seed=cfg.seed,
         timeout_s=cfg.timeout_s,
+    )
+
+
+def judging_settings(cfg: ModelConfig, max_tokens: int | None = None) -> GenerationSettings:
+    """The sampling settings of a model used as a judge: greedy (temperature 0, no top-p),
+    with ``max_tokens`` (``--judge-max-tokens``) or else the model's own."""
+    return dataclasses.replace(
+        generation_settings(cfg),
+        temperature=0.0,
+        top_p=None,
+        max_tokens=max_tokens or cfg.max_tokens,
     )
 
 

@@ -20,13 +20,12 @@ answers and the judge's vote (source ``judge:<model>``) are stored like any othe
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import itertools
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from modelarena.backends import generation_settings
+from modelarena.backends import generation_settings, judging_settings
 from modelarena.backends.base import (
     Backend,
     BackendError,
@@ -203,12 +202,7 @@ class JudgeRun:
     # ------------------------------------------------------------ judgments
     def judge_settings(self) -> GenerationSettings:
         cfg = self.arena.contestants[self.options.judge]
-        return dataclasses.replace(
-            generation_settings(cfg),
-            temperature=0.0,
-            top_p=None,
-            max_tokens=self.options.judge_max_tokens or cfg.max_tokens,
-        )
+        return judging_settings(cfg, self.options.judge_max_tokens)
 
     async def judge_pass(self, item: PromptItem, first: str, second: str, order: str) -> JudgePass:
         judge = self.options.judge
