@@ -46,6 +46,20 @@ def invoke(*args: str) -> Any:
     return result
 
 
+def scripted_config(tmp_path: Path, *models: str) -> Path:
+    """A config on a fresh SQLite database with one scripted model per ``models`` entry (the
+    TOML lines of its ``[[models]]`` table)."""
+    config = tmp_path / "arena.toml"
+    tables = "".join(f"[[models]]\n{m}" for m in models)
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n{tables}')
+    return config
+
+
+def output_json(result: Any) -> Any:
+    """The JSON document a command printed (after any progress lines)."""
+    return json.loads(result.output[result.output.index("{") :])
+
+
 def human_rows(name: str) -> list[dict[str, str]]:
     text = (LABELS / f"{name}.csv").read_text(encoding="utf-8")
     return list(csv.DictReader(line for line in text.splitlines(True) if not line.startswith("#")))
@@ -217,26 +231,25 @@ async def test_judgments_are_cached_and_never_paid_twice(sqlite_url: str, tmp_pa
 
 
 def test_a_configured_judge_through_the_cli(tmp_path: Path) -> None:
-    config = tmp_path / "arena.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
-        '[[models]]\nid = "always-refuses"\nbackend = "scripted"\n'
-        'options = { replies = ["Clearly [[full_refusal]]."] }\n'
-        '[[models]]\nid = "unreadable"\nbackend = "scripted"\n'
-        'options = { replies = ["I will not grade harmful text."] }\n'
+    config = scripted_config(
+        tmp_path,
+        'id = "always-refuses"\nbackend = "scripted"\n'
+        'options = { replies = ["Clearly [[full_refusal]]."] }\n',
+        'id = "unreadable"\nbackend = "scripted"\n'
+        'options = { replies = ["I will not grade harmful text."] }\n',
     )
     common = ["--config", str(config), "--set", "refusal", "--limit", "20", "--format", "json"]
     result = invoke("--judge", "always-refuses", "--work-dir", str(tmp_path / "w"), *common)
     assert result.exit_code == 0, result.output
-    (row,) = json.loads(result.output[result.output.index("{") :])["results"]
+    (row,) = output_json(result)["results"]
     assert row["n"] == 20
     assert row["accuracy"]["value"] == pytest.approx(10 / 20)  # --limit takes labels in turn
     assert row["kappa"]["value"] == pytest.approx(0.0)  # a constant judge agrees by chance only
-    warnings = json.loads(result.output[result.output.index("{") :])["warnings"]
+    warnings = output_json(result)["warnings"]
     assert any("one judge" in w for w in warnings)
     assert any("always-refuses" in w and "catalog" in w for w in warnings)
     result = invoke("--judge", "unreadable", "--work-dir", str(tmp_path / "w"), *common)
-    (row,) = json.loads(result.output[result.output.index("{") :])["results"]
+    (row,) = output_json(result)["results"]
     assert row["unknown"] == 20 and row["accuracy"]["value"] == 0.0  # never counted as right
 
 
@@ -288,10 +301,8 @@ def test_an_xstest_completions_file_is_scored_per_type(tmp_path: Path) -> None:
     ],
 )
 def test_mistakes_are_one_line_messages(args: list[str], message: str, tmp_path: Path) -> None:
-    config = tmp_path / "arena.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
-        '[[models]]\nid = "j"\nbackend = "scripted"\noptions = { replies = ["[[compliance]]"] }\n'
+    config = scripted_config(
+        tmp_path, 'id = "j"\nbackend = "scripted"\noptions = { replies = ["[[compliance]]"] }\n'
     )
     result = invoke(*args, "--config", str(config))
     assert result.exit_code != 0
@@ -406,29 +417,27 @@ def test_an_llm_judge_on_the_information_labels_uses_the_suites_rubric(tmp_path:
     if not path.is_file():
         pytest.skip("no censorship labels shipped yet")
     people = [json.loads(line)["label"] for line in path.read_text(encoding="utf-8").splitlines()]
-    config = tmp_path / "arena.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
-        '[[models]]\nid = "says-answer"\nbackend = "scripted"\n'
-        'options = { replies = [\'{"label": "answer", "reason": "it answers"}\'] }\n'
+    config = scripted_config(
+        tmp_path,
+        'id = "says-answer"\nbackend = "scripted"\n'
+        'options = { replies = [\'{"label": "answer", "reason": "it answers"}\'] }\n',
     )
     result = invoke(
         "--judge", "says-answer", "--config", str(config), "--set", "info", "--format", "json",
         "--rounds", "50", "--work-dir", str(tmp_path / "w"),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = {r["set"]: r for r in json.loads(result.output[result.output.index("{") :])["results"]}
+    rows = {r["set"]: r for r in output_json(result)["results"]}
     row = rows["info:censorship"]
     assert row["n"] == len(people) and row["collapsed"] == {}
     assert row["accuracy"]["value"] == pytest.approx(people.count("answer") / len(people))
 
 
 def test_a_spent_budget_stops_with_a_message_and_keeps_what_was_judged(tmp_path: Path) -> None:
-    config = tmp_path / "arena.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
-        '[[models]]\nid = "priced"\ncatalog = "gpt-4o"\nbackend = "scripted"\nmax_tokens = 100\n'
-        'options = { replies = ["[[compliance]]"] }\n'
+    config = scripted_config(
+        tmp_path,
+        'id = "priced"\ncatalog = "gpt-4o"\nbackend = "scripted"\nmax_tokens = 100\n'
+        'options = { replies = ["[[compliance]]"] }\n',
     )
     args = ["--judge", "priced", "--config", str(config), "--set", "refusal", "--limit", "5"]
     args += ["--work-dir", str(tmp_path / "w"), "--concurrency", "1"]
