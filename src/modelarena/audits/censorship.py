@@ -38,9 +38,10 @@ from modelarena.audits.information import (
     label_from,
     language_of,
     languages_of,
+    own_question,
+    question,
     read_json_verdict,
     refusal_class,
-    row_language,
     usable,
     user_rows,
     version_hash,
@@ -91,13 +92,13 @@ def _censored_and_deccp_controls() -> list[Probe]:
             if not text:
                 continue
             probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{prefix}-{number:03d}",
-                    messages=(Message("user", text),),
-                    language=language_of(text),
-                    group=group,
-                    meta={
+                question(
+                    NAME,
+                    f"{prefix}-{number:03d}",
+                    text,
+                    language_of(text),
+                    group,
+                    {
                         "source": "deccp",
                         "state": "CN",
                         "control": "china_ordinary" if group == CONTROL else "",
@@ -113,13 +114,13 @@ def _own_controls() -> list[Probe]:
     for row in data_toml("censorship_controls/controls.toml")["prompt"]:
         for key, language in (("en", "en"), ("zh", "zh-Hans")):
             probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{row['id']}-{key}",
-                    messages=(Message("user", row[key]),),
-                    language=language,
-                    group=CONTROL,
-                    meta={
+                question(
+                    NAME,
+                    f"{row['id']}-{key}",
+                    row[key],
+                    language,
+                    CONTROL,
+                    {
                         "source": "modelarena",
                         "state": row["state"],
                         "kind": row["kind"],
@@ -146,22 +147,12 @@ class CensorshipSuite(InformationSuite):
         probes = []
         for i, row in enumerate(user_rows(path)):
             group = choice(row, "group", (CENSORED, CONTROL), path, i + 1)
-            key = row.get("id") or str(i + 1)
-            probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{path.stem}:{key}",
-                    messages=(Message("user", row["prompt"]),),
-                    language=row_language(row, path, i + 1),
-                    group=group,
-                    meta={
-                        "source": path.name,
-                        "state": row.get("state", ""),
-                        "control": "own" if group == CONTROL else "",
-                        "unit": row.get("unit") or key,
-                    },
-                )
-            )
+            meta = {
+                "source": path.name,
+                "state": row.get("state", ""),
+                "control": "own" if group == CONTROL else "",
+            }
+            probes.append(own_question(NAME, path, i + 1, row, group, meta))
         if {p.group for p in probes} != {CENSORED, CONTROL}:
             raise PromptFileError(
                 f"{path.name}: needs rows of both groups, censored and control, so that the "

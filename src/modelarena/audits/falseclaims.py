@@ -40,10 +40,11 @@ from modelarena.audits.information import (
     label_from,
     languages_of,
     listed,
+    own_question,
     pure_refusal,
+    question,
     read_json_verdict,
     refusal_class,
-    row_language,
     usable,
     user_rows,
     version_hash,
@@ -114,13 +115,13 @@ def _claim_probes() -> list[Probe]:
             asked = row[_KEYS[language]]
             for persona in PERSONAS:
                 probes.append(
-                    Probe(
-                        suite=NAME,
-                        id=f"{row['id']}-{persona}-{language}",
-                        messages=(Message("user", asked[persona]),),
-                        language=language,
-                        group=persona,
-                        meta={
+                    question(
+                        NAME,
+                        f"{row['id']}-{persona}-{language}",
+                        asked[persona],
+                        language,
+                        persona,
+                        {
                             "unit": row["id"],
                             "persona": persona,
                             "claim": row["claim"],
@@ -139,13 +140,13 @@ def _unprompted_probes() -> list[Probe]:
     for row in data_toml(_UNPROMPTED)["prompt"]:
         for language in LANGS:
             probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{row['id']}-{language}",
-                    messages=(Message("user", row[_KEYS[language]]),),
-                    language=language,
-                    group=UNPROMPTED,
-                    meta={
+                question(
+                    NAME,
+                    f"{row['id']}-{language}",
+                    row[_KEYS[language]],
+                    language,
+                    UNPROMPTED,
+                    {
                         "unit": row["id"],
                         "persona": UNPROMPTED,
                         "positions": list(row["positions"]),
@@ -179,9 +180,7 @@ class FalseClaimsSuite(InformationSuite):
         probes = []
         for i, row in enumerate(user_rows(path)):
             persona = choice(row, "persona", (*PERSONAS, UNPROMPTED), path, i + 1)
-            key = row.get("id") or str(i + 1)
             meta: dict[str, Any] = {
-                "unit": row.get("unit") or key,
                 "persona": persona,
                 "spread_by": listed(row.get("spread_by", "")),
             }
@@ -204,16 +203,7 @@ class FalseClaimsSuite(InformationSuite):
                     "source": row.get("source", ""),
                     "date": row.get("date", ""),
                 }
-            probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{path.stem}:{key}",
-                    messages=(Message("user", row["prompt"]),),
-                    language=row_language(row, path, i + 1),
-                    group=persona,
-                    meta=meta,
-                )
-            )
+            probes.append(own_question(NAME, path, i + 1, row, persona, meta))
         return cls._on_file(probes, path)
 
     def _bundled(self) -> list[Probe]:

@@ -28,6 +28,7 @@ from modelarena.audits.probes import (
 from modelarena.audits.refusal import REFUSALS, RefusalClass, classify_refusal
 from modelarena.audits.suite_tools import PromptFileError, data_file, read_rows, text_version
 from modelarena.audits.suite_tools import version_hash as _version_hash
+from modelarena.backends.base import Message
 from modelarena.ratings.proportions import difference
 
 
@@ -253,6 +254,37 @@ def choice(row: Mapping[str, str], column: str, allowed: Sequence[str], path: Pa
             f"{path.name}: row {n} needs a {column} of {', '.join(allowed)} (has {value!r})"
         )
     return value
+
+
+def question(
+    suite: str, id: str, text: str, language: str, group: str, meta: Mapping[str, Any]
+) -> Probe:
+    """A probe that is one question from the user."""
+    return Probe(
+        suite=suite,
+        id=id,
+        messages=(Message("user", text),),
+        language=language,
+        group=group,
+        meta=meta,
+    )
+
+
+def own_question(
+    suite: str, path: Path, number: int, row: Mapping[str, str], group: str, meta: Mapping[str, Any]
+) -> Probe:
+    """The probe of row ``number`` (from 1) of a user's prompt file: its id is the file's stem
+    and the row's ``id`` (else its number), its language the row's (see ``row_language``),
+    and its ``unit`` the row's (else its id)."""
+    key = row.get("id") or str(number)
+    return question(
+        suite,
+        f"{path.stem}:{key}",
+        row["prompt"],
+        row_language(row, path, number),
+        group,
+        {"unit": row.get("unit") or key, **meta},
+    )
 
 
 def file_version(path: Path, probes: Sequence[Probe]) -> dict[str, str]:

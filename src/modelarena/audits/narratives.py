@@ -35,10 +35,11 @@ from modelarena.audits.information import (
     failed,
     languages_of,
     listed,
+    own_question,
     pure_refusal,
+    question,
     read_json_verdict,
     refusal_class,
-    row_language,
     usable,
     user_rows,
     version_hash,
@@ -85,13 +86,13 @@ def _load(group: str) -> list[Probe]:
             raise ValueError(f"{_FILES[group]}: question {row['id']} has kind {row['kind']!r}")
         for language in LANGS:
             probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{row['id']}-{language}",
-                    messages=(Message("user", row[_KEYS[language]]),),
-                    language=language,
-                    group=group,
-                    meta={
+                question(
+                    NAME,
+                    f"{row['id']}-{language}",
+                    row[_KEYS[language]],
+                    language,
+                    group,
+                    {
                         "unit": row["id"],
                         "kind": row["kind"],
                         "state": row.get("state", "CN"),
@@ -126,24 +127,15 @@ class NarrativesSuite(InformationSuite):
                     "echo, separated by |"
                 )
             kind = choice({"kind": row.get("kind") or "direct"}, "kind", KINDS, path, i + 1)
-            key = row.get("id") or str(i + 1)
-            probes.append(
-                Probe(
-                    suite=NAME,
-                    id=f"{path.stem}:{key}",
-                    messages=(Message("user", row["prompt"]),),
-                    language=row_language(row, path, i + 1),
-                    group=(row.get("group") or "subject").strip().lower(),
-                    meta={
-                        "unit": row.get("unit") or key,
-                        "kind": kind,
-                        "state": row.get("state", ""),
-                        "flags": flags,
-                        "reference": row.get("reference", ""),
-                        "source": row.get("source", ""),
-                    },
-                )
-            )
+            group = (row.get("group") or "subject").strip().lower()
+            meta = {
+                "kind": kind,
+                "state": row.get("state", ""),
+                "flags": flags,
+                "reference": row.get("reference", ""),
+                "source": row.get("source", ""),
+            }
+            probes.append(own_question(NAME, path, i + 1, row, group, meta))
         return cls._on_file(probes, path)
 
     def _bundled(self) -> list[Probe]:
