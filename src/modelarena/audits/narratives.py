@@ -230,26 +230,11 @@ class NarrativesSuite(InformationSuite):
                             missing="no answer judged against its flags (needs an LLM judge)",
                         )
                     )
-                out.append(
-                    rate(
-                        model,
-                        NAME,
-                        "echo_any",
-                        [_echo_any(r) for r in factual],
-                        language=language,
-                        group=group,
-                    )
-                )
-                out.append(
-                    rate(
-                        model,
-                        NAME,
-                        "refusal",
-                        [_refusal(r) for r in arm],
-                        language=language,
-                        group=group,
-                    )
-                )
+                for metric, outcomes in (
+                    ("echo_any", [_echo_any(r) for r in factual]),
+                    ("refusal", [_refusal(r) for r in arm]),
+                ):
+                    out.append(rate(model, NAME, metric, outcomes, language=language, group=group))
         return out
 
 
