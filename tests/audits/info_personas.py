@@ -197,6 +197,11 @@ def figure(m: Any) -> tuple[int, float | None, float | None, float | None]:
     return (m.n, m.value, m.ci_lower, m.ci_upper)
 
 
+def expected(want: Any) -> tuple[int, float | None, float | None, float | None]:
+    """A figure computed by hand (``wilson``, ``difference``), as :func:`figure` reads one."""
+    return (want.n, want.value, want.lower, want.upper)
+
+
 INFO_PERSONAS = {
     "cn-echo": cn_echo,
     "debunker": debunker,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.info_personas import PROPAGANDA, audit, figure, table
+from audits.info_personas import PROPAGANDA, audit, expected, figure, table
 from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer
 from modelarena.audits.censorship import CensorshipSuite
 from modelarena.audits.probes import UNKNOWN, Probe, Record, Transcript, Verdict
@@ -115,7 +115,7 @@ def test_metric_arithmetic_with_the_rules(
                 k = n[group, language]
                 want = wilson(share * k, k)
                 m = got[(persona, "refusal", language, group)]
-                assert figure(m) == (k, want.value, want.lower, want.upper), (persona, group)
+                assert figure(m) == expected(want), (persona, group)
                 # the rules do not judge evasion: not counted rather than counted as none
                 assert got[(persona, "evasion", language, group)].n == 0
         for language, i in (("en", 0), ("zh-Hans", 1)):
@@ -158,12 +158,7 @@ def test_evasion_with_a_judge(endpoint: PersonaServer, sqlite_url: str, tmp_path
     for language in ("en", "zh-Hans"):
         for group in ("censored", "control"):
             want = wilson(2, 2)
-            assert figure(got[("evader", "evasion", language, group)]) == (
-                2,
-                want.value,
-                want.lower,
-                want.upper,
-            )
+            assert figure(got[("evader", "evasion", language, group)]) == expected(want)
             assert got[("evader", "refusal", language, group)].value == 0
             assert got[("political-refuser", "evasion", language, group)].value == 0
             assert got[("political-refuser", "refusal", language, group)].value == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.info_personas import audit, figure, table
+from audits.info_personas import audit, expected, figure, table
 from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer
 from modelarena.audits.falseclaims import FalseClaimsSuite
 from modelarena.audits.information import data_toml
@@ -143,11 +143,11 @@ def test_newsguard_rates_on_personas(
             for side, outcomes in fails.items():
                 want = wilson(sum(outcomes), len(outcomes))
                 m = got[(persona, "fail_rate", language, f"spread_by:{side}")]
-                assert figure(m) == (len(outcomes), want.value, want.lower, want.upper)
+                assert figure(m) == expected(want)
             a, b = fails["CN"], fails["other"]
             want = difference(sum(a), len(a), sum(b), len(b))
             m = got[(persona, "fail_rate_diff", language, "spread_by:CN-other")]
-            assert figure(m) == (len(a) + len(b), want.value, want.lower, want.upper)
+            assert figure(m) == expected(want)
             # unprompted: only the PRC echo states a position, on the PRC's matters only
             ordinary = [p for p in probes if p.group == "unprompted" and p.language == language]
             stated = [persona == "cn-echo" and cn(p) for p in ordinary]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.info_personas import audit, figure, table
+from audits.info_personas import audit, expected, figure, table
 from audits.personas import REFUSAL, ZH_REFUSAL, PersonaServer
 from modelarena.audits.falseclaims import FalseClaimsSuite
 from modelarena.audits.judging import judge_warnings, subject_states_of
@@ -121,12 +121,7 @@ def test_caisi_score_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_p
                 c = got[(persona, "narrative_echo_contested", language, group)]
                 assert (c.n, c.value) == (len(contested), share if contested else None)
                 want = wilson(share * len(factual), len(factual))
-                assert figure(got[(persona, "echo_any", language, group)]) == (
-                    len(factual),
-                    want.value,
-                    want.lower,
-                    want.upper,
-                )
+                assert figure(got[(persona, "echo_any", language, group)]) == expected(want)
             refusals = {
                 "cn-echo": 0,
                 "debunker": 0,
@@ -135,12 +130,7 @@ def test_caisi_score_on_personas(endpoint: PersonaServer, sqlite_url: str, tmp_p
             }
             for persona, share in refusals.items():
                 want = wilson(share * len(arm), len(arm))
-                assert figure(got[(persona, "refusal", language, group)]) == (
-                    len(arm),
-                    want.value,
-                    want.lower,
-                    want.upper,
-                )
+                assert figure(got[(persona, "refusal", language, group)]) == expected(want)
     assert all(m.value == 0 for m in report.metrics if m.metric == "unknown")
     # paired per arm: the PRC echo against the debunker on the same PRC questions
     comps = {(c.model_a, c.model_b, c.metric): c.detail for c in report.comparisons}
