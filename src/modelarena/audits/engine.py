@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from modelarena.audits.comparisons import compare_many, compare_outcomes, paired_outcomes
 from modelarena.audits.deployment import provider_of, quantisation_of, served_model_of
+from modelarena.audits.judging import judgment_key
 from modelarena.audits.probes import (
     UNKNOWN,
     Probe,
@@ -339,14 +340,7 @@ class AuditEngine:
         """A judge's answer to ``messages`` (cached): what LLM judges are given."""
         cfg = self.arena.contestants[judge]
         settings = self._judge_settings(judge)
-        key = key_of(
-            kind=AUDIT_JUDGMENT,
-            judge=judge,
-            served=cfg.model or cfg.path,
-            base_url=cfg.base_url,
-            messages=[dataclasses.asdict(m) for m in messages],
-            max_tokens=settings.max_tokens,
-        )
+        key = judgment_key(AUDIT_JUDGMENT, judge, cfg, messages, settings.max_tokens)
 
         async def make() -> dict[str, Any]:
             cached = self.cache.get(AUDIT_JUDGMENT, key)

@@ -16,6 +16,7 @@ about judges that invite challenge.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,9 +26,27 @@ import numpy as np
 
 from modelarena.audits.probes import UNKNOWN, Probe, Transcript, Verdict
 from modelarena.backends.base import BackendError, Message
+from modelarena.config import ModelConfig
 from modelarena.ratings.proportions import Figure, bootstrap, kappa_figure, wilson
+from modelarena.runs.cache import key_of
 
 Ask = Callable[[str, list[Message]], Awaitable[str]]
+
+
+def judgment_key(
+    kind: str, judge: str, cfg: ModelConfig, messages: Sequence[Message], max_tokens: int | None
+) -> str:
+    """The cache key of a judge's answer to ``messages``: the judge, the model it serves and
+    where, what it was sent and its token cap (it answers greedily)."""
+    return key_of(
+        kind=kind,
+        judge=judge,
+        served=cfg.model or cfg.path,
+        base_url=cfg.base_url,
+        messages=[dataclasses.asdict(m) for m in messages],
+        max_tokens=max_tokens,
+    )
+
 
 # The state each information suite is about; a suite may also say so itself with a
 # ``subject_states`` attribute (see :func:`subject_states_of`).

@@ -14,7 +14,6 @@ counts as wrong: it is its own column of the confusion matrix.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from modelarena.audits.judging import (
     agreement_stats,
     judge_verdict,
     judge_warnings,
+    judgment_key,
     labels_by_judge,
     subject_states_of,
 )
@@ -52,7 +52,7 @@ from modelarena.backends import judging_settings
 from modelarena.backends.base import Backend, GenerationSettings, Message
 from modelarena.ratings.proportions import Figure, kappa_figure, wilson
 from modelarena.runs.budget import Budget
-from modelarena.runs.cache import Cache, cache_entry, key_of
+from modelarena.runs.cache import Cache, cache_entry
 from modelarena.runs.calls import CallPolicy, ModelCalls
 
 if TYPE_CHECKING:
@@ -382,14 +382,7 @@ class EndpointJudges:
     async def ask(self, judge: str, messages: list[Message]) -> str:
         cfg = self.arena.contestants[judge]
         settings = self.settings(judge)
-        key = key_of(
-            kind=VALIDATION,
-            judge=judge,
-            served=cfg.model or cfg.path,
-            base_url=cfg.base_url,
-            messages=[dataclasses.asdict(m) for m in messages],
-            max_tokens=settings.max_tokens,
-        )
+        key = judgment_key(VALIDATION, judge, cfg, messages, settings.max_tokens)
         cached = self.cache.get(VALIDATION, key) if self.cache is not None else None
         if cached is not None:
             self.reused += 1
