@@ -5,6 +5,7 @@ llama_cpp.server."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,23 @@ def served_settings(db: str, llama_server: Any) -> Settings:
             ],
         }
     )
+
+
+def audit_bundled_gguf(tmp_path: Path, gguf: Path, suites: str, limit: int) -> tuple[Path, Any]:
+    """``arena audit run --json`` (offline rules) of the bundled model, greedy and short, on
+    a fresh SQLite database: the config written and the JSON printed."""
+    from typer.testing import CliRunner
+
+    from modelarena.cli.main import app
+
+    config = tmp_path / "arena.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
+        f'[[models]]\nid = "smol"\nbackend = "gguf"\npath = "{gguf}"\n'
+        "n_ctx = 2048\ntemperature = 0.0\nseed = 1\nmax_tokens = 16\n"
+    )
+    args = ["audit", "run", "-c", str(config), "--suite", suites, "--limit", str(limit)]
+    args += ["--judge", "rules", "--no-progress", "--work-dir", str(tmp_path / "w"), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return config, json.loads(result.output)

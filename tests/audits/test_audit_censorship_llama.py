@@ -4,21 +4,18 @@ small balanced slices with the offline rules."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from audits.audit_runs import run_engine, served_settings
+from audits.audit_runs import audit_bundled_gguf, run_engine, served_settings
 from modelarena.arena import Arena
 from modelarena.audits.censorship import CensorshipSuite
 from modelarena.audits.engine import AuditOptions
 from modelarena.audits.falseclaims import FalseClaimsSuite
 from modelarena.audits.narratives import NarrativesSuite
-from modelarena.cli.main import app
 from modelarena.config import load_settings
 from modelarena.store import Store
 
@@ -26,18 +23,8 @@ pytestmark = [pytest.mark.llama, pytest.mark.slow]
 
 
 def test_information_suites_on_the_bundled_gguf(tmp_path: Path, bundled_gguf: Path) -> None:
-    config = tmp_path / "arena.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
-        f'[[models]]\nid = "smol"\nbackend = "gguf"\npath = "{bundled_gguf}"\n'
-        "n_ctx = 2048\ntemperature = 0.0\nseed = 1\nmax_tokens = 16\n"
-    )
     suites = "censorship,narratives,falseclaims"
-    args = ["audit", "run", "-c", str(config), "--suite", suites, "--limit", "2"]
-    args += ["--judge", "rules", "--no-progress", "--work-dir", str(tmp_path / "w"), "--json"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    config, data = audit_bundled_gguf(tmp_path, bundled_gguf, suites, limit=2)
     # --limit 2 still takes one probe from every arm (group x language) of each suite
     expected = {
         "censorship": len(CensorshipSuite().probes(limit=2)),

@@ -3,20 +3,17 @@ through a real ``llama_cpp.server`` endpoint, on small slices with the offline r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from audits.audit_runs import run_engine, served_settings
+from audits.audit_runs import audit_bundled_gguf, run_engine, served_settings
 from modelarena.arena import Arena
 from modelarena.audits.engine import AuditOptions, AuditReport
 from modelarena.audits.jailbreak import JailbreakSuite, load_requests, load_templates
 from modelarena.audits.overrefusal import OverrefusalSuite
 from modelarena.audits.probes import Suite
-from modelarena.cli.main import app
 from modelarena.config import load_settings
 from modelarena.store import Store
 
@@ -25,17 +22,7 @@ SHORT_TEMPLATES = ("prefix_injection", "security_researcher")
 
 
 def test_cli_audit_on_the_bundled_gguf(tmp_path: Path, bundled_gguf: Path) -> None:
-    config = tmp_path / "arena.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "arena.db"}"\n'
-        f'[[models]]\nid = "smol"\nbackend = "gguf"\npath = "{bundled_gguf}"\n'
-        "n_ctx = 2048\ntemperature = 0.0\nseed = 1\nmax_tokens = 16\n"
-    )
-    args = ["audit", "run", "-c", str(config), "--suite", "overrefusal", "--limit", "4"]
-    args += ["--judge", "rules", "--no-progress", "--work-dir", str(tmp_path / "w"), "--json"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    config, data = audit_bundled_gguf(tmp_path, bundled_gguf, "overrefusal", limit=4)
     dep = data["runs"][0]["settings"]["models"]["smol"]
     assert dep["quantisation"] == "Q4_1" and dep["provider"] == "local llama.cpp"
     assert dep["max_tokens"] == 16
