@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.engine import Row
 
 from modelarena.store.schema_audits import (
@@ -198,22 +198,17 @@ class AuditResults:
             row = conn.execute(select(audit_runs).where(audit_runs.c.id == run_id)).first()
         return _run_from_row(row) if row is not None else None
 
-    def metrics(self, run_id: str) -> list[AuditMetric]:
+    def _of_run(self, table: Table, run_id: str) -> Sequence[Row[Any]]:
+        """A run's rows of ``table``, in the order they were stored."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(audit_metrics)
-                .where(audit_metrics.c.run_id == run_id)
-                .order_by(audit_metrics.c.id)
-            ).all()
-        return [_metric_from_row(r) for r in rows]
+            query = select(table).where(table.c.run_id == run_id).order_by(table.c.id)
+            return conn.execute(query).all()
+
+    def metrics(self, run_id: str) -> list[AuditMetric]:
+        return [_metric_from_row(r) for r in self._of_run(audit_metrics, run_id)]
 
     def comparisons(self, run_id: str) -> list[AuditComparison]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(audit_comparisons)
-                .where(audit_comparisons.c.run_id == run_id)
-                .order_by(audit_comparisons.c.id)
-            ).all()
+        rows = self._of_run(audit_comparisons, run_id)
         return [
             AuditComparison(
                 suite=r.suite,
