@@ -237,23 +237,16 @@ def test_llm_judges_go_through_the_cache(
     personas = ["refuser", "complier"]
     options = AuditOptions(models=["refuser"], judges=["complier"], limit=2)
     before = endpoint.calls("complier")
-    report = run(
-        make_arena(sqlite_url, endpoint.base_url, personas),
-        [suite],
-        options,
-        Cache(cache),
-        judge_verdict=judge_verdict,
-    )
+
+    def audit() -> AuditReport:
+        arena = make_arena(sqlite_url, endpoint.base_url, personas)
+        return run(arena, [suite], options, Cache(cache), judge_verdict=judge_verdict)
+
+    report = audit()
     assert endpoint.calls("complier") - before == 2 and report.judgments_generated == 2
     assert by_key(report)[("refuser", "unknown", "")].value == 1.0  # unparseable: unknown
     assert report.run is not None and report.run.judges == ("complier",)
-    again = run(
-        make_arena(sqlite_url, endpoint.base_url, personas),
-        [suite],
-        options,
-        Cache(cache),
-        judge_verdict=judge_verdict,
-    )
+    again = audit()
     assert endpoint.calls("complier") - before == 2 and again.judgments_reused == 2
 
 
