@@ -3,7 +3,6 @@ chosen suites, and show the stored results (docs/audits.md)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,13 +25,13 @@ from modelarena.cli.run_options import (
     ResumeOption,
     RetriesOption,
     WorkDirOption,
+    run_closing,
     run_progress,
     show_progress,
     split_list,
 )
 
 if TYPE_CHECKING:
-    from modelarena.audits.engine import AuditReport
     from modelarena.audits.probes import Suite
 
 DEFAULT_WORK_DIR = Path(".arena-audit")
@@ -179,15 +178,7 @@ def run_cmd(
             )
             bar = AuditBar(show_progress(progress, as_json))
             engine = AuditEngine(arena, suites, options, cache, progress=bar)
-
-            async def go() -> AuditReport:
-                try:
-                    with bar.bar:
-                        return await engine.run()
-                finally:
-                    await arena.aclose()
-
-            report = asyncio.run(go())
+            report = run_closing(arena, engine.run, bar.bar)
         except (AuditError, UnknownSuite, PromptFileError) as exc:
             fail(str(exc))
         arena.store.close()

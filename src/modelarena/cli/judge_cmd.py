@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -34,6 +33,7 @@ from modelarena.cli.run_options import (
     ResumeOption,
     RetriesOption,
     WorkDirOption,
+    run_closing,
     show_progress,
     split_list,
 )
@@ -160,20 +160,16 @@ def run_cmd(
                     "pick an OpenAI-compatible judge that accepts images with --judge"
                 )
 
-            async def go() -> RunReport:
-                try:
-                    with bars.bar:
-                        if not screenshots:
-                            return await job.run()
-                        from modelarena.designs import AnswerScreenshots, Renderer
+            async def judged() -> RunReport:
+                if not screenshots:
+                    return await job.run()
+                from modelarena.designs import AnswerScreenshots, Renderer
 
-                        async with Renderer() as renderer:
-                            job.screenshot = AnswerScreenshots(renderer)
-                            return await job.run()
-                finally:
-                    await arena.aclose()
+                async with Renderer() as renderer:
+                    job.screenshot = AnswerScreenshots(renderer)
+                    return await job.run()
 
-            report = asyncio.run(go())
+            report = run_closing(arena, judged, bars.bar)
         except (PromptSetError, JudgeRunError) as exc:
             fail(str(exc))
         except BrowserMissing as exc:
@@ -224,14 +220,7 @@ def battles_cmd(
         except JudgeRunError as exc:
             fail(str(exc))
         todo = job.stored_battles_to_judge(limit)
-
-        async def go() -> RunReport:
-            try:
-                return await job.run_stored(todo)
-            finally:
-                await arena.aclose()
-
-        report = asyncio.run(go())
+        report = run_closing(arena, lambda: job.run_stored(todo))
         if as_json:
             console.print_json(json.dumps(report_dict(report), default=str))
         else:

@@ -5,8 +5,11 @@ and the progress bar with its running token and dollar count."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -14,6 +17,8 @@ from modelarena.cli.common import console
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+T = TypeVar("T")
 
 
 def split_list(value: str | None) -> list[str]:
@@ -86,3 +91,17 @@ def run_progress(enabled: bool, *, remaining: bool = False) -> Progress:
         columns.append(TimeRemainingColumn())
     columns.append(TextColumn("{task.fields[extra]}"))
     return Progress(*columns, console=console, disable=not enabled, transient=False)
+
+
+def run_closing(arena: Any, work: Callable[[], Awaitable[T]], bars: Progress | None = None) -> T:
+    """``work`` run to its end (under ``bars`` when given), the arena's backends closed
+    after, whatever happens: the CLI's one ``asyncio.run`` of a run."""
+
+    async def go() -> T:
+        try:
+            with bars if bars is not None else contextlib.nullcontext():
+                return await work()
+        finally:
+            await arena.aclose()
+
+    return asyncio.run(go())
