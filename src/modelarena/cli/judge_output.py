@@ -12,7 +12,7 @@ from modelarena.cli.run_options import run_progress
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
-    from modelarena.judge.agreement import Figure
+    from modelarena.ratings.proportions import Figure
     from modelarena.judge.report import RunReport
 
 
@@ -86,7 +86,7 @@ def print_report(report: RunReport) -> None:
         )
     if report.wins:
         table = Table(title="Judge verdicts (one per battle)")
-        from modelarena.judge.agreement import wilson
+        from modelarena.ratings.proportions import wilson
 
         for col in ("model", "wins", "losses", "ties", "win rate (ties half)", "95% CI"):
             table.add_column(col)
