@@ -24,8 +24,12 @@ EXAMPLES = 12
 def _app(url: str) -> Any:
     from modelarena.web.app import create_app
 
+    # four models, so that a tournament (four answers to one prompt) can start too
+    replies = {
+        m: [f"An answer from {m}."] for m in ("deepseek-v3", "gpt-4o", "qwen3-max", "glm-4.6")
+    }
     arena = scripted_arena(
-        url, admin_token=ADMIN, votes_per_day=100_000, battles_per_minute=100_000
+        url, replies, admin_token=ADMIN, votes_per_day=100_000, battles_per_minute=100_000
     )
     app = create_app(arena)  # mounts the admin API
     return app
