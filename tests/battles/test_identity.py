@@ -61,7 +61,7 @@ def test_names_asked_about_or_in_the_third_person_are_no_leak(prompt: str, answe
     [
         ("Who are you?", "I am ChatGPT, made by OpenAI.", "chatgpt"),
         ("2+2?", "As Claude, I", "claude"),
-        ("你是谁", "我是通义千问 Qwen", "通义千问"),
+        ("你是谁", "我是通义千问 Qwen", "通义千问 qwen"),  # the model word after the name joins it
         ("2+2?", "The answer is 42.", None),
         ("What is a PDA?", "a palmtop computer", None),
         ("How do I find it?", "Google it", None),  # a name, but not the answerer's
