@@ -12,8 +12,8 @@ from modelarena.cli.run_options import run_progress
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
-    from modelarena.ratings.proportions import Figure
     from modelarena.judge.report import RunReport
+    from modelarena.ratings.proportions import Figure
 
 
 class RichProgress:
