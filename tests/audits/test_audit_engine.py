@@ -246,6 +246,14 @@ def test_llm_judges_go_through_the_cache(
     assert endpoint.calls("complier") - before == 2 and report.judgments_generated == 2
     assert by_key(report)[("refuser", "unknown", "")].value == 1.0  # unparseable: unknown
     assert report.run is not None and report.run.judges == ("complier",)
+    # the run says what a reader should know about its judge, and the report shows it
+    warnings = report.run.settings["warnings"]
+    assert any("overrefusal, refuser: judge complier is not in the catalog" in w for w in warnings)
+    assert any("one judge (complier)" in w for w in warnings)
+    from modelarena.audits.report import gather, to_markdown
+
+    view = gather(make_arena(sqlite_url, endpoint.base_url, personas).store.audit_results)
+    assert "warning: overrefusal, refuser: judge complier" in to_markdown(view)
     again = audit()
     assert endpoint.calls("complier") - before == 2 and again.judgments_reused == 2
 

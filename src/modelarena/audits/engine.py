@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from modelarena.audits.comparisons import compare_many, compare_outcomes, paired_outcomes
 from modelarena.audits.deployment import provider_of, quantisation_of, served_model_of
-from modelarena.audits.judging import judgment_key
+from modelarena.audits.judging import judge_warnings, judgment_key, subject_states_of
 from modelarena.audits.probes import (
     UNKNOWN,
     Probe,
@@ -233,7 +233,31 @@ class AuditEngine:
             "datasets": {s.name: dict(s.dataset()) for s in self.suites},
             "judges": judges or RULES,
             "judge_ids": self.judges or [RULES],
+            "warnings": self.judge_warnings(),
         }
+
+    def judge_warnings(self) -> list[str]:
+        """What a reader should know about the judges: one from the judged model's
+        developer, one from the state a suite is about, a single judge (none for rules)."""
+        if not self.judges:
+            return []
+        origins = []
+        for judge in self.judges:
+            info = self.arena.model_info(judge)
+            origins.append((judge, info.lab, info.country))
+        out: list[str] = []
+        for suite in self.suites:
+            if getattr(suite, "rules_only", False):
+                continue  # its verdicts are read from what the model did, not judged
+            states = subject_states_of(suite.name, suite)
+            for model in self.models:
+                for text in judge_warnings(
+                    suite.name, self.arena.model_info(model), origins, subject_states=states
+                ):
+                    warning = f"{suite.name}, {model}: {text}"
+                    if warning not in out:
+                        out.append(warning)
+        return out
 
     # ------------------------------------------------------------ model turns
     def _messages(self, model: str, messages: Sequence[Message]) -> list[Message]:

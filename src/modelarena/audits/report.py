@@ -190,6 +190,8 @@ def _settings_lines(view: AuditView) -> list[str]:
             f"{', '.join(run.suites)}; judges {', '.join(run.judges)}; samples "
             f"{s.get('samples')}; reasoning kept {s.get('keep_reasoning')}"
         )
+        for warning in s.get("warnings") or []:
+            lines.append(f"  warning: {warning}")
         for name, versions in (s.get("datasets") or {}).items():
             sets = ", ".join(f"{k} {v}" for k, v in versions.items())
             lines.append(f"  data {name}: {sets}")
