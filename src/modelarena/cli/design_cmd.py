@@ -118,6 +118,7 @@ def check_cmd(
                 console.print("No design answers to check.")
             if watch is None:
                 return
+            console.file.flush()  # a watcher's log is read as it runs (a pipe buffers it)
             time.sleep(watch)
 
 
