@@ -21,7 +21,10 @@
     throw new DOMException("<" + name + "> is not available in a design", "NotSupportedError");
   }
 
+  // Sockets too: the policy refuses them, but Chromium may start one before its check
+  // (the network log then names the host); without the constructor nothing starts.
   [
+    "WebSocket", "WebTransport", "EventSource",
     "RTCPeerConnection", "webkitRTCPeerConnection", "RTCIceTransport", "RTCQuicTransport",
     "XSLTProcessor", "HTMLIFrameElement", "HTMLFrameElement", "HTMLFrameSetElement",
     "HTMLObjectElement", "HTMLEmbedElement", "HTMLPortalElement", "HTMLFencedFrameElement"
