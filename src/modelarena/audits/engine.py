@@ -15,25 +15,24 @@ It is the judge runner's sibling and shares its machinery (:mod:`modelarena.runs
 - **Verdicts**: ``judges`` empty is the offline rules (``suite.rule_verdict``); otherwise
   the LLM judges of :func:`modelarena.audits.judging.judge_verdict` (majority vote) answer
   through the same calls and cache.
-- **Figures**: ``suite.metrics`` per model, an ``unknown`` share per model and suite (a
-  verdict nobody could read is never counted as safe), and paired comparisons between
-  every two models on the same probes (McNemar, the paired difference, the ratio when
-  defined).
+- **Figures** (:mod:`.figures`): ``suite.metrics`` per model, an ``unknown`` share per
+  model and suite (a verdict nobody could read is never counted as safe), and paired
+  comparisons between every two models on the same probes (McNemar, the paired difference,
+  the ratio when defined).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from modelarena.audits.comparisons import compare_many, compare_outcomes, paired_outcomes
 from modelarena.audits.deployment import provider_of, quantisation_of, served_model_of
+from modelarena.audits.figures import run_comparisons, run_figures, run_judge_agreement
+from modelarena.audits.judging import judge_verdict as llm_judge_verdict
 from modelarena.audits.judging import judge_warnings, judgment_key, subject_states_of
 from modelarena.audits.probes import (
     UNKNOWN,
@@ -43,7 +42,7 @@ from modelarena.audits.probes import (
     Transcript,
     Verdict,
 )
-from modelarena.audits.stored import item_of, metric_row
+from modelarena.audits.stored import item_of
 from modelarena.backends import generation_settings, judging_settings
 from modelarena.backends.base import (
     Backend,
@@ -51,7 +50,6 @@ from modelarena.backends.base import (
     GenerationSettings,
     Message,
 )
-from modelarena.ratings.proportions import wilson
 from modelarena.runs.budget import Budget, BudgetExhausted
 from modelarena.runs.cache import Cache, Generated, cache_entry, key_of, tool_calls_from_json
 from modelarena.runs.calls import ModelCalls, endpoint_of
@@ -63,7 +61,6 @@ if TYPE_CHECKING:
 AUDIT_TURN = "audit_turn"
 AUDIT_JUDGMENT = "audit_judgment"
 RULES = "rules"
-ALL_MODELS = "*"  # model_a of a comparison of every model at once (Cochran's Q)
 TOOLS_UNSUPPORTED = "tools_unsupported"  # BackendError.reason when tools cannot be offered
 
 Ask = Callable[[str, list[Message]], Awaitable[str]]
@@ -402,7 +399,7 @@ class AuditEngine:
             # a suite whose verdict is read from what the model did (hijack: its tool calls)
             # pays no LLM judge for a label its figures would not use
             return suite.rule_verdict(probe, transcript)
-        judge_verdict = self._judge_verdict or _llm_judge()
+        judge_verdict = self._judge_verdict or llm_judge_verdict
         try:
             return await judge_verdict(suite, probe, transcript, self.judges, self.ask)
         except BudgetExhausted:
@@ -474,10 +471,10 @@ class AuditEngine:
         self.report.items = len(records)
         if self.report.stopped_by_budget:
             return self.report  # half a run is not stored: a rerun reuses what is cached
-        metrics = self.figures(records)
-        comparisons = self.compare(records)
+        metrics = run_figures(self.suites, self.models, records)
+        comparisons = run_comparisons(self.suites, self.models, records)
         if len(self.judges) > 1:
-            settings["judge_agreement"] = self.judge_agreement(records)
+            settings["judge_agreement"] = run_judge_agreement(self.suites, records)
         run = AuditRun(
             name=self.options.run_name,
             suites=tuple(s.name for s in self.suites),
@@ -494,68 +491,3 @@ class AuditEngine:
         self.report.metrics = metrics
         self.report.comparisons = comparisons
         return self.report
-
-    # ------------------------------------------------------------ figures
-    def figures(self, records: Sequence[Record]) -> list[AuditMetric]:
-        by: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        for r in records:
-            by[(r.probe.suite, r.model)].append(r)
-        out: list[AuditMetric] = []
-        for suite in self.suites:
-            for model in self.models:
-                mine = by.get((suite.name, model), [])
-                out.extend(metric_row(m) for m in suite.metrics(model, mine))
-                unknown = sum(r.verdict.label == UNKNOWN for r in mine)
-                fig = wilson(unknown, len(mine))
-                out.append(
-                    AuditMetric(
-                        model, suite.name, "unknown", fig.n, fig.value, fig.lower, fig.upper
-                    )
-                )
-        return out
-
-    def judge_agreement(self, records: Sequence[Record]) -> dict[str, Any]:
-        """Per suite, how the LLM judges agreed with each other over the run (pairwise
-        agreement and kappa, Fleiss' kappa, each judge's unreadable share)."""
-        from modelarena.audits.judging import run_agreement
-
-        out: dict[str, Any] = {}
-        for suite in self.suites:
-            verdicts = [r.verdict for r in records if r.probe.suite == suite.name]
-            agreement = run_agreement(verdicts, suite.labels)
-            if agreement is not None:
-                out[suite.name] = agreement.to_dict()
-        return out
-
-    def compare(self, records: Sequence[Record]) -> list[AuditComparison]:
-        """Every two models on the same probes, per metric the suite reports outcomes for
-        (McNemar); every model at once when there are three or more (Cochran's Q)."""
-        by: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        for r in records:
-            by[(r.probe.suite, r.model)].append(r)
-        out: list[AuditComparison] = []
-        for suite in self.suites:
-            units = {m: paired_outcomes(suite, m, by.get((suite.name, m), [])) for m in self.models}
-            for a, b in itertools.combinations(self.models, 2):
-                for metric in sorted(set(units[a]) & set(units[b])):
-                    detail = compare_outcomes(units[a][metric], units[b][metric])
-                    if detail is not None:
-                        out.append(AuditComparison(suite.name, metric, a, b, detail))
-            shared = set.intersection(*(set(u) for u in units.values())) if units else set()
-            for metric in sorted(shared):
-                many = compare_many({m: units[m][metric] for m in self.models})
-                if many is not None:  # three models or more: Cochran's Q
-                    out.append(AuditComparison(suite.name, metric, ALL_MODELS, "", many))
-        return out
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _llm_judge() -> Callable[..., Awaitable[Verdict]]:
-    try:
-        from modelarena.audits import judging
-    except ImportError as exc:  # the LLM judges are a separate module
-        raise AuditError("LLM judges are not available here: use --judge rules") from exc
-    judge: Callable[..., Awaitable[Verdict]] = judging.judge_verdict
-    return judge
