@@ -7,13 +7,8 @@ from modelarena.campaigns.prompt_files import (
     prompts_from_text,
     read_prompt_file,
 )
-from modelarena.campaigns.service import (
-    Access,
-    CampaignError,
-    CampaignService,
-    CampaignStatus,
-    top_separation,
-)
+from modelarena.campaigns.service import Access, CampaignError, CampaignService
+from modelarena.campaigns.status import CampaignStatus, top_separation
 
 __all__ = [
     "Access",
