@@ -20,6 +20,7 @@ from modelarena.web import (
     api,
     audits_pages,
     campaign_pages,
+    campaign_tournaments,
     design_checks,
     designs,
     landscape_pages,
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(landscape_pages.router)
     app.include_router(tournament_pages.router)
     app.include_router(campaign_pages.router)
+    app.include_router(campaign_tournaments.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     secure = settings.secure_cookies if secure_cookies is None else secure_cookies
     app.add_middleware(SecurityMiddleware, codec=ctx.codec, secure_cookies=secure)

@@ -7,8 +7,8 @@ the campaign is decided; the owner also sees the prompts and the invites, adds p
 written in the page, invites, revokes, publishes and stops. Nothing here answers for a
 campaign without a valid link (a published one shows its board, never its prompts).
 
-A voter may also take a campaign prompt as a four-model tournament (the tournaments'
-runner, its votes cast as the campaign's source, its matches counted as served battles).
+A voter may also take a campaign prompt as a four-model tournament: see
+:mod:`.campaign_tournaments`, which opens links the same way (:func:`campaign_link`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from modelarena.campaigns import (
 )
 from modelarena.store import BattleNotFound
 from modelarena.store.campaigns import CampaignNotFound, CampaignRecord
-from modelarena.tournaments import Progress, TournamentError, TournamentRunner
 from modelarena.web.api import CsrfSession, session_of
 from modelarena.web.context import Ctx, WebContext, valid_battle_id
 from modelarena.web.errors import ApiError
@@ -40,8 +39,6 @@ from modelarena.web.proxy import client_ip
 from modelarena.web.quota import count_battle, count_vote
 from modelarena.web.render import design_url
 from modelarena.web.security import resolve_secret_key
-from modelarena.web.tournament_pages import progress_of, runner_of
-from modelarena.web.tournament_pages import view as tournament_view
 from modelarena.web.views import rendered
 
 router = APIRouter()
@@ -84,11 +81,6 @@ class NewPrompts(BaseModel):
     text: str = Field(description="Prompts, one per paragraph (a blank line between)")
 
 
-class TournamentVote(BaseModel):
-    verdict: str = Field(description="a, b, tie or both_bad", examples=["a"])
-    position: int | None = Field(None, description="The match shown, to refuse stale votes")
-
-
 class Flag(BaseModel):
     value: bool = Field(description="Publish (or stop) when true; undo when false")
 
@@ -105,7 +97,7 @@ def _service(request: Request, ctx: WebContext) -> CampaignService:
     return service
 
 
-def _refused(exc: CampaignError | PromptFileError) -> ApiError:
+def campaign_refused(exc: CampaignError | PromptFileError) -> ApiError:
     code = getattr(exc, "code", "bad_prompts")
     return ApiError(STATUS_CODES.get(code, 400), code, str(exc))
 
@@ -114,10 +106,10 @@ def _access(service: CampaignService, token: str) -> Access:
     try:
         return service.access(token)
     except CampaignError as exc:
-        raise _refused(exc) from None
+        raise campaign_refused(exc) from None
 
 
-def _link(
+def campaign_link(
     request: Request, ctx: WebContext, token: str, *, owner: bool = False
 ) -> tuple[CampaignService, Access]:
     """The service and the access a link gives (refused when it is not valid, or, with
@@ -143,7 +135,7 @@ def _battle_id(battle_id: str) -> None:
         raise ApiError(404, "battle_not_found", "no such battle")
 
 
-def _keep(request: Request, key: str, task: asyncio.Task[Any]) -> None:
+def keep_task(request: Request, key: str, task: asyncio.Task[Any]) -> None:
     """Hold the generating task under ``key`` until it ends (a reload finds it there)."""
     tasks: dict[str, asyncio.Task[Any]] = request.app.state.campaign_tasks
     tasks[key] = task
@@ -217,7 +209,7 @@ def _generate(request: Request, service: CampaignService, battle: Battle, prompt
         return
     if battle.id in request.app.state.campaign_tasks:
         return
-    _keep(request, battle.id, asyncio.create_task(service.generate(battle.id, prompt)))
+    keep_task(request, battle.id, asyncio.create_task(service.generate(battle.id, prompt)))
 
 
 # ------------------------------------------------------------------- pages
@@ -292,19 +284,19 @@ async def link_status(
 async def next_battle(
     token: str, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token)
+    service, access = campaign_link(request, ctx, token)
     count_battle(ctx, session.id, client_ip(request))
     try:
         battle, prompt = await anyio.to_thread.run_sync(service.next_battle, access, session.id)
     except CampaignError as exc:
-        raise _refused(exc) from None
+        raise campaign_refused(exc) from None
     _generate(request, service, battle, prompt.prompt)
     return _battle_view(access, battle, prompt.prompt)
 
 
 @router.get("/api/c/{token}/battles/{battle_id}", summary="A served battle: answers when ready")
 async def get_battle(token: str, battle_id: str, request: Request, ctx: Ctx) -> dict[str, Any]:
-    service, access = _link(request, ctx, token)
+    service, access = campaign_link(request, ctx, token)
     voter = session_of(request).id
     _battle_id(battle_id)
 
@@ -332,7 +324,7 @@ async def vote(
     session: CsrfSession,
     ctx: Ctx,
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token)
+    service, access = campaign_link(request, ctx, token)
     _battle_id(battle_id)
     ip = client_ip(request)
     await count_vote(ctx, session.id, ip)
@@ -341,7 +333,7 @@ async def vote(
             access, session.id, battle_id, body.verdict, ip_hash=ctx.codec.hash_ip(ip)
         )
     except CampaignError as exc:
-        raise _refused(exc) from None
+        raise campaign_refused(exc) from None
     battle = record.battle
     assert battle is not None
     info = service.arena.model_info
@@ -357,7 +349,7 @@ async def vote(
 async def new_invite(
     token: str, body: NewInvite, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token, owner=True)
+    service, access = campaign_link(request, ctx, token, owner=True)
     record, link = service.invite(access.campaign, votes_limit=body.votes_limit, label=body.label)
     return {"id": record.id, "url": f"/c/{link}", "votes_limit": record.votes_limit}
 
@@ -366,7 +358,7 @@ async def new_invite(
 async def revoke_invite(
     token: str, invite_id: str, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token, owner=True)
+    service, access = campaign_link(request, ctx, token, owner=True)
     if not valid_battle_id(invite_id):
         raise ApiError(404, "invite_not_found", "no such invite")
     mine = {i.id for i in service.store.campaigns.invites(access.campaign.id)}
@@ -380,7 +372,7 @@ async def revoke_invite(
 async def add_prompts(
     token: str, body: NewPrompts, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token, owner=True)
+    service, access = campaign_link(request, ctx, token, owner=True)
     try:
         prompts = prompts_from_text(body.text)
         for i, p in enumerate(prompts, start=1):
@@ -389,7 +381,7 @@ async def add_prompts(
             except ValueError as exc:
                 raise CampaignError("bad_prompt", f"prompt {i}: {exc}") from None
     except (CampaignError, PromptFileError) as exc:
-        raise _refused(exc) from None
+        raise campaign_refused(exc) from None
     added = service.store.campaigns.add_prompts(access.campaign.id, [p.as_row() for p in prompts])
     return {"added": added}
 
@@ -398,7 +390,7 @@ async def add_prompts(
 async def publish(
     token: str, body: Flag, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token, owner=True)
+    service, access = campaign_link(request, ctx, token, owner=True)
     service.store.campaigns.set_published(access.campaign.id, body.value)
     return {"published": body.value}
 
@@ -407,100 +399,6 @@ async def publish(
 async def stop(
     token: str, body: Flag, request: Request, session: CsrfSession, ctx: Ctx
 ) -> dict[str, Any]:
-    service, access = _link(request, ctx, token, owner=True)
+    service, access = campaign_link(request, ctx, token, owner=True)
     service.store.campaigns.set_stopped(access.campaign.id, body.value)
     return {"stopped": body.value}
-
-
-# ------------------------------------------------------------ tournaments
-def _tournament_refused(exc: TournamentError) -> ApiError:
-    return ApiError(STATUS_CODES.get(exc.code, 400), exc.code, str(exc))
-
-
-async def _campaign_tournament(
-    service: CampaignService, runner: TournamentRunner, access: Access, voter: str, tid: str
-) -> Progress:
-    """The tournament, when it is this voter's on this campaign (404 otherwise)."""
-    progress = await progress_of(runner, tid)
-    if progress.tournament.owner != service.battle_owner(access.campaign, voter):
-        raise ApiError(404, "tournament_not_found", "no such tournament")
-    return progress
-
-
-def _link_matches(service: CampaignService, access: Access, voter: str, progress: Progress) -> None:
-    """Count every match opened so far (round 2 opens after round 1) as served."""
-    t = progress.tournament
-    first = service.store.campaigns.served(access.campaign.id, t.matches[0].battle_id)
-    if first is not None:
-        prompt = service.prompt(access.campaign, first.prompt_id)
-        service.link_tournament(access, voter, prompt, [m.battle_id for m in t.matches])
-
-
-@router.post("/api/c/{token}/tournaments", summary="A four-model tournament on the next prompt")
-async def start_tournament(
-    token: str, request: Request, session: CsrfSession, ctx: Ctx
-) -> dict[str, Any]:
-    service, access = _link(request, ctx, token)
-    runner = runner_of(request, ctx)
-    count_battle(ctx, session.id, client_ip(request))
-    try:
-        prompt, models = service.tournament_draw(access, session.id)
-        t = runner.start(
-            access.campaign.category,
-            prompt.prompt,
-            owner=service.battle_owner(access.campaign, session.id),
-            models=models,
-            source=access.campaign.source,
-        )
-    except CampaignError as exc:
-        raise _refused(exc) from None
-    except TournamentError as exc:
-        raise _tournament_refused(exc) from None
-    service.link_tournament(access, session.id, prompt, [m.battle_id for m in t.matches])
-    _keep(request, t.id, asyncio.create_task(runner.generate(t.id, prompt.prompt)))
-    return {"id": t.id, "status": t.status, "prompt": prompt.prompt}
-
-
-@router.get("/api/c/{token}/tournaments/{tournament_id}", summary="A campaign tournament")
-async def get_tournament(
-    token: str, tournament_id: str, request: Request, ctx: Ctx
-) -> dict[str, Any]:
-    service, access = _link(request, ctx, token)
-    voter = session_of(request).id
-    progress = await _campaign_tournament(
-        service, runner_of(request, ctx), access, voter, tournament_id
-    )
-    return tournament_view(ctx, progress, owner=True)
-
-
-@router.post(
-    "/api/c/{token}/tournaments/{tournament_id}/vote",
-    summary="Decide a campaign tournament's match",
-)
-async def vote_tournament(
-    token: str,
-    tournament_id: str,
-    body: TournamentVote,
-    request: Request,
-    session: CsrfSession,
-    ctx: Ctx,
-) -> dict[str, Any]:
-    service, access = _link(request, ctx, token)
-    runner = runner_of(request, ctx)
-    await _campaign_tournament(service, runner, access, session.id, tournament_id)
-    if access.campaign.stopped_at is not None:
-        raise ApiError(409, "campaign_stopped", "this campaign is stopped: thank you")
-    ip = client_ip(request)
-    await count_vote(ctx, session.id, ip)
-    try:
-        progress = await runner.choose(
-            tournament_id,
-            body.verdict,
-            owner=service.battle_owner(access.campaign, session.id),
-            position=body.position,
-            ip_hash=ctx.codec.hash_ip(ip),
-        )
-    except TournamentError as exc:
-        raise _tournament_refused(exc) from None
-    await anyio.to_thread.run_sync(_link_matches, service, access, session.id, progress)
-    return tournament_view(ctx, progress, owner=True)
