@@ -86,6 +86,12 @@ def _langid() -> Any:
     return py3langid
 
 
+def load_detector() -> None:
+    """Load the language model now (about 1.7 s for py3langid), so that the first battle
+    does not wait for it."""
+    _langid()
+
+
 def _latin_language(text: str) -> str:
     model = _langid()
     if model is not None:

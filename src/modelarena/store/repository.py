@@ -116,6 +116,10 @@ class Store:
             pair_probability=pair_probability,
             session_id=session_id,
         )
+        # derived from the prompt before the write lock is taken (the language detector
+        # loads its model on first use)
+        key = prompt_hash(prompt) if prompt else None
+        language = detect_language(prompt) if prompt else None
         with self._begin() as conn:
             conn.execute(
                 insert(battles).values(
@@ -129,8 +133,8 @@ class Store:
                     anonymous=True,
                     session_id=session_id,
                     source=source,
-                    prompt_hash=prompt_hash(prompt) if prompt else None,
-                    language=detect_language(prompt) if prompt else None,
+                    prompt_hash=key,
+                    language=language,
                     turn_started_at=battle.created_at,
                 )
             )

@@ -3,6 +3,7 @@ the JSON API (with its OpenAPI schema at ``/openapi.json``) and the static files
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -10,11 +11,13 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from modelarena.arena import Arena
+from modelarena.battles.language import load_detector
 from modelarena.integrity.ratelimit import Limits, RateLimiter
 from modelarena.web import (
     api,
@@ -84,7 +87,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
         arena.recover_lost_turns()  # turns a crashed process left pending: failed, retryable
+        # the language detector's model loads beside the server, not in the first battle
+        loading = asyncio.create_task(anyio.to_thread.run_sync(load_detector))
         yield
+        await loading
         await ctx.turns.aclose()
         await arena.aclose()
 
