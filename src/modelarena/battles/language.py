@@ -87,9 +87,11 @@ def _langid() -> Any:
 
 
 def load_detector() -> None:
-    """Load the language model now (about 1.7 s for py3langid), so that the first battle
-    does not wait for it."""
-    _langid()
+    """Load the language model now (benchmarks/language_detection.py times it), so the first battle
+    does not wait for it: py3langid reads its model at its first classification)."""
+    model = _langid()
+    if model is not None:
+        model.classify("a sentence to load the model")
 
 
 def _latin_language(text: str) -> str:
