@@ -4,8 +4,10 @@ design answers as they are stored (a real process, a real browser)."""
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,17 +30,36 @@ def test_the_watcher_checks_answers_stored_after_it_started(sqlite_url: str) -> 
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    log: list[str] = []
+
+    def read_until(text: str, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                log.append(lines.get(timeout=0.5))
+            except queue.Empty:
+                continue
+            if text in log[-1]:
+                return True
+        return False
+
     try:
         time.sleep(1.5)
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""  # still watching
+        assert proc.poll() is None, "".join(log)  # still watching
         arena, (battle,) = design_battles(sqlite_url, [(page("<p>1</p>"), page("<p>2</p>"))])
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(arena.store.design_checks.for_battle(battle)) < 2:
-            time.sleep(0.5)
+        # its log says each round as it ends (a pipe would otherwise hold it back)
+        assert read_until("Checked 2 design answers: ok 2", 90), "".join(log)
         checks = arena.store.design_checks.for_battle(battle)
         assert [c.status for c in checks] == ["ok", "ok"]
+        time.sleep(1.0)
         assert proc.poll() is None  # and it keeps watching
     finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=30)
-    assert "Checked 2 design answers: ok 2" in out
+        proc.terminate()  # SIGTERM, as a service manager stops it
+        proc.wait(timeout=30)
+    # it stops cleanly and says what it did since it started
+    assert read_until("Stopped watching", 10), "".join(log)
+    assert "checked 2 design answers since the start: ok 2" in log[-1]
+    assert proc.returncode == 0

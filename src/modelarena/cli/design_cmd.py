@@ -106,24 +106,69 @@ def check_cmd(
             fail(str(exc))
         limits = Limits(timeout_s=timeout, heap_mb=heap_mb, workers=workers)
         show = console.is_terminal if progress is None else progress
-        while True:
+        if watch is None:
             items = to_check(store, battle_id=battle)[:limit]
-            if items:
-                try:
-                    chromium_path(chromium)
-                    _check_round(store, items, limits, chromium, show)
-                except BrowserMissing as exc:
-                    fail(str(exc))
-            elif watch is None:
+            if not items:
                 console.print("No design answers to check.")
-            if watch is None:
                 return
-            console.file.flush()  # a watcher's log is read as it runs (a pipe buffers it)
-            time.sleep(watch)
+            _check_round(store, items, limits, chromium, show, {})
+            return
+        _watch(store, watch, limit, limits, chromium, show)
 
 
-def _check_round(store: Any, items: list[Any], limits: Any, chromium: str, show: bool) -> None:
+def _watch(
+    store: Any, every_s: float, limit: int | None, limits: Any, chromium: str, show: bool
+) -> None:
+    """Check new design answers every ``every_s`` seconds until Ctrl+C or SIGTERM (how a
+    service manager stops a worker); either stops it at once (what the round under way
+    stored is kept, its browser closed) and the last line says what was checked since the
+    start."""
+    import signal
+
+    from modelarena.designs import pending as to_check
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    checked: dict[str, int] = {}
+    try:
+        while True:
+            items = to_check(store)[:limit]
+            if items:
+                _check_round(store, items, limits, chromium, show, checked)
+            time.sleep(every_s)
+    except KeyboardInterrupt:
+        pass
+    total = sum(checked.values())
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(checked.items())) or "none"
+    console.print(f"Stopped watching; checked {total} design answers since the start: {statuses}.")
+
+
+def _check_round(
+    store: Any, items: list[Any], limits: Any, chromium: str, show: bool, tally: dict[str, int]
+) -> None:
+    """Check ``items``, counting each stored result in ``tally`` as it is stored."""
+    from modelarena.designs import BrowserMissing
+    from modelarena.designs.browser import chromium_path
+
+    try:
+        chromium_path(chromium)  # it may have gone since the watcher started
+        run = _run_round(store, items, limits, chromium, show, tally)
+    except BrowserMissing as exc:
+        fail(str(exc))
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(run.by_status.items()))
+    console.print(f"Checked {run.checked} design answers: {statuses}. See arena designs report.")
+    console.file.flush()  # a watcher's log reaches its reader round by round
+
+
+def _run_round(
+    store: Any, items: list[Any], limits: Any, chromium: str, show: bool, tally: dict[str, int]
+) -> Any:
     from modelarena.designs import check as run_checks
+
+    def count(item: Any, m: Any) -> None:
+        tally[m.status] = tally.get(m.status, 0) + 1
 
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -135,14 +180,13 @@ def _check_round(store: Any, items: list[Any], limits: Any, chromium: str, show:
             task = bar.add_task("check", total=len(items), last="")
 
             def advance(item: Any, m: Any) -> None:
+                count(item, m)
                 bar.update(task, advance=1, last=f"{item.battle_id} {item.side}: {m.status}")
 
             run = run_checks(store, items, limits, chromium=chromium, progress=advance)
     else:
-        run = run_checks(store, items, limits, chromium=chromium)
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(run.by_status.items()))
-    console.print(f"Checked {run.checked} design answers: {statuses}. See arena designs report.")
-    console.file.flush()  # a watcher's log reaches its reader round by round
+        run = run_checks(store, items, limits, chromium=chromium, progress=count)
+    return run
 
 
 def _pct(fig: Any) -> str:
