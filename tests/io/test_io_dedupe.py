@@ -14,9 +14,9 @@ from modelarena.battles.records import Verdict
 from modelarena.catalog import Catalog
 from modelarena.io import VoteLogError, import_file
 from modelarena.store import ImportedBattle, Store, migrate
-from modelarena.store.bulk import ImportWriter
+from modelarena.store.bulk import ImportWriter, import_battle_id
 from modelarena.store.rows import new_battle_id
-from modelarena.store.schema import battles, votes
+from modelarena.store.schema import answers, battles, import_sources, votes
 
 ROWS = [
     battle_33k(0, "gpt-4-0613", "mystery-7b", "model_a"),
@@ -176,10 +176,23 @@ def test_a_dry_run_reports_what_is_already_there(
 def _legacy_import(store: Store, rows: list[ImportedBattle]) -> None:
     """What importing did before revision 0004: a new random battle for every row."""
     with store.engine.begin() as conn:
-        writer = ImportWriter(conn, "import")
         for item in rows:
-            writer.add(item, battle_id=new_battle_id())
-        writer.finish()
+            battle_id = new_battle_id()
+            created = item.created_at or datetime(2024, 1, 1)
+            conn.execute(
+                insert(battles).values(
+                    id=battle_id, created_at=created, category=item.category,
+                    model_a=item.model_a, model_b=item.model_b, status="complete",
+                    anonymous=item.anonymous, source="import", external_id=item.external_id,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(votes).values(
+                    battle_id=battle_id, created_at=created, source=item.source,
+                    verdict=item.verdict.value, counted=True, model_a=item.model_a,
+                    model_b=item.model_b, category=item.category,
+                )
+            )  # fmt: skip
 
 
 def test_upgrading_mends_a_database_that_imported_a_file_twice(
@@ -198,6 +211,13 @@ def test_upgrading_mends_a_database_that_imported_a_file_twice(
         judge = ImportedBattle("gpt-4", "mystery-7b", Verdict.B, external_id="q0")
         judge.source = "judge:j"
         _legacy_import(store, log)
+        with store.engine.begin() as conn:  # an answer of the first copy of q0
+            first = conn.execute(
+                select(battles.c.id).where(battles.c.external_id == "q0")
+            ).scalar_one()
+            conn.execute(
+                insert(answers).values(battle_id=first, turn=0, side="a", prompt="hi", content="yo")
+            )
         _legacy_import(store, [*log, judge])  # the same file again, and a judge vote
         assert count_votes(store) == 5
 
@@ -220,6 +240,26 @@ def test_upgrading_mends_a_database_that_imported_a_file_twice(
         # the judge vote moved to the kept battle; both copies left the index's way
         assert sorted(q0) == [("human", True), ("judge:j", True)]
         assert copies == 2
+        # 0011: every imported battle has the id derived from its source and external id
+        # (these were random), with its votes and answers; each source is listed
+        with store.engine.connect() as conn:
+            imported = conn.execute(
+                select(battles.c.id, battles.c.source, battles.c.external_id)
+            ).all()
+            orphans = conn.execute(
+                select(func.count())
+                .select_from(votes.outerjoin(battles, battles.c.id == votes.c.battle_id))
+                .where(battles.c.id.is_(None))
+            ).scalar_one()
+            answered = conn.execute(select(answers.c.battle_id)).scalars().all()
+            listed = dict(
+                conn.execute(select(import_sources.c.source, import_sources.c.battles)).all()
+            )
+        assert len(imported) == 5  # q0, q1, and the three copies 0004 set apart
+        assert all(bid == import_battle_id(src, ext) for bid, src, ext in imported)
+        assert orphans == 0 and count_votes(store) == 5
+        assert answered == [import_battle_id("import", "q0")]
+        assert listed == {"import": 2, "import:duplicate:1": 2, "import:duplicate:2": 1}
         # and importing the file once more adds nothing
         rows = [
             {"question_id": "q0", "model_a": "gpt-4", "model_b": "mystery-7b", "winner": "model_a"},
@@ -237,8 +277,11 @@ def test_upgrading_mends_a_database_that_imported_a_file_twice(
         store.close()
 
 
-def test_the_unique_index_refuses_a_second_copy(store: Store) -> None:
+def test_the_primary_key_refuses_a_second_copy_of_an_imported_row(store: Store) -> None:
+    """An imported battle's id is derived from its source and external id, so the primary
+    key stores the pair once (there is no index on the pair, migration 0011)."""
     row = dict(
+        id=import_battle_id("import", "q1"),
         created_at=datetime(2024, 1, 1),
         category="chat",
         model_a="a",
@@ -249,9 +292,11 @@ def test_the_unique_index_refuses_a_second_copy(store: Store) -> None:
         external_id="q1",
     )
     with store.engine.begin() as conn:
-        conn.execute(insert(battles).values(id="x1", **row))
+        conn.execute(insert(battles).values(**row))
     with pytest.raises(Exception, match="(?i)unique"), store.engine.begin() as conn:
-        conn.execute(insert(battles).values(id="x2", **row))
+        conn.execute(insert(battles).values(**row))
+    assert import_battle_id("import", "q1") != import_battle_id("other", "q1")
+    assert import_battle_id("import", "q1") != import_battle_id("import", "q2")
 
 
 # ------------------------------------------------------- a large import on SQLite
@@ -271,7 +316,7 @@ def test_a_large_import_rebuilds_the_indexes_it_set_aside(
 
     monkeypatch.setattr(bulk, "BULK_INDEX_ROWS", 2)
     before = _indexes(store)
-    assert "uq_battles_source_external_id" in before
+    assert {"ix_battles_created_at", "uq_votes_battle_source", "ix_votes_voter"} <= before
     bad = write_jsonl(tmp_path / "bad.jsonl", [*ROWS, ROWS[0] | {"winner": "left-ish"}])
     with pytest.raises(VoteLogError, match="line 4: unknown winner"):
         import_file(bad, catalog=catalog, store=store)
@@ -279,9 +324,58 @@ def test_a_large_import_rebuilds_the_indexes_it_set_aside(
     path = write_jsonl(tmp_path / "log.jsonl", ROWS)
     assert import_file(path, catalog=catalog, store=store).imported == 3
     assert _indexes(store) == before
-    # the second import looks rows up through the index, and finds them
+    # the second import looks rows up by their battle ids, and finds them
     assert import_file(path, catalog=catalog, store=store).skipped["already_imported"] == 3
     assert count_votes(store) == 3
+
+
+def _journal(store: Store) -> str:
+    with store.engine.connect() as conn:
+        return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+
+def test_a_large_import_alone_on_the_file_writes_its_pages_once(
+    tmp_path: Path, store: Store, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SQLITE_ROLLBACK_JOURNAL_ROWS, an import that has the file to itself keeps a
+    rollback journal: its pages go to the database once, none to the WAL (a WAL import
+    leaves a WAL file as large as what it wrote). WAL again after it, even after a failure;
+    with another connection open the WAL stays, and its reader goes on."""
+    import sqlite3
+
+    from modelarena.store import bulk_sql
+
+    monkeypatch.setattr(bulk_sql, "SQLITE_ROLLBACK_JOURNAL_ROWS", 2)
+    rows = [battle_33k(i, "gpt-4-0613", "mystery-7b", "model_a") for i in range(2000)]
+    db_file = Path(str(store.engine.url.database))
+    wal = db_file.with_name(db_file.name + "-wal")
+    store.engine.dispose()  # what opening the store left in the pool
+    bad = write_jsonl(tmp_path / "bad.jsonl", [*rows, rows[0] | {"winner": "left-ish"}])
+    with pytest.raises(VoteLogError, match="line 2001: unknown winner"):
+        import_file(bad, catalog=catalog, store=store)
+    assert count_votes(store) == 0 and _journal(store) == "wal"
+    store.engine.dispose()
+    assert (
+        import_file(
+            write_jsonl(tmp_path / "a.jsonl", rows[:1000]), catalog=catalog, store=store
+        ).imported
+        == 1000
+    )
+    assert not wal.exists() or wal.stat().st_size == 0  # nothing went through the WAL
+    assert _journal(store) == "wal" and count_votes(store) == 1000
+    store.engine.dispose()
+    reader = sqlite3.connect(db_file)  # e.g. arena serve, reading
+    try:
+        assert reader.execute("SELECT count(*) FROM votes").fetchone() == (1000,)
+        report = import_file(
+            write_jsonl(tmp_path / "b.jsonl", rows[1000:]), catalog=catalog, store=store
+        )
+        assert report.imported == 1000
+        assert wal.stat().st_size > 100_000  # the import went through the WAL
+        assert reader.execute("SELECT count(*) FROM votes").fetchone() == (2000,)
+    finally:
+        reader.close()
+    assert _journal(store) == "wal"
 
 
 def test_two_imports_of_one_file_at_once_store_it_once(

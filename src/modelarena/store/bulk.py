@@ -1,9 +1,10 @@
 """Votes in bulk: importing a published log in one transaction, and the export query.
 
 An imported battle is known by its source label and its external id (the id in the log,
-or one derived from the row): ``battles`` holds each pair once (a unique index), and its
-id is derived from them, so a second import of the same row finds the battle instead of
-adding one. Rows are written with plain ``executemany`` on prepared statements (COPY on
+or one derived from the row): its id is derived from the pair, so the primary key holds
+each pair once and a second import of the same row finds the battle by its id instead of
+adding one. ``import_sources`` lists the labels imports wrote under: a label not there has
+nothing stored to look up. Rows are written with plain ``executemany`` on prepared statements (COPY on
 PostgreSQL with psycopg), in batches, inside the caller's transaction; the pair counts are
 added once at the end from what was written.
 """
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from modelarena.battles.language import normalise_language
@@ -28,7 +29,7 @@ from modelarena.battles.style import StyleCounts
 from modelarena.store import pair_count_cache
 from modelarena.store.bulk_sql import bulk_pragmas, row_writer, serialise, time_processor
 from modelarena.store.rows import HUMAN, OUTCOME, new_battle_id, now, prompt_hash, storable_text
-from modelarena.store.schema import answers, battles, votes
+from modelarena.store.schema import answers, battles, import_sources, votes
 
 BATCH = 50_000  # rows per executemany
 LOOKUP_BATCH = 2000  # external ids per query for what is already stored
@@ -150,6 +151,7 @@ class ImportWriter:
             serialise(conn)
         self.source_label = source_label
         self.written = 0
+        self.battles_added = 0
         self._stamp = now()
         self._battles: list[tuple[Any, ...]] = []
         self._votes: list[tuple[Any, ...]] = []
@@ -160,9 +162,7 @@ class ImportWriter:
         # only a database that already holds imported battles needs asking about each row
         self.had_imports = (
             conn.execute(
-                select(battles.c.id)
-                .where(battles.c.source == source_label, battles.c.external_id.is_not(None))
-                .limit(1)
+                select(import_sources.c.source).where(import_sources.c.source == source_label)
             ).first()
             is not None
         )
@@ -174,10 +174,12 @@ class ImportWriter:
         if not self.had_imports:
             return found
         for start in range(0, len(external_ids), LOOKUP_BATCH):
-            chunk = list(external_ids[start : start + LOOKUP_BATCH])
+            ids = {
+                import_battle_id(self.source_label, e): e
+                for e in external_ids[start : start + LOOKUP_BATCH]
+            }
             query = (
                 select(
-                    battles.c.external_id,
                     battles.c.id,
                     battles.c.model_a,
                     battles.c.model_b,
@@ -185,10 +187,10 @@ class ImportWriter:
                     votes.c.verdict,
                 )
                 .select_from(battles.outerjoin(votes, votes.c.battle_id == battles.c.id))
-                .where(battles.c.source == self.source_label, battles.c.external_id.in_(chunk))
+                .where(battles.c.id.in_(list(ids)))
             )
-            for ext, bid, a, b, source, verdict in self.conn.execute(query):
-                entry = found.setdefault(ext, StoredImport(bid, a, b, {}))
+            for bid, a, b, source, verdict in self.conn.execute(query):
+                entry = found.setdefault(ids[bid], StoredImport(bid, a, b, {}))
                 if source is not None:
                     entry.votes[source] = verdict
         return found
@@ -197,6 +199,7 @@ class ImportWriter:
         """Buffer one battle (unless it is already stored) with its answers and its vote."""
         created = self._time(item.created_at or self._stamp)
         if new_battle:
+            self.battles_added += 1
             self._battles.append(
                 (
                     battle_id,
@@ -299,6 +302,7 @@ class ImportWriter:
         self.flush()
         n = len(battle_ids)
         langs = languages if languages is not None else [None] * n
+        self.battles_added += n
         if n:
             self._write(
                 battles,
@@ -391,6 +395,24 @@ class ImportWriter:
         self._rebuild = []
         pair_count_cache.bump(self.conn, dict(self._inc))
         self._inc.clear()
+        if self.battles_added:
+            self._count_source()
+
+    def _count_source(self) -> None:
+        """Add the battles written to this import's label in ``import_sources``."""
+        label, stamp = self.source_label, now()
+        added = self.conn.execute(
+            update(import_sources)
+            .where(import_sources.c.source == label)
+            .values(battles=import_sources.c.battles + self.battles_added, imported_at=stamp)
+        ).rowcount
+        if not added:
+            self.conn.execute(
+                insert(import_sources).values(
+                    source=label, battles=self.battles_added, imported_at=stamp
+                )
+            )
+        self.battles_added = 0
 
     def close(self) -> None:
         """Drop what is buffered (after an error: the transaction is rolled back)."""

@@ -26,7 +26,7 @@ from modelarena.store import migrate, pair_count_cache, voter_log, voting
 from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arrays_query
 from modelarena.store.audit_results import AuditResults
 from modelarena.store.bulk import ImportedBattle, ImportWriter, export_query, insert_imported
-from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off
+from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off, rollback_journal
 from modelarena.store.campaigns import Campaigns
 from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
 from modelarena.store.design_checks import DesignChecks
@@ -445,6 +445,7 @@ class Store:
                 self._write_lock,
                 self.engine.connect() as conn,
                 foreign_keys_off(conn),
+                rollback_journal(conn, expected_rows),
                 conn.begin(),
                 bulk_pragmas(conn),
                 contextlib.closing(ImportWriter(conn, source_label, expected_rows)) as writer,
