@@ -14,7 +14,7 @@ from modelarena.battles.records import Verdict
 from modelarena.catalog import Catalog
 from modelarena.io import VoteLogError, import_file
 from modelarena.store import ImportedBattle, Store, migrate
-from modelarena.store.bulk import ImportWriter, import_battle_id
+from modelarena.store.bulk import import_battle_id
 from modelarena.store.rows import new_battle_id
 from modelarena.store.schema import answers, battles, import_sources, votes
 

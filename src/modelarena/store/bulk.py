@@ -4,9 +4,9 @@ An imported battle is known by its source label and its external id (the id in t
 or one derived from the row): its id is derived from the pair, so the primary key holds
 each pair once and a second import of the same row finds the battle by its id instead of
 adding one. ``import_sources`` lists the labels imports wrote under: a label not there has
-nothing stored to look up. Rows are written with plain ``executemany`` on prepared statements (COPY on
-PostgreSQL with psycopg), in batches, inside the caller's transaction; the pair counts are
-added once at the end from what was written.
+nothing stored to look up. Rows are written with plain ``executemany`` on prepared
+statements (COPY on PostgreSQL with psycopg), in batches, inside the caller's transaction;
+the pair counts are added once at the end from what was written.
 """
 
 from __future__ import annotations

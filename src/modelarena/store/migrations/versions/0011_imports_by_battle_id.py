@@ -5,12 +5,12 @@ An imported battle's id is derived from its source and external id (store/bulk.p
 ``import_battle_id``), so the primary key already stores each pair once and a second
 import finds a row by its id. Battles imported before revision 0004 kept random ids; they
 get their derived id here (a copy under the new id, their answers, votes, checks and
-matches moved to it, the old row deleted: no foreign key is ever left dangling). The unique index on the pair kept the same rule a second
-time and cost a fifth of a million-vote import; it goes. Whether a source has imports at
-all (an import of a new one looks nothing up) is read from ``import_sources``, filled here
-from the battles already imported. ``ix_battles_prompt_hash`` becomes partial (prompt
-hash not NULL): the battles of a log without text are not in it, and every lookup is by a
-hash, which is never NULL.
+matches moved to it, the old row deleted: no foreign key is ever left dangling). The
+unique index on the pair kept the same rule a second time and cost a fifth of a
+million-vote import; it goes. Whether a source has imports at all (an import of a new one
+looks nothing up) is read from ``import_sources``, filled here from the battles already
+imported. ``ix_battles_prompt_hash`` becomes partial (prompt hash not NULL): the battles
+of a log without text are not in it, and every lookup is by a hash, which is never NULL.
 
 Revision ID: 0011
 Revises: 0010
