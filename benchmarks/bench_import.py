@@ -13,6 +13,7 @@ peak resident memory (its ``ru_maxrss``), then checks what the target also asks 
 
     python benchmarks/bench_import.py                  # 1M votes, SQLite, 3 runs
     python benchmarks/bench_import.py --votes 100000 --runs 1
+    python benchmarks/bench_import.py --runs 1 --no-checks --index-times
     python benchmarks/bench_import.py --db postgresql://postgres@127.0.0.1:5432/bench
     git worktree add /tmp/before 59cb1b9~1   # the importer before issue 11, to compare
     python benchmarks/bench_import.py --src /tmp/before/src --runs 1 --no-checks
@@ -142,12 +143,46 @@ def count_votes(url: str) -> int:
         engine.dispose()
 
 
+def index_times(url: str) -> None:
+    """Drop the secondary indexes of an imported SQLite database and build each again,
+    timed, in a transaction rolled back (as the import does, with its pragmas)."""
+    import sqlite3
+
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        conn.execute("PRAGMA cache_size=-32768")
+        conn.execute(f"PRAGMA threads={min(4, os.cpu_count() or 1)}")
+        found = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('battles', 'votes')"
+        ).fetchall()
+        conn.execute("BEGIN IMMEDIATE")
+        for name, _ in found:
+            conn.execute(f'DROP INDEX "{name}"')
+        total = 0.0
+        for name, sql in found:
+            began = time.perf_counter()
+            conn.execute(sql)
+            took = time.perf_counter() - began
+            total += took
+            print(f"  index {name}: {took:.2f} s")
+        print(f"  {len(found)} indexes built again: {total:.2f} s")
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--votes", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", default=None, help="database URL (default: SQLite in a temp dir)")
     parser.add_argument("--no-checks", action="store_true", help="skip the re-import checks")
+    parser.add_argument(
+        "--index-times",
+        action="store_true",
+        help="SQLite: after the runs, time building each secondary index of the last one again",
+    )
     parser.add_argument(
         "--src",
         type=Path,
@@ -203,6 +238,8 @@ def main() -> None:
             f"(range {args.votes / max(times):,.0f}-{args.votes / min(times):,.0f}); "
             f"CPU median {statistics.median(cpus):.2f} s; peak RSS max {max(peaks):.0f} MB"
         )
+        if args.index_times and args.db is None:
+            index_times(db)
         if args.no_checks:
             return
 
