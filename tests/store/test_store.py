@@ -98,6 +98,51 @@ def test_migration_0007_keeps_one_vote_per_battle_and_source_by_an_index(db_url:
         store.record_vote(bid, Verdict.B, voter="w")
 
 
+def test_migration_0011_keys_imports_by_battle_id(db_url: str) -> None:
+    """0011: no index on (source, external id), a table of import sources filled from the
+    battles imported, and the prompt index only over battles with a prompt; and back."""
+    from datetime import datetime
+
+    from sqlalchemy import insert, inspect, text
+
+    from modelarena.store.bulk import import_battle_id
+    from modelarena.store.schema import battles
+
+    def shape() -> tuple[set[str], set[str], str]:
+        inspector = inspect(store.engine)
+        indexes = {i["name"] for i in inspector.get_indexes("battles")}
+        with store.engine.connect() as conn:
+            if store.engine.dialect.name == "sqlite":
+                sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_battles_prompt_hash'"
+            else:
+                sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_battles_prompt_hash'"
+            prompt_index = str(conn.execute(text(sql)).scalar())
+        return indexes, set(inspector.get_table_names()), prompt_index.upper()
+
+    store = Store.open(db_url)
+    indexes, tables, prompt_index = shape()
+    assert "uq_battles_source_external_id" not in indexes and "import_sources" in tables
+    assert "WHERE" in prompt_index and "NOT NULL" in prompt_index
+    migrate.downgrade(store.engine, "0010")
+    indexes, tables, prompt_index = shape()
+    assert "uq_battles_source_external_id" in indexes and "import_sources" not in tables
+    assert "WHERE" not in prompt_index
+    with store.engine.begin() as conn:  # a battle an import stored at 0010
+        conn.execute(
+            insert(battles).values(
+                id=import_battle_id("lmarena", "q1"), created_at=datetime(2024, 1, 1),
+                category="chat", model_a="m1", model_b="m2", status="complete",
+                anonymous=True, source="lmarena", external_id="q1",
+            )
+        )  # fmt: skip
+    migrate.upgrade(store.engine)
+    indexes, tables, prompt_index = shape()
+    assert "uq_battles_source_external_id" not in indexes and "WHERE" in prompt_index
+    with store.engine.connect() as conn:
+        listed = conn.execute(text("SELECT source, battles FROM import_sources")).all()
+    assert [tuple(r) for r in listed] == [("lmarena", 1)]
+
+
 def test_vote_is_stored_counted_and_cached(db_url: str) -> None:
     store = Store.open(db_url)
     bid = _complete_battle(store)
