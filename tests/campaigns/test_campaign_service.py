@@ -90,6 +90,38 @@ async def test_vote_limit_and_revocation(service: CampaignService) -> None:
     assert service.revoke(invite.id).revoked_at is not None  # by id too
 
 
+async def test_votes_that_race_past_a_links_limit_stop_counting(
+    service: CampaignService, arena: Arena
+) -> None:
+    """Three voters of a two-vote link, each served a battle while the link had votes
+    left, vote at once: all pass the check before any vote is stored. The third vote is
+    refused after its commit, stays stored, and does not count; the campaign's board and
+    pair counts hold two votes."""
+    c = service.create("race", PROMPTS, models=MODELS, target_votes=10)
+    invite, token = service.invite(c, votes_limit=2)
+    access = service.access(token)
+    battles = []
+    for voter in ("v1", "v2", "v3"):
+        battle, prompt = service.next_battle(access, voter)
+        await service.generate(battle.id, prompt.prompt)
+        battles.append((voter, battle.id))
+    for voter, battle_id in battles[:2]:
+        await service.vote(access, voter, battle_id, "a")
+    late_voter, late_battle = battles[2]
+    # what a vote checked before the other two were stored does (the check passed then)
+    service._check_open = lambda _access: None  # type: ignore[method-assign]
+    with pytest.raises(CampaignError, match="used all its votes") as exc:
+        await service.vote(access, late_voter, late_battle, "b")
+    assert exc.value.code == "vote_limit"
+    stored = {b: v for _, b in battles for v in arena.store.votes_for_battle(b)}
+    assert len(stored) == 3  # stored, as every vote is
+    assert not stored[late_battle].counted and stored[late_battle].reason == "invite_limit"
+    assert sum(v.counted for v in stored.values()) == 2
+    cells = arena.store.pair_cells(sources=(c.source,))
+    assert int((cells.wins_a + cells.wins_b + cells.ties).sum()) == 2
+    assert service.uncount_past_limit(access, [late_battle]) == 0  # once
+
+
 def test_forged_or_foreign_tokens(service: CampaignService, arena: Arena) -> None:
     c = service.create("forged", PROMPTS, models=MODELS, target_votes=10)
     _, token = service.invite(c, votes_limit=None)

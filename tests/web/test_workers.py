@@ -82,7 +82,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
             server.stop()
 
 
-def _wait_until_up(server: Served, workers: int, timeout: float = 60) -> None:
+def _wait_until_up(server: Served, workers: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

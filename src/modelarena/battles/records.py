@@ -63,6 +63,7 @@ class VoteReason(StrEnum):
     RATE_LIMITED = "rate_limited"
     IMPORTED_NON_ANONYMOUS = "imported_non_anonymous"
     DUPLICATE_IMPORT = "duplicate_import"  # a second copy of an imported vote (before 0004)
+    INVITE_LIMIT = "invite_limit"  # a campaign invite's vote past its limit (a race)
 
 
 @dataclass(frozen=True)

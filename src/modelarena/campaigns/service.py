@@ -10,6 +10,7 @@ them. Only a signed link (an invite, or the owner's) opens the campaign's page.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections.abc import Sequence
@@ -346,7 +347,7 @@ class CampaignService:
         battle = self.arena.battle(battle_id)
         reason = "identity_leak" if battle.identity_leak else None
         try:
-            return await self.arena.avote(
+            record = await self.arena.avote(
                 battle_id,
                 parsed,
                 voter=voter,
@@ -360,6 +361,24 @@ class CampaignService:
             raise CampaignError(exc.code, str(exc)) from None
         except BattleNotFound:
             raise CampaignError("battle_not_found", "no such battle") from None
+        if await asyncio.to_thread(self.uncount_past_limit, access, [battle_id]):
+            # it raced another vote of this link to the link's last vote, and came second
+            raise CampaignError("vote_limit", "this invite link has used all its votes")
+        return record
+
+    def uncount_past_limit(self, access: Access, battle_ids: Sequence[str]) -> int:
+        """After votes on ``battle_ids`` are stored: those past the invite's limit stop
+        counting (the limit is checked before a vote, but two votes at once both pass the
+        check); how many."""
+        invite = access.invite
+        if invite is None or invite.votes_limit is None:
+            return 0
+        return self.store.campaigns.uncount_past_limit(
+            access.campaign.id,
+            invite_id=invite.id,
+            limit=invite.votes_limit,
+            battle_ids=battle_ids,
+        )
 
     def status(self, campaign: CampaignRecord, *, language: str | None = None) -> CampaignStatus:
         """The campaign's board, its progress to the target and whether to stop."""

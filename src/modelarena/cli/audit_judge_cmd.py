@@ -15,10 +15,11 @@ from modelarena.cli.run_options import (
     BudgetOption,
     ConcurrencyOption,
     JudgeMaxTokensOption,
+    ProgressMode,
     ProgressOption,
     RetriesOption,
+    progress_mode,
     run_progress,
-    show_progress,
     split_list,
     work_folder,
 )
@@ -130,7 +131,7 @@ def validate_judge_cmd(
             judge_max_tokens=judge_max_tokens,
             resume=resume,
             work_dir=work_dir,
-            show=show_progress(progress, fmt != "table"),
+            show=progress_mode(progress, fmt != "table"),
         )
     report.skipped.extend(skipped)
     if fmt == "json":
@@ -215,7 +216,7 @@ def _run(
     judge_max_tokens: int | None,
     resume: bool,
     work_dir: Path,
-    show: bool,
+    show: ProgressMode,
 ) -> Validation:
     from modelarena.audits.label_sets import RULES
     from modelarena.audits.validate import EndpointJudges, validate, validation_warnings

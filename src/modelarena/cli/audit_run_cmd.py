@@ -21,13 +21,14 @@ from modelarena.cli.run_options import (
     ConcurrencyOption,
     JudgeMaxTokensOption,
     ModelsOption,
+    ProgressMode,
     ProgressOption,
     ResumeOption,
     RetriesOption,
     WorkDirOption,
+    progress_mode,
     run_closing,
     run_progress,
-    show_progress,
     split_list,
 )
 
@@ -40,8 +41,8 @@ DEFAULT_WORK_DIR = Path(".arena-audit")
 class AuditBar:
     """One bar over the transcripts, with the running token and dollar count."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.bar = run_progress(enabled, remaining=True)
+    def __init__(self, mode: ProgressMode) -> None:
+        self.bar = run_progress(mode, remaining=True)
         self._task = self.bar.add_task("transcripts", total=None, extra="")
 
     def start(self, total: int) -> None:
@@ -176,7 +177,7 @@ def run_cmd(
                 run_name=name,
                 seed=seed,
             )
-            bar = AuditBar(show_progress(progress, as_json))
+            bar = AuditBar(progress_mode(progress, as_json))
             engine = AuditEngine(arena, suites, options, cache, progress=bar)
             report = run_closing(arena, engine.run, bar.bar)
         except (AuditError, UnknownSuite, PromptFileError) as exc:

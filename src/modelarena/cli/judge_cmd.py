@@ -33,8 +33,8 @@ from modelarena.cli.run_options import (
     ResumeOption,
     RetriesOption,
     WorkDirOption,
+    progress_mode,
     run_closing,
-    show_progress,
     split_list,
 )
 
@@ -151,7 +151,7 @@ def run_cmd(
                 judge_max_tokens=judge_max_tokens,
                 run_name=name,
             )
-            bars = RichProgress(show_progress(progress, as_json))
+            bars = RichProgress(progress_mode(progress, as_json))
             job = JudgeRun(arena, items, options, cache, progress=bars)
             if screenshots and arena.contestants[judge_id].backend != "openai":
                 fail(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from modelarena.cli.common import console
-from modelarena.cli.run_options import run_progress
+from modelarena.cli.run_options import ProgressMode, run_progress
 
 if TYPE_CHECKING:
     from modelarena.arena import Arena
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 class RichProgress:
     """Two bars (answers, battles) and the running token and dollar count."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.bar = run_progress(enabled)
+    def __init__(self, mode: ProgressMode) -> None:
+        self.bar = run_progress(mode)
         self._answers = self.bar.add_task("answers", total=None, extra="")
         self._battles = self.bar.add_task("battles", total=None, extra="")
 

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -62,15 +62,27 @@ WorkDirOption = Annotated[
 ]
 
 
-def show_progress(progress: bool | None, as_json: bool = False) -> bool:
-    """Whether to draw the bars: as asked, else on a terminal; never under ``--json``."""
-    show = console.is_terminal if progress is None else progress
-    return show and not as_json
+LOG_EVERY_S = 30.0  # a progress line this often when no bar is drawn (a log file, CI)
+
+# "bar": bars drawn (a terminal, or --progress); "log": a line on stderr now and then (no
+# terminal: a long run in a log file is not silent); "off": nothing (--no-progress, --json)
+ProgressMode = Literal["bar", "log", "off"]
 
 
-def run_progress(enabled: bool, *, remaining: bool = False) -> Progress:
+def progress_mode(progress: bool | None, as_json: bool = False) -> ProgressMode:
+    """How to show a long run's progress: as asked, else bars on a terminal and lines in
+    a log; never under ``--json`` (its output is read by a program)."""
+    if as_json or progress is False:
+        return "off"
+    if progress or console.is_terminal:
+        return "bar"
+    return "log"
+
+
+def run_progress(mode: ProgressMode, *, remaining: bool = False) -> Progress:
     """A bar per task with its count and time (and the time left with ``remaining``), and an
-    ``extra`` field for the running token and dollar count."""
+    ``extra`` field for the running token and dollar count; in ``log`` mode no bar, a line
+    on stderr every :data:`LOG_EVERY_S` seconds and when a task completes."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -81,6 +93,8 @@ def run_progress(enabled: bool, *, remaining: bool = False) -> Progress:
         TimeRemainingColumn,
     )
 
+    if mode == "log":
+        return _logged_progress(Progress)
     columns: list[ProgressColumn] = [
         TextColumn("{task.description}"),
         BarColumn(),
@@ -90,7 +104,56 @@ def run_progress(enabled: bool, *, remaining: bool = False) -> Progress:
     if remaining:
         columns.append(TimeRemainingColumn())
     columns.append(TextColumn("{task.fields[extra]}"))
-    return Progress(*columns, console=console, disable=not enabled, transient=False)
+    return Progress(*columns, console=console, disable=mode == "off", transient=False)
+
+
+def _logged_progress(base: type[Progress]) -> Progress:
+    """A disabled :class:`rich.progress.Progress` (it keeps its tasks' counts) that writes
+    where each task is to stderr, at most every :data:`LOG_EVERY_S` seconds, and once when
+    it completes."""
+    import time
+
+    from modelarena.cli.common import err_console
+
+    class Logged(base):  # type: ignore[valid-type, misc]
+        def __init__(self) -> None:
+            super().__init__(disable=True)
+            self._said = time.monotonic()
+            self._completed: set[Any] = set()
+
+        def advance(self, task_id: Any, advance: float = 1) -> None:
+            super().advance(task_id, advance)
+            self._say(task_id)
+
+        def update(self, task_id: Any, **changes: Any) -> None:
+            super().update(task_id, **changes)
+            if "advance" in changes or "completed" in changes:
+                self._say(task_id)
+
+        def _say(self, task_id: Any) -> None:
+            task = self._tasks[task_id]
+            done = task.total is not None and task.completed >= task.total
+            if done and task_id in self._completed:
+                return
+            if not done and time.monotonic() - self._said < LOG_EVERY_S:
+                return
+            self._said = time.monotonic()
+            if done:
+                self._completed.add(task_id)
+            total = f"/{int(task.total):,}" if task.total is not None else ""
+            share = f" ({task.percentage:.0f}%)" if task.total else ""
+            elapsed = task.elapsed or 0.0
+            left = task.time_remaining
+            eta = f", about {left:.0f} s left" if left is not None and not done else ""
+            extra = task.fields.get("extra") or ""
+            err_console.print(
+                f"{task.description}: {int(task.completed):,}{total}{share} after "
+                f"{elapsed:.0f} s{eta}{'  ' + extra if extra else ''}",
+                markup=False,
+                highlight=False,
+            )
+
+    return Logged()
 
 
 def run_closing(arena: Any, work: Callable[[], Awaitable[T]], bars: Progress | None = None) -> T:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, Integer, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from modelarena.battles.records import Verdict, VoteReason
 from modelarena.store.cells import PairCells, cells_from_rows
 from modelarena.store.rows import aware, now
 from modelarena.store.schema import battles, votes
@@ -405,6 +406,59 @@ class Campaigns:
             query = query.where(campaign_battles.c.invite_id == invite_id)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def uncount_past_limit(
+        self, campaign_id: str, *, invite_id: str, limit: int, battle_ids: Sequence[str]
+    ) -> int:
+        """Uncount (reason ``invite_limit``) the campaign's votes on ``battle_ids`` that came
+        when the invite's earlier votes, by vote id, had already reached ``limit``; how many
+        did. Votes checked against the limit at once (two tabs, two workers) may all pass
+        the check before any is stored: each vote then asks here, after its own commit, and
+        the ones past the limit stop counting (stored, as every vote is). One transaction;
+        the pair counts follow."""
+        from modelarena.store import pair_count_cache
+        from modelarena.store.rows import OUTCOME
+
+        source = campaign_source(campaign_id)
+        invite_votes = campaign_battles.join(
+            votes,
+            and_(votes.c.battle_id == campaign_battles.c.battle_id, votes.c.source == source),
+        )
+        mine = (
+            select(votes.c.id, votes.c.verdict, votes.c.category, votes.c.model_a, votes.c.model_b)
+            .select_from(invite_votes)
+            .where(
+                campaign_battles.c.campaign_id == campaign_id,
+                campaign_battles.c.invite_id == invite_id,
+                votes.c.battle_id.in_(list(battle_ids)),
+                votes.c.counted.is_(True),
+            )
+            .order_by(votes.c.id)
+        )
+        uncounted = 0
+        with self.engine.begin() as conn:
+            for vote_id, verdict, category, a, b in conn.execute(mine).all():
+                earlier = conn.execute(
+                    select(func.count())
+                    .select_from(invite_votes)
+                    .where(
+                        campaign_battles.c.campaign_id == campaign_id,
+                        campaign_battles.c.invite_id == invite_id,
+                        votes.c.id < vote_id,
+                    )
+                ).scalar_one()
+                if int(earlier) < limit:
+                    continue
+                conn.execute(
+                    update(votes)
+                    .where(votes.c.id == vote_id)
+                    .values(counted=False, reason=VoteReason.INVITE_LIMIT.value)
+                )
+                cell = [0, 0, 0, 0]
+                cell[OUTCOME[Verdict(verdict)]] = -1
+                pair_count_cache.bump(conn, {(source, category, a, b): cell})
+                uncounted += 1
+        return uncounted
 
     def voter_prompts(self, campaign_id: str, voter: str) -> set[tuple[int, str, str]]:
         """(prompt, model, model) already served to this voter (models sorted)."""

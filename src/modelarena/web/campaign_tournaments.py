@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from modelarena.campaigns import Access, CampaignError, CampaignService
+from modelarena.store.tournaments import DONE
 from modelarena.tournaments import Progress, TournamentError, TournamentRunner
 from modelarena.web.api import CsrfSession, session_of
 from modelarena.web.campaign_pages import (
@@ -125,4 +126,7 @@ async def vote_tournament(
     except TournamentError as exc:
         raise _tournament_refused(exc) from None
     await anyio.to_thread.run_sync(_link_matches, service, access, session.id, progress)
+    if progress.tournament.status == DONE:  # its votes are cast: none past the link's limit
+        battle_ids = [m.battle_id for m in progress.tournament.matches]
+        await anyio.to_thread.run_sync(service.uncount_past_limit, access, battle_ids)
     return tournament_view(ctx, progress, owner=True)
