@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import time
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -46,15 +47,35 @@ def sqlite_file(url: str) -> str | None:
     return name
 
 
+SQLITE_BUSY_S = 30  # how long a connection waits for another one's lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run during writes; synchronous=FULL makes every acknowledged commit
     # survive a crash of the process or the machine.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """WAL mode, waiting like any statement for a large import that has the file in
+    rollback-journal mode (store/bulk_sql.py): until that import holds the file alone,
+    SQLite refuses the switch at once instead of calling the busy handler."""
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def make_engine(url: str) -> Engine:
@@ -62,7 +83,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_S},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
