@@ -38,7 +38,6 @@ _battles = sa.table(
     "battles",
     sa.column("source", sa.String),
     sa.column("external_id", sa.String),
-    sa.column("created_at", sa.DateTime(timezone=True)),
 )
 
 
@@ -69,16 +68,13 @@ def _add_import_sources(bind: sa.Connection) -> None:
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
     )
     found = bind.execute(
-        sa.select(_battles.c.source, sa.func.count(), sa.func.max(_battles.c.created_at))
+        sa.select(_battles.c.source, sa.func.count())
         .where(_battles.c.external_id.is_not(None))
         .group_by(_battles.c.source)
     ).all()
-    stamp = datetime.now(UTC)
+    stamp = datetime.now(UTC)  # when those imports ran is not stored: the time they are listed
     if found:
-        op.bulk_insert(
-            table,
-            [{"source": s, "battles": n, "imported_at": last or stamp} for s, n, last in found],
-        )
+        op.bulk_insert(table, [{"source": s, "battles": n, "imported_at": stamp} for s, n in found])
 
 
 CHILDREN = ("answers", "votes", "design_checks", "tournament_matches", "campaign_battles")
