@@ -59,7 +59,7 @@ async def test_serving_fills_the_gaps(service: CampaignService, arena: Arena) ->
     _, token = service.invite(c, votes_limit=None)
     for _ in range(9):
         await _vote_once(service, token, "v1")
-    counts = arena.store.campaigns.prompt_pair_votes(c.id)
+    counts = arena.store.campaign_votes.prompt_pair_votes(c.id)
     # 3 prompts x 3 pairs = 9 cells, 9 votes from one voter: each cell exactly once
     assert len(counts) == 9
     assert set(counts.values()) == {1}

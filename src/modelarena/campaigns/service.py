@@ -197,7 +197,7 @@ class CampaignService:
         invite = access.invite
         if invite is None or invite.votes_limit is None:
             return None
-        used = self.store.campaigns.votes_by(access.campaign.id, invite_id=invite.id)
+        used = self.store.campaign_votes.votes_by(access.campaign.id, invite_id=invite.id)
         return max(invite.votes_limit - used, 0)
 
     def _check_open(self, access: Access) -> None:
@@ -245,7 +245,7 @@ class CampaignService:
         if len(active) < 2:
             raise CampaignError("model_unavailable", "the campaign's models are not available")
         matrix = adaptive_pair_matrix(self.store, active, frozenset(), sources=(campaign.source,))
-        counts = self.store.campaigns.prompt_pair_votes(campaign.id)
+        counts = self.store.campaign_votes.prompt_pair_votes(campaign.id)
         seen = self.store.campaigns.voter_prompts(campaign.id, voter)
         best: list[tuple[float, PromptRecord, str, str]] = []
         for fresh_only in (True, False):
@@ -281,7 +281,7 @@ class CampaignService:
             raise CampaignError(
                 "not_enough_models", "a tournament needs four of the campaign's models"
             )
-        counts = self.store.campaigns.prompt_pair_votes(c.id)
+        counts = self.store.campaign_votes.prompt_pair_votes(c.id)
         per_prompt: dict[int, int] = {}
         per_model: dict[str, int] = {m: 0 for m in models}
         for (prompt_id, a, b), n in counts.items():
@@ -373,7 +373,7 @@ class CampaignService:
         invite = access.invite
         if invite is None or invite.votes_limit is None:
             return 0
-        return self.store.campaigns.uncount_past_limit(
+        return self.store.campaign_votes.uncount_past_limit(
             access.campaign.id,
             invite_id=invite.id,
             limit=invite.votes_limit,

@@ -112,10 +112,7 @@ def campaign_status(
     and the separation of its top two."""
     source = campaign.source
     filters = LeaderboardFilters(source=source, languages=(language,) if language else ())
-    if language:
-        cells = arena.store.campaigns.pair_cells(sources=[source], languages=[language])
-    else:
-        cells = arena.store.pair_cells(sources=[source])
+    cells = arena.store.pair_cells(sources=[source], languages=filters.languages)
     fit = fit_board(arena.store, filters, cells=cells)
     board = tabulate(fit, arena.model_info, filters)
     progress, met = _progress(campaign, fit)

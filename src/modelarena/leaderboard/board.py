@@ -157,7 +157,9 @@ def fit_inputs(store: Store, filters: LeaderboardFilters) -> tuple[FitKey, PairC
     the pair-count cache, not the votes)."""
     f = filters
     sources = _sources(store, f.source)
-    cells = read_cells(store, sources, list(f.categories) or None, f.languages)
+    cells = store.pair_cells(
+        sources=sources, categories=list(f.categories) or None, languages=f.languages
+    )
     key = FitKey(
         sources=tuple(sorted(sources)),
         categories=tuple(sorted(f.categories)),
@@ -169,18 +171,6 @@ def fit_inputs(store: Store, filters: LeaderboardFilters) -> tuple[FitKey, PairC
         votes=votes_digest(cells) + _vote_log_marker(store, f),
     )
     return key, cells
-
-
-def read_cells(
-    store: Store, sources: list[str], categories: list[str] | None, languages: tuple[str, ...]
-) -> PairCells:
-    """The counted votes per pair: from the pair-count cache, or, cut by the battles'
-    languages (which the cache does not hold), from the votes."""
-    if languages:
-        return store.campaigns.pair_cells(
-            sources=sources, categories=categories, languages=languages
-        )
-    return store.pair_cells(sources=sources, categories=categories)
 
 
 def _vote_log_marker(store: Store, f: LeaderboardFilters) -> str:
@@ -203,7 +193,7 @@ def fit_board(
     sources = _sources(store, f.source)
     categories = list(f.categories) or None
     if cells is None:
-        cells = read_cells(store, sources, categories, f.languages)
+        cells = store.pair_cells(sources=sources, categories=categories, languages=f.languages)
     tie_text = "as half a win" if f.ties == "half" else "Davidson"
     method = f"Bradley-Terry MLE, {f.intervals} 95% CI, ties {tie_text}"
     if not cells.models:

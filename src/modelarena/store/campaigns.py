@@ -1,5 +1,5 @@
-"""Campaigns: their prompts, invites and served battles (reads and writes), the vote counts
-per prompt and pair that decide what to serve next, and pair counts cut by language.
+"""Campaigns: their prompts, invites and served battles (reads and writes); the votes on
+them are read in :mod:`.campaign_votes`.
 
 A campaign's votes are ordinary votes whose source is ``campaign:<id>`` (see
 :func:`campaign_source`): the pair-count cache keeps them apart from the public board's
@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Integer, and_, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from modelarena.battles.records import Verdict, VoteReason
-from modelarena.store.cells import PairCells, cells_from_rows
 from modelarena.store.rows import aware, now
 from modelarena.store.schema import battles, votes
 from modelarena.store.schema_campaigns import (
@@ -383,83 +381,6 @@ class Campaigns:
             ).all()
         return [ServedBattle(r[0], int(r[1]), False) for r in rows]
 
-    def votes_by(
-        self, campaign_id: str, *, voter: str | None = None, invite_id: str | None = None
-    ) -> int:
-        """Votes stored on the campaign's battles (counted or not) by a voter or an invite."""
-        source = campaign_source(campaign_id)
-        query = (
-            select(func.count())
-            .select_from(
-                campaign_battles.join(
-                    votes,
-                    and_(
-                        votes.c.battle_id == campaign_battles.c.battle_id, votes.c.source == source
-                    ),
-                )
-            )
-            .where(campaign_battles.c.campaign_id == campaign_id)
-        )
-        if voter is not None:
-            query = query.where(campaign_battles.c.voter == voter)
-        if invite_id is not None:
-            query = query.where(campaign_battles.c.invite_id == invite_id)
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def uncount_past_limit(
-        self, campaign_id: str, *, invite_id: str, limit: int, battle_ids: Sequence[str]
-    ) -> int:
-        """Uncount (reason ``invite_limit``) the campaign's votes on ``battle_ids`` that came
-        when the invite's earlier votes, by vote id, had already reached ``limit``; how many
-        did. Votes checked against the limit at once (two tabs, two workers) may all pass
-        the check before any is stored: each vote then asks here, after its own commit, and
-        the ones past the limit stop counting (stored, as every vote is). One transaction;
-        the pair counts follow."""
-        from modelarena.store import pair_count_cache
-        from modelarena.store.rows import OUTCOME
-
-        source = campaign_source(campaign_id)
-        invite_votes = campaign_battles.join(
-            votes,
-            and_(votes.c.battle_id == campaign_battles.c.battle_id, votes.c.source == source),
-        )
-        mine = (
-            select(votes.c.id, votes.c.verdict, votes.c.category, votes.c.model_a, votes.c.model_b)
-            .select_from(invite_votes)
-            .where(
-                campaign_battles.c.campaign_id == campaign_id,
-                campaign_battles.c.invite_id == invite_id,
-                votes.c.battle_id.in_(list(battle_ids)),
-                votes.c.counted.is_(True),
-            )
-            .order_by(votes.c.id)
-        )
-        uncounted = 0
-        with self.engine.begin() as conn:
-            for vote_id, verdict, category, a, b in conn.execute(mine).all():
-                earlier = conn.execute(
-                    select(func.count())
-                    .select_from(invite_votes)
-                    .where(
-                        campaign_battles.c.campaign_id == campaign_id,
-                        campaign_battles.c.invite_id == invite_id,
-                        votes.c.id < vote_id,
-                    )
-                ).scalar_one()
-                if int(earlier) < limit:
-                    continue
-                conn.execute(
-                    update(votes)
-                    .where(votes.c.id == vote_id)
-                    .values(counted=False, reason=VoteReason.INVITE_LIMIT.value)
-                )
-                cell = [0, 0, 0, 0]
-                cell[OUTCOME[Verdict(verdict)]] = -1
-                pair_count_cache.bump(conn, {(source, category, a, b): cell})
-                uncounted += 1
-        return uncounted
-
     def voter_prompts(self, campaign_id: str, voter: str) -> set[tuple[int, str, str]]:
         """(prompt, model, model) already served to this voter (models sorted)."""
         with self.engine.connect() as conn:
@@ -477,37 +398,6 @@ class Campaigns:
             out.add((int(prompt_id), lo, hi))
         return out
 
-    def prompt_pair_votes(self, campaign_id: str) -> dict[tuple[int, str, str], int]:
-        """Counted votes per (prompt, model, model) of the campaign (models sorted)."""
-        source = campaign_source(campaign_id)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    campaign_battles.c.prompt_id,
-                    votes.c.model_a,
-                    votes.c.model_b,
-                    func.count(),
-                )
-                .select_from(
-                    campaign_battles.join(
-                        votes,
-                        and_(
-                            votes.c.battle_id == campaign_battles.c.battle_id,
-                            votes.c.source == source,
-                            votes.c.counted.is_(True),
-                        ),
-                    )
-                )
-                .where(campaign_battles.c.campaign_id == campaign_id)
-                .group_by(campaign_battles.c.prompt_id, votes.c.model_a, votes.c.model_b)
-            ).all()
-        out: dict[tuple[int, str, str], int] = {}
-        for prompt_id, a, b, n in rows:
-            lo, hi = sorted((a, b))
-            key = (int(prompt_id), lo, hi)
-            out[key] = out.get(key, 0) + int(n)
-        return out
-
     def languages(self, campaign_id: str) -> dict[str, int]:
         """Prompts per language."""
         with self.engine.connect() as conn:
@@ -517,31 +407,3 @@ class Campaigns:
                 .group_by(campaign_prompts.c.language)
             ).all()
         return {str(r[0]): int(r[1]) for r in rows}
-
-    # ------------------------------------------------------- cut by language
-    def pair_cells(
-        self,
-        *,
-        sources: Sequence[str],
-        categories: Sequence[str] | None = None,
-        languages: Sequence[str] = (),
-    ) -> PairCells:
-        """Counted votes of ``sources`` (and categories) per pair, on battles whose language
-        is one of ``languages``: read from the votes, not the cache (the cache has no
-        language), so a language board costs a scan of its votes."""
-        wins_a = func.sum((votes.c.verdict == "a").cast(Integer))
-        wins_b = func.sum((votes.c.verdict == "b").cast(Integer))
-        ties = func.sum(votes.c.verdict.in_(("tie", "both_bad")).cast(Integer))
-        query = (
-            select(votes.c.model_a, votes.c.model_b, wins_a, wins_b, ties)
-            .join(battles, battles.c.id == votes.c.battle_id)
-            .where(votes.c.counted.is_(True), votes.c.source.in_(list(sources)))
-            .group_by(votes.c.model_a, votes.c.model_b)
-        )
-        if categories:
-            query = query.where(votes.c.category.in_(list(categories)))
-        if languages:
-            query = query.where(battles.c.language.in_(list(languages)))
-        with self.engine.connect() as conn:
-            rows = [tuple(r) for r in conn.execute(query)]
-        return cells_from_rows(rows)

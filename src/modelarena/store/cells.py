@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.engine import Connection
 
-from modelarena.store.schema import audit_log, pair_counts, votes
+from modelarena.store.schema import audit_log, battles, pair_counts, votes
 
 FULL_RELOAD_AFTER = 20_000  # new votes beyond which a full read is cheaper
 _OUTCOME_COLUMN = {"a": 0, "b": 1, "tie": 2, "both_bad": 2}
@@ -109,6 +109,32 @@ def read_cells(
         query = query.where(pair_counts.c.category.in_(list(categories)))
     query = query.group_by(pair_counts.c.model_a, pair_counts.c.model_b)
     return list(conn.execute(query).all())
+
+
+def language_cells(
+    conn: Connection,
+    sources: Sequence[str],
+    categories: Sequence[str] | None,
+    languages: Sequence[str],
+) -> list[Any]:
+    """Counted votes per pair, as :func:`read_cells`, on battles whose language is one of
+    ``languages``: read from the votes (the cache has no language), a scan of them."""
+    wins_a = func.sum((votes.c.verdict == "a").cast(Integer))
+    wins_b = func.sum((votes.c.verdict == "b").cast(Integer))
+    ties = func.sum(votes.c.verdict.in_(("tie", "both_bad")).cast(Integer))
+    query = (
+        select(votes.c.model_a, votes.c.model_b, wins_a, wins_b, ties)
+        .join(battles, battles.c.id == votes.c.battle_id)
+        .where(
+            votes.c.counted.is_(True),
+            votes.c.source.in_(list(sources)),
+            battles.c.language.in_(list(languages)),
+        )
+        .group_by(votes.c.model_a, votes.c.model_b)
+    )
+    if categories:
+        query = query.where(votes.c.category.in_(list(categories)))
+    return [tuple(r) for r in conn.execute(query)]
 
 
 class CellCache:

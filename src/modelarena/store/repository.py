@@ -27,8 +27,15 @@ from modelarena.store.arrays import VoteArrays, vote_arrays_from_rows, vote_arra
 from modelarena.store.audit_results import AuditResults
 from modelarena.store.bulk import ImportedBattle, ImportWriter, export_query, insert_imported
 from modelarena.store.bulk_sql import bulk_pragmas, foreign_keys_off, rollback_journal
+from modelarena.store.campaign_votes import CampaignVotes
 from modelarena.store.campaigns import Campaigns
-from modelarena.store.cells import CellCache, PairCells, cells_from_rows, read_cells
+from modelarena.store.cells import (
+    CellCache,
+    PairCells,
+    cells_from_rows,
+    language_cells,
+    read_cells,
+)
 from modelarena.store.design_checks import DesignChecks
 from modelarena.store.engine import StoreError, make_engine
 from modelarena.store.landscape_snapshots import LandscapeSnapshots
@@ -56,7 +63,8 @@ class Store:
         self.landscape = LandscapeSnapshots(engine)  # published leaderboards, dated
         self.tournaments = Tournaments(engine)  # four-model sessions and their matches
         self.design_checks = DesignChecks(engine)  # design answers checked in a browser
-        self.campaigns = Campaigns(engine)  # prompt sets, invites, votes by language
+        self.campaigns = Campaigns(engine)  # prompt sets, invites, battles served
+        self.campaign_votes = CampaignVotes(engine)  # votes on them, invite limits
         self._cells = CellCache()
         # SQLite takes one writer at a time; threads that queue on its file lock sleep in
         # its busy handler (up to 100 ms a nap). Queue them on a lock here instead.
@@ -352,10 +360,17 @@ class Store:
 
     # ---------------------------------------------------------------- ratings
     def pair_cells(
-        self, *, sources: Sequence[str] = (HUMAN,), categories: Sequence[str] | None = None
+        self,
+        *,
+        sources: Sequence[str] = (HUMAN,),
+        categories: Sequence[str] | None = None,
+        languages: Sequence[str] = (),
     ) -> PairCells:
-        """Aggregated counted votes from the cache: the cost does not grow with votes."""
+        """Aggregated counted votes from the cache: the cost does not grow with votes. Cut by
+        the battles' languages (which the cache does not hold), from the votes instead."""
         with self.engine.connect() as conn:
+            if languages:
+                return cells_from_rows(language_cells(conn, sources, categories, languages))
             if conn.dialect.name == "sqlite":
                 return self._cells.pair_cells(conn, sources, categories)
             return cells_from_rows(read_cells(conn, sources, categories))

@@ -168,7 +168,7 @@ def _status(
     out["display_names"] = names
     out["owner"] = access is not None and access.owner
     if access is not None and voter is not None:
-        out["my_votes"] = service.store.campaigns.votes_by(campaign.id, voter=voter)
+        out["my_votes"] = service.store.campaign_votes.votes_by(campaign.id, voter=voter)
         out["votes_left"] = service.votes_left(access)
     if access is not None and access.owner:
         c = campaign
@@ -181,7 +181,7 @@ def _status(
                 "id": i.id,
                 "label": i.label,
                 "votes_limit": i.votes_limit,
-                "votes": service.store.campaigns.votes_by(c.id, invite_id=i.id),
+                "votes": service.store.campaign_votes.votes_by(c.id, invite_id=i.id),
                 "revoked": i.revoked_at is not None,
             }
             for i in service.store.campaigns.invites(c.id)
