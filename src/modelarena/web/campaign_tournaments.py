@@ -9,7 +9,6 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 
 from modelarena.campaigns import Access, CampaignError, CampaignService
 from modelarena.store.tournaments import DONE
@@ -24,16 +23,11 @@ from modelarena.web.campaign_pages import (
 from modelarena.web.context import Ctx
 from modelarena.web.errors import ApiError
 from modelarena.web.proxy import client_ip
-from modelarena.web.quota import count_battle, count_vote
-from modelarena.web.tournament_pages import progress_of, runner_of
+from modelarena.web.quota import count_battle
+from modelarena.web.tournament_pages import TournamentVote, decide, progress_of, runner_of
 from modelarena.web.tournament_pages import view as tournament_view
 
 router = APIRouter()
-
-
-class TournamentVote(BaseModel):
-    verdict: str = Field(description="a, b, tie or both_bad", examples=["a"])
-    position: int | None = Field(None, description="The match shown, to refuse stale votes")
 
 
 def _tournament_refused(exc: TournamentError) -> ApiError:
@@ -113,18 +107,16 @@ async def vote_tournament(
     await _campaign_tournament(service, runner, access, session.id, tournament_id)
     if access.campaign.stopped_at is not None:
         raise ApiError(409, "campaign_stopped", "this campaign is stopped: thank you")
-    ip = client_ip(request)
-    await count_vote(ctx, session.id, ip)
-    try:
-        progress = await runner.choose(
-            tournament_id,
-            body.verdict,
-            owner=service.battle_owner(access.campaign, session.id),
-            position=body.position,
-            ip_hash=ctx.codec.hash_ip(ip),
-        )
-    except TournamentError as exc:
-        raise _tournament_refused(exc) from None
+    progress = await decide(
+        ctx,
+        request,
+        runner,
+        tournament_id,
+        body,
+        voter=session.id,
+        owner=service.battle_owner(access.campaign, session.id),
+        refused=_tournament_refused,
+    )
     await anyio.to_thread.run_sync(_link_matches, service, access, session.id, progress)
     if progress.tournament.status == DONE:  # its votes are cast: none past the link's limit
         battle_ids = [m.battle_id for m in progress.tournament.matches]

@@ -10,6 +10,7 @@ the ranking with the identities; ``POST /api/tournaments/{id}/vote`` decides the
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -126,6 +127,33 @@ def _refused(exc: TournamentError) -> ApiError:
     return ApiError(status, exc.code, str(exc))
 
 
+async def decide(
+    ctx: WebContext,
+    request: Request,
+    runner: TournamentRunner,
+    tournament_id: str,
+    body: TournamentVote,
+    *,
+    voter: str,
+    owner: str,
+    refused: Callable[[TournamentError], ApiError] = _refused,
+) -> Progress:
+    """Decide the tournament's current match for ``voter`` (the vote quotas count it), as
+    its ``owner``; a refusal becomes the API error ``refused`` maps it to."""
+    ip = client_ip(request)
+    await count_vote(ctx, voter, ip)
+    try:
+        return await runner.choose(
+            tournament_id,
+            body.verdict,
+            owner=owner,
+            position=body.position,
+            ip_hash=ctx.codec.hash_ip(ip),
+        )
+    except TournamentError as exc:
+        raise refused(exc) from None
+
+
 async def progress_of(runner: TournamentRunner, tournament_id: str) -> Progress:
     """The tournament's progress, or the API's 404 for a malformed or unknown id."""
     if not valid_battle_id(tournament_id):
@@ -185,16 +213,7 @@ async def vote_tournament(
 ) -> dict[str, Any]:
     runner = runner_of(request, ctx)
     await progress_of(runner, tournament_id)  # 404 first
-    ip = client_ip(request)
-    await count_vote(ctx, session.id, ip)
-    try:
-        progress = await runner.choose(
-            tournament_id,
-            body.verdict,
-            owner=session.id,
-            position=body.position,
-            ip_hash=ctx.codec.hash_ip(ip),
-        )
-    except TournamentError as exc:
-        raise _refused(exc) from None
+    progress = await decide(
+        ctx, request, runner, tournament_id, body, voter=session.id, owner=session.id
+    )
     return view(ctx, progress, owner=True)
