@@ -191,9 +191,9 @@ def test_design_sandbox_opens_no_connection(
 ) -> None:
     """Zero TCP connections and UDP packets from any variant, and no mention of their
     addresses or host names in Chromium's network log. (The log once named a sandbox
-    listener now and then: a listener's port number was also some other connection's, in
-    about one round in seven; each TCP and UDP pair now shares one number no other socket
-    can hold, and ports are matched whole.)"""
+    listener now and then: a listener's port number was also some other connection's;
+    each TCP and UDP pair now shares one number no other socket can hold, and ports are
+    matched whole.)"""
     seen, logged = _sandbox_round(scripted, live_server, tmp_path)
     packets = {n: s for n, s in seen.items() if any(s.values())}
     assert packets == {}, f"connections out of the sandbox: {packets}"
