@@ -94,7 +94,7 @@ def run_progress(mode: ProgressMode, *, remaining: bool = False) -> Progress:
     )
 
     if mode == "log":
-        return _logged_progress(Progress)
+        return _logged_progress()
     columns: list[ProgressColumn] = [
         TextColumn("{task.description}"),
         BarColumn(),
@@ -107,15 +107,17 @@ def run_progress(mode: ProgressMode, *, remaining: bool = False) -> Progress:
     return Progress(*columns, console=console, disable=mode == "off", transient=False)
 
 
-def _logged_progress(base: type[Progress]) -> Progress:
+def _logged_progress() -> Progress:
     """A disabled :class:`rich.progress.Progress` (it keeps its tasks' counts) that writes
     where each task is to stderr, at most every :data:`LOG_EVERY_S` seconds, and once when
     it completes."""
     import time
 
+    from rich.progress import Progress
+
     from modelarena.cli.common import err_console
 
-    class Logged(base):  # type: ignore[valid-type, misc]
+    class Logged(Progress):
         def __init__(self) -> None:
             super().__init__(disable=True)
             self._said = time.monotonic()
